@@ -1,0 +1,207 @@
+package sdk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// DefaultBaseURL is the Basiq API served from Australia.
+const DefaultBaseURL = "https://au-api.basiq.io"
+
+// DefaultAPIVersion is the basiq-version sent when WithAPIVersion is not
+// given; it matches the Node SDK.
+const DefaultAPIVersion = "1.0"
+
+// maxBody bounds how much of a response the client reads.
+const maxBody = 32 << 20
+
+// Client talks to the Basiq API. It is safe for concurrent use. Services
+// hang off it as fields, go-github style: c.Users.Get(ctx, id).
+type Client struct {
+	// Users creates, reads, updates and deletes users; accounts,
+	// transactions and a user's jobs hang off c.Users.For(id).
+	Users *UsersService
+	// Connections manages a user's bank connections.
+	Connections *ConnectionsService
+	// Jobs reads and waits for the jobs connections start.
+	Jobs *JobsService
+	// Institutions lists the banks Basiq can connect to.
+	Institutions *InstitutionsService
+
+	common service
+	cfg    config
+	base   *url.URL
+	hc     *http.Client // authenticated through authTransport
+	tokens *tokenSource
+}
+
+type service struct{ c *Client }
+
+// New returns a client for the API key, used as Basiq issued it (already
+// base64 of appId:secret). It sends no request: the token is fetched on
+// the first call.
+func New(apiKey string, opts ...Option) (*Client, error) {
+	if strings.TrimSpace(apiKey) == "" {
+		return nil, errors.New("sdk: empty API key")
+	}
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	base, err := parseBaseURL(cfg.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{cfg: cfg, base: base}
+	c.tokens = newTokenSource(cfg.store, func(ctx context.Context) (Token, error) {
+		return c.fetchToken(ctx, apiKey)
+	})
+	c.hc = authedClient(cfg.hc, c)
+	c.common.c = c
+	c.Users = (*UsersService)(&c.common)
+	c.Connections = (*ConnectionsService)(&c.common)
+	c.Jobs = (*JobsService)(&c.common)
+	c.Institutions = (*InstitutionsService)(&c.common)
+	return c, nil
+}
+
+// Connect is New followed by a token request, like the Node SDK's
+// getSession: a bad key or base URL fails here rather than on first use.
+func Connect(ctx context.Context, apiKey string, opts ...Option) (*Client, error) {
+	c, err := New(apiKey, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Token(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Token returns the current access token, fetching or refreshing it when
+// needed. Most callers never need it: every service call authenticates.
+func (c *Client) Token(ctx context.Context) (Token, error) {
+	return c.tokens.token(ctx)
+}
+
+func parseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(s, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("sdk: base URL: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("sdk: base URL %q: want an absolute http(s) URL", s)
+	}
+	return u, nil
+}
+
+// pathf builds an API path from a format whose %s verbs are path
+// segments; each segment is escaped and must not be empty.
+func pathf(format string, segs ...string) (string, error) {
+	args := make([]any, len(segs))
+	for i, s := range segs {
+		if strings.TrimSpace(s) == "" {
+			return "", errors.New("sdk: empty id in " + strings.ReplaceAll(format, "%s", "{}"))
+		}
+		args[i] = url.PathEscape(s)
+	}
+	return fmt.Sprintf(format, args...), nil
+}
+
+// resolve turns a path or link into a URL on the base host. Absolute links
+// must stay on the base scheme and host.
+func (c *Client) resolve(ref string) (*url.URL, error) {
+	r, err := url.Parse(ref)
+	if err != nil {
+		return nil, fmt.Errorf("sdk: link %q: %w", ref, err)
+	}
+	if r.IsAbs() || r.Host != "" {
+		if r.Host != c.base.Host || (r.Scheme != "" && r.Scheme != c.base.Scheme) {
+			return nil, fmt.Errorf("sdk: link %q leaves the base host %s", ref, c.base.Host)
+		}
+		u := *r
+		u.Scheme = c.base.Scheme
+		return &u, nil
+	}
+	u := *c.base
+	u.Path = c.base.Path + "/" + strings.TrimLeft(r.Path, "/")
+	u.RawPath = ""
+	if r.RawPath != "" {
+		u.RawPath = c.base.EscapedPath() + "/" + strings.TrimLeft(r.RawPath, "/")
+	}
+	u.RawQuery = r.RawQuery
+	return &u, nil
+}
+
+// call sends one API request (with retries) and decodes the answer into out.
+func (c *Client) call(ctx context.Context, method, ref string, q url.Values, in, out any) error {
+	u, err := c.resolve(ref)
+	if err != nil {
+		return err
+	}
+	if len(q) > 0 {
+		merged := u.Query()
+		for k, vs := range q {
+			merged[k] = vs
+		}
+		u.RawQuery = merged.Encode()
+	}
+	var body []byte
+	if in != nil {
+		if body, err = json.Marshal(in); err != nil {
+			return fmt.Errorf("sdk: encode %s %s: %w", method, u.Path, err)
+		}
+	}
+	data, err := c.doRetry(ctx, method, u, body)
+	if err != nil || out == nil || len(bytes.TrimSpace(data)) == 0 {
+		return err
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("sdk: decode %s %s: %w", method, u.Path, err)
+	}
+	return nil
+}
+
+// send makes one attempt. It returns the body of a 2xx answer, or an
+// *Error for any other status, or a transport error.
+func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("sdk: %w", err)
+	}
+	if body == nil {
+		req.Body, req.GetBody, req.ContentLength = nil, nil, 0
+	} else {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("sdk: %s %s: %w", method, u.Path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if resp.StatusCode > 299 {
+		return nil, newError(resp, data)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sdk: read %s %s: %w", method, u.Path, err)
+	}
+	return data, nil
+}
+
+// list is Basiq's collection envelope.
+type list[T any] struct {
+	Type  string `json:"type"`
+	Count int    `json:"count"`
+	Data  []T    `json:"data"`
+}
