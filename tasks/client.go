@@ -1,0 +1,232 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// Defaults of the Client and the results layout.
+const (
+	DefaultQueue     = "default"
+	DefaultNamespace = "basiq"
+	// DefaultRetention is how long asynq keeps a finished task (and its
+	// result, shown in the web UI). It is also the idempotency window.
+	DefaultRetention = 24 * time.Hour
+)
+
+// ErrNoKeyring is returned when a request carries secrets but the Client has no Keyring.
+var ErrNoKeyring = errors.New("tasks: a keyring is required to enqueue credentials")
+
+// Client enqueues work for basiq-worker. It seals secrets before they reach
+// Redis. A Client is safe for concurrent use.
+type Client struct {
+	ac           *asynq.Client
+	keyring      *Keyring
+	defaultQueue string
+	namespace    string
+	retention    time.Duration
+}
+
+// ClientOption configures a Client.
+type ClientOption interface{ applyClient(*Client) }
+
+type clientOptionFunc func(*Client)
+
+func (f clientOptionFunc) applyClient(c *Client) { f(c) }
+
+// WithDefaultQueue sets the queue used when no Queue option is given (default "default").
+func WithDefaultQueue(name string) ClientOption {
+	return clientOptionFunc(func(c *Client) { c.defaultQueue = name })
+}
+
+// WithRetention sets how long asynq keeps finished tasks (default 24h).
+// Idempotency keys are honoured for as long as the task is kept.
+func WithRetention(d time.Duration) ClientOption {
+	return clientOptionFunc(func(c *Client) { c.retention = d })
+}
+
+// NewClient returns a Client enqueuing through redis. keyring may be nil for
+// apps that enqueue only requests without secrets (refreshes).
+func NewClient(redis asynq.RedisConnOpt, keyring *Keyring, opts ...ClientOption) *Client {
+	return newClient(asynq.NewClient(redis), keyring, opts)
+}
+
+func newClient(ac *asynq.Client, keyring *Keyring, opts []ClientOption) *Client {
+	c := &Client{ac: ac, keyring: keyring, defaultQueue: DefaultQueue, namespace: DefaultNamespace, retention: DefaultRetention}
+	for _, o := range opts {
+		o.applyClient(c)
+	}
+	return c
+}
+
+// Namespace returns the results namespace the client was configured with.
+func (c *Client) Namespace() string { return c.namespace }
+
+// Close closes the connection to Redis.
+func (c *Client) Close() error { return c.ac.Close() }
+
+// EnqueueOption configures one enqueue.
+type EnqueueOption func(*enqueueConfig)
+
+type enqueueConfig struct {
+	queue     string
+	key       string
+	deadline  time.Time
+	processAt time.Time
+	processIn time.Duration
+	maxRetry  *int
+	retention *time.Duration
+}
+
+// Queue sets the asynq queue of the task.
+func Queue(name string) EnqueueOption { return func(c *enqueueConfig) { c.queue = name } }
+
+// IdempotencyKey makes the enqueue idempotent: the task id becomes
+// TaskID(type, key), and enqueuing the same key again returns that id
+// without creating a second task.
+func IdempotencyKey(key string) EnqueueOption { return func(c *enqueueConfig) { c.key = key } }
+
+// Deadline sets the Basiq job deadline of this task, overriding the worker default.
+func Deadline(t time.Time) EnqueueOption { return func(c *enqueueConfig) { c.deadline = t } }
+
+// ProcessAt delays the task until t.
+func ProcessAt(t time.Time) EnqueueOption { return func(c *enqueueConfig) { c.processAt = t } }
+
+// ProcessIn delays the task by d.
+func ProcessIn(d time.Duration) EnqueueOption { return func(c *enqueueConfig) { c.processIn = d } }
+
+// MaxRetry sets how many times asynq retries the task (asynq's default is 25).
+func MaxRetry(n int) EnqueueOption { return func(c *enqueueConfig) { c.maxRetry = &n } }
+
+// Retention overrides the client's retention for this task.
+func Retention(d time.Duration) EnqueueOption { return func(c *enqueueConfig) { c.retention = &d } }
+
+// TaskID returns the asynq task id used for an idempotency key: type+":"+key.
+func TaskID(taskType, key string) string { return taskType + ":" + key }
+
+func (c *Client) config(opts []EnqueueOption) enqueueConfig {
+	cfg := enqueueConfig{queue: c.defaultQueue, retention: &c.retention}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
+}
+
+// enqueue marshals payload and enqueues it. An id conflict (same idempotency
+// key) returns the existing task id and a nil error.
+func (c *Client) enqueue(ctx context.Context, taskType string, payload any, cfg enqueueConfig) (string, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", taskType, err)
+	}
+	opts := []asynq.Option{asynq.Queue(cfg.queue)}
+	if *cfg.retention > 0 {
+		opts = append(opts, asynq.Retention(*cfg.retention))
+	}
+	id := ""
+	if cfg.key != "" {
+		id = TaskID(taskType, cfg.key)
+		opts = append(opts, asynq.TaskID(id))
+	}
+	if !cfg.processAt.IsZero() {
+		opts = append(opts, asynq.ProcessAt(cfg.processAt))
+	}
+	if cfg.processIn > 0 {
+		opts = append(opts, asynq.ProcessIn(cfg.processIn))
+	}
+	if cfg.maxRetry != nil {
+		opts = append(opts, asynq.MaxRetry(*cfg.maxRetry))
+	}
+	info, err := c.ac.EnqueueContext(ctx, asynq.NewTask(taskType, b), opts...)
+	switch {
+	case errors.Is(err, asynq.ErrTaskIDConflict):
+		return id, nil
+	case err != nil:
+		return "", fmt.Errorf("enqueue %s: %w", taskType, err)
+	}
+	return info.ID, nil
+}
+
+func (c *Client) seal(taskType string, cr Credentials, userID string) (Sealed, error) {
+	if c.keyring == nil {
+		return Sealed{}, fmt.Errorf("enqueue %s: %w", taskType, ErrNoKeyring)
+	}
+	s, err := c.keyring.SealCredentials(cr, userID)
+	if err != nil {
+		return Sealed{}, fmt.Errorf("enqueue %s: %w", taskType, err)
+	}
+	return s, nil
+}
+
+// CreateConnection enqueues TypeCreateConnection and returns the task id.
+func (c *Client) CreateConnection(ctx context.Context, r CreateConnection, opts ...EnqueueOption) (string, error) {
+	if err := r.Validate(); err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", TypeCreateConnection, err)
+	}
+	sealed, err := c.seal(TypeCreateConnection, r.Credentials, r.UserID)
+	if err != nil {
+		return "", err
+	}
+	cfg := c.config(opts)
+	p := CreateConnectionPayload{V: PayloadVersion, UserID: r.UserID, InstitutionID: r.InstitutionID, Credentials: sealed,
+		IdempotencyKey: cfg.key, Deadline: cfg.deadline, EnqueuedAt: time.Now().UTC()}
+	return c.enqueue(ctx, TypeCreateConnection, p, cfg)
+}
+
+// UpdateConnection enqueues TypeUpdateConnection and returns the task id.
+func (c *Client) UpdateConnection(ctx context.Context, r UpdateConnection, opts ...EnqueueOption) (string, error) {
+	if err := r.Validate(); err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", TypeUpdateConnection, err)
+	}
+	sealed, err := c.seal(TypeUpdateConnection, r.Credentials, r.UserID)
+	if err != nil {
+		return "", err
+	}
+	cfg := c.config(opts)
+	p := UpdateConnectionPayload{V: PayloadVersion, UserID: r.UserID, ConnectionID: r.ConnectionID, InstitutionID: r.InstitutionID,
+		Credentials: sealed, IdempotencyKey: cfg.key, Deadline: cfg.deadline, EnqueuedAt: time.Now().UTC()}
+	return c.enqueue(ctx, TypeUpdateConnection, p, cfg)
+}
+
+// RefreshConnection enqueues TypeRefreshConnection and returns the task id.
+func (c *Client) RefreshConnection(ctx context.Context, r RefreshConnection, opts ...EnqueueOption) (string, error) {
+	if err := r.Validate(); err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", TypeRefreshConnection, err)
+	}
+	cfg := c.config(opts)
+	p := RefreshConnectionPayload{V: PayloadVersion, UserID: r.UserID, ConnectionID: r.ConnectionID,
+		IdempotencyKey: cfg.key, Deadline: cfg.deadline, EnqueuedAt: time.Now().UTC()}
+	return c.enqueue(ctx, TypeRefreshConnection, p, cfg)
+}
+
+// RefreshAll enqueues TypeRefreshAll and returns the task id.
+func (c *Client) RefreshAll(ctx context.Context, r RefreshAll, opts ...EnqueueOption) (string, error) {
+	if err := r.Validate(); err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", TypeRefreshAll, err)
+	}
+	cfg := c.config(opts)
+	p := RefreshAllPayload{V: PayloadVersion, UserID: r.UserID, IdempotencyKey: cfg.key, Deadline: cfg.deadline, EnqueuedAt: time.Now().UTC()}
+	return c.enqueue(ctx, TypeRefreshAll, p, cfg)
+}
+
+// AnswerMFA enqueues TypeAnswerMFA with the answers sealed, and returns the task id.
+func (c *Client) AnswerMFA(ctx context.Context, r AnswerMFA, opts ...EnqueueOption) (string, error) {
+	if err := r.Validate(); err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", TypeAnswerMFA, err)
+	}
+	if c.keyring == nil {
+		return "", fmt.Errorf("enqueue %s: %w", TypeAnswerMFA, ErrNoKeyring)
+	}
+	sealed, err := c.keyring.SealStrings(r.Answers, r.UserID)
+	if err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", TypeAnswerMFA, err)
+	}
+	cfg := c.config(opts)
+	p := AnswerMFAPayload{V: PayloadVersion, UserID: r.UserID, JobID: r.JobID, Answers: sealed, IdempotencyKey: cfg.key, EnqueuedAt: time.Now().UTC()}
+	return c.enqueue(ctx, TypeAnswerMFA, p, cfg)
+}

@@ -1,0 +1,158 @@
+package tasks
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// CreateConnectionPayload is the payload of TypeCreateConnection.
+type CreateConnectionPayload struct {
+	V             int    `json:"v"`
+	UserID        string `json:"userId"`
+	InstitutionID string `json:"institutionId"`
+	// Credentials are sealed with the user id as additional data.
+	Credentials    Sealed `json:"credentials"`
+	IdempotencyKey string `json:"idempotencyKey,omitempty"`
+	// Deadline overrides the worker's job deadline; zero means the worker default.
+	Deadline   time.Time `json:"deadline,omitzero"`
+	EnqueuedAt time.Time `json:"enqueuedAt"`
+}
+
+// UpdateConnectionPayload is the payload of TypeUpdateConnection.
+type UpdateConnectionPayload struct {
+	V             int    `json:"v"`
+	UserID        string `json:"userId"`
+	ConnectionID  string `json:"connectionId"`
+	InstitutionID string `json:"institutionId,omitempty"`
+	// Credentials are sealed with the user id as additional data.
+	Credentials    Sealed    `json:"credentials"`
+	IdempotencyKey string    `json:"idempotencyKey,omitempty"`
+	Deadline       time.Time `json:"deadline,omitzero"`
+	EnqueuedAt     time.Time `json:"enqueuedAt"`
+}
+
+// RefreshConnectionPayload is the payload of TypeRefreshConnection.
+type RefreshConnectionPayload struct {
+	V              int       `json:"v"`
+	UserID         string    `json:"userId"`
+	ConnectionID   string    `json:"connectionId"`
+	IdempotencyKey string    `json:"idempotencyKey,omitempty"`
+	Deadline       time.Time `json:"deadline,omitzero"`
+	EnqueuedAt     time.Time `json:"enqueuedAt"`
+}
+
+// RefreshAllPayload is the payload of TypeRefreshAll.
+type RefreshAllPayload struct {
+	V              int       `json:"v"`
+	UserID         string    `json:"userId"`
+	IdempotencyKey string    `json:"idempotencyKey,omitempty"`
+	Deadline       time.Time `json:"deadline,omitzero"`
+	EnqueuedAt     time.Time `json:"enqueuedAt"`
+}
+
+// AnswerMFAPayload is the payload of TypeAnswerMFA.
+type AnswerMFAPayload struct {
+	V      int    `json:"v"`
+	UserID string `json:"userId"`
+	JobID  string `json:"jobId"`
+	// Answers is a sealed JSON []string (Keyring.OpenStrings) bound to the user id.
+	Answers        Sealed    `json:"answers"`
+	IdempotencyKey string    `json:"idempotencyKey,omitempty"`
+	EnqueuedAt     time.Time `json:"enqueuedAt"`
+}
+
+// Validate checks the version and required fields.
+func (p CreateConnectionPayload) Validate() error {
+	return firstErr(checkVersion(p.V), required("userId", p.UserID), required("institutionId", p.InstitutionID),
+		requiredSealed("credentials", p.Credentials))
+}
+
+// Validate checks the version and required fields.
+func (p UpdateConnectionPayload) Validate() error {
+	return firstErr(checkVersion(p.V), required("userId", p.UserID), required("connectionId", p.ConnectionID),
+		requiredSealed("credentials", p.Credentials))
+}
+
+// Validate checks the version and required fields.
+func (p RefreshConnectionPayload) Validate() error {
+	return firstErr(checkVersion(p.V), required("userId", p.UserID), required("connectionId", p.ConnectionID))
+}
+
+// Validate checks the version and required fields.
+func (p RefreshAllPayload) Validate() error {
+	return firstErr(checkVersion(p.V), required("userId", p.UserID))
+}
+
+// Validate checks the version and required fields.
+func (p AnswerMFAPayload) Validate() error {
+	return firstErr(checkVersion(p.V), required("userId", p.UserID), required("jobId", p.JobID),
+		requiredSealed("answers", p.Answers))
+}
+
+// Validator is implemented by payloads that Decode validates.
+type Validator interface{ Validate() error }
+
+// Decode is the one decode path for task payloads. It unmarshals the task's
+// JSON payload into T and, when T implements Validator, validates it. Every
+// error wraps asynq.SkipRetry (a bad payload never gets better by retrying)
+// and reads "decode <type>: <what>", naming the field at fault.
+func Decode[T any](t *asynq.Task) (T, error) {
+	var v T
+	if err := json.Unmarshal(t.Payload(), &v); err != nil {
+		var zero T
+		return zero, fmt.Errorf("decode %s: %v: %w", t.Type(), jsonErr(err), asynq.SkipRetry)
+	}
+	if val, ok := any(v).(Validator); ok {
+		if err := val.Validate(); err != nil {
+			var zero T
+			return zero, fmt.Errorf("decode %s: %v: %w", t.Type(), err, asynq.SkipRetry)
+		}
+	}
+	return v, nil
+}
+
+func jsonErr(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return fmt.Errorf("field %s: want %s, got JSON %s", te.Field, te.Type, te.Value)
+	}
+	return fmt.Errorf("invalid JSON: %v", err)
+}
+
+func checkVersion(v int) error {
+	switch v {
+	case PayloadVersion:
+		return nil
+	case 0:
+		return errors.New("field v: missing payload version")
+	default:
+		return fmt.Errorf("field v: unsupported payload version %d (want %d)", v, PayloadVersion)
+	}
+}
+
+func required(field, v string) error {
+	if v == "" {
+		return fmt.Errorf("field %s: required", field)
+	}
+	return nil
+}
+
+func requiredSealed(field string, s Sealed) error {
+	if s.KeyID == "" || len(s.Nonce) == 0 || len(s.Data) == 0 {
+		return fmt.Errorf("field %s: required sealed value (kid, nonce, data)", field)
+	}
+	return nil
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Subscriber reads the events published by a Publisher.
+type Subscriber struct {
+	rdb redis.UniversalClient
+	cfg resultsConfig
+	// recheck is how often Wait re-reads the result key while following the
+	// live channel, in case a Pub/Sub message was lost on a reconnect.
+	recheck time.Duration
+}
+
+// NewSubscriber returns a Subscriber reading from rdb.
+func NewSubscriber(rdb redis.UniversalClient, opts ...ResultsOption) *Subscriber {
+	return &Subscriber{rdb: rdb, cfg: newResultsConfig(opts), recheck: 5 * time.Second}
+}
+
+// Read returns up to count events after stream position after ("0" from the
+// start, "$" only events added from now on, or an Event.StreamID to resume).
+// It blocks up to block for new events (block <= 0: does not block) and
+// returns no events and a nil error on timeout. Entries that cannot be
+// decoded are returned with an empty Type so that callers can move past them.
+func (s *Subscriber) Read(ctx context.Context, after string, count int, block time.Duration) ([]Event, error) {
+	if block <= 0 {
+		block = -1 // go-redis: negative omits BLOCK; 0 would block forever
+	}
+	streams, err := s.rdb.XRead(ctx, &redis.XReadArgs{
+		Streams: []string{ResultsStreamKey(s.cfg.ns), after}, Count: int64(count), Block: block,
+	}).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read results after %s: %w", after, err)
+	}
+	var events []Event
+	for _, st := range streams {
+		for _, m := range st.Messages {
+			events = append(events, decodeEvent(m))
+		}
+	}
+	return events, nil
+}
+
+func decodeEvent(m redis.XMessage) Event {
+	var e Event
+	if raw, ok := m.Values["event"].(string); !ok || json.Unmarshal([]byte(raw), &e) != nil {
+		e = Event{}
+	}
+	e.StreamID = m.ID
+	return e
+}
+
+// Events follows the stream after position after until ctx is done. On a
+// Redis error it yields the error once and stops.
+func (s *Subscriber) Events(ctx context.Context, after string) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		if after == "$" {
+			var err error
+			if after, err = s.lastID(ctx); err != nil {
+				yield(Event{}, err)
+				return
+			}
+		}
+		for ctx.Err() == nil {
+			events, err := s.Read(ctx, after, 100, 5*time.Second)
+			if err != nil {
+				if ctx.Err() == nil {
+					yield(Event{}, err)
+				}
+				return
+			}
+			for _, e := range events {
+				after = e.StreamID
+				if !yield(e, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// lastID resolves "$" once so that following reads miss nothing between calls.
+func (s *Subscriber) lastID(ctx context.Context) (string, error) {
+	msgs, err := s.rdb.XRevRangeN(ctx, ResultsStreamKey(s.cfg.ns), "+", "-", 1).Result()
+	if err != nil {
+		return "", fmt.Errorf("read results: %w", err)
+	}
+	if len(msgs) == 0 {
+		return "0-0", nil
+	}
+	return msgs[0].ID, nil
+}
+
+// Wait returns the result of task taskID: at once if it was already
+// published (and not expired), else when it is published, or ctx's error.
+func (s *Subscriber) Wait(ctx context.Context, taskID string) (*Result, error) {
+	// Subscribe before reading the key so a result published in between is not missed.
+	ps := s.rdb.Subscribe(ctx, ResultsChannel(s.cfg.ns))
+	defer ps.Close()
+	if _, err := ps.Receive(ctx); err != nil {
+		return nil, fmt.Errorf("wait %s: subscribe: %w", taskID, err)
+	}
+	ch := ps.Channel()
+	tick := time.NewTicker(s.recheck)
+	defer tick.Stop()
+	for {
+		if r, err := s.get(ctx, taskID); r != nil || err != nil {
+			return r, err
+		}
+		if r, err := s.follow(ctx, taskID, ch, tick.C); r != nil || err != nil {
+			return r, err
+		}
+	}
+}
+
+// follow waits on the live channel until taskID's result or the next recheck tick.
+func (s *Subscriber) follow(ctx context.Context, taskID string, ch <-chan *redis.Message, tick <-chan time.Time) (*Result, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait %s: %w", taskID, ctx.Err())
+		case <-tick:
+			return nil, nil
+		case m, ok := <-ch:
+			if !ok {
+				return nil, fmt.Errorf("wait %s: subscription closed", taskID)
+			}
+			var e Event
+			if json.Unmarshal([]byte(m.Payload), &e) == nil && e.Type == EventResult && e.Result != nil && e.Result.TaskID == taskID {
+				return e.Result, nil
+			}
+		}
+	}
+}
+
+// Result returns the stored result of taskID, or nil when there is none (yet).
+func (s *Subscriber) Result(ctx context.Context, taskID string) (*Result, error) {
+	return s.get(ctx, taskID)
+}
+
+func (s *Subscriber) get(ctx context.Context, taskID string) (*Result, error) {
+	b, err := s.rdb.Get(ctx, ResultKey(s.cfg.ns, taskID)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("wait %s: %w", taskID, err)
+	}
+	var r Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("wait %s: decode result: %w", taskID, err)
+	}
+	return &r, nil
+}

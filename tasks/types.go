@@ -1,0 +1,204 @@
+package tasks
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Task type names. They are stored in Redis with every task: never change them
+// after release, add new ones instead.
+const (
+	// TypeCreateConnection creates a Basiq connection (payload [CreateConnectionPayload]).
+	TypeCreateConnection = "connection:create"
+	// TypeUpdateConnection updates a connection's credentials (payload [UpdateConnectionPayload]).
+	TypeUpdateConnection = "connection:update"
+	// TypeRefreshConnection refreshes one connection (payload [RefreshConnectionPayload]).
+	TypeRefreshConnection = "connection:refresh"
+	// TypeRefreshAll refreshes all of a user's connections (payload [RefreshAllPayload]).
+	TypeRefreshAll = "user:refresh-all"
+	// TypePollJob is the worker-internal follow-up that polls a Basiq job;
+	// its payload is defined by the worker package.
+	TypePollJob = "job:poll"
+	// TypeAnswerMFA answers a Basiq MFA challenge (payload [AnswerMFAPayload]).
+	TypeAnswerMFA = "job:mfa-answer"
+	// TypeDeliverWebhook delivers one signed webhook; its payload is defined by
+	// the package that delivers it.
+	TypeDeliverWebhook = "webhook:deliver"
+)
+
+// PayloadVersion is the version ("v") written into every payload and result.
+// Decode rejects any other version.
+const PayloadVersion = 1
+
+const redacted = "****"
+
+// Credentials are a user's plaintext bank credentials. They exist on the
+// application side only: the [Client] seals them before enqueueing.
+//
+// Formatting (String, GoString, every fmt verb, slog) redacts Password and
+// SecurityCode, and MarshalJSON always fails so that credentials cannot be
+// serialized by accident.
+type Credentials struct {
+	LoginID          string
+	Password         string
+	SecurityCode     string
+	SecondaryLoginID string
+}
+
+// ErrCredentialsNotSerializable is returned by [Credentials.MarshalJSON].
+var ErrCredentialsNotSerializable = errors.New("tasks: plaintext credentials must not be serialized; seal them with a Keyring")
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// String returns the credentials with Password and SecurityCode redacted.
+func (c Credentials) String() string {
+	return fmt.Sprintf("{LoginID:%s Password:%s SecurityCode:%s SecondaryLoginID:%s}",
+		c.LoginID, mask(c.Password), mask(c.SecurityCode), c.SecondaryLoginID)
+}
+
+// GoString returns the credentials with Password and SecurityCode redacted.
+func (c Credentials) GoString() string {
+	return fmt.Sprintf("tasks.Credentials{LoginID:%q, Password:%q, SecurityCode:%q, SecondaryLoginID:%q}",
+		c.LoginID, mask(c.Password), mask(c.SecurityCode), c.SecondaryLoginID)
+}
+
+// Format implements fmt.Formatter so that every verb (%v, %+v, %#v, %s, %q, %x)
+// prints the redacted form.
+func (c Credentials) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		fmt.Fprint(f, c.GoString())
+	case verb == 'q':
+		fmt.Fprintf(f, "%q", c.String())
+	default:
+		fmt.Fprint(f, c.String())
+	}
+}
+
+// LogValue implements slog.LogValuer with secrets redacted.
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("loginId", c.LoginID),
+		slog.String("password", mask(c.Password)),
+		slog.String("securityCode", mask(c.SecurityCode)),
+		slog.String("secondaryLoginId", c.SecondaryLoginID),
+	)
+}
+
+// MarshalJSON always returns [ErrCredentialsNotSerializable].
+func (c Credentials) MarshalJSON() ([]byte, error) {
+	return nil, ErrCredentialsNotSerializable
+}
+
+// Outcome is how a Basiq job ended.
+type Outcome string
+
+// Outcomes of a Basiq job.
+const (
+	// OutcomeCompleted: every step succeeded.
+	OutcomeCompleted Outcome = "completed"
+	// OutcomeFailed: a step failed, or the task failed permanently.
+	OutcomeFailed Outcome = "failed"
+	// OutcomeTimedOut: the job was still running at its deadline.
+	OutcomeTimedOut Outcome = "timed_out"
+)
+
+// StepObservation is a Basiq job step as the worker saw it.
+type StepObservation struct {
+	Title  string `json:"title"`
+	Status string `json:"status"`
+	// ObservedAt is the first time the worker saw the step in this status.
+	ObservedAt time.Time `json:"observedAt"`
+}
+
+// ErrorInfo is the error that ended a job: Basiq's own error when there is one.
+type ErrorInfo struct {
+	Code          string `json:"code"`
+	Title         string `json:"title"`
+	Detail        string `json:"detail"`
+	CorrelationID string `json:"correlationId,omitempty"`
+	// Step is the job step that failed, if any.
+	Step string `json:"step,omitempty"`
+}
+
+// Result is the outcome of one Basiq job, published once by the worker.
+type Result struct {
+	V       int     `json:"v"`
+	Outcome Outcome `json:"outcome"`
+	// TaskID is the id of the task the application enqueued (the id returned
+	// by the Client methods), carried through any follow-up polls.
+	TaskID         string `json:"taskId"`
+	IdempotencyKey string `json:"idempotencyKey,omitempty"`
+	UserID         string `json:"userId"`
+	ConnectionID   string `json:"connectionId,omitempty"`
+	JobID          string `json:"jobId,omitempty"`
+	InstitutionID  string `json:"institutionId,omitempty"`
+	// Kind is the task type that started the job, e.g. TypeCreateConnection.
+	Kind  string            `json:"kind"`
+	Steps []StepObservation `json:"steps"`
+	Error *ErrorInfo        `json:"error,omitempty"`
+	// Accounts are the ids of the accounts found.
+	Accounts   []string  `json:"accounts"`
+	Polls      int       `json:"polls"`
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
+}
+
+// MFARequired tells the application that a job waits for an MFA answer,
+// to be sent with [Client.AnswerMFA] before ExpiresAt.
+type MFARequired struct {
+	V            int    `json:"v"`
+	TaskID       string `json:"taskId"`
+	UserID       string `json:"userId"`
+	ConnectionID string `json:"connectionId,omitempty"`
+	JobID        string `json:"jobId"`
+	// Method is Basiq's MFA method: "token" or "security-questions".
+	Method      string    `json:"method"`
+	Description string    `json:"description"`
+	Input       []string  `json:"input"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+}
+
+// Event types.
+const (
+	EventResult      = "result"
+	EventMFARequired = "mfa_required"
+)
+
+// Event is one entry of the results stream.
+type Event struct {
+	// Type is EventResult or EventMFARequired.
+	Type string `json:"type"`
+	// ID is the dedupe id: "result:"+jobID or "mfa:"+jobID (see NewResultEvent, NewMFAEvent).
+	ID     string       `json:"id"`
+	Result *Result      `json:"result,omitempty"`
+	MFA    *MFARequired `json:"mfa,omitempty"`
+	// StreamID is the stream position of the event, set by the Subscriber:
+	// pass it to Read or Events to resume after this event.
+	StreamID string `json:"-"`
+}
+
+// NewResultEvent wraps r in an Event with dedupe id "result:"+r.JobID
+// (or "result:task:"+r.TaskID when no Basiq job was started). It sets r.V.
+func NewResultEvent(r Result) Event {
+	r.V = PayloadVersion
+	id := "result:" + r.JobID
+	if r.JobID == "" {
+		id = "result:task:" + r.TaskID
+	}
+	return Event{Type: EventResult, ID: id, Result: &r}
+}
+
+// NewMFAEvent wraps m in an Event with dedupe id "mfa:"+m.JobID. It sets m.V.
+// A job that challenges twice needs distinct ids: set Event.ID yourself.
+func NewMFAEvent(m MFARequired) Event {
+	m.V = PayloadVersion
+	return Event{Type: EventMFARequired, ID: "mfa:" + m.JobID, MFA: &m}
+}

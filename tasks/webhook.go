@@ -1,0 +1,104 @@
+package tasks
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Standard Webhooks header names.
+const (
+	HeaderWebhookID        = "webhook-id"
+	HeaderWebhookTimestamp = "webhook-timestamp"
+	HeaderWebhookSignature = "webhook-signature"
+)
+
+// DefaultWebhookTolerance is the accepted clock difference for VerifyWebhook.
+const DefaultWebhookTolerance = 5 * time.Minute
+
+// Errors of VerifyWebhook; check them with errors.Is.
+var (
+	ErrWebhookMissingHeader = errors.New("webhook: missing header")
+	ErrWebhookTimestamp     = errors.New("webhook: timestamp outside tolerance")
+	ErrWebhookSignature     = errors.New("webhook: no matching signature")
+)
+
+const webhookSecretPrefix = "whsec_"
+
+// ParseWebhookSecret decodes a secret "whsec_<base64>" (or bare base64).
+// The error never contains the secret.
+func ParseWebhookSecret(s string) ([]byte, error) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), webhookSecretPrefix)
+	if s == "" {
+		return nil, errors.New("webhook secret: empty")
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			if len(b) < 16 {
+				return nil, fmt.Errorf("webhook secret: want at least 16 bytes, got %d", len(b))
+			}
+			return b, nil
+		}
+	}
+	return nil, errors.New("webhook secret: not valid base64 (want whsec_<base64>)")
+}
+
+// SignWebhook returns the Standard Webhooks signature "v1,<base64 HMAC-SHA256>"
+// of id + "." + unix seconds of ts + "." + body.
+func SignWebhook(secret []byte, id string, ts time.Time, body []byte) string {
+	return "v1," + base64.StdEncoding.EncodeToString(webhookMAC(secret, id, ts.Unix(), body))
+}
+
+func webhookMAC(secret []byte, id string, unix int64, body []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(id + "." + strconv.FormatInt(unix, 10) + "."))
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// SetWebhookHeaders sets the webhook-id, webhook-timestamp and webhook-signature headers on h.
+func SetWebhookHeaders(h http.Header, secret []byte, id string, ts time.Time, body []byte) {
+	h.Set(HeaderWebhookID, id)
+	h.Set(HeaderWebhookTimestamp, strconv.FormatInt(ts.Unix(), 10))
+	h.Set(HeaderWebhookSignature, SignWebhook(secret, id, ts, body))
+}
+
+// VerifyWebhook checks the Standard Webhooks headers of a delivery: the
+// timestamp must be within tolerance of now (tolerance <= 0 means
+// DefaultWebhookTolerance) and one of the space-separated v1 signatures must
+// match (constant-time compare).
+func VerifyWebhook(secret []byte, header http.Header, body []byte, now time.Time, tolerance time.Duration) error {
+	if tolerance <= 0 {
+		tolerance = DefaultWebhookTolerance
+	}
+	id, tsText, sigs := header.Get(HeaderWebhookID), header.Get(HeaderWebhookTimestamp), header.Get(HeaderWebhookSignature)
+	for name, v := range map[string]string{HeaderWebhookID: id, HeaderWebhookTimestamp: tsText, HeaderWebhookSignature: sigs} {
+		if v == "" {
+			return fmt.Errorf("%w %s", ErrWebhookMissingHeader, name)
+		}
+	}
+	unix, err := strconv.ParseInt(tsText, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: %s %q is not unix seconds", ErrWebhookTimestamp, HeaderWebhookTimestamp, tsText)
+	}
+	if d := now.Sub(time.Unix(unix, 0)); d > tolerance || d < -tolerance {
+		return fmt.Errorf("%w: %s is %s from now, tolerance %s", ErrWebhookTimestamp, HeaderWebhookTimestamp, d.Round(time.Second), tolerance)
+	}
+	want := webhookMAC(secret, id, unix, body)
+	for _, sig := range strings.Fields(sigs) {
+		version, b64, ok := strings.Cut(sig, ",")
+		if !ok || version != "v1" {
+			continue
+		}
+		if got, err := base64.StdEncoding.DecodeString(b64); err == nil && hmac.Equal(got, want) {
+			return nil
+		}
+	}
+	return ErrWebhookSignature
+}
