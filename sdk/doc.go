@@ -1,3 +1,74 @@
 // Package sdk is a Go client for the Basiq open-banking API: the whole
 // surface of the official Node SDK (basiq-sdk-nodejs 1.1.x), Go-shaped.
+//
+// One Client holds services as fields, go-github style:
+//
+//	c, err := sdk.New(apiKey, sdk.WithAPIVersion("2.0"))
+//	user, err := c.Users.Create(ctx, sdk.UserParams{Email: "gavin@hooli.com"})
+//	job, err := c.Users.For(user.ID).CreateConnection(ctx, sdk.Credentials{
+//		Institution: "AU00000", LoginID: "gavinBelson", Password: "hooli2016"})
+//	conn, err := c.Jobs.WaitForCredentials(ctx, job.ID, sdk.WaitOptions{})
+//	for tx, err := range c.Users.For(user.ID).Transactions(ctx, sdk.Filter().Eq("connection.id", conn.ID)) {
+//		...
+//	}
+//
+// # Authentication
+//
+// Services never see tokens. A transport layer, like golang.org/x/oauth2's,
+// requests a SERVER_ACCESS token with the API key (POST /token), keeps it
+// until shortly before its expires_in runs out, refreshes it one caller at
+// a time, and re-authenticates once when the server answers 401
+// invalid-authorization-token or 403 "Token has expired". WithTokenStore
+// shares the token between processes; a store implementing TokenLocker
+// also serialises their refreshes. Every request carries basiq-version,
+// as the Node SDK's do.
+//
+// # Errors and retries
+//
+// Every answer above 299 is an *Error (use errors.As); IsNotFound,
+// IsThrottled, IsRetryable and IsTokenExpired classify it. GETs and
+// DELETEs are retried on 5xx, 408 and network errors with capped
+// exponential backoff and full jitter; every request is retried on 429
+// after at least its Retry-After; a POST that may have reached the server
+// is never resent. WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1})
+// turns retries off.
+//
+// # From the Node SDK
+//
+//	Node SDK (README)                              Go
+//	basiq.getSession(apiKey) / new Session(key)    sdk.Connect(ctx, apiKey, opts...) (sdk.New sends no request)
+//	session.createUser({email, mobile})            c.Users.Create(ctx, sdk.UserParams{Email, Mobile})
+//	session.getUser(id)                            c.Users.Get(ctx, id); c.Users.For(id) sends nothing
+//	user.update({email})                           c.Users.Update(ctx, id, params) / c.Users.For(id).Update(ctx, params)
+//	user.delete()                                  c.Users.Delete(ctx, id) / c.Users.For(id).Delete(ctx)
+//	user.refreshAllConnections()                   c.Users.For(id).RefreshConnections(ctx) / c.Connections.RefreshAll(ctx, id)
+//	user.getAllConnections(filter)                 c.Users.For(id).Connections(ctx, filter) / c.Connections.List(ctx, id, filter)
+//	user.getAccounts(filter)                       c.Users.For(id).Accounts(ctx, filter)
+//	user.getAccount(accountId)                     c.Users.For(id).Account(ctx, accountID)
+//	user.getTransactions(filter)                   c.Users.For(id).ListTransactions(ctx, filter, sdk.Limit(n)) (one page),
+//	                                               .Transactions(ctx, filter) (iter.Seq2 over all), .TransactionPages(...)
+//	user.getTransaction(transactionId)             c.Users.For(id).Transaction(ctx, txID)
+//	user.createConnection({institutionId,          c.Users.For(id).CreateConnection(ctx, sdk.Credentials{Institution,
+//	  loginId, password, securityCode,               LoginID, Password, SecurityCode, SecondaryLoginID})
+//	  secondaryLoginId})                             / c.Connections.Create(ctx, id, cr)
+//	user.getConnection(connectionId)               c.Connections.Get(ctx, id, connID) / c.Users.For(id).Connection(connID).Get(ctx)
+//	connection.refresh()                           c.Connections.Refresh(ctx, id, connID) / handle.Refresh(ctx)
+//	connection.update(password, securityCode)      c.Connections.Update(ctx, id, connID, sdk.Credentials{Password, SecurityCode}) / handle.Update(ctx, cr)
+//	connection.delete()                            c.Connections.Delete(ctx, id, connID) / handle.Delete(ctx)
+//	job.getConnection()                            c.Jobs.Connection(ctx, job) / c.Jobs.For(jobID).Connection(ctx)
+//	job.waitForCredentials(interval, timeout)      c.Jobs.WaitForCredentials(ctx, jobID, sdk.WaitOptions{Interval, MaxInterval, Timeout})
+//	job.waitForTransactions(interval, timeout)     c.Jobs.WaitForTransactions(ctx, jobID, sdk.WaitOptions{...})
+//	(job MFA answer)                               c.Jobs.SubmitMFA(ctx, jobID, "1234")
+//	session.getInstitutions()                      c.Institutions.List(ctx, filter)
+//	session.getInstitution(id)                     c.Institutions.Get(ctx, id)
+//	new FilterBuilder().eq(field, value)           sdk.Filter().Eq(field, value)
+//	  .gt / .gteq / .lt / .lteq                      .Gt / .Gteq / .Lt / .Lteq
+//	  .bt(field, from, to)                           .Bt(field, from, to)
+//	  .toString()                                    .String()
+//	transactionList.next()                         c.Users.For(id).NextTransactions(ctx, page) (nil, nil after the last page)
+//
+// Differences from the Node SDK: waits back off and end with *StepError or
+// *TimeoutError; the token honours expires_in and refreshes are serialised;
+// connection updates send what Basiq's spec asks (password and the optional
+// fields), not institution.id; filter values are escaped (see FilterBuilder).
 package sdk
