@@ -1,0 +1,128 @@
+package basiqtest
+
+import (
+	"net/http"
+	"time"
+)
+
+type accountOut struct {
+	Type      string `json:"type"`
+	ID        string `json:"id"`
+	AccountNo string `json:"accountNo"`
+	Name      string `json:"name"`
+	Currency  string `json:"currency"`
+	Class     struct {
+		Type    string `json:"type"`
+		Product string `json:"product"`
+	} `json:"class"`
+	Balance              string     `json:"balance"`
+	AvailableFunds       string     `json:"availableFunds"`
+	LastUpdated          string     `json:"lastUpdated"`
+	Status               string     `json:"status"`
+	Institution          string     `json:"institution"`
+	Connection           string     `json:"connection"`
+	TransactionIntervals []interval `json:"transactionIntervals"`
+	Links                acctLinks  `json:"links"`
+}
+
+type interval struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+type acctLinks struct {
+	Self         string `json:"self"`
+	Institution  string `json:"institution"`
+	Transactions string `json:"transactions"`
+}
+
+// stepDone reports whether any job of c has finished the titled step with success.
+func (s *Server) stepDone(c *connection, title string) (time.Time, bool) {
+	for _, id := range c.jobs {
+		j, _ := s.store.job(id)
+		for _, x := range s.snapshot(j) {
+			if x.title == title && x.status == "success" {
+				return x.end, true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// visibleAccounts are c's accounts once a job has retrieved them.
+func (s *Server) visibleAccounts(c *connection) []*account {
+	if _, ok := s.stepDone(c, stepAccounts); ok {
+		return c.accounts
+	}
+	return nil
+}
+
+func (s *Server) accountJSON(r *http.Request, c *connection, a *account) accountOut {
+	base := s.baseURL(r)
+	upd, _ := s.stepDone(c, stepAccounts)
+	o := accountOut{Type: "account", ID: a.id, AccountNo: a.accountNo, Name: a.name, Currency: "AUD",
+		Balance: money(a.balance), AvailableFunds: money(a.balance), LastUpdated: rfc3339(upd), Status: "available",
+		Institution: a.institution, Connection: a.connID,
+		Links: acctLinks{Self: base + "/users/" + a.userID + "/accounts/" + a.id, Institution: base + "/institutions/" + a.institution,
+			Transactions: base + "/users/" + a.userID + "/transactions?filter=account.id.eq('" + a.id + "')"}}
+	o.Class.Type, o.Class.Product = a.class, a.product
+	day := c.created.UTC().Truncate(24 * time.Hour)
+	o.TransactionIntervals = []interval{{From: day.AddDate(0, 0, -(s.cfg.txPerAcct/3)-1).Format("2006-01-02"), To: day.Format("2006-01-02")}}
+	return o
+}
+
+var accountFields = map[string]bool{"connection.id": true, "institution.id": true, "account.id": true, "id": true}
+
+func (a *account) field(name string) string {
+	switch name {
+	case "connection.id":
+		return a.connID
+	case "institution.id":
+		return a.institution
+	}
+	return a.id
+}
+
+func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) *apiError {
+	f, err := parseFilter(r.URL.Query().Get("filter"), accountFields)
+	if err != nil {
+		return err
+	}
+	s.store.mu.RLock()
+	defer s.store.mu.RUnlock()
+	u, err := s.store.liveUser(r.PathValue("uid"))
+	if err != nil {
+		return err
+	}
+	out := list{Type: "list", Data: []any{}, Links: &listLinks{Self: s.baseURL(r) + r.URL.RequestURI()}}
+	for _, cid := range u.conns {
+		c := s.store.conns[cid]
+		for _, a := range s.visibleAccounts(c) {
+			if f.match(a.field) {
+				out.Data = append(out.Data, s.accountJSON(r, c, a))
+			}
+		}
+	}
+	out.Count = len(out.Data)
+	writeJSON(w, 200, out)
+	return nil
+}
+
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) *apiError {
+	s.store.mu.RLock()
+	defer s.store.mu.RUnlock()
+	u, err := s.store.liveUser(r.PathValue("uid"))
+	if err != nil {
+		return err
+	}
+	for _, cid := range u.conns {
+		c := s.store.conns[cid]
+		for _, a := range s.visibleAccounts(c) {
+			if a.id == r.PathValue("aid") {
+				writeJSON(w, 200, s.accountJSON(r, c, a))
+				return nil
+			}
+		}
+	}
+	return errNotFound("account")
+}

@@ -1,0 +1,126 @@
+package basiqtest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// tokens holds the access tokens issued by POST /token.
+type tokens struct {
+	mu     sync.RWMutex
+	byTok  map[string]tokenInfo
+	issued int
+}
+
+type tokenInfo struct {
+	expires time.Time
+	scope   string
+	userID  string
+}
+
+func newTokens() *tokens { return &tokens{byTok: make(map[string]tokenInfo)} }
+
+var apiVersions = map[string]bool{"1.0": true, "2.0": true, "2.1": true, "3.0": true}
+
+// checkVersion validates the basiq-version header: required on /token, optional elsewhere.
+func checkVersion(r *http.Request, required bool) *apiError {
+	v, ok := r.Header["Basiq-Version"]
+	if !ok || len(v) == 0 {
+		if required {
+			return errNotValid(param("basiq-version"), "basiq-version header is required; use 1.0, 2.0, 2.1 or 3.0.")
+		}
+		return nil
+	}
+	if !apiVersions[strings.TrimSpace(v[0])] {
+		return errNotValid(param("basiq-version"), "basiq-version '"+v[0]+"' is not supported; use 1.0, 2.0, 2.1 or 3.0.")
+	}
+	return nil
+}
+
+type tokenAnswer struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int    `json:"expires_in"`
+}
+
+func (s *Server) postToken(w http.ResponseWriter, r *http.Request) *apiError {
+	if err := s.checkAPIKey(r.Header.Get("Authorization")); err != nil {
+		return err
+	}
+	scope, userID, err := tokenScope(r)
+	if err != nil {
+		return err
+	}
+	tok := randomToken()
+	s.auth.mu.Lock()
+	s.auth.byTok[tok] = tokenInfo{expires: s.now().Add(s.cfg.tokenTTL), scope: scope, userID: userID}
+	s.auth.issued++
+	s.auth.mu.Unlock()
+	writeJSON(w, 200, tokenAnswer{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(s.cfg.tokenTTL / time.Second)})
+	return nil
+}
+
+func (s *Server) checkAPIKey(h string) *apiError {
+	if h == "" {
+		return newError(400, "parameter-not-supplied", "Authorization header is required.", param("Authorization"))
+	}
+	scheme, key, ok := strings.Cut(h, " ")
+	key = strings.TrimSpace(key)
+	if !ok || !strings.EqualFold(scheme, "Basic") || key == "" || strings.ContainsAny(key, " \t") {
+		return errNotValid(param("Authorization"), "Authorization header must be 'Basic <API key>'.")
+	}
+	if s.cfg.apiKey != "" && key != s.cfg.apiKey {
+		return newError(404, "parameter-not-valid", "Unable to authenticate. Please, check your API key", param("Authorization"))
+	}
+	return nil
+}
+
+// tokenScope reads the optional form body: scope SERVER_ACCESS (default) or CLIENT_ACCESS.
+func tokenScope(r *http.Request) (scope, userID string, err *apiError) {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/x-www-form-urlencoded" {
+		return "SERVER_ACCESS", "", nil
+	}
+	if perr := r.ParseForm(); perr != nil {
+		return "", "", errInvalidContent("Body is not valid form data.")
+	}
+	scope = r.PostForm.Get("scope")
+	switch scope {
+	case "":
+		scope = "SERVER_ACCESS"
+	case "SERVER_ACCESS", "CLIENT_ACCESS":
+	default:
+		return "", "", errNotValid(param("scope"), "scope must be SERVER_ACCESS or CLIENT_ACCESS.")
+	}
+	return scope, r.PostForm.Get("userId"), nil
+}
+
+func randomToken() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// authorize checks the bearer token of a request.
+func (s *Server) authorize(r *http.Request) *apiError {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok {
+		return newError(401, "invalid-authorization-token", "Authorization header must carry a valid Bearer token.", param("Authorization"))
+	}
+	s.auth.mu.RLock()
+	info, found := s.auth.byTok[strings.TrimSpace(tok)]
+	s.auth.mu.RUnlock()
+	if !found {
+		return newError(401, "invalid-authorization-token", "Invalid authorization token.", param("Authorization"))
+	}
+	if !s.now().Before(info.expires) {
+		return newError(403, "access-denied", "Token has expired", param("Authorization"))
+	}
+	return nil
+}

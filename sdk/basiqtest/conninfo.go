@@ -1,0 +1,101 @@
+package basiqtest
+
+import "net/http"
+
+type connectionOut struct {
+	Type        string    `json:"type"`
+	ID          string    `json:"id"`
+	Status      string    `json:"status"`
+	CreatedDate string    `json:"createdDate"`
+	LastUsed    string    `json:"lastUsed"`
+	Institution instRef   `json:"institution"`
+	Accounts    list      `json:"accounts"`
+	Links       connLinks `json:"links"`
+}
+
+type instRef struct {
+	Type  string   `json:"type"`
+	ID    string   `json:"id"`
+	Links selfLink `json:"links"`
+}
+
+type connLinks struct {
+	Self         string `json:"self"`
+	User         string `json:"user"`
+	Accounts     string `json:"accounts"`
+	Transactions string `json:"transactions"`
+}
+
+// connectionJSON renders a connection. Call with store.mu held.
+func (s *Server) connectionJSON(r *http.Request, c *connection) connectionOut {
+	base := s.baseURL(r)
+	user := base + "/users/" + c.userID
+	flt := "?filter=connection.id.eq('" + c.id + "')"
+	o := connectionOut{Type: "connection", ID: c.id, Status: s.connStatus(c), CreatedDate: rfc3339(c.created),
+		LastUsed:    rfc3339(c.created),
+		Institution: instRef{Type: "institution", ID: c.institution, Links: selfLink{Self: base + "/institutions/" + c.institution}},
+		Accounts:    list{Type: "list", Data: []any{}},
+		Links: connLinks{Self: user + "/connections/" + c.id, User: user, Accounts: user + "/accounts" + flt,
+			Transactions: user + "/transactions" + flt}}
+	if len(c.jobs) > 0 {
+		if j, ok := s.store.job(c.jobs[len(c.jobs)-1]); ok {
+			o.LastUsed = rfc3339(j.created)
+		}
+	}
+	for _, a := range s.visibleAccounts(c) {
+		o.Accounts.Data = append(o.Accounts.Data, s.accountJSON(r, c, a))
+	}
+	o.Accounts.Count = len(o.Accounts.Data)
+	return o
+}
+
+var connectionFields = map[string]bool{"id": true, "connection.id": true, "status": true,
+	"connection.status": true, "institution.id": true}
+
+func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) *apiError {
+	f, err := parseFilter(r.URL.Query().Get("filter"), connectionFields)
+	if err != nil {
+		return err
+	}
+	s.store.mu.RLock()
+	defer s.store.mu.RUnlock()
+	u, err := s.store.liveUser(r.PathValue("uid"))
+	if err != nil {
+		return err
+	}
+	out := list{Type: "list", Data: []any{}, Links: &listLinks{Self: s.baseURL(r) + r.URL.RequestURI()}}
+	for _, cid := range u.conns {
+		c := s.store.conns[cid]
+		if c.deleted {
+			continue
+		}
+		o := s.connectionJSON(r, c)
+		if f.match(o.field) {
+			out.Data = append(out.Data, o)
+		}
+	}
+	out.Count = len(out.Data)
+	writeJSON(w, 200, out)
+	return nil
+}
+
+func (o connectionOut) field(name string) string {
+	switch name {
+	case "status", "connection.status":
+		return o.Status
+	case "institution.id":
+		return o.Institution.ID
+	}
+	return o.ID
+}
+
+func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) *apiError {
+	s.store.mu.RLock()
+	defer s.store.mu.RUnlock()
+	c, err := s.store.userConn(r.PathValue("uid"), r.PathValue("cid"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, s.connectionJSON(r, c))
+	return nil
+}

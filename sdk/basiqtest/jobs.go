@@ -1,0 +1,207 @@
+package basiqtest
+
+import (
+	"net/http"
+	"time"
+)
+
+// job is one Basiq job. Its steps' statuses are computed lazily from created, the plan and
+// the clock; only an MFA answer mutates it (under its shard's lock).
+type job struct {
+	id, userID, connID string
+	created            time.Time
+	steps              []stepPlan
+	mfaMethod          string    // "" when the institution has no MFA
+	mfaAt              time.Time // when an MFA answer arrived; zero = none yet
+	mfaOK              bool
+}
+
+// stepState is a step's status at one instant.
+type stepState struct {
+	title, status string
+	start, end    time.Time // end is set once the step is final
+	fail          string
+	challenge     bool // mfa-challenge waiting for its answer
+}
+
+// states computes the status of every step at now. Call with the job's shard lock held (read).
+func (j *job) states(now time.Time, mfaExpiry time.Duration) []stepState {
+	out := make([]stepState, len(j.steps))
+	t, open := j.created, true
+	for i, p := range j.steps {
+		out[i] = stepState{title: p.title, status: "pending"}
+		if !open {
+			continue
+		}
+		end, fail, known := j.stepEnd(p, t, now, mfaExpiry)
+		out[i].start = t
+		if !known || now.Before(end) {
+			out[i].status = "in-progress"
+			out[i].challenge = p.title == stepMFA && j.mfaAt.IsZero()
+			open = false
+			continue
+		}
+		out[i].end, out[i].fail = end, fail
+		out[i].status = "success"
+		if fail != "" {
+			out[i].status, open = "failed", false
+		}
+		t = end
+	}
+	return out
+}
+
+// stepEnd says when a step that started at t ends and how; known is false while that is open.
+func (j *job) stepEnd(p stepPlan, t, now time.Time, mfaExpiry time.Duration) (end time.Time, fail string, known bool) {
+	if p.title == stepMFA {
+		switch {
+		case !j.mfaAt.IsZero() && j.mfaOK:
+			return j.mfaAt.Add(p.dur), "", true
+		case !j.mfaAt.IsZero():
+			return j.mfaAt, "invalid-credentials", true
+		}
+		deadline := t.Add(mfaExpiry)
+		return deadline, "job-timed-out", !now.Before(deadline)
+	}
+	if p.dur == forever {
+		return time.Time{}, "", false
+	}
+	return t.Add(p.dur), p.fail, true
+}
+
+// overall is the job's status: in-progress, success or failed.
+func overall(st []stepState) string {
+	for _, s := range st {
+		switch s.status {
+		case "failed":
+			return "failed"
+		case "in-progress", "pending":
+			return "in-progress"
+		}
+	}
+	return "success"
+}
+
+// updated is the last instant a step changed status.
+func updated(created time.Time, st []stepState) time.Time {
+	u := created
+	for _, s := range st {
+		if s.end.After(u) {
+			u = s.end
+		} else if s.start.After(u) {
+			u = s.start
+		}
+	}
+	return u
+}
+
+// snapshot reads a job's states under its shard lock.
+func (s *Server) snapshot(j *job) []stepState {
+	sh := s.store.shard(j.id)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	return j.states(s.now(), s.cfg.mfaExpiry)
+}
+
+// newJob creates the next job of a connection. Call with store.mu held for writing.
+func (s *Server) newJob(c *connection, u *user) *job {
+	inst := s.institution(c.institution)
+	id := s.store.newID()
+	j := &job{id: id, userID: c.userID, connID: c.id, created: s.now(), mfaMethod: inst.mfa}
+	j.steps = s.plan(id, inst, c.loginID, c.password, len(c.jobs)+1)
+	c.jobs = append(c.jobs, id)
+	u.jobs = append(u.jobs, id)
+	s.store.putJob(j)
+	s.store.nJobs++
+	return j
+}
+
+type jobStub struct {
+	Type  string   `json:"type"`
+	ID    string   `json:"id"`
+	Links selfLink `json:"links"`
+}
+
+type selfLink struct {
+	Self string `json:"self"`
+}
+
+func (s *Server) stub(r *http.Request, id string) jobStub {
+	return jobStub{Type: "job", ID: id, Links: selfLink{Self: s.baseURL(r) + "/jobs/" + id}}
+}
+
+func (s *Server) getJob(w http.ResponseWriter, r *http.Request) *apiError {
+	j, ok := s.store.job(r.PathValue("id"))
+	if !ok {
+		return errNotFound("job")
+	}
+	writeJSON(w, 200, s.jobJSON(r, j))
+	return nil
+}
+
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) *apiError {
+	f, err := parseFilter(r.URL.Query().Get("filter"), jobFields)
+	if err != nil {
+		return err
+	}
+	s.store.mu.RLock()
+	u, err := s.store.liveUser(r.PathValue("uid"))
+	var ids []string
+	if err == nil {
+		ids = append(ids, u.jobs...)
+	}
+	s.store.mu.RUnlock()
+	if err != nil {
+		return err
+	}
+	out := list{Type: "list", Data: []any{}, Links: &listLinks{Self: s.baseURL(r) + r.URL.RequestURI()}}
+	for _, id := range ids {
+		if j, ok := s.store.job(id); ok && f.match(func(string) string { return j.connID }) {
+			out.Data = append(out.Data, s.jobJSON(r, j))
+		}
+	}
+	out.Count = len(out.Data)
+	writeJSON(w, 200, out)
+	return nil
+}
+
+var jobFields = map[string]bool{"connection.id": true}
+
+type mfaBody struct {
+	Response []string `json:"mfa-response"`
+}
+
+func (s *Server) postMFA(w http.ResponseWriter, r *http.Request) *apiError {
+	var body mfaBody
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	if len(body.Response) == 0 {
+		return errNotSupplied("/mfa-response")
+	}
+	j, ok := s.store.job(r.PathValue("id"))
+	if !ok {
+		return errNotFound("job")
+	}
+	if err := s.answerMFA(j, body.Response[0]); err != nil {
+		return err
+	}
+	writeJSON(w, 202, s.stub(r, j.id))
+	return nil
+}
+
+func (s *Server) answerMFA(j *job, answer string) *apiError {
+	sh := s.store.shard(j.id)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	now := s.now()
+	for _, st := range j.states(now, s.cfg.mfaExpiry) {
+		if st.challenge {
+			j.mfaAt, j.mfaOK = now, answer == mfaAnswers[j.mfaMethod]
+			return nil
+		}
+	}
+	return errNotValid(pointer("/mfa-response"), "Job is not waiting for an MFA response.")
+}
+
+var mfaAnswers = map[string]string{"token": "1234", "security-questions": "Hooli"}

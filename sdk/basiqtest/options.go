@@ -1,0 +1,88 @@
+package basiqtest
+
+import "time"
+
+// Option configures a Server built by New or NewServer.
+type Option func(*config)
+
+// StepDurations sets how long each step of a connection job takes. The values are used as
+// given: a zero duration makes that step finish the instant it starts.
+type StepDurations struct {
+	// Credentials is the duration of verify-credentials.
+	Credentials time.Duration
+	// MFA is the time mfa-challenge keeps running after a right answer (default 0).
+	MFA time.Duration
+	// Accounts is the duration of retrieve-accounts.
+	Accounts time.Duration
+	// Transactions is the duration of retrieve-transactions.
+	Transactions time.Duration
+}
+
+type config struct {
+	apiKey     string
+	baseURL    string
+	tokenTTL   time.Duration
+	steps      StepDurations
+	jitter     float64
+	seed       int64
+	clock      func() time.Time
+	faults     []Fault
+	txPerAcct  int
+	mfaExpiry  time.Duration
+	jobShards  int
+	allowedVer map[string]bool
+}
+
+func defaultConfig() config {
+	return config{
+		tokenTTL:  time.Hour,
+		steps:     StepDurations{Credentials: time.Second, Accounts: 2 * time.Second, Transactions: 3 * time.Second},
+		seed:      1,
+		clock:     time.Now,
+		txPerAcct: 150,
+		mfaExpiry: 2 * time.Minute,
+		jobShards: 64,
+	}
+}
+
+// WithAPIKey makes the server accept only this API key (the value after "Basic " on
+// POST /token). Without it any non-empty key is accepted.
+func WithAPIKey(key string) Option { return func(c *config) { c.apiKey = key } }
+
+// WithBaseURL sets the absolute base URL used in links (self, next, source). NewServer sets it
+// to its own URL; a Server from New without it takes the base from each request's Host.
+func WithBaseURL(u string) Option { return func(c *config) { c.baseURL = trimSlash(u) } }
+
+// WithTokenTTL sets the lifetime of access tokens (default 1h).
+func WithTokenTTL(d time.Duration) Option { return func(c *config) { c.tokenTTL = d } }
+
+// WithStepDurations sets the duration of each job step (default 1s, 0, 2s, 3s).
+func WithStepDurations(d StepDurations) Option { return func(c *config) { c.steps = d } }
+
+// WithJitter varies each step duration by up to ±fraction (0.2 = ±20%), deterministically
+// from the seed and the job id.
+func WithJitter(fraction float64) Option { return func(c *config) { c.jitter = fraction } }
+
+// WithSeed seeds ids, jitter, generated data and random faults (default 1).
+func WithSeed(seed int64) Option { return func(c *config) { c.seed = seed } }
+
+// WithClock replaces time.Now: jobs, tokens and rate limits all follow this clock.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.clock = now } }
+
+// WithFaults sets the initial faults (see Server.SetFaults).
+func WithFaults(f ...Fault) Option { return func(c *config) { c.faults = append([]Fault(nil), f...) } }
+
+// WithTransactionsPerAccount sets how many transactions each account gets (default 150;
+// connections have 2 or 3 accounts).
+func WithTransactionsPerAccount(n int) Option { return func(c *config) { c.txPerAcct = n } }
+
+// WithMFAExpiry sets how long an MFA challenge waits for its answer (default 2m); past it the
+// mfa-challenge step fails with job-timed-out.
+func WithMFAExpiry(d time.Duration) Option { return func(c *config) { c.mfaExpiry = d } }
+
+func trimSlash(s string) string {
+	for len(s) > 0 && s[len(s)-1] == '/' {
+		s = s[:len(s)-1]
+	}
+	return s
+}

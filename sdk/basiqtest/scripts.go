@@ -1,0 +1,154 @@
+package basiqtest
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Step titles.
+const (
+	stepCredentials  = "verify-credentials"
+	stepMFA          = "mfa-challenge"
+	stepAccounts     = "retrieve-accounts"
+	stepTransactions = "retrieve-transactions"
+)
+
+// forever marks a step that never finishes.
+const forever time.Duration = -1
+
+// stepPlan is what one step of a job will do, fixed when the job is created.
+type stepPlan struct {
+	title string
+	dur   time.Duration // forever: stays in-progress
+	fail  string        // error code the step fails with; "" = success
+}
+
+// sandboxLogins are the AU00000 logins that succeed, with their passwords.
+var sandboxLogins = map[string]string{
+	"gavinBelson": "hooli2016", "jared": "django", "richard": "tabsnotspaces",
+	"Whistler": "ShowBox", "Gilfoyle": "PiedPiper",
+}
+
+// failingLogins always fail verify-credentials with the given code.
+var failingLogins = map[string][2]string{
+	"bighead":  {"password", "invalid-credentials"},
+	"erlich":   {"aviato", "account-not-accessible-requires-user-action"},
+	"jianYang": {"nothotdog", "service-unavailable"},
+}
+
+// userSide are the failure codes that need the user to act: they make a connection invalid.
+var userSide = map[string]bool{
+	"invalid-credentials": true, "account-not-accessible-requires-user-action": true,
+	"user-action-required": true, "missing-required-field": true, "invalid-field-value": true,
+}
+
+var failureTitles = map[string]string{
+	"invalid-credentials":                         "Cannot login to target institution, check credentials.",
+	"account-not-accessible-requires-user-action": "Account not accessible, requires user action.",
+	"user-action-required":                        "User action required at the institution.",
+	"service-unavailable":                         "Institution service is currently unavailable.",
+	"maintenance":                                 "Institution is under maintenance.",
+	"connector-error":                             "Connector error while retrieving data.",
+	"unknown-error":                               "Unknown error while retrieving data.",
+	"job-timed-out":                               "MFA challenge expired before an answer was received.",
+}
+
+// outcome returns the failing step and code for a login on the n-th job (1-based) of its
+// connection, and a fixed per-step duration (0 = use the configured ones). failAt "" = success;
+// never is the step that stays in-progress forever.
+func outcome(login, password string, n int) (failAt, code, never string, slow time.Duration) {
+	if want, ok := sandboxLogins[login]; ok {
+		if password == want {
+			return "", "", "", 0
+		}
+		return stepCredentials, "invalid-credentials", "", 0
+	}
+	if f, ok := failingLogins[login]; ok {
+		if password == f[0] {
+			return stepCredentials, f[1], "", 0
+		}
+		return stepCredentials, "invalid-credentials", "", 0
+	}
+	if password == "" {
+		return stepCredentials, "invalid-credentials", "", 0
+	}
+	return magicOutcome(login, n)
+}
+
+func magicOutcome(login string, n int) (failAt, code, never string, slow time.Duration) {
+	switch login {
+	case "fail-accounts":
+		return stepAccounts, "connector-error", "", 0
+	case "fail-transactions":
+		return stepTransactions, "unknown-error", "", 0
+	case "never-ends":
+		return "", "", stepAccounts, 0
+	case "user-action":
+		return stepCredentials, "user-action-required", "", 0
+	}
+	if s, ok := strings.CutPrefix(login, "slow-"); ok {
+		if sec, err := strconv.Atoi(s); err == nil && sec >= 1 && sec <= 600 {
+			return "", "", "", time.Duration(sec) * time.Second
+		}
+	}
+	for _, step := range []string{"credentials", "accounts", "transactions"} {
+		s, ok := strings.CutPrefix(login, "maintenance-"+step+"-")
+		if k, err := strconv.Atoi(s); ok && err == nil && k >= 1 && k <= 9 && len(s) == 1 {
+			if n <= k {
+				return stepTitleOf(step), "maintenance", "", 0
+			}
+			return "", "", "", 0
+		}
+	}
+	return stepCredentials, "invalid-credentials", "", 0
+}
+
+func stepTitleOf(short string) string {
+	switch short {
+	case "credentials":
+		return stepCredentials
+	case "accounts":
+		return stepAccounts
+	}
+	return stepTransactions
+}
+
+// plan builds the steps of the n-th job of a connection.
+func (s *Server) plan(jobID string, inst *institution, login, password string, n int) []stepPlan {
+	failAt, code, never, slow := outcome(login, password, n)
+	titles := []string{stepCredentials, stepAccounts, stepTransactions}
+	durs := []time.Duration{s.cfg.steps.Credentials, s.cfg.steps.Accounts, s.cfg.steps.Transactions}
+	if inst.mfa != "" {
+		titles = []string{stepCredentials, stepMFA, stepAccounts, stepTransactions}
+		durs = []time.Duration{durs[0], s.cfg.steps.MFA, durs[1], durs[2]}
+	}
+	steps := make([]stepPlan, len(titles))
+	for i, t := range titles {
+		d := s.jittered(jobID, i, durs[i])
+		if slow > 0 && t != stepMFA {
+			d = slow
+		}
+		if t == never {
+			d = forever
+		}
+		steps[i] = stepPlan{title: t, dur: d}
+		if t == failAt {
+			steps[i].fail = code
+		}
+	}
+	return steps
+}
+
+// jittered varies d by up to ±jitter, deterministically from the seed, the job and the step.
+func (s *Server) jittered(jobID string, step int, d time.Duration) time.Duration {
+	if s.cfg.jitter <= 0 || d <= 0 {
+		return d
+	}
+	h := uint64(fnv32(jobID))<<8 ^ uint64(step) ^ uint64(s.cfg.seed)*0x9e3779b97f4a7c15
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	u := float64(h>>11) / float64(1<<53) // [0,1)
+	return time.Duration(float64(d) * (1 + s.cfg.jitter*(2*u-1)))
+}
