@@ -1,0 +1,156 @@
+// Package admin is the worker's HTTP server: Prometheus metrics, liveness and readiness
+// probes, and the asynqmon web UI behind basic authentication.
+//
+// Routes:
+//
+//	/metrics  the Registry (the worker's basiq_worker_ figures), asynq queue gauges, Go and process collectors
+//	/healthz  200 "ok" while the process serves HTTP
+//	/readyz   200 "ok" when Redis answers PING within a second, else 503 with the reason
+//	/ui/      the asynqmon UI and its /ui/api (when UIEnabled; the path is UIPath)
+//
+// When Username is set, the UI and /metrics ask for basic authentication; the probes never do.
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/hibiken/asynq"
+	asynqmetrics "github.com/hibiken/asynq/x/metrics"
+	"github.com/hibiken/asynqmon"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultUIPath is where the UI is mounted when Options.UIPath is empty.
+const DefaultUIPath = "/ui"
+
+// Options configures the admin server.
+type Options struct {
+	// RedisConnOpt is the asynq connection used by the UI and the queue gauges. Required.
+	RedisConnOpt asynq.RedisConnOpt
+	// Redis is pinged by /readyz. When nil, a client is made from RedisConnOpt and closed by Close.
+	Redis redis.UniversalClient
+	// Registry is served at /metrics. When nil, a new one is made (see Handler.Registry).
+	Registry *prometheus.Registry
+	// UIEnabled mounts the asynqmon UI at UIPath (default "/ui").
+	UIEnabled bool
+	UIPath    string
+	// UIReadOnly lets the UI only read: every API call other than GET is refused.
+	UIReadOnly bool
+	// Username and Password protect the UI and /metrics with basic authentication when
+	// Username is set. Use RequireAuth to decide whether they must be.
+	Username, Password string
+	// Queues limits the asynq queue gauges to these queues; empty means every queue in Redis.
+	Queues []string
+}
+
+// Handler serves the admin routes. Close it to release its Redis connections.
+type Handler struct {
+	mux     *http.ServeMux
+	reg     *prometheus.Registry
+	closers []func() error
+}
+
+// New builds the admin handler described in the package documentation.
+func New(opts Options) (*Handler, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	h := &Handler{mux: http.NewServeMux(), reg: opts.Registry}
+	if h.reg == nil {
+		h.reg = prometheus.NewRegistry()
+	}
+	rdb := opts.Redis
+	if rdb == nil {
+		c, ok := opts.RedisConnOpt.MakeRedisClient().(redis.UniversalClient)
+		if !ok {
+			return nil, fmt.Errorf("admin: unsupported RedisConnOpt %T", opts.RedisConnOpt)
+		}
+		rdb = c
+		h.closers = append(h.closers, c.Close)
+	}
+	inspector := asynq.NewInspector(opts.RedisConnOpt)
+	h.closers = append(h.closers, inspector.Close)
+	if err := h.registerCollectors(asynqmetrics.NewQueueMetricsCollector(inspector), opts.Queues); err != nil {
+		h.Close()
+		return nil, err
+	}
+
+	protect := func(next http.Handler) http.Handler { return next }
+	if opts.Username != "" {
+		protect = func(next http.Handler) http.Handler {
+			return basicAuth(next, "basiq-worker", opts.Username, opts.Password)
+		}
+	}
+	h.mux.Handle("GET /metrics", protect(promhttp.HandlerFor(h.reg, promhttp.HandlerOpts{Registry: h.reg})))
+	h.mux.HandleFunc("GET /healthz", healthz)
+	h.mux.Handle("GET /readyz", readyz(rdb))
+	if opts.UIEnabled {
+		root := strings.TrimSuffix(opts.uiPath(), "/")
+		ui := asynqmon.New(asynqmon.Options{RootPath: root, RedisConnOpt: opts.RedisConnOpt, ReadOnly: opts.UIReadOnly})
+		h.closers = append(h.closers, ui.Close)
+		h.mux.Handle(root+"/", protect(ui))
+		h.mux.Handle(root, protect(ui))
+	}
+	return h, nil
+}
+
+func (o Options) uiPath() string {
+	if o.UIPath == "" {
+		return DefaultUIPath
+	}
+	return o.UIPath
+}
+
+func (o Options) validate() error {
+	if o.RedisConnOpt == nil {
+		return errors.New("admin: RedisConnOpt is required")
+	}
+	if o.Username != "" && o.Password == "" {
+		return errors.New("admin: Password is required with Username")
+	}
+	if p := o.uiPath(); o.UIEnabled && (!strings.HasPrefix(p, "/") || p == "/" || strings.ContainsAny(p, " {}")) {
+		return fmt.Errorf("admin: UIPath %q must start with / and name a path below the root", p)
+	}
+	return nil
+}
+
+func (h *Handler) registerCollectors(queues prometheus.Collector, only []string) error {
+	if len(only) > 0 {
+		queues = filterQueues(queues, only)
+	}
+	if err := h.reg.Register(queues); err != nil {
+		return fmt.Errorf("admin: register asynq queue metrics: %w", err)
+	}
+	for _, c := range []prometheus.Collector{
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	} {
+		// The caller may have registered these already on a shared registry: keep theirs.
+		if err := h.reg.Register(c); err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
+			return fmt.Errorf("admin: register runtime metrics: %w", err)
+		}
+	}
+	return nil
+}
+
+// ServeHTTP serves the admin routes.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Registry is the registry served at /metrics: Options.Registry or the one New made.
+func (h *Handler) Registry() *prometheus.Registry { return h.reg }
+
+// Close releases the inspector and the Redis connections that New opened.
+func (h *Handler) Close() error {
+	var errs []error
+	for _, c := range h.closers {
+		errs = append(errs, c())
+	}
+	h.closers = nil
+	return errors.Join(errs...)
+}
