@@ -1,0 +1,143 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+func newTestClient(t *testing.T, k *Keyring) (*Client, string) {
+	q, _ := setupQueue(t)
+	c := NewClient(redisOpt(), k, WithDefaultQueue(q))
+	t.Cleanup(func() { c.Close() })
+	return c, q
+}
+
+func TestClient_CreateConnection_idempotent(t *testing.T) {
+	ctx := context.Background()
+	k := testKeyring(t)
+	c, q := newTestClient(t, k)
+	req := CreateConnection{UserID: "user-1", InstitutionID: "AU00000", Credentials: Credentials{LoginID: "gavinBelson", Password: "hooli2016-pw"}}
+	id1, err := c.CreateConnection(ctx, req, IdempotencyKey("abc"), Deadline(time.Now().Add(time.Minute)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id2, err := c.CreateConnection(ctx, req, IdempotencyKey("abc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := TaskID(TypeCreateConnection, "abc"); id1 != want || id2 != want {
+		t.Fatalf("got ids %q, %q, want %q twice", id1, id2, want)
+	}
+	insp := asynq.NewInspector(redisOpt())
+	defer insp.Close()
+	tasks, err := insp.ListPendingTasks(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tasks) != 1 {
+		t.Fatalf("got %d pending tasks, want 1", len(tasks))
+	}
+	if tasks[0].Retention != DefaultRetention {
+		t.Errorf("got retention %s, want %s", tasks[0].Retention, DefaultRetention)
+	}
+	p, err := Decode[CreateConnectionPayload](asynq.NewTask(tasks[0].Type, tasks[0].Payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.IdempotencyKey != "abc" || p.Deadline.IsZero() || p.EnqueuedAt.IsZero() {
+		t.Errorf("payload %+v: want key, deadline and enqueuedAt", p)
+	}
+	creds, err := k.OpenCredentials(p.Credentials, "user-1")
+	if err != nil || creds != req.Credentials {
+		t.Errorf("open: got %v, %v", creds, err)
+	}
+}
+
+func TestClient_noPlaintextInRedis(t *testing.T) {
+	ctx := context.Background()
+	c, q := newTestClient(t, testKeyring(t))
+	_, rdb := setupQueue(t)
+	const pw, code, answer = "pw-hooli2016-secret", "sc-98765", "mfa-answer-1234"
+	id, err := c.CreateConnection(ctx, CreateConnection{UserID: "u", InstitutionID: "AU1",
+		Credentials: Credentials{LoginID: "l", Password: pw, SecurityCode: code}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mfaID, err := c.AnswerMFA(ctx, AnswerMFA{UserID: "u", JobID: "j", Answers: []string{answer}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tid := range []string{id, mfaID} {
+		raw, err := rdb.HGetAll(ctx, "asynq:{"+q+"}:t:"+tid).Result()
+		if err != nil || len(raw) == 0 {
+			t.Fatalf("task hash %s: %v, %d fields", tid, err, len(raw))
+		}
+		for field, v := range raw {
+			for _, secret := range []string{pw, code, answer} {
+				if strings.Contains(v, secret) {
+					t.Errorf("task %s field %s holds plaintext %q", tid, field, secret)
+				}
+			}
+		}
+	}
+}
+
+func TestClient_randomIDs(t *testing.T) {
+	c, _ := newTestClient(t, nil)
+	a, err1 := c.RefreshAll(context.Background(), RefreshAll{UserID: "u"})
+	b, err2 := c.RefreshConnection(context.Background(), RefreshConnection{UserID: "u", ConnectionID: "c"}, MaxRetry(3), ProcessIn(time.Minute))
+	if err1 != nil || err2 != nil || a == "" || a == b {
+		t.Fatalf("got %q %v, %q %v; want two distinct ids", a, err1, b, err2)
+	}
+}
+
+func TestClient_validation(t *testing.T) {
+	ctx := context.Background()
+	c := NewClient(redisOpt(), testKeyring(t))
+	defer c.Close()
+	noKeys := NewClient(redisOpt(), nil)
+	defer noKeys.Close()
+	creds := Credentials{LoginID: "l", Password: "p"}
+	for _, tc := range []struct {
+		name string
+		call func() (string, error)
+		want string
+	}{
+		{"create no user", func() (string, error) {
+			return c.CreateConnection(ctx, CreateConnection{InstitutionID: "i", Credentials: creds})
+		}, "UserID"},
+		{"create no institution", func() (string, error) {
+			return c.CreateConnection(ctx, CreateConnection{UserID: "u", Credentials: creds})
+		}, "InstitutionID"},
+		{"create no password", func() (string, error) {
+			return c.CreateConnection(ctx, CreateConnection{UserID: "u", InstitutionID: "i", Credentials: Credentials{LoginID: "l"}})
+		}, "Credentials.Password"},
+		{"update no connection", func() (string, error) {
+			return c.UpdateConnection(ctx, UpdateConnection{UserID: "u", Credentials: creds})
+		}, "ConnectionID"},
+		{"refresh no connection", func() (string, error) { return c.RefreshConnection(ctx, RefreshConnection{UserID: "u"}) }, "ConnectionID"},
+		{"refresh all no user", func() (string, error) { return c.RefreshAll(ctx, RefreshAll{}) }, "UserID"},
+		{"mfa no answers", func() (string, error) { return c.AnswerMFA(ctx, AnswerMFA{UserID: "u", JobID: "j"}) }, "Answers"},
+		{"create without keyring", func() (string, error) {
+			return noKeys.CreateConnection(ctx, CreateConnection{UserID: "u", InstitutionID: "i", Credentials: creds})
+		}, "keyring"},
+		{"mfa without keyring", func() (string, error) {
+			return noKeys.AnswerMFA(ctx, AnswerMFA{UserID: "u", JobID: "j", Answers: []string{"1"}})
+		}, "keyring"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, err := tc.call()
+			if err == nil || id != "" || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %q, %v; want error naming %s", id, err, tc.want)
+			}
+			if tc.want == "keyring" && !errors.Is(err, ErrNoKeyring) {
+				t.Fatalf("got %v, want ErrNoKeyring", err)
+			}
+		})
+	}
+}
