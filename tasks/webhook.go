@@ -78,9 +78,9 @@ func VerifyWebhook(secret []byte, header http.Header, body []byte, now time.Time
 		tolerance = DefaultWebhookTolerance
 	}
 	id, tsText, sigs := header.Get(HeaderWebhookID), header.Get(HeaderWebhookTimestamp), header.Get(HeaderWebhookSignature)
-	for name, v := range map[string]string{HeaderWebhookID: id, HeaderWebhookTimestamp: tsText, HeaderWebhookSignature: sigs} {
-		if v == "" {
-			return fmt.Errorf("%w %s", ErrWebhookMissingHeader, name)
+	for _, h := range [][2]string{{HeaderWebhookID, id}, {HeaderWebhookTimestamp, tsText}, {HeaderWebhookSignature, sigs}} {
+		if h[1] == "" {
+			return fmt.Errorf("%w %s", ErrWebhookMissingHeader, h[0])
 		}
 	}
 	unix, err := strconv.ParseInt(tsText, 10, 64)

@@ -1,0 +1,63 @@
+package tasks
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestSignWebhook_standardWebhooksVector(t *testing.T) {
+	// Test vector from the Standard Webhooks reference libraries.
+	secret, err := ParseWebhookSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := SignWebhook(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", time.Unix(1614265330, 0), []byte(`{"test": 2432232314}`))
+	if want := "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}
+
+func TestVerifyWebhook(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	now := time.Unix(1_700_000_000, 0)
+	body := []byte(`{"type":"result"}`)
+	signed := func(ts time.Time, body []byte) http.Header {
+		h := http.Header{}
+		SetWebhookHeaders(h, secret, "evt_1", ts, body)
+		return h
+	}
+	multi := signed(now, body)
+	multi.Set(HeaderWebhookSignature, "v1,bm9wZQ== v2,xyz "+multi.Get(HeaderWebhookSignature))
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+		body   []byte
+		want   error
+	}{
+		{"valid", signed(now, body), body, nil},
+		{"valid within tolerance", signed(now.Add(-4*time.Minute), body), body, nil},
+		{"one of several signatures", multi, body, nil},
+		{"stale timestamp", signed(now.Add(-6*time.Minute), body), body, ErrWebhookTimestamp},
+		{"future timestamp", signed(now.Add(6*time.Minute), body), body, ErrWebhookTimestamp},
+		{"tampered body", signed(now, body), []byte(`{"type":"resulT"}`), ErrWebhookSignature},
+		{"missing header", http.Header{}, body, ErrWebhookMissingHeader},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := VerifyWebhook(secret, tc.header, tc.body, now, 0)
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseWebhookSecret_errors(t *testing.T) {
+	for _, s := range []string{"", "whsec_", "whsec_!!!!", "whsec_" + base64.StdEncoding.EncodeToString([]byte("short"))} {
+		if _, err := ParseWebhookSecret(s); err == nil {
+			t.Errorf("ParseWebhookSecret(%q): got nil error", s)
+		}
+	}
+}
