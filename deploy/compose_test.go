@@ -1,0 +1,224 @@
+package deploy
+
+import (
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/basiq-worker/basiq-worker/config"
+	"github.com/basiq-worker/basiq-worker/worker/admin"
+)
+
+type composeFile struct {
+	Services map[string]service `yaml:"services"`
+	Volumes  map[string]any     `yaml:"volumes"`
+}
+
+type service struct {
+	Image       string            `yaml:"image"`
+	Build       any               `yaml:"build"`
+	Command     []string          `yaml:"command"`
+	Environment map[string]string `yaml:"environment"`
+	Ports       []string          `yaml:"ports"`
+	Profiles    []string          `yaml:"profiles"`
+	Volumes     []string          `yaml:"volumes"`
+	DependsOn   map[string]struct {
+		Condition string `yaml:"condition"`
+	} `yaml:"depends_on"`
+	Healthcheck *struct {
+		Test []string `yaml:"test"`
+	} `yaml:"healthcheck"`
+}
+
+func loadCompose(t *testing.T) composeFile {
+	t.Helper()
+	b, err := os.ReadFile("../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c composeFile
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		t.Fatalf("docker-compose.yml: %v", err)
+	}
+	return c
+}
+
+// published returns the host port and container port of a short-syntax port mapping
+// ("8080:8080", "127.0.0.1:8081:8080/tcp").
+func published(mapping string) (host, container string) {
+	parts := strings.Split(strings.TrimSuffix(mapping, "/tcp"), ":")
+	if len(parts) < 2 {
+		return "", parts[0]
+	}
+	return parts[len(parts)-2], parts[len(parts)-1]
+}
+
+func hasPort(s service, host, container string) bool {
+	for _, p := range s.Ports {
+		if h, c := published(p); h == host && c == container {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCompose_services(t *testing.T) {
+	c := loadCompose(t)
+	for _, name := range []string{"redis", "worker", "asynqmon", "basiq-mock"} {
+		if _, ok := c.Services[name]; !ok {
+			t.Fatalf("service %s is missing", name)
+		}
+	}
+	redis := c.Services["redis"]
+	if !strings.HasPrefix(redis.Image, "redis:7") {
+		t.Errorf("redis image = %q, want redis:7", redis.Image)
+	}
+	if !strings.Contains(strings.Join(redis.Command, " "), "--appendonly yes") {
+		t.Errorf("redis command = %q, want --appendonly yes", redis.Command)
+	}
+	if len(redis.Volumes) == 0 || !strings.HasSuffix(redis.Volumes[0], ":/data") {
+		t.Errorf("redis volumes = %q, want a volume on /data", redis.Volumes)
+	}
+	if redis.Healthcheck == nil || len(redis.Healthcheck.Test) == 0 {
+		t.Error("redis has no healthcheck")
+	}
+
+	worker := c.Services["worker"]
+	if worker.Build == nil {
+		t.Error("worker is not built from the Dockerfile")
+	}
+	if got := worker.DependsOn["redis"].Condition; got != "service_healthy" {
+		t.Errorf("worker depends_on redis condition = %q, want service_healthy", got)
+	}
+	if !hasPort(worker, "8080", "8080") {
+		t.Errorf("worker ports = %q, want 8080:8080", worker.Ports)
+	}
+
+	ui := c.Services["asynqmon"]
+	if !strings.HasPrefix(ui.Image, "hibiken/asynqmon") {
+		t.Errorf("asynqmon image = %q, want hibiken/asynqmon", ui.Image)
+	}
+	if !hasPort(ui, "8081", "8080") {
+		t.Errorf("asynqmon ports = %q, want 8081:8080", ui.Ports)
+	}
+	if !strings.Contains(strings.Join(ui.Command, " "), "--redis-url") {
+		t.Errorf("asynqmon command = %q, want --redis-url", ui.Command)
+	}
+
+	mock := c.Services["basiq-mock"]
+	if !slices.Contains(mock.Profiles, "sandbox") {
+		t.Errorf("basiq-mock profiles = %q, want sandbox", mock.Profiles)
+	}
+	if want := []string{"basiq-mock", "-addr", "0.0.0.0:8090"}; !slices.Equal(mock.Command, want) {
+		t.Errorf("basiq-mock command = %q, want %q", mock.Command, want)
+	}
+	for name, s := range c.Services {
+		if name != "basiq-mock" && len(s.Profiles) > 0 {
+			t.Errorf("service %s has profiles %q: it would not start by default", name, s.Profiles)
+		}
+	}
+}
+
+// workerVars returns the environment variables of config.Worker, by envconfig tag, and
+// the struct fields that declare them.
+func workerVars(t *testing.T) map[string]reflect.StructField {
+	t.Helper()
+	vars := map[string]reflect.StructField{}
+	typ := reflect.TypeFor[config.Worker]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name := f.Tag.Get("envconfig")
+		if name == "" || !f.IsExported() {
+			continue
+		}
+		if f.Tag.Get("split_words") == "true" {
+			t.Fatalf("config.Worker.%s uses split_words; this test reads only explicit names", f.Name)
+		}
+		vars[name] = f
+	}
+	if len(vars) == 0 {
+		t.Fatal("config.Worker declares no envconfig variables")
+	}
+	return vars
+}
+
+func TestCompose_workerEnvironment(t *testing.T) {
+	env := loadCompose(t).Services["worker"].Environment
+	vars := workerVars(t)
+	for name, value := range env {
+		f, ok := vars[name]
+		if !ok {
+			t.Errorf("worker environment: %s is not a variable of config.Worker", name)
+			continue
+		}
+		if f.Tag.Get("secret") == "true" && !strings.HasPrefix(value, "${") {
+			t.Errorf("worker environment: secret %s is written in the file; take it from ${%s:?}", name, name)
+		}
+	}
+	required := []string{"REDIS_URL", "HTTP_ADDR"}
+	for name, f := range vars {
+		if f.Tag.Get("required") == "true" {
+			required = append(required, name)
+		}
+	}
+	if admin.RequireAuth(env["HTTP_ADDR"]) {
+		required = append(required, "UI_USERNAME", "UI_PASSWORD")
+	}
+	for _, name := range required {
+		if env[name] == "" {
+			t.Errorf("worker environment: %s is missing", name)
+		}
+	}
+}
+
+// TestCompose_workerConfigLoads fills in the ${VAR} references of the worker's environment
+// as docker compose would, and loads the result with config.LoadWorker.
+func TestCompose_workerConfigLoads(t *testing.T) {
+	shell := map[string]string{
+		"BASIQ_API_KEY":    "test-api-key",
+		"BASIQ_SECRET_KEY": "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+		"UI_USERNAME":      "ops",
+		"UI_PASSWORD":      "test-password",
+	}
+	env := map[string]string{}
+	for name, value := range loadCompose(t).Services["worker"].Environment {
+		v, err := interpolate(value, shell)
+		if err != "" {
+			t.Errorf("%s: %s", name, err)
+		}
+		env[name] = v
+	}
+	w, err := config.LoadWorker(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("config.LoadWorker(compose worker environment): %v", err)
+	}
+	if w.RedisURL != "redis://redis:6379/0" || w.HTTPAddr != "0.0.0.0:8080" {
+		t.Errorf("RedisURL, HTTPAddr = %q, %q; want redis://redis:6379/0, 0.0.0.0:8080", w.RedisURL, w.HTTPAddr)
+	}
+}
+
+var reference = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}`)
+
+// interpolate replaces ${VAR}, ${VAR:-default} and ${VAR:?message} as docker compose does,
+// taking VAR from shell; problem is non-empty when a ${VAR:?} has no value.
+func interpolate(s string, shell map[string]string) (out, problem string) {
+	out = reference.ReplaceAllStringFunc(s, func(ref string) string {
+		m := reference.FindStringSubmatch(ref)
+		if v := shell[m[1]]; v != "" {
+			return v
+		}
+		switch m[2] {
+		case ":-", "-":
+			return m[3]
+		case ":?", "?":
+			problem = "${" + m[1] + "} has no value: " + m[3]
+		}
+		return ""
+	})
+	return out, problem
+}
