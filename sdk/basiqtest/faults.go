@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,6 +44,7 @@ type faultSet struct {
 	faults  []Fault
 	rng     *rand.Rand
 	buckets map[bucketKey]*bucket
+	n       atomic.Int32 // len(faults), read without the lock on every request
 }
 
 type bucketKey struct {
@@ -56,7 +58,9 @@ type bucket struct {
 }
 
 func newFaultSet(seed int64, f []Fault) *faultSet {
-	return &faultSet{faults: f, rng: rand.New(rand.NewPCG(uint64(seed), 0x6661756c74)), buckets: map[bucketKey]*bucket{}}
+	fs := &faultSet{faults: f, rng: rand.New(rand.NewPCG(uint64(seed), 0x6661756c74)), buckets: map[bucketKey]*bucket{}}
+	fs.n.Store(int32(len(f)))
+	return fs
 }
 
 // SetFaults replaces the server's faults; rate-limit budgets start afresh. Safe for concurrent use.
@@ -64,6 +68,7 @@ func (s *Server) SetFaults(f ...Fault) {
 	s.flt.mu.Lock()
 	s.flt.faults = append([]Fault(nil), f...)
 	s.flt.buckets = map[bucketKey]*bucket{}
+	s.flt.n.Store(int32(len(f)))
 	s.flt.mu.Unlock()
 }
 
@@ -97,12 +102,12 @@ type verdict struct {
 
 func (s *Server) decideFaults(r *http.Request) verdict {
 	fs := s.flt
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
 	var v verdict
-	if len(fs.faults) == 0 {
+	if fs.n.Load() == 0 {
 		return v
 	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
 	who := r.Header.Get("Authorization")
 	now := s.now()
 	for i, f := range fs.faults {

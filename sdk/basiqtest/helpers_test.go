@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -74,7 +75,7 @@ func (r resp) errCode(t *testing.T) string {
 func setup(t *testing.T, opts ...Option) (*Server, *client, *fakeClock) {
 	t.Helper()
 	clk := newFakeClock()
-	srv := NewServer(append([]Option{WithClock(clk.Now)}, opts...)...)
+	srv := NewServer(append([]Option{WithClock(clk.Now), WithTokenTTL(10000 * time.Hour)}, opts...)...)
 	t.Cleanup(srv.Close)
 	c := &client{t: t, srv: srv}
 	c.token = c.newToken()
@@ -188,3 +189,5 @@ func (j jobView) step(title string) (status string, result map[string]any) {
 	}
 	return "", nil
 }
+
+func urlq(s string) string { return url.QueryEscape(s) }
