@@ -1,0 +1,88 @@
+package worker
+
+import (
+	"context"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+)
+
+// Basiq is the part of the Basiq API the worker uses. NewBasiq adapts an
+// *sdk.Client; tests may pass a fake.
+type Basiq interface {
+	// CreateConnection starts a connection job (POST /users/{id}/connections).
+	CreateConnection(ctx context.Context, userID string, cr sdk.Credentials) (*sdk.Job, error)
+	// UpdateConnection replaces a connection's credentials and starts a job.
+	UpdateConnection(ctx context.Context, userID, connID string, cr sdk.Credentials) (*sdk.Job, error)
+	// RefreshConnection starts (or returns the running) job of a connection.
+	RefreshConnection(ctx context.Context, userID, connID string) (*sdk.Job, error)
+	// RefreshAll refreshes every connection of a user.
+	RefreshAll(ctx context.Context, userID string) ([]*sdk.Job, error)
+	// Job reads a job (GET /jobs/{id}).
+	Job(ctx context.Context, jobID string) (*sdk.Job, error)
+	// SubmitMFA answers a job's MFA challenge.
+	SubmitMFA(ctx context.Context, jobID string, answers ...string) error
+	// AccountIDs lists the ids of a connection's accounts.
+	AccountIDs(ctx context.Context, userID, connID string) ([]string, error)
+	// StepDurations returns an institution's average step durations by step
+	// title (sdk.StepVerifyCredentials, ...).
+	StepDurations(ctx context.Context, institutionID string) (map[string]time.Duration, error)
+}
+
+// NewBasiq adapts c to Basiq. Build c with sdk.WithRetryPolicy(
+// sdk.RetryPolicy{MaxAttempts: 1}): the worker retries through asynq and
+// never sleeps inside a handler.
+func NewBasiq(c *sdk.Client) Basiq { return sdkBasiq{c} }
+
+type sdkBasiq struct{ c *sdk.Client }
+
+func (b sdkBasiq) CreateConnection(ctx context.Context, userID string, cr sdk.Credentials) (*sdk.Job, error) {
+	return b.c.Connections.Create(ctx, userID, cr)
+}
+
+func (b sdkBasiq) UpdateConnection(ctx context.Context, userID, connID string, cr sdk.Credentials) (*sdk.Job, error) {
+	return b.c.Connections.Update(ctx, userID, connID, cr)
+}
+
+func (b sdkBasiq) RefreshConnection(ctx context.Context, userID, connID string) (*sdk.Job, error) {
+	return b.c.Connections.Refresh(ctx, userID, connID)
+}
+
+func (b sdkBasiq) RefreshAll(ctx context.Context, userID string) ([]*sdk.Job, error) {
+	return b.c.Connections.RefreshAll(ctx, userID)
+}
+
+func (b sdkBasiq) Job(ctx context.Context, jobID string) (*sdk.Job, error) {
+	return b.c.Jobs.Get(ctx, jobID)
+}
+
+func (b sdkBasiq) SubmitMFA(ctx context.Context, jobID string, answers ...string) error {
+	_, err := b.c.Jobs.SubmitMFA(ctx, jobID, answers...)
+	return err
+}
+
+func (b sdkBasiq) AccountIDs(ctx context.Context, userID, connID string) ([]string, error) {
+	accts, err := b.c.Users.For(userID).Accounts(ctx, sdk.Filter().Eq("connection.id", connID))
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(accts))
+	for _, a := range accts {
+		ids = append(ids, a.ID)
+	}
+	return ids, nil
+}
+
+func (b sdkBasiq) StepDurations(ctx context.Context, institutionID string) (map[string]time.Duration, error) {
+	inst, err := b.c.Institutions.Get(ctx, institutionID)
+	if err != nil {
+		return nil, err
+	}
+	ms := func(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
+	d := inst.Stats.AverageDurationMs
+	return map[string]time.Duration{
+		sdk.StepVerifyCredentials:    ms(d.VerifyCredentials),
+		sdk.StepRetrieveAccounts:     ms(d.RetrieveAccounts),
+		sdk.StepRetrieveTransactions: ms(d.RetrieveTransactions),
+	}, nil
+}

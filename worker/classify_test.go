@@ -1,0 +1,103 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/hibiken/asynq"
+)
+
+func apiErr(status int, code string) *sdk.Error {
+	return &sdk.Error{StatusCode: status, Details: []sdk.ErrorDetail{{Code: code}}}
+}
+
+func TestClassify(t *testing.T) {
+	dial := &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "dial", Err: errors.New("refused")}}
+	read := &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "read", Err: errors.New("reset")}}
+	tests := []struct {
+		name    string
+		err     error
+		want    class
+		notSent bool
+	}{
+		{"400", apiErr(400, "parameter-not-valid"), classPermanent, true},
+		{"404", apiErr(404, "resource-not-found"), classPermanent, true},
+		{"403 forbidden", apiErr(403, "forbidden-access"), classPermanent, true},
+		{"403 token expired", &sdk.Error{StatusCode: 403, Details: []sdk.ErrorDetail{{Code: "access-denied", Detail: "Token has expired"}}}, classTransient, true},
+		{"408", apiErr(408, ""), classTransient, true},
+		{"429", apiErr(429, "too-many-requests"), classThrottled, true},
+		{"500", apiErr(500, "internal-server-error"), classTransient, true},
+		{"503", apiErr(503, "service-unavailable"), classTransient, true},
+		{"wrapped 502", fmt.Errorf("call: %w", apiErr(502, "")), classTransient, true},
+		{"dial error", dial, classTransient, true},
+		{"read error", read, classTransient, false},
+		{"deadline", context.DeadlineExceeded, classTransient, false},
+		{"skip retry", fmt.Errorf("x: %w", asynq.SkipRetry), classPermanent, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := classify(tt.err); got != tt.want {
+				t.Errorf("classify(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+			if got := notSent(tt.err); got != tt.notSent {
+				t.Errorf("notSent(%v) = %v, want %v", tt.err, got, tt.notSent)
+			}
+		})
+	}
+}
+
+func TestRetryableStep(t *testing.T) {
+	tests := map[string]bool{
+		"maintenance": true, "system-unavailable": true, "service-unavailable": true,
+		"institution-not-available": true, "connector-error": true,
+		"invalid-credentials": false, "account-not-accessible-requires-user-action": false,
+		"user-action-required": false, "institution-disabled": false, "job-timed-out": false,
+		"unknown-error": false, "": false,
+	}
+	for code, want := range tests {
+		if got := retryableStep(code); got != want {
+			t.Errorf("retryableStep(%q) = %v, want %v", code, got, want)
+		}
+	}
+}
+
+func TestRetryDelayFunc(t *testing.T) {
+	p := PollPolicy{Initial: time.Second, Factor: 2, Max: 8 * time.Second}
+	f := retryDelayFunc(p, func() float64 { return 0.5 })
+	throttled := &sdk.Error{StatusCode: 429, RetryAfter: 5 * time.Second}
+	tests := []struct {
+		name     string
+		n        int
+		err      error
+		min, max time.Duration
+	}{
+		{"transient first", 0, retryLater(apiErr(500, "")), time.Second, 2 * time.Second},
+		{"transient third", 2, retryLater(apiErr(500, "")), 4 * time.Second, 5 * time.Second},
+		{"throttled honours retry-after", 0, retryLater(throttled), 5 * time.Second, 6 * time.Second},
+		{"handler's delay", 0, &retryError{class: classTransient, delay: 3 * time.Second}, 3 * time.Second, 4 * time.Second},
+		{"plain error", 1, errors.New("x"), 2 * time.Second, 3 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := f(tt.n, tt.err, nil)
+			if got < tt.min || got > tt.max {
+				t.Errorf("delay = %v, want in [%v, %v]", got, tt.min, tt.max)
+			}
+		})
+	}
+}
+
+func TestIsFailure(t *testing.T) {
+	if isFailure(retryLater(apiErr(429, ""))) {
+		t.Error("throttled counted as a failure")
+	}
+	if !isFailure(retryLater(apiErr(503, ""))) {
+		t.Error("503 not counted as a failure")
+	}
+}

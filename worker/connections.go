@@ -1,0 +1,99 @@
+package worker
+
+import (
+	"context"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+)
+
+// CreateConnection handles tasks.TypeCreateConnection: open the sealed
+// credentials, POST /users/{id}/connections once, schedule the first poll.
+func (h *Handlers) CreateConnection(ctx context.Context, t *asynq.Task) error {
+	p, err := tasks.Decode[tasks.CreateConnectionPayload](t)
+	base := PollPayload{UserID: p.UserID, InstitutionID: p.InstitutionID, IdempotencyKey: p.IdempotencyKey}
+	if err != nil {
+		return h.rejectPayload(ctx, t, base, err)
+	}
+	base = h.base(ctx, t, base, p.Deadline, p.EnqueuedAt)
+	creds, err := h.keyring.OpenCredentials(p.Credentials, p.UserID)
+	if err != nil {
+		return h.rejectPayload(ctx, t, base, err)
+	}
+	return h.run(ctx, t, start{base: base, call: func(ctx context.Context) ([]*sdk.Job, error) {
+		job, err := h.basiq.CreateConnection(ctx, p.UserID, sdkCredentials(p.InstitutionID, creds))
+		return jobs(job, err)
+	}})
+}
+
+// UpdateConnection handles tasks.TypeUpdateConnection: new credentials for
+// a connection, then follow the job that verifies them.
+func (h *Handlers) UpdateConnection(ctx context.Context, t *asynq.Task) error {
+	p, err := tasks.Decode[tasks.UpdateConnectionPayload](t)
+	base := PollPayload{UserID: p.UserID, InstitutionID: p.InstitutionID, ConnectionID: p.ConnectionID, IdempotencyKey: p.IdempotencyKey}
+	if err != nil {
+		return h.rejectPayload(ctx, t, base, err)
+	}
+	base = h.base(ctx, t, base, p.Deadline, p.EnqueuedAt)
+	creds, err := h.keyring.OpenCredentials(p.Credentials, p.UserID)
+	if err != nil {
+		return h.rejectPayload(ctx, t, base, err)
+	}
+	return h.run(ctx, t, start{base: base, resend: true, call: func(ctx context.Context) ([]*sdk.Job, error) {
+		job, err := h.basiq.UpdateConnection(ctx, p.UserID, p.ConnectionID, sdkCredentials(p.InstitutionID, creds))
+		return jobs(job, err)
+	}})
+}
+
+// RefreshConnection handles tasks.TypeRefreshConnection.
+func (h *Handlers) RefreshConnection(ctx context.Context, t *asynq.Task) error {
+	p, err := tasks.Decode[tasks.RefreshConnectionPayload](t)
+	base := PollPayload{UserID: p.UserID, ConnectionID: p.ConnectionID, IdempotencyKey: p.IdempotencyKey}
+	if err != nil {
+		return h.rejectPayload(ctx, t, base, err)
+	}
+	base = h.base(ctx, t, base, p.Deadline, p.EnqueuedAt)
+	return h.run(ctx, t, start{base: base, resend: true, call: func(ctx context.Context) ([]*sdk.Job, error) {
+		job, err := h.basiq.RefreshConnection(ctx, p.UserID, p.ConnectionID)
+		return jobs(job, err)
+	}})
+}
+
+// RefreshAll handles tasks.TypeRefreshAll: one refresh call, then one
+// followed job (one poll chain, one result) per connection. Every result
+// carries this task's id; Subscriber.Wait returns the first, the stream
+// holds them all.
+func (h *Handlers) RefreshAll(ctx context.Context, t *asynq.Task) error {
+	p, err := tasks.Decode[tasks.RefreshAllPayload](t)
+	base := PollPayload{UserID: p.UserID, IdempotencyKey: p.IdempotencyKey}
+	if err != nil {
+		return h.rejectPayload(ctx, t, base, err)
+	}
+	base = h.base(ctx, t, base, p.Deadline, p.EnqueuedAt)
+	return h.run(ctx, t, start{base: base, resend: true, call: func(ctx context.Context) ([]*sdk.Job, error) {
+		return h.basiq.RefreshAll(ctx, p.UserID)
+	}})
+}
+
+// base completes the identity of the work a task starts.
+func (h *Handlers) base(ctx context.Context, t *asynq.Task, p PollPayload, deadline, enqueuedAt time.Time) PollPayload {
+	p.V = tasks.PayloadVersion
+	p.TaskID = attemptOf(ctx).taskID
+	p.Kind = t.Type()
+	p.Deadline = h.jobDeadline(deadline, enqueuedAt)
+	return p
+}
+
+func sdkCredentials(institution string, c tasks.Credentials) sdk.Credentials {
+	return sdk.Credentials{Institution: institution, LoginID: c.LoginID, Password: c.Password,
+		SecurityCode: c.SecurityCode, SecondaryLoginID: c.SecondaryLoginID}
+}
+
+func jobs(j *sdk.Job, err error) ([]*sdk.Job, error) {
+	if err != nil {
+		return nil, err
+	}
+	return []*sdk.Job{j}, nil
+}

@@ -1,0 +1,62 @@
+// Package worker is the basiq-worker pipeline: asynq handlers that call
+// Basiq, follow each Basiq job to its end without holding a worker slot
+// while waiting, and publish one result per job.
+//
+// # Flow
+//
+// An application enqueues a task with tasks.Client (connection:create,
+// connection:update, connection:refresh, user:refresh-all). Its handler
+// decodes the payload, opens the sealed credentials, records in Redis that
+// the task is calling Basiq, makes the one call that starts the Basiq job,
+// records the job id, schedules the first job:poll task and returns. A
+// re-delivered task finds the record and resumes following the same job: a
+// create is never sent twice when it may have reached Basiq.
+//
+// A job:poll task makes one GET /jobs/{id}. When every step succeeded it
+// lists the connection's accounts and publishes a completed result; when a
+// step failed it publishes a failed result (or, for an institution-side
+// failure, refreshes the connection later: see below); when the job is past
+// its deadline it publishes a timed_out result; otherwise it schedules the
+// next poll and returns. While the job waits on an MFA challenge it
+// publishes one mfa_required event; the application answers with
+// tasks.Client.AnswerMFA and the job:mfa-answer handler sends the answer.
+//
+// # Waiting: follow-up tasks
+//
+// Waiting is a follow-up task (poll:<jobID>:<n>, scheduled with
+// ProcessAt), not a "not ready" error retried by asynq: the poll payload
+// carries the state (steps seen and when, looks, MFA sent, deadline, root
+// task), real errors keep asynq's retries for themselves, and the web UI
+// shows each poll with its observation (see poll.go). A slot is held for
+// one HTTP call, so a few slots follow thousands of jobs.
+//
+// The next look is chosen by PollPolicy: near the expected end of the
+// current step when the institution publishes its average step times, then
+// backing off exponentially with jitter. asynq keeps scheduled times as
+// whole seconds; DueAt rounds up so that nothing runs early, and
+// Config.DelayedTaskCheckInterval is lowered to 200ms so due tasks move
+// quickly.
+//
+// # Failure classes (classify.go)
+//
+//   - Permanent: bad payload, 4xx answers other than 408/429, and failed
+//     steps with user-side codes (invalid-credentials, user-action-required,
+//     ...): a failed result with Basiq's code, title, detail and correlation
+//     id; the task is archived (asynq.SkipRetry) and never retried.
+//   - Transient: 5xx, 408, network errors: asynq retries with the policy's
+//     back-off; the last attempt publishes a failed result.
+//   - Throttled: 429: retried no sooner than Retry-After (not counted as a
+//     failure).
+//   - Institution-side step failures (maintenance, system-unavailable,
+//     service-unavailable, institution-not-available, connector-error): the
+//     connection is refreshed after Config.StepRetryDelay (doubling), up to
+//     Config.StepRetries times, then the failed result is published.
+//   - Deadline: a job still running at its deadline gets a timed_out result.
+//
+// # Exactly once
+//
+// Results go through tasks.Publisher, whose dedupe key per event id
+// ("result:"+jobID) makes a re-run publish nothing new; the result is also
+// written as the asynq task result of the final poll. The Basiq access token
+// is shared by all processes through TokenStore.
+package worker

@@ -1,0 +1,138 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+)
+
+// enqueuer schedules follow-up tasks; *asynq.Client implements it.
+type enqueuer interface {
+	EnqueueContext(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
+}
+
+// publisher publishes result events exactly once per event id;
+// *tasks.Publisher implements it.
+type publisher interface {
+	Publish(ctx context.Context, e tasks.Event) (bool, error)
+}
+
+// Handlers processes the worker's task types. Each handler makes at most a
+// few Basiq calls and returns: waiting is a scheduled follow-up task, never
+// a sleep. Every handler is safe to run twice (asynq delivers at least once).
+type Handlers struct {
+	basiq     Basiq
+	keyring   *tasks.Keyring
+	rdb       redis.UniversalClient
+	enq       enqueuer
+	pub       publisher
+	ns        string
+	policy    PollPolicy
+	deadline  time.Duration
+	retention time.Duration
+	pollRetry int
+	stepRetry int
+	stepDelay time.Duration
+	obs       Observer
+	expect    *expectations
+	now       func() time.Time
+	rnd       func() float64
+}
+
+// newHandlers wires the handlers from a validated config.
+func newHandlers(cfg Config, enq enqueuer) *Handlers {
+	return &Handlers{
+		basiq:     cfg.Basiq,
+		keyring:   cfg.Keyring,
+		rdb:       cfg.Redis,
+		enq:       enq,
+		pub:       tasks.NewPublisher(cfg.Redis, tasks.WithNamespace(cfg.Namespace)),
+		ns:        cfg.Namespace,
+		policy:    cfg.Policy,
+		deadline:  cfg.JobDeadline,
+		retention: cfg.ResultRetention,
+		pollRetry: cfg.PollMaxRetry,
+		stepRetry: cfg.StepRetries,
+		stepDelay: cfg.StepRetryDelay,
+		obs:       observerOrNop(cfg.Observer),
+		expect:    newExpectations(cfg.Basiq),
+		now:       time.Now,
+		rnd:       rand.Float64,
+	}
+}
+
+// Mux returns an asynq.ServeMux routing every task type of package tasks
+// that the worker handles, wrapped in the logging middleware.
+func (h *Handlers) Mux(log zerolog.Logger) *asynq.ServeMux {
+	mux := asynq.NewServeMux()
+	mux.Use(logMiddleware(log))
+	mux.HandleFunc(tasks.TypeCreateConnection, h.CreateConnection)
+	mux.HandleFunc(tasks.TypeUpdateConnection, h.UpdateConnection)
+	mux.HandleFunc(tasks.TypeRefreshConnection, h.RefreshConnection)
+	mux.HandleFunc(tasks.TypeRefreshAll, h.RefreshAll)
+	mux.HandleFunc(tasks.TypePollJob, h.PollJob)
+	mux.HandleFunc(tasks.TypeAnswerMFA, h.AnswerMFA)
+	return mux
+}
+
+// attempt describes the delivery of the task being processed.
+type attempt struct {
+	taskID string
+	queue  string
+	retry  int  // retries so far
+	last   bool // no retry left after this one
+}
+
+// attemptKey lets tests that call ProcessTask directly set the attempt
+// (asynq's own context keys are internal).
+type attemptKey struct{}
+
+func attemptOf(ctx context.Context) attempt {
+	if a, ok := ctx.Value(attemptKey{}).(attempt); ok {
+		return a
+	}
+	a := attempt{}
+	a.taskID, _ = asynq.GetTaskID(ctx)
+	a.queue, _ = asynq.GetQueueName(ctx)
+	a.retry, _ = asynq.GetRetryCount(ctx)
+	if maxRetry, ok := asynq.GetMaxRetry(ctx); ok {
+		a.last = a.retry >= maxRetry
+	}
+	return a
+}
+
+// jobDeadline is the deadline of a job started for a task: the payload's
+// own, or the worker default counted from the enqueue time.
+func (h *Handlers) jobDeadline(own, enqueuedAt time.Time) time.Time {
+	if !own.IsZero() {
+		return own
+	}
+	if enqueuedAt.IsZero() || enqueuedAt.After(h.now()) {
+		enqueuedAt = h.now()
+	}
+	return enqueuedAt.Add(h.deadline)
+}
+
+// enqueueFollowUp schedules t at due on queue. A task id conflict means
+// an earlier run of the same handler already scheduled it: success.
+func (h *Handlers) enqueueFollowUp(ctx context.Context, t *asynq.Task, id, queue string, due time.Time) error {
+	opts := []asynq.Option{asynq.TaskID(id), asynq.Queue(queue), asynq.MaxRetry(h.pollRetry)}
+	if h.retention > 0 {
+		opts = append(opts, asynq.Retention(h.retention))
+	}
+	if due.After(h.now()) {
+		opts = append(opts, asynq.ProcessAt(due))
+	}
+	_, err := h.enq.EnqueueContext(ctx, t, opts...)
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("schedule %s: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+package worker
+
+import (
+	"context"
+
+	"fmt"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+)
+
+// mfaPending returns the challenge of a job waiting on an in-progress
+// mfa-challenge step, or nil.
+func mfaPending(job *sdk.Job) *sdk.StepResult {
+	s, ok := job.Step(sdk.StepMFAChallenge)
+	if !ok || s.Status != sdk.StatusInProgress || s.Result == nil || s.Result.Type != "mfa" {
+		return nil
+	}
+	return s.Result
+}
+
+// maybeSendMFA publishes the mfa_required event of a job once: p.MFASent
+// stops later polls, and the event id's dedupe key stops a re-run poll.
+func (h *Handlers) maybeSendMFA(ctx context.Context, p PollPayload, job *sdk.Job) error {
+	c := mfaPending(job)
+	if c == nil || p.MFASent {
+		return nil
+	}
+	m := tasks.MFARequired{TaskID: p.TaskID, UserID: p.UserID, ConnectionID: p.ConnectionID, JobID: p.JobID,
+		Method: c.Method, Description: c.Description, Input: c.Input}
+	if c.ExpiryMs > 0 {
+		m.ExpiresAt = h.now().Add(time.Duration(c.ExpiryMs) * time.Millisecond)
+	}
+	published, err := h.pub.Publish(ctx, tasks.NewMFAEvent(m))
+	if err != nil {
+		return err
+	}
+	zerolog.Ctx(ctx).Info().Str("job_id", p.JobID).Str("method", c.Method).Time("expires_at", m.ExpiresAt).
+		Bool("duplicate", !published).Msg("mfa required published")
+	return nil
+}
+
+func (h *Handlers) mfaKey(taskID string) string { return "{" + h.ns + "}:worker:mfa:" + taskID }
+
+// AnswerMFA handles tasks.TypeAnswerMFA: open the sealed answers and send
+// them to Basiq. The job's poll chain sees the challenge end and publishes
+// the job's result; an unanswered challenge ends as Basiq ends it.
+func (h *Handlers) AnswerMFA(ctx context.Context, t *asynq.Task) error {
+	p, err := tasks.Decode[tasks.AnswerMFAPayload](t)
+	if err != nil {
+		zerolog.Ctx(ctx).Error().Err(err).Msg("invalid payload, archived")
+		return err
+	}
+	answers, err := h.keyring.OpenStrings(p.Answers, p.UserID)
+	if err != nil {
+		zerolog.Ctx(ctx).Error().Err(err).Msg("mfa answers cannot be opened, archived")
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	a := attemptOf(ctx)
+	key := h.mfaKey(a.taskID)
+	if n, err := h.rdb.Exists(ctx, key).Result(); err != nil {
+		return h.retry(ctx, a, err)
+	} else if n > 0 {
+		return nil // answered by an earlier run
+	}
+	if err := h.basiq.SubmitMFA(ctx, p.JobID, answers...); err != nil {
+		if classify(err) == classPermanent || a.last {
+			zerolog.Ctx(ctx).Error().Err(err).Str("job_id", p.JobID).Msg("mfa answer refused, archived")
+			return fmt.Errorf("mfa answer: %w: %w", err, asynq.SkipRetry)
+		}
+		return h.retry(ctx, a, err)
+	}
+	if err := h.rdb.Set(context.WithoutCancel(ctx), key, "1", startTTL).Err(); err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("mfa answer sent but not recorded")
+	}
+	zerolog.Ctx(ctx).Info().Str("job_id", p.JobID).Int("answers", len(answers)).Msg("mfa answered")
+	return nil
+}

@@ -1,0 +1,66 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+)
+
+// logMiddleware puts a logger carrying the task id, type, queue, attempt,
+// user id and job id on the context, once, for zerolog.Ctx(ctx). Only ids
+// are read from the payload: never a credential.
+func logMiddleware(base zerolog.Logger) asynq.MiddlewareFunc {
+	return func(next asynq.Handler) asynq.Handler {
+		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+			l := taskLogger(ctx, base, t)
+			return next.ProcessTask(l.WithContext(ctx), t)
+		})
+	}
+}
+
+// taskIDs are the ids worth logging found in any payload of ours.
+type taskIDs struct {
+	UserID string `json:"userId"`
+	JobID  string `json:"jobId"`
+	N      int    `json:"n"`
+}
+
+func taskLogger(ctx context.Context, base zerolog.Logger, t *asynq.Task) zerolog.Logger {
+	lc := base.With().Str("task_type", t.Type())
+	if id, ok := asynq.GetTaskID(ctx); ok {
+		lc = lc.Str("task_id", id)
+	}
+	if q, ok := asynq.GetQueueName(ctx); ok {
+		lc = lc.Str("queue", q)
+	}
+	if n, ok := asynq.GetRetryCount(ctx); ok {
+		lc = lc.Int("retry", n)
+	}
+	var ids taskIDs
+	if json.Unmarshal(t.Payload(), &ids) == nil {
+		if ids.UserID != "" {
+			lc = lc.Str("user_id", ids.UserID)
+		}
+		if ids.JobID != "" {
+			lc = lc.Str("job_id", ids.JobID)
+		}
+	}
+	return lc.Logger()
+}
+
+// errorHandler logs the errors that handlers did not log themselves:
+// retries and final outcomes are logged where they are decided, so only
+// unexpected errors (panics, lost leases, shutdown) are reported here.
+func errorHandler(base zerolog.Logger) asynq.ErrorHandlerFunc {
+	return func(ctx context.Context, t *asynq.Task, err error) {
+		var re *retryError
+		if errors.As(err, &re) || errors.Is(err, asynq.SkipRetry) {
+			return
+		}
+		l := taskLogger(ctx, base, t)
+		l.Error().Err(err).Msg("task failed")
+	}
+}

@@ -1,0 +1,247 @@
+package worker
+
+// Why follow-up tasks: waiting on a Basiq job is done with option (b) of
+// DESIGN.md, a numbered job:poll task (poll:<jobID>:<n>) scheduled with
+// ProcessAt, rather than (a) a "not ready" error retried by RetryDelayFunc.
+//   - The poll payload carries the state (steps observed with their times,
+//     looks, the MFA event sent, the deadline, the root task), so a poll is
+//     one GET and no Redis read-modify-write; with (a) the payload is fixed
+//     and the state would live in a side key.
+//   - Real retries stay real: a 5xx or 429 of one poll is retried by asynq
+//     with its own back-off and MaxRetry, separate from "not finished yet".
+//   - The UI shows each poll as a completed task with its observation as
+//     result, instead of one task forever in "retry" with a fake error, and
+//     the ErrorHandler sees only real errors.
+// Enqueue-then-return is not atomic: a poll that ran twice schedules the
+// same next id (a conflict, ignored) and publishes through the dedupe key,
+// so running a poll twice is harmless.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+)
+
+// Poll actions.
+const (
+	actionLook    = ""        // GET /jobs/{id}
+	actionRefresh = "refresh" // refresh the connection (institution-side retry), then follow the new job
+)
+
+// PollPayload is the payload of tasks.TypePollJob: the state of following
+// one Basiq job, handed from one poll to the next.
+type PollPayload struct {
+	V int `json:"v"`
+	// TaskID is the id of the task the application enqueued.
+	TaskID         string `json:"taskId"`
+	IdempotencyKey string `json:"idempotencyKey,omitempty"`
+	// Kind is the type of the task that started the job.
+	Kind          string `json:"kind"`
+	UserID        string `json:"userId"`
+	InstitutionID string `json:"institutionId,omitempty"`
+	ConnectionID  string `json:"connectionId,omitempty"`
+	JobID         string `json:"jobId"`
+	// N numbers this poll: its task id is poll:<JobID>:<N>.
+	N int `json:"n"`
+	// Action is "" (look at the job) or "refresh".
+	Action string `json:"action,omitempty"`
+	// Polls counts the GET /jobs calls made so far (all jobs of the task).
+	Polls int `json:"polls"`
+	// Retries counts the refreshes made after institution-side failures.
+	Retries int `json:"retries,omitempty"`
+	// Steps are the step status changes observed, in order.
+	Steps []tasks.StepObservation `json:"steps"`
+	// Step is the current step; StepSince when it became current; Looks
+	// how many looks found it running.
+	Step      string    `json:"step,omitempty"`
+	StepSince time.Time `json:"stepSince"`
+	Looks     int       `json:"looks"`
+	LastLook  time.Time `json:"lastLook,omitzero"`
+	// MFASent is set once the mfa_required event was published.
+	MFASent   bool      `json:"mfaSent,omitempty"`
+	Deadline  time.Time `json:"deadline"`
+	StartedAt time.Time `json:"startedAt"`
+}
+
+// Validate checks the fields a poll cannot do without.
+func (p PollPayload) Validate() error {
+	switch {
+	case p.V != tasks.PayloadVersion:
+		return fmt.Errorf("field v: unsupported payload version %d", p.V)
+	case p.TaskID == "" || p.UserID == "" || p.JobID == "":
+		return errors.New("fields taskId, userId and jobId are required")
+	case p.Deadline.IsZero():
+		return errors.New("field deadline: required")
+	}
+	return nil
+}
+
+// PollTaskID is the task id of poll n of a job.
+func PollTaskID(jobID string, n int) string { return "poll:" + jobID + ":" + strconv.Itoa(n) }
+
+// schedulePoll enqueues p (already numbered) to run at due.
+func (h *Handlers) schedulePoll(ctx context.Context, p PollPayload, queue string, due time.Time) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode poll: %w", err)
+	}
+	return h.enqueueFollowUp(ctx, asynq.NewTask(tasks.TypePollJob, b), PollTaskID(p.JobID, p.N), queue, due)
+}
+
+// firstPoll returns the state of a job just started, and when to look first.
+func (h *Handlers) firstPoll(ctx context.Context, p PollPayload, job *sdk.Job) (PollPayload, time.Time) {
+	now := h.now()
+	p.V, p.JobID, p.N, p.Action = tasks.PayloadVersion, job.ID, 1, actionLook
+	if p.ConnectionID == "" {
+		p.ConnectionID = job.ConnectionID()
+	}
+	p.Steps, p.Step, p.StepSince, p.Looks, p.LastLook, p.MFASent = nil, "", now, 0, now, false
+	if p.StartedAt.IsZero() {
+		p.StartedAt = now
+	}
+	p.Step = sdk.StepVerifyCredentials
+	if cur := job.CurrentStep(); cur != nil {
+		p.Step = cur.Title
+	}
+	d := h.policy.Delay(StepState{Expected: h.expect.step(ctx, p.InstitutionID, p.Step)}, h.rnd())
+	return p, h.due(now, d, p.Deadline)
+}
+
+// due is when to run a follow-up d from now: never past the deadline (so a
+// job that does not end times out on time), rounded up to the second.
+func (h *Handlers) due(now time.Time, d time.Duration, deadline time.Time) time.Time {
+	if left := deadline.Sub(now); d > left {
+		d = max(left, 0)
+	}
+	return DueAt(now, d)
+}
+
+// PollJob handles tasks.TypePollJob: one look at a Basiq job (or one
+// refresh of its connection), then either the result or the next poll.
+func (h *Handlers) PollJob(ctx context.Context, t *asynq.Task) error {
+	p, err := tasks.Decode[PollPayload](t)
+	if err != nil {
+		zerolog.Ctx(ctx).Error().Err(err).Msg("malformed poll payload, archived")
+		return err
+	}
+	a := attemptOf(ctx)
+	if p.Action == actionRefresh {
+		return h.refreshAfterFailure(ctx, t, p, a)
+	}
+	job, err := h.basiq.Job(ctx, p.JobID)
+	h.obs.PollObserved()
+	p.Polls++
+	if err != nil {
+		return h.pollFailed(ctx, t, p, a, err)
+	}
+	p = h.observe(ctx, p, job)
+	switch {
+	case job.Done():
+		return h.jobDone(ctx, t, p, a, job)
+	case !h.now().Before(p.Deadline):
+		return h.finish(ctx, t, p, tasks.OutcomeTimedOut, timedOut(p), nil)
+	}
+	if err := h.maybeSendMFA(ctx, p, job); err != nil {
+		return h.retry(ctx, a, err)
+	}
+	if mfaPending(job) != nil {
+		// A person is answering: look every Initial rather than backing off,
+		// so the job goes on soon after the answer.
+		p.MFASent, p.Looks = true, 0
+	}
+	return h.next(ctx, t, p, a)
+}
+
+// next schedules the following look from the policy.
+func (h *Handlers) next(ctx context.Context, t *asynq.Task, p PollPayload, a attempt) error {
+	now := h.now()
+	st := StepState{Elapsed: now.Sub(p.StepSince), Expected: h.expect.step(ctx, p.InstitutionID, p.Step), Looks: p.Looks}
+	due := h.due(now, h.policy.Delay(st, h.rnd()), p.Deadline)
+	p.N++
+	if err := h.schedulePoll(ctx, p, a.queue, due); err != nil {
+		return h.retry(ctx, a, err)
+	}
+	writeResult(t, pollView{JobID: p.JobID, Step: p.Step, Looks: p.Looks, Next: PollTaskID(p.JobID, p.N), NextAt: due})
+	return nil
+}
+
+// pollView is the asynq task result of a poll that scheduled another one.
+type pollView struct {
+	JobID  string    `json:"jobId"`
+	Step   string    `json:"step"`
+	Looks  int       `json:"looks"`
+	Next   string    `json:"next"`
+	NextAt time.Time `json:"nextAt"`
+}
+
+// pollFailed handles an error of GET /jobs/{id}.
+func (h *Handlers) pollFailed(ctx context.Context, t *asynq.Task, p PollPayload, a attempt, err error) error {
+	switch {
+	case !h.now().Before(p.Deadline):
+		return h.finish(ctx, t, p, tasks.OutcomeTimedOut, timedOut(p), nil)
+	case classify(err) == classPermanent || a.last:
+		return h.finish(ctx, t, p, tasks.OutcomeFailed, callError(err, ""), nil)
+	}
+	return h.retry(ctx, a, err)
+}
+
+// observe records the job's step status changes in p, logs each and
+// tracks the current step.
+func (h *Handlers) observe(ctx context.Context, p PollPayload, job *sdk.Job) PollPayload {
+	now := h.now()
+	if p.ConnectionID == "" {
+		p.ConnectionID = job.ConnectionID()
+	}
+	for _, s := range job.Steps {
+		if last := lastStatus(p.Steps, s.Title); last == s.Status || (last == "" && s.Status == sdk.StatusPending) {
+			continue
+		}
+		p.Steps = append(p.Steps, tasks.StepObservation{Title: s.Title, Status: s.Status, ObservedAt: now})
+		ev := zerolog.Ctx(ctx).Info().Str("job_id", job.ID).Str("step", s.Title).Str("status", s.Status).Int("poll", p.Polls)
+		if s.Status == sdk.StatusSuccess || s.Status == sdk.StatusFailed {
+			d := now.Sub(p.StepSince)
+			if s.Title != p.Step {
+				d = 0 // finished between two looks, before it was seen current
+			}
+			h.obs.StepFinished(s.Title, s.Status, d)
+			ev = ev.Dur("duration", d)
+		}
+		ev.Msg("step status changed")
+	}
+	cur := job.CurrentStep()
+	switch {
+	case cur == nil:
+	case cur.Title != p.Step:
+		p.Step, p.Looks, p.StepSince = cur.Title, 0, stepStart(job, p.LastLook, now)
+	default:
+		p.Looks++
+	}
+	p.LastLook = now
+	return p
+}
+
+// stepStart estimates when the current step began: Basiq's updated time
+// when it falls between the previous look and now, else now.
+func stepStart(job *sdk.Job, prevLook, now time.Time) time.Time {
+	if u := job.Updated; !u.IsZero() && u.After(prevLook) && u.Before(now) {
+		return u
+	}
+	return now
+}
+
+func lastStatus(obs []tasks.StepObservation, title string) string {
+	for i := len(obs) - 1; i >= 0; i-- {
+		if obs[i].Title == title {
+			return obs[i].Status
+		}
+	}
+	return ""
+}

@@ -1,0 +1,156 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+)
+
+// Error codes of results that Basiq did not give.
+const (
+	// CodeTimedOut: the job was still running at its deadline.
+	CodeTimedOut = "job-deadline-exceeded"
+	// CodeInvalidPayload: the task's payload could not be decoded or opened.
+	CodeInvalidPayload = "invalid-payload"
+	// CodeOutcomeUnknown: a create may have reached Basiq but its answer
+	// was lost; it is not sent twice.
+	CodeOutcomeUnknown = "outcome-unknown"
+	// CodeNetwork: Basiq could not be reached within the task's retries.
+	CodeNetwork = "network-error"
+)
+
+// finish publishes the result of the job followed by p.
+func (h *Handlers) finish(ctx context.Context, t *asynq.Task, p PollPayload, outcome tasks.Outcome, e *tasks.ErrorInfo, accounts []string) error {
+	return h.publish(ctx, t, tasks.Result{
+		Outcome: outcome, TaskID: p.TaskID, IdempotencyKey: p.IdempotencyKey, UserID: p.UserID,
+		ConnectionID: p.ConnectionID, JobID: p.JobID, InstitutionID: p.InstitutionID, Kind: p.Kind,
+		Steps: p.Steps, Error: e, Accounts: accounts, Polls: p.Polls, StartedAt: p.StartedAt,
+	})
+}
+
+// publish publishes r once (the Publisher's dedupe key makes a second run
+// of the same handler a no-op), writes it as the asynq task result, logs it
+// and returns nil for a completed job, else an error wrapping SkipRetry.
+func (h *Handlers) publish(ctx context.Context, t *asynq.Task, r tasks.Result) error {
+	r.FinishedAt = h.now()
+	if r.StartedAt.IsZero() {
+		r.StartedAt = r.FinishedAt
+	}
+	if r.Accounts == nil {
+		r.Accounts = []string{}
+	}
+	if r.Steps == nil {
+		r.Steps = []tasks.StepObservation{}
+	}
+	ev := tasks.NewResultEvent(r)
+	published, err := h.pub.Publish(ctx, ev)
+	if err == nil {
+		err = writeResult(t, ev.Result)
+	}
+	if err != nil {
+		return h.retry(ctx, attemptOf(ctx), err)
+	}
+	total := r.FinishedAt.Sub(r.StartedAt)
+	l := zerolog.Ctx(ctx).Info()
+	if r.Outcome != tasks.OutcomeCompleted {
+		l = zerolog.Ctx(ctx).Warn()
+	}
+	if r.Error != nil {
+		l = l.Str("code", r.Error.Code).Str("failed_step", r.Error.Step)
+	}
+	l.Str("job_id", r.JobID).Str("outcome", string(r.Outcome)).Int("polls", r.Polls).Int("accounts", len(r.Accounts)).
+		Dur("duration", total).Bool("duplicate", !published).Msg("result published")
+	if published {
+		h.obs.ResultPublished(string(r.Outcome), r.Polls, total)
+	}
+	if r.Outcome == tasks.OutcomeCompleted {
+		return nil
+	}
+	return &finalError{r.Outcome, r.Error}
+}
+
+// finalError is returned after a failed or timed-out result was published:
+// asynq archives the task (SkipRetry) and the ErrorHandler stays quiet.
+type finalError struct {
+	outcome tasks.Outcome
+	info    *tasks.ErrorInfo
+}
+
+func (e *finalError) Error() string {
+	if e.info == nil {
+		return string(e.outcome)
+	}
+	s := fmt.Sprintf("%s: %s", e.outcome, e.info.Code)
+	if e.info.Step != "" {
+		s += " at " + e.info.Step
+	}
+	if e.info.Title != "" {
+		s += ": " + e.info.Title
+	}
+	return s
+}
+
+func (e *finalError) Unwrap() error { return asynq.SkipRetry }
+
+// writeResult stores v as the asynq task result (shown by the web UI for
+// retained tasks). Tasks built outside a server have no writer.
+func writeResult(t *asynq.Task, v any) error {
+	w := t.ResultWriter()
+	if w == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode task result: %w", err)
+	}
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("write task result: %w", err)
+	}
+	return nil
+}
+
+// timedOut is the error of a job still running at its deadline.
+func timedOut(p PollPayload) *tasks.ErrorInfo {
+	return &tasks.ErrorInfo{
+		Code: CodeTimedOut, Title: "Job still running at its deadline",
+		Detail: fmt.Sprintf("step %s still running at %s", p.Step, p.Deadline.UTC().Format("2006-01-02T15:04:05.000Z")),
+		Step:   p.Step,
+	}
+}
+
+// stepError is the error of a failed job step, as Basiq gave it.
+func stepError(s *sdk.Step) *tasks.ErrorInfo {
+	e := &tasks.ErrorInfo{Step: s.Title, Code: "unknown-error"}
+	if r := s.Result; r != nil {
+		e.Title, e.Detail = r.Title, r.Detail
+		if r.Code != "" {
+			e.Code = r.Code
+		}
+	}
+	return e
+}
+
+// callError is the error of a Basiq call that failed for good.
+func callError(err error, code string) *tasks.ErrorInfo {
+	var apiErr *sdk.Error
+	if errors.As(err, &apiErr) {
+		e := &tasks.ErrorInfo{Code: apiErr.Code(), CorrelationID: apiErr.CorrelationID, Detail: apiErr.Error()}
+		if len(apiErr.Details) > 0 {
+			e.Title, e.Detail = apiErr.Details[0].Title, apiErr.Details[0].Detail
+		}
+		if e.Code == "" {
+			e.Code = fmt.Sprintf("http-%d", apiErr.StatusCode)
+		}
+		return e
+	}
+	if code == "" {
+		code = CodeNetwork
+	}
+	return &tasks.ErrorInfo{Code: code, Title: "Basiq call failed", Detail: err.Error()}
+}

@@ -1,0 +1,152 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+)
+
+// startTTL is how long the record of the jobs a task started is kept: well
+// past any retry or re-delivery of the task.
+const startTTL = 7 * 24 * time.Hour
+
+// Start record states.
+const (
+	stateSending = "sending" // the call to Basiq is under way or its answer was lost
+	stateStarted = "started" // Basiq answered with Jobs
+)
+
+// startRecord is the Redis record "task X started Basiq jobs J...", written
+// before the first poll is scheduled, so a re-delivered task resumes
+// following J instead of starting another job.
+type startRecord struct {
+	State string    `json:"state"`
+	Jobs  []string  `json:"jobs,omitempty"`
+	At    time.Time `json:"at"`
+}
+
+func (h *Handlers) startKey(taskID string) string { return "{" + h.ns + "}:worker:start:" + taskID }
+
+// start is what the create, update, refresh and refresh-all handlers share.
+type start struct {
+	base PollPayload // the identity of the work: task, user, institution, connection, deadline
+	// call makes the Basiq call that starts the job(s).
+	call func(ctx context.Context) ([]*sdk.Job, error)
+	// resend reports whether the call may be sent again when its outcome is
+	// unknown: false for a create (never two connections), true for calls
+	// Basiq makes idempotent enough (a refresh returns the running job).
+	resend bool
+}
+
+// run starts the Basiq job(s) once per task and schedules their first polls.
+func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
+	a := attemptOf(ctx)
+	key := h.startKey(a.taskID)
+	rec, err := h.loadStart(ctx, key)
+	if err != nil {
+		return h.retry(ctx, a, err)
+	}
+	switch {
+	case rec.State == stateStarted:
+		zerolog.Ctx(ctx).Info().Strs("jobs", rec.Jobs).Msg("resuming jobs started by an earlier run")
+		return h.follow(ctx, t, s.base, a, rec.Jobs, rec.At)
+	case rec.State == stateSending && !s.resend:
+		e := &tasks.ErrorInfo{Code: CodeOutcomeUnknown, Title: "Outcome of the Basiq call unknown",
+			Detail: "an earlier attempt may have reached Basiq but its answer was lost; not sent twice"}
+		return h.publish(ctx, t, result(s.base, tasks.OutcomeFailed, e))
+	}
+	if err := h.saveStart(ctx, key, startRecord{State: stateSending, At: h.now()}); err != nil {
+		return h.retry(ctx, a, err)
+	}
+	jobs, err := s.call(ctx)
+	if err != nil {
+		if s.resend || notSent(err) {
+			if derr := h.rdb.Del(context.WithoutCancel(ctx), key).Err(); derr != nil {
+				return h.retry(ctx, a, derr)
+			}
+		}
+		return h.callFailed(ctx, t, s.base, a, err)
+	}
+	rec = startRecord{State: stateStarted, At: h.now()}
+	for _, j := range jobs {
+		rec.Jobs = append(rec.Jobs, j.ID)
+	}
+	if err := h.saveStart(context.WithoutCancel(ctx), key, rec); err != nil {
+		return h.retry(ctx, a, err)
+	}
+	zerolog.Ctx(ctx).Info().Strs("jobs", rec.Jobs).Msg("basiq jobs started")
+	return h.follow(ctx, t, s.base, a, rec.Jobs, rec.At)
+}
+
+// follow schedules the first poll of each job.
+func (h *Handlers) follow(ctx context.Context, t *asynq.Task, base PollPayload, a attempt, jobIDs []string, startedAt time.Time) error {
+	if len(jobIDs) == 0 {
+		return h.publish(ctx, t, result(base, tasks.OutcomeCompleted, nil))
+	}
+	base.StartedAt = startedAt
+	var first time.Time
+	for _, id := range jobIDs {
+		p, due := h.firstPoll(ctx, base, &sdk.Job{ID: id})
+		if err := h.schedulePoll(ctx, p, a.queue, due); err != nil {
+			return h.retry(ctx, a, err)
+		}
+		first = due
+	}
+	return writeResult(t, startView{Jobs: jobIDs, FirstPoll: first})
+}
+
+func (h *Handlers) loadStart(ctx context.Context, key string) (startRecord, error) {
+	var rec startRecord
+	b, err := h.rdb.Get(ctx, key).Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return rec, nil
+	case err != nil:
+		return rec, fmt.Errorf("read start record: %w", err)
+	}
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return rec, fmt.Errorf("decode start record: %w", err)
+	}
+	return rec, nil
+}
+
+func (h *Handlers) saveStart(ctx context.Context, key string, rec startRecord) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode start record: %w", err)
+	}
+	if err := h.rdb.Set(ctx, key, b, startTTL).Err(); err != nil {
+		return fmt.Errorf("save start record: %w", err)
+	}
+	return nil
+}
+
+// result is a result with no job behind it (or before any poll).
+func result(p PollPayload, o tasks.Outcome, e *tasks.ErrorInfo) tasks.Result {
+	return tasks.Result{Outcome: o, TaskID: p.TaskID, IdempotencyKey: p.IdempotencyKey, UserID: p.UserID,
+		ConnectionID: p.ConnectionID, InstitutionID: p.InstitutionID, Kind: p.Kind, Error: e, StartedAt: p.StartedAt}
+}
+
+// rejectPayload publishes the failed result of a task whose payload cannot
+// be used, so a waiting application hears of it, and archives the task.
+func (h *Handlers) rejectPayload(ctx context.Context, t *asynq.Task, base PollPayload, err error) error {
+	zerolog.Ctx(ctx).Error().Err(err).Msg("invalid payload, archived")
+	a := attemptOf(ctx)
+	base.TaskID, base.Kind = a.taskID, t.Type()
+	e := &tasks.ErrorInfo{Code: CodeInvalidPayload, Title: "Invalid task payload", Detail: err.Error()}
+	if perr := h.publish(ctx, t, result(base, tasks.OutcomeFailed, e)); !errors.As(perr, new(*finalError)) {
+		return perr // could not publish: retried
+	}
+	if errors.Is(err, asynq.SkipRetry) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+}

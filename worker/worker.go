@@ -1,0 +1,170 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+)
+
+// Config configures a Worker. Redis, Basiq and Keyring are required;
+// zero values of the others take the defaults documented on each field.
+type Config struct {
+	// RedisConnOpt is asynq's connection; when nil, asynq shares Redis.
+	RedisConnOpt asynq.RedisConnOpt
+	// Redis holds the start records, the results and the MFA records.
+	Redis redis.UniversalClient
+	// Namespace prefixes the worker's and the results' keys (default
+	// tasks.DefaultNamespace); apps' tasks.Subscriber must use the same.
+	Namespace string
+	// Basiq is the API (NewBasiq over an *sdk.Client built with MaxAttempts 1).
+	Basiq Basiq
+	// Keyring opens the sealed credentials and MFA answers.
+	Keyring *tasks.Keyring
+	// Concurrency is the number of tasks processed at once (default 10).
+	Concurrency int
+	// Queues maps queue names to priorities (default {"default": 1}).
+	// Follow-up polls go to the queue of the task that scheduled them.
+	Queues map[string]int
+	// Policy is the poll back-off (default DefaultPollPolicy).
+	Policy PollPolicy
+	// JobDeadline is how long a job may run, counted from the task's
+	// enqueue time, when the task sets no deadline (default 5m).
+	JobDeadline time.Duration
+	// StepRetries is how many times a connection is refreshed after an
+	// institution-side failure (maintenance, ...) (default 3; <0 for none).
+	StepRetries int
+	// StepRetryDelay is the wait before the first such refresh, doubling
+	// each time (default 1m).
+	StepRetryDelay time.Duration
+	// PollMaxRetry is asynq's MaxRetry of poll tasks (default 10).
+	PollMaxRetry int
+	// DelayedTaskCheckInterval is how often asynq moves due scheduled and
+	// retry tasks to their queue (default 200ms; asynq's own is 5s).
+	DelayedTaskCheckInterval time.Duration
+	// TaskCheckInterval bounds the pickup latency from an empty queue
+	// (default 200ms).
+	TaskCheckInterval time.Duration
+	// ShutdownTimeout is how long Run waits for running handlers once ctx
+	// is done; unfinished tasks go back to their queue (default 10s).
+	ShutdownTimeout time.Duration
+	// ResultRetention is how long finished poll tasks, and so their results,
+	// stay visible in the web UI (default 24h).
+	ResultRetention time.Duration
+	// Logger receives one line per state change. The zero Logger logs nothing.
+	Logger zerolog.Logger
+	// Observer receives metrics; nil records nothing.
+	Observer Observer
+}
+
+// withDefaults validates c and fills in its defaults.
+func (c Config) withDefaults() (Config, error) {
+	switch {
+	case c.Redis == nil:
+		return c, errors.New("worker: Config.Redis is required")
+	case c.Basiq == nil:
+		return c, errors.New("worker: Config.Basiq is required")
+	case c.Keyring == nil:
+		return c, errors.New("worker: Config.Keyring is required")
+	}
+	if c.Policy == (PollPolicy{}) {
+		c.Policy = DefaultPollPolicy()
+	}
+	if err := c.Policy.Validate(); err != nil {
+		return c, fmt.Errorf("worker: %w", err)
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.JobDeadline, 5*time.Minute)
+	def(&c.StepRetryDelay, time.Minute)
+	def(&c.DelayedTaskCheckInterval, 200*time.Millisecond)
+	def(&c.TaskCheckInterval, 200*time.Millisecond)
+	def(&c.ShutdownTimeout, 10*time.Second)
+	def(&c.ResultRetention, tasks.DefaultRetention)
+	if c.Namespace == "" {
+		c.Namespace = tasks.DefaultNamespace
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = 10
+	}
+	if len(c.Queues) == 0 {
+		c.Queues = map[string]int{tasks.DefaultQueue: 1}
+	}
+	switch {
+	case c.StepRetries == 0:
+		c.StepRetries = 3
+	case c.StepRetries < 0:
+		c.StepRetries = 0
+	}
+	if c.PollMaxRetry <= 0 {
+		c.PollMaxRetry = 10
+	}
+	return c, nil
+}
+
+// Worker processes basiq-worker tasks from Redis.
+type Worker struct {
+	cfg      Config
+	srv      *asynq.Server
+	client   *asynq.Client
+	handlers *Handlers
+}
+
+// New builds a Worker from cfg. It connects to nothing until Run.
+func New(cfg Config) (*Worker, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	acfg := asynq.Config{
+		Concurrency:              cfg.Concurrency,
+		Queues:                   cfg.Queues,
+		RetryDelayFunc:           retryDelayFunc(cfg.Policy, randFloat),
+		IsFailure:                isFailure,
+		ErrorHandler:             errorHandler(cfg.Logger),
+		ShutdownTimeout:          cfg.ShutdownTimeout,
+		DelayedTaskCheckInterval: cfg.DelayedTaskCheckInterval,
+		TaskCheckInterval:        cfg.TaskCheckInterval,
+		Logger:                   asynqLogger{cfg.Logger},
+		LogLevel:                 asynq.WarnLevel,
+	}
+	w := &Worker{cfg: cfg}
+	if cfg.RedisConnOpt != nil {
+		w.srv, w.client = asynq.NewServer(cfg.RedisConnOpt, acfg), asynq.NewClient(cfg.RedisConnOpt)
+	} else {
+		w.srv, w.client = asynq.NewServerFromRedisClient(cfg.Redis, acfg), asynq.NewClientFromRedisClient(cfg.Redis)
+	}
+	w.handlers = newHandlers(cfg, w.client)
+	return w, nil
+}
+
+// Handlers returns the worker's task handlers, for tests that call
+// ProcessTask directly.
+func (w *Worker) Handlers() *Handlers { return w.handlers }
+
+// Run processes tasks until ctx is done, then shuts down gracefully: it
+// stops taking tasks, gives running handlers ShutdownTimeout to finish and
+// puts unfinished tasks back on their queue. It returns when shut down.
+func (w *Worker) Run(ctx context.Context) error {
+	if err := w.srv.Start(w.handlers.Mux(w.cfg.Logger)); err != nil {
+		w.client.Close()
+		return fmt.Errorf("worker: start: %w", err)
+	}
+	w.cfg.Logger.Info().Int("concurrency", w.cfg.Concurrency).Interface("queues", w.cfg.Queues).Msg("worker started")
+	<-ctx.Done()
+	w.cfg.Logger.Info().Dur("timeout", w.cfg.ShutdownTimeout).Msg("worker stopping")
+	w.srv.Shutdown()
+	if err := w.client.Close(); err != nil && w.cfg.RedisConnOpt != nil {
+		return fmt.Errorf("worker: close: %w", err)
+	}
+	w.cfg.Logger.Info().Msg("worker stopped")
+	return nil
+}
