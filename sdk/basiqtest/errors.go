@@ -2,7 +2,6 @@ package basiqtest
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 )
@@ -31,10 +30,6 @@ type errorBody struct {
 	Type          string      `json:"type"`
 	CorrelationID string      `json:"correlationId"`
 	Data          []errorItem `json:"data"`
-}
-
-func (e *apiError) Error() string {
-	return fmt.Sprintf("%d %s: %s", e.status, e.item.Code, e.item.Detail)
 }
 
 var errorTitles = map[string]string{
