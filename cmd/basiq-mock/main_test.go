@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -25,16 +26,32 @@ func TestRun_servesAndShutsDown(t *testing.T) {
 	}
 	go io.Copy(io.Discard, pr)
 
-	tok := post(t, base+"/token", "Basic k3y")
-	if tok.StatusCode != 200 {
-		t.Fatalf("POST /token: got %d, want 200", tok.StatusCode)
+	res, body := post(t, base+"/token", "Basic k3y")
+	if res.StatusCode != 200 {
+		t.Fatalf("POST /token: got %d, want 200", res.StatusCode)
 	}
-	if bad := post(t, base+"/token", "Basic other"); bad.StatusCode != 404 {
+	if bad, _ := post(t, base+"/token", "Basic other"); bad.StatusCode != 404 {
 		t.Errorf("POST /token with another key: got %d, want 404", bad.StatusCode)
 	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.Unmarshal(body, &tok)
 	req, _ := http.NewRequest("GET", base+"/institutions", nil)
-	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 401 {
-		t.Errorf("GET /institutions without token: got %v %v, want 401", res.StatusCode, err)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l struct {
+		Data []struct {
+			Links struct{ Self string }
+		}
+	}
+	_ = json.NewDecoder(res.Body).Decode(&l)
+	res.Body.Close()
+	if res.StatusCode != 200 || len(l.Data) == 0 || !strings.HasPrefix(l.Data[0].Links.Self, base+"/institutions/") {
+		t.Errorf("GET /institutions: got %d %+v, want 200 with links on %s", res.StatusCode, l, base)
 	}
 
 	cancel()
@@ -48,7 +65,7 @@ func TestRun_servesAndShutsDown(t *testing.T) {
 	}
 }
 
-func post(t *testing.T, url, auth string) *http.Response {
+func post(t *testing.T, url, auth string) (*http.Response, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", url, nil)
 	req.Header.Set("Authorization", auth)
@@ -57,7 +74,43 @@ func post(t *testing.T, url, auth string) *http.Response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, res.Body)
+	b, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	return res
+	return res, b
+}
+
+func TestRun_flags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"unknownFlag", []string{"-nope"}},
+		{"badDuration", []string{"-step-credentials", "soon"}},
+		{"extraArgs", []string{"serve"}},
+		{"badAddr", []string{"-addr", "256.0.0.1:bad"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), append([]string{"basiq-mock"}, tt.args...), io.Discard)
+			if err == nil {
+				t.Errorf("got nil, want an error")
+			}
+		})
+	}
+}
+
+func TestOptions_faults(t *testing.T) {
+	o, err := parseFlags([]string{"basiq-mock", "-latency", "5ms", "-error-rate", "0.5", "-rate-limit", "10", "-retry-after", "2s",
+		"-throttle-rate", "0.1", "-drop-rate", "0.01", "-fault-path", "/jobs/"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := o.fault
+	if f.Path != "/jobs/" || f.Latency != 5*time.Millisecond || f.ErrorRate != 0.5 || f.RateLimit != 10 || f.RetryAfter != 2*time.Second ||
+		f.ThrottleRate != 0.1 || f.DropRate != 0.01 {
+		t.Errorf("got %+v, want every fault flag parsed", f)
+	}
+	if n := len(o.serverOptions("http://x")); n != 8 {
+		t.Errorf("server options: got %d, want 8 (7 + faults)", n)
+	}
 }
