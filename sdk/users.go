@@ -155,7 +155,7 @@ func (h *UserHandle) Jobs(ctx context.Context, f *FilterBuilder) ([]*Job, error)
 	return h.c.Jobs.List(ctx, h.id, f)
 }
 
-// getList reads a collection under the user into out's data.
+// getList reads a collection (a list envelope) and returns its data.
 func getList[T any](ctx context.Context, c *Client, path string, f *FilterBuilder) ([]T, error) {
 	q, err := f.query()
 	if err != nil {
