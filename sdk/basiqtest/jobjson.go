@@ -68,7 +68,11 @@ func (s *Server) stepResult(base string, j *job, x stepState) any {
 	case x.challenge:
 		return s.challenge(base, j)
 	case x.status == "failed":
-		return failResult{Type: "error", Code: x.fail, Title: failureTitles[x.fail], Detail: failureDetail(x.fail)}
+		d := x.detail
+		if d == "" {
+			d = failureDetail(x.fail)
+		}
+		return failResult{Type: "error", Code: x.fail, Title: failureTitles[x.fail], Detail: d}
 	case x.status != "success":
 		return nil
 	}

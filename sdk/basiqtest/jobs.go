@@ -20,7 +20,7 @@ type job struct {
 type stepState struct {
 	title, status string
 	start, end    time.Time // end is set once the step is final
-	fail          string
+	fail, detail  string
 	challenge     bool // mfa-challenge waiting for its answer
 }
 
@@ -42,6 +42,9 @@ func (j *job) states(now time.Time, mfaExpiry time.Duration) []stepState {
 			continue
 		}
 		out[i].end, out[i].fail = end, fail
+		if fail == p.fail {
+			out[i].detail = p.detail
+		}
 		out[i].status = "success"
 		if fail != "" {
 			out[i].status, open = "failed", false

@@ -2,6 +2,7 @@ package basiqtest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -278,5 +279,16 @@ func TestJobs_Get_updated(t *testing.T) {
 	updated, _ := time.Parse(time.RFC3339, j.Updated)
 	if updated.Sub(created) != 6*time.Second {
 		t.Errorf("updated - created: got %v, want 6s", updated.Sub(created))
+	}
+}
+
+func TestJobs_failureResult_bighead(t *testing.T) {
+	_, c, clk := setup(t)
+	_, _, jid := c.connect("AU00000", "bighead", "password")
+	clk.Advance(hour)
+	_, res := c.job(jid).step("verify-credentials")
+	if res["code"] != "invalid-credentials" || res["title"] != "Cannot login to target institution, check credentials." ||
+		!strings.Contains(res["detail"].(string), "locked") {
+		t.Errorf("got %v, want invalid-credentials, account locked", res)
 	}
 }

@@ -19,9 +19,10 @@ const forever time.Duration = -1
 
 // stepPlan is what one step of a job will do, fixed when the job is created.
 type stepPlan struct {
-	title string
-	dur   time.Duration // forever: stays in-progress
-	fail  string        // error code the step fails with; "" = success
+	title  string
+	dur    time.Duration // forever: stays in-progress
+	fail   string        // error code the step fails with; "" = success
+	detail string        // detail of the failure; "" = the code's usual one
 }
 
 // sandboxLogins are the AU00000 logins that succeed, with their passwords.
@@ -31,10 +32,10 @@ var sandboxLogins = map[string]string{
 }
 
 // failingLogins always fail verify-credentials with the given code.
-var failingLogins = map[string][2]string{
-	"bighead":  {"password", "invalid-credentials"},
-	"erlich":   {"aviato", "account-not-accessible-requires-user-action"},
-	"jianYang": {"nothotdog", "service-unavailable"},
+var failingLogins = map[string][3]string{
+	"bighead":  {"password", "invalid-credentials", "Account is locked. Contact your bank to unlock it."},
+	"erlich":   {"aviato", "account-not-accessible-requires-user-action", "Log in to your online banking and accept the new terms."},
+	"jianYang": {"nothotdog", "service-unavailable", "The institution's service is temporarily unavailable."},
 }
 
 // userSide are the failure codes that need the user to act: they make a connection invalid.
@@ -54,54 +55,63 @@ var failureTitles = map[string]string{
 	"job-timed-out":                               "MFA challenge expired before an answer was received.",
 }
 
-// outcome returns the failing step and code for a login on the n-th job (1-based) of its
-// connection, and a fixed per-step duration (0 = use the configured ones). failAt "" = success;
-// never is the step that stays in-progress forever.
-func outcome(login, password string, n int) (failAt, code, never string, slow time.Duration) {
+// script is what a login does on one job: the step that fails (and how), the step that never
+// ends, and a fixed duration for every step (0 = the configured ones).
+type script struct {
+	failAt, code, detail string
+	never                string
+	slow                 time.Duration
+}
+
+func failAt(step, code string) script { return script{failAt: step, code: code} }
+
+// outcome returns the script of a login on the n-th job (1-based) of its connection.
+func outcome(login, password string, n int) script {
 	if want, ok := sandboxLogins[login]; ok {
 		if password == want {
-			return "", "", "", 0
+			return script{}
 		}
-		return stepCredentials, "invalid-credentials", "", 0
+		return failAt(stepCredentials, "invalid-credentials")
 	}
 	if f, ok := failingLogins[login]; ok {
+		sc := failAt(stepCredentials, "invalid-credentials")
 		if password == f[0] {
-			return stepCredentials, f[1], "", 0
+			sc.code, sc.detail = f[1], f[2]
 		}
-		return stepCredentials, "invalid-credentials", "", 0
+		return sc
 	}
 	if password == "" {
-		return stepCredentials, "invalid-credentials", "", 0
+		return failAt(stepCredentials, "invalid-credentials")
 	}
 	return magicOutcome(login, n)
 }
 
-func magicOutcome(login string, n int) (failAt, code, never string, slow time.Duration) {
+func magicOutcome(login string, n int) script {
 	switch login {
 	case "fail-accounts":
-		return stepAccounts, "connector-error", "", 0
+		return failAt(stepAccounts, "connector-error")
 	case "fail-transactions":
-		return stepTransactions, "unknown-error", "", 0
+		return failAt(stepTransactions, "unknown-error")
 	case "never-ends":
-		return "", "", stepAccounts, 0
+		return script{never: stepAccounts}
 	case "user-action":
-		return stepCredentials, "user-action-required", "", 0
+		return failAt(stepCredentials, "user-action-required")
 	}
 	if s, ok := strings.CutPrefix(login, "slow-"); ok {
 		if sec, err := strconv.Atoi(s); err == nil && sec >= 1 && sec <= 600 {
-			return "", "", "", time.Duration(sec) * time.Second
+			return script{slow: time.Duration(sec) * time.Second}
 		}
 	}
 	for _, step := range []string{"credentials", "accounts", "transactions"} {
 		s, ok := strings.CutPrefix(login, "maintenance-"+step+"-")
 		if k, err := strconv.Atoi(s); ok && err == nil && k >= 1 && k <= 9 && len(s) == 1 {
 			if n <= k {
-				return stepTitleOf(step), "maintenance", "", 0
+				return failAt(stepTitleOf(step), "maintenance")
 			}
-			return "", "", "", 0
+			return script{}
 		}
 	}
-	return stepCredentials, "invalid-credentials", "", 0
+	return failAt(stepCredentials, "invalid-credentials")
 }
 
 func stepTitleOf(short string) string {
@@ -116,7 +126,7 @@ func stepTitleOf(short string) string {
 
 // plan builds the steps of the n-th job of a connection.
 func (s *Server) plan(jobID string, inst *institution, login, password string, n int) []stepPlan {
-	failAt, code, never, slow := outcome(login, password, n)
+	sc := outcome(login, password, n)
 	titles := []string{stepCredentials, stepAccounts, stepTransactions}
 	durs := []time.Duration{s.cfg.steps.Credentials, s.cfg.steps.Accounts, s.cfg.steps.Transactions}
 	if inst.mfa != "" {
@@ -126,15 +136,15 @@ func (s *Server) plan(jobID string, inst *institution, login, password string, n
 	steps := make([]stepPlan, len(titles))
 	for i, t := range titles {
 		d := s.jittered(jobID, i, durs[i])
-		if slow > 0 && t != stepMFA {
-			d = slow
+		if sc.slow > 0 && t != stepMFA {
+			d = sc.slow
 		}
-		if t == never {
+		if t == sc.never {
 			d = forever
 		}
 		steps[i] = stepPlan{title: t, dur: d}
-		if t == failAt {
-			steps[i].fail = code
+		if t == sc.failAt {
+			steps[i].fail, steps[i].detail = sc.code, sc.detail
 		}
 	}
 	return steps
