@@ -16,7 +16,9 @@ import (
 // least its Retry-After. A POST that may have reached the server is never
 // resent.
 type RetryPolicy struct {
-	// MaxAttempts counts the first try; 1 means no retries.
+	// MaxAttempts counts the first try; 1 means no retries. The single
+	// resend after re-authenticating (401/403 expired token) is not
+	// counted: it is part of authentication, not a retry.
 	MaxAttempts int
 	// MinBackoff and MaxBackoff bound the capped exponential backoff,
 	// with full jitter, between attempts.
