@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks"
+)
+
+// demoCase is one demo connection and the outcome it should have.
+type demoCase struct {
+	label, institution, login, password string
+	mfa                                 []string // answers sent when Basiq asks
+	want                                tasks.Outcome
+}
+
+// demoCases returns n demo connections: the sandbox successes, a wrong
+// password, an MFA challenge answered automatically and an institution in
+// maintenance that the worker retries, then more sandbox successes.
+func demoCases(n int) []demoCase {
+	first := []demoCase{
+		{"sandbox login", "AU00000", "gavinBelson", "hooli2016", nil, tasks.OutcomeCompleted},
+		{"wrong password", "AU00000", "gavinBelson", "not-the-password", nil, tasks.OutcomeFailed},
+		{"MFA token, answered automatically", "AU00001", "gavinBelson", "hooli2016", []string{"1234"}, tasks.OutcomeCompleted},
+		{"bank in maintenance once, retried by the worker", "AU00000", "maintenance-credentials-1", "any", nil, tasks.OutcomeCompleted},
+	}
+	more := []demoCase{
+		{"sandbox login", "AU00000", "jared", "django", nil, tasks.OutcomeCompleted},
+		{"sandbox login", "AU00000", "richard", "tabsnotspaces", nil, tasks.OutcomeCompleted},
+		{"sandbox login", "AU00000", "Whistler", "ShowBox", nil, tasks.OutcomeCompleted},
+		{"sandbox login", "AU00000", "Gilfoyle", "PiedPiper", nil, tasks.OutcomeCompleted},
+	}
+	out := make([]demoCase, 0, n)
+	for i := range n {
+		if i < len(first) {
+			out = append(out, first[i])
+		} else {
+			out = append(out, more[(i-len(first))%len(more)])
+		}
+	}
+	return out
+}
+
+// runDemo sends n demo connections and prints every result published (its
+// own and anyone else's) until ctx is done. It closes done once each demo
+// connection has its result.
+func runDemo(ctx context.Context, st *stack, n int, stdout io.Writer, done chan<- struct{}) error {
+	sub := tasks.NewSubscriber(st.rdb, tasks.WithNamespace(st.ns))
+	after, err := lastStreamID(ctx, st)
+	if err != nil {
+		return err
+	}
+	client := tasks.NewClient(st.connOpt, st.keyring, tasks.WithNamespace(st.ns))
+	defer client.Close()
+	cases := demoCases(n)
+	sent := map[string]int{} // task id -> index in cases
+	for i, c := range cases {
+		id, err := sendDemo(ctx, st.api, client, i, c)
+		if err != nil {
+			return fmt.Errorf("demo %d: %w", i+1, err)
+		}
+		sent[id] = i
+		fmt.Fprintf(stdout, "sent   [demo %d/%d] %s/%s on %s: %s (task %s)\n", i+1, n, c.login, c.password, c.institution, c.label, id)
+	}
+	left := len(cases)
+	if left == 0 {
+		close(done)
+	}
+	for e, err := range sub.Events(ctx, after) {
+		if err != nil {
+			return err
+		}
+		switch {
+		case e.Type == tasks.EventMFARequired && e.MFA != nil:
+			if i, ok := sent[e.MFA.TaskID]; ok && len(cases[i].mfa) > 0 {
+				if _, err := client.AnswerMFA(ctx, tasks.AnswerMFA{UserID: e.MFA.UserID, JobID: e.MFA.JobID, Answers: cases[i].mfa}); err != nil {
+					return fmt.Errorf("answer mfa: %w", err)
+				}
+				fmt.Fprintf(stdout, "mfa    [demo %d/%d] %s challenge (%s) answered %q\n", i+1, n, e.MFA.Method, e.MFA.Description, cases[i].mfa)
+			}
+		case e.Type == tasks.EventResult && e.Result != nil:
+			i, ok := sent[e.Result.TaskID]
+			if !ok {
+				fmt.Fprintln(stdout, "result "+formatResult(e.Result))
+				continue
+			}
+			delete(sent, e.Result.TaskID)
+			c := cases[i]
+			note := ""
+			if e.Result.Outcome != c.want {
+				note = fmt.Sprintf(" UNEXPECTED (want %s)", c.want)
+			}
+			fmt.Fprintf(stdout, "result [demo %d/%d] %s (%s/%s on %s)%s\n", i+1, n, formatResult(e.Result), c.login, c.password, c.institution, note)
+			if left--; left == 0 {
+				fmt.Fprintf(stdout, "all %d demo results are in\n", n)
+				close(done)
+			}
+		}
+	}
+	return nil
+}
+
+// sendDemo creates a Basiq user on the fake server and enqueues its connection.
+func sendDemo(ctx context.Context, api *sdk.Client, client *tasks.Client, i int, c demoCase) (string, error) {
+	u, err := api.Users.Create(ctx, sdk.UserParams{Email: fmt.Sprintf("demo%d-%d@example.com", i+1, time.Now().UnixNano()), FirstName: "Demo"})
+	if err != nil {
+		return "", fmt.Errorf("create user: %w", err)
+	}
+	return client.CreateConnection(ctx, tasks.CreateConnection{UserID: u.ID, InstitutionID: c.institution,
+		Credentials: tasks.Credentials{LoginID: c.login, Password: c.password}})
+}
+
+func lastStreamID(ctx context.Context, st *stack) (string, error) {
+	msgs, err := st.rdb.XRevRangeN(ctx, tasks.ResultsStreamKey(st.ns), "+", "-", 1).Result()
+	if err != nil {
+		return "", fmt.Errorf("read results stream: %w", err)
+	}
+	if len(msgs) == 0 {
+		return "0-0", nil
+	}
+	return msgs[0].ID, nil
+}
+
+// formatResult is one readable line: outcome, user, connection, job, steps, polls, duration.
+func formatResult(r *tasks.Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-9s user=%s connection=%s job=%s", r.Outcome, r.UserID, dash(r.ConnectionID), dash(r.JobID))
+	steps := make([]string, 0, len(r.Steps))
+	for _, s := range r.Steps {
+		if s.Status == "success" || s.Status == "failed" {
+			steps = append(steps, s.Title+":"+s.Status)
+		}
+	}
+	fmt.Fprintf(&b, " steps=%s polls=%d accounts=%d duration=%s", dash(strings.Join(steps, ",")), r.Polls, len(r.Accounts),
+		r.FinishedAt.Sub(r.StartedAt).Round(100*time.Millisecond))
+	if r.Error != nil {
+		fmt.Fprintf(&b, " error=%s", r.Error.Code)
+		if r.Error.Step != "" {
+			fmt.Fprintf(&b, "@%s", r.Error.Step)
+		}
+	}
+	return b.String()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

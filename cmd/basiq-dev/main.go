@@ -1,0 +1,119 @@
+// Command basiq-dev runs the whole system in one process, for a first look
+// on a fresh machine with nothing installed but Go:
+//
+//	go run ./cmd/basiq-dev
+//
+// It starts an embedded Redis (miniredis; set REDIS_URL to use a real one),
+// the fake Basiq API of package basiqtest, a worker, and the admin HTTP
+// server (asynq web UI at /ui, Prometheus /metrics, /healthz, /readyz) on
+// 127.0.0.1:8080 (-http; when that port is taken the next free one is used
+// and printed). It then sends a few demo connections with the sandbox logins
+// (-demo N) and prints one line per result until Ctrl-C (or, with
+// -exit-after-demo, until every demo result is in).
+//
+// BASIQ_SECRET_KEY and REDIS_NAMESPACE are honoured when set; otherwise a
+// throw-away keyring is generated and the namespace is "basiq".
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "basiq-dev:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command-line flags.
+type options struct {
+	httpAddr      string
+	demo          int
+	exitAfterDemo bool
+	logLevel      string
+	steps         [3]time.Duration
+	jitter        float64
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.httpAddr, "http", "127.0.0.1:8080", "listen address of the web UI and /metrics (next free port if taken; port 0 picks one)")
+	fs.IntVar(&o.demo, "demo", 5, "number of demo connections to send (0 for none)")
+	fs.BoolVar(&o.exitAfterDemo, "exit-after-demo", false, "exit once every demo result is in")
+	fs.StringVar(&o.logLevel, "log-level", "error", "worker log level on stderr: debug, info, warn, error")
+	fs.DurationVar(&o.steps[0], "step-credentials", time.Second, "fake Basiq: duration of verify-credentials")
+	fs.DurationVar(&o.steps[1], "step-accounts", 2*time.Second, "fake Basiq: duration of retrieve-accounts")
+	fs.DurationVar(&o.steps[2], "step-transactions", 2*time.Second, "fake Basiq: duration of retrieve-transactions")
+	fs.Float64Var(&o.jitter, "jitter", 0.3, "fake Basiq: vary step durations by up to ± this fraction")
+	if err := fs.Parse(args[1:]); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.demo < 0 {
+		return o, fmt.Errorf("-demo: must be >= 0, got %d", o.demo)
+	}
+	return o, nil
+}
+
+// run starts the stack, runs the demo and blocks until ctx is done (or the
+// demo is over with -exit-after-demo), then shuts everything down.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st, err := startStack(ctx, o, getenv, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	st.printBanner(stdout)
+	demoDone := make(chan struct{})
+	demoErr := make(chan error, 1)
+	go func() { demoErr <- runDemo(ctx, st, o.demo, stdout, demoDone) }()
+	select {
+	case <-ctx.Done():
+	case <-demoDone:
+		if o.exitAfterDemo {
+			return nil
+		}
+		fmt.Fprintln(stdout, "still running: results of other work are printed here too (Ctrl-C to stop)")
+		select {
+		case <-ctx.Done():
+		case err := <-demoErr:
+			return demoFailed(ctx, err)
+		}
+	case err := <-demoErr:
+		return demoFailed(ctx, err)
+	}
+	fmt.Fprintln(stdout, "shutting down")
+	return nil
+}
+
+func demoFailed(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() != nil {
+		return nil
+	}
+	return fmt.Errorf("demo: %w", err)
+}

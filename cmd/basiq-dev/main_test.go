@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func noenv(string) string { return "" }
+
+func TestRun_demo(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+	var stdout, stderr syncBuffer
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"basiq-dev", "-exit-after-demo", "-http", "127.0.0.1:0", "-demo", "5"}, noenv, &stdout, &stderr)
+	}()
+	ui := waitFor(t, &stdout, regexp.MustCompile(`web UI:\s+(\S+)`))
+	resp, err := http.Get(ui)
+	if err != nil {
+		t.Fatalf("GET %s: %v", ui, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET %s: got status %d, want 200", ui, resp.StatusCode)
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	want := map[string]string{"1/5": "completed", "2/5": "failed", "3/5": "completed", "4/5": "completed", "5/5": "completed"}
+	for demo, outcome := range want {
+		re := regexp.MustCompile(`(?m)^result \[demo ` + demo + `\] (\S+) `)
+		m := re.FindStringSubmatch(out)
+		if m == nil {
+			t.Errorf("demo %s: no result line\n%s", demo, out)
+			continue
+		}
+		if m[1] != outcome {
+			t.Errorf("demo %s: got %s, want %s", demo, m[1], outcome)
+		}
+	}
+	for _, s := range []string{"error=invalid-credentials@verify-credentials", "mfa    [demo 3/5] token challenge", "all 5 demo results are in", "fake Basiq: http://127.0.0.1:"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+	if strings.Contains(out, "UNEXPECTED") {
+		t.Errorf("unexpected outcome:\n%s", out)
+	}
+}
+
+func TestRun_portTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var stdout, stderr syncBuffer
+	err = run(ctx, []string{"basiq-dev", "-exit-after-demo", "-demo", "0", "-http", ln.Addr().String()}, noenv, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if want := "(" + ln.Addr().String() + " was taken, using 127.0.0.1:"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, stdout.String())
+	}
+}
+
+func TestRun_usage(t *testing.T) {
+	var stdout, stderr syncBuffer
+	if err := run(context.Background(), []string{"basiq-dev", "-demo", "-1"}, noenv, &stdout, &stderr); err == nil {
+		t.Fatal("run -demo -1: got nil error")
+	}
+}
+
+// waitFor waits until re matches the output and returns its first group.
+func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp) string {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m[1]
+		}
+	}
+	t.Fatalf("no match for %s in:\n%s", re, out.String())
+	return ""
+}

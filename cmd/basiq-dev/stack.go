@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/basiq-worker/basiq-worker/config"
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/basiq-worker/basiq-worker/worker"
+	"github.com/basiq-worker/basiq-worker/worker/admin"
+	"github.com/basiq-worker/basiq-worker/worker/metrics"
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+)
+
+// devAPIKey is the API key the dev worker uses against the fake server.
+const devAPIKey = "dev-api-key"
+
+// stack is everything basiq-dev runs.
+type stack struct {
+	redisDesc string // "embedded (miniredis) at ..." or the redacted REDIS_URL
+	redisURL  string // what to pass as REDIS_URL to basiqctl
+	connOpt   asynq.RedisConnOpt
+	rdb       redis.UniversalClient
+	ns        string
+	keyring   *tasks.Keyring
+	// secretSpec is the generated BASIQ_SECRET_KEY, "" when set by the user.
+	secretSpec string
+	fake       *basiqtest.Server
+	api        *sdk.Client
+	uiURL      string
+	portNote   string
+	closers    []func()
+}
+
+// startStack starts Redis (unless REDIS_URL is set), the fake Basiq API, the
+// worker and the admin server. The worker and admin stop when ctx is done.
+func startStack(ctx context.Context, o options, getenv func(string) string, stdout, stderr io.Writer) (*stack, error) {
+	st := &stack{}
+	ok := false
+	defer func() {
+		if !ok {
+			st.close()
+		}
+	}()
+	if err := st.startRedis(getenv); err != nil {
+		return nil, err
+	}
+	if err := st.loadKeys(getenv); err != nil {
+		return nil, err
+	}
+	st.fake = basiqtest.NewServer(basiqtest.WithStepDurations(basiqtest.StepDurations{
+		Credentials: o.steps[0], Accounts: o.steps[1], Transactions: o.steps[2]}), basiqtest.WithJitter(o.jitter))
+	st.closers = append(st.closers, st.fake.Close)
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	api, err := sdk.New(devAPIKey, sdk.WithBaseURL(st.fake.URL), sdk.WithAPIVersion("2.0"),
+		sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}),
+		sdk.WithHTTPClient(&http.Client{Transport: m.Transport(http.DefaultTransport), Timeout: 10 * time.Second}),
+		sdk.WithTokenStore(worker.NewTokenStore(st.rdb, st.ns, devAPIKey).WithObserver(m)))
+	if err != nil {
+		return nil, err
+	}
+	st.api = api
+	if err := st.startWorker(ctx, o, m, stderr); err != nil {
+		return nil, err
+	}
+	if err := st.startAdmin(o.httpAddr, reg); err != nil {
+		return nil, err
+	}
+	ok = true
+	return st, nil
+}
+
+func (st *stack) startRedis(getenv func(string) string) error {
+	st.ns = tasks.DefaultNamespace
+	if ns := getenv("REDIS_NAMESPACE"); ns != "" {
+		st.ns = ns
+	}
+	if url := getenv("REDIS_URL"); url != "" {
+		c, err := config.LoadClient(func(k string) string {
+			if k == "BASIQ_SECRET_KEY" {
+				return "" // checked by loadKeys
+			}
+			return getenv(k)
+		})
+		if err != nil {
+			return err
+		}
+		st.connOpt, st.rdb, st.redisDesc = c.RedisConnOpt(), c.RedisClient(), c.Redacted().RedisURL
+		st.redisURL = "$REDIS_URL"
+		st.closers = append(st.closers, func() { st.rdb.Close() })
+		return nil
+	}
+	mr, err := miniredis.Run()
+	if err != nil {
+		return fmt.Errorf("embedded redis: %w", err)
+	}
+	st.closers = append(st.closers, mr.Close)
+	st.connOpt = asynq.RedisClientOpt{Addr: mr.Addr()}
+	st.rdb = redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	st.closers = append(st.closers, func() { st.rdb.Close() })
+	st.redisURL = "redis://" + mr.Addr()
+	st.redisDesc = "embedded (miniredis) at redis://" + mr.Addr() + " (set REDIS_URL to use a real Redis)"
+	return nil
+}
+
+// loadKeys reads BASIQ_SECRET_KEY or generates a throw-away dev keyring.
+func (st *stack) loadKeys(getenv func(string) string) error {
+	if spec := getenv("BASIQ_SECRET_KEY"); spec != "" {
+		k, err := tasks.ParseKeyring(spec)
+		if err != nil {
+			return fmt.Errorf("BASIQ_SECRET_KEY: %w", err)
+		}
+		st.keyring = k
+		return nil
+	}
+	key := make([]byte, tasks.KeySize)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	// A throw-away key of a fake bank: printed so that basiqctl can enqueue too.
+	st.secretSpec = "dev:" + base64.StdEncoding.EncodeToString(key)
+	k, err := tasks.ParseKeyring(st.secretSpec)
+	st.keyring = k
+	return err
+}
+
+func (st *stack) startWorker(ctx context.Context, o options, m *metrics.Metrics, stderr io.Writer) error {
+	level, err := zerolog.ParseLevel(o.logLevel)
+	if err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	log := zerolog.New(zerolog.ConsoleWriter{Out: stderr, TimeFormat: "15:04:05", NoColor: !isTerminal(stderr)}).Level(level).With().Timestamp().Logger()
+	w, err := worker.New(worker.Config{
+		RedisConnOpt: st.connOpt, Redis: st.rdb, Namespace: st.ns,
+		Basiq: worker.NewBasiq(st.api), Keyring: st.keyring,
+		Concurrency: 10, JobDeadline: 2 * time.Minute, StepRetryDelay: 2 * time.Second,
+		DelayedTaskCheckInterval: 100 * time.Millisecond, TaskCheckInterval: 100 * time.Millisecond,
+		ShutdownTimeout: 3 * time.Second, Logger: log, Observer: m,
+	})
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := w.Run(wctx); err != nil {
+			fmt.Fprintln(stderr, "basiq-dev: worker:", err)
+		}
+	}()
+	st.closers = append(st.closers, func() { cancel(); <-done })
+	return nil
+}
+
+func (st *stack) startAdmin(addr string, reg *prometheus.Registry) error {
+	h, err := admin.New(admin.Options{RedisConnOpt: st.connOpt, Redis: st.rdb, Registry: reg, UIEnabled: true})
+	if err != nil {
+		return err
+	}
+	st.closers = append(st.closers, func() { h.Close() })
+	ln, err := listenNear(addr)
+	if err != nil {
+		return err
+	}
+	if ln.Addr().String() != addr && !isPortZero(addr) {
+		st.portNote = fmt.Sprintf("(%s was taken, using %s)", addr, ln.Addr())
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	st.closers = append(st.closers, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	st.uiURL = "http://" + ln.Addr().String()
+	return nil
+}
+
+// listenNear listens on addr or, when its port is taken, on one of the next
+// 20 ports.
+func listenNear(addr string) (net.Listener, error) {
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("-http: want host:port, got %q", addr)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return nil, fmt.Errorf("-http: bad port %q", portText)
+	}
+	for i := 0; ; i++ {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port+i)))
+		if err == nil {
+			return ln, nil
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) || port == 0 || i == 20 {
+			return nil, fmt.Errorf("-http %s: %w", addr, err)
+		}
+	}
+}
+
+func isPortZero(addr string) bool {
+	_, p, _ := net.SplitHostPort(addr)
+	return p == "0"
+}
+
+func (st *stack) printBanner(w io.Writer) {
+	fmt.Fprintln(w, "basiq-dev is running")
+	fmt.Fprintf(w, "  web UI:     %s/ui %s\n", st.uiURL, st.portNote)
+	fmt.Fprintf(w, "  metrics:    %s/metrics\n", st.uiURL)
+	fmt.Fprintf(w, "  fake Basiq: %s (sandbox login gavinBelson/hooli2016 on AU00000)\n", st.fake.URL)
+	fmt.Fprintf(w, "  redis:      %s, namespace %q\n", st.redisDesc, st.ns)
+	key := st.secretSpec
+	if key == "" {
+		key = "$BASIQ_SECRET_KEY"
+	}
+	fmt.Fprintf(w, "  basiqctl:   REDIS_URL=%s REDIS_NAMESPACE=%s BASIQ_SECRET_KEY=%s go run ./cmd/basiqctl stats\n", st.redisURL, st.ns, key)
+}
+
+// close stops everything in reverse order of start.
+func (st *stack) close() {
+	for i := len(st.closers) - 1; i >= 0; i-- {
+		st.closers[i]()
+	}
+	st.closers = nil
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
