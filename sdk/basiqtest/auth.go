@@ -122,5 +122,17 @@ func (s *Server) authorize(r *http.Request) *apiError {
 	if !s.now().Before(info.expires) {
 		return newError(403, "access-denied", "Token has expired", param("Authorization"))
 	}
-	return nil
+	return info.allows(r)
+}
+
+// allows limits a CLIENT_ACCESS token to its own user's routes and the institutions.
+func (info tokenInfo) allows(r *http.Request) *apiError {
+	if info.scope != "CLIENT_ACCESS" {
+		return nil
+	}
+	uid := r.PathValue("uid")
+	if uid == info.userID && uid != "" || strings.HasPrefix(r.URL.Path, "/institutions") || strings.HasPrefix(r.URL.Path, "/jobs/") {
+		return nil
+	}
+	return newError(403, "forbidden-access", "A CLIENT_ACCESS token only reaches its own user.", param("Authorization"))
 }

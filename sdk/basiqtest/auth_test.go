@@ -118,3 +118,39 @@ func TestVersion_everyRoute(t *testing.T) {
 		}
 	}
 }
+
+func TestAuth_clientScope(t *testing.T) {
+	_, c, _ := setup(t)
+	uid, other := c.createUser(), c.createUser()
+	r := c.raw("POST", "/token", "scope=CLIENT_ACCESS&userId="+uid, map[string]string{"Authorization": "Basic k",
+		"basiq-version": "3.0", "Content-Type": "application/x-www-form-urlencoded"})
+	var tok tokenAnswer
+	r.decode(t, &tok)
+	cc := &client{t: t, srv: c.srv, token: tok.AccessToken}
+	tests := []struct {
+		method, path string
+		want         int
+	}{
+		{"GET", "/users/" + uid, 200},
+		{"GET", "/institutions", 200},
+		{"GET", "/users/" + other, 403},
+		{"POST", "/users", 403},
+	}
+	for _, tt := range tests {
+		if r := cc.do(tt.method, tt.path, `{"email":"a@b.co"}`); r.status != tt.want || (tt.want == 403 && r.errCode(t) != "forbidden-access") {
+			t.Errorf("%s %s: got %d %s, want %d", tt.method, tt.path, r.status, r.body, tt.want)
+		}
+	}
+}
+
+func TestUsers_Create_contentType(t *testing.T) {
+	_, c, _ := setup(t)
+	h := map[string]string{"Authorization": "Bearer " + c.token, "Content-Type": "text/plain"}
+	if r := c.raw("POST", "/users", `{"email":"a@b.co"}`, h); r.status != 415 || r.errCode(t) != "unsupported-content-type" {
+		t.Errorf("text/plain: got %d %s, want 415 unsupported-content-type", r.status, r.body)
+	}
+	h["Content-Type"] = "application/json; charset=utf-8"
+	if r := c.raw("POST", "/users", `{"email":"a@b.co"}`, h); r.status != 201 {
+		t.Errorf("json with charset: got %d, want 201", r.status)
+	}
+}

@@ -40,6 +40,7 @@ var errorTitles = map[string]string{
 	"invalid-authorization-token": "Invalid authorization token",
 	"access-denied":               "Access denied",
 	"forbidden-access":            "Forbidden access",
+	"unsupported-content-type":    "Unsupported content type",
 	"too-many-requests":           "Too many requests",
 	"internal-server-error":       "Internal server error",
 	"service-unavailable":         "Service unavailable",

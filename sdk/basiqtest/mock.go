@@ -38,7 +38,7 @@ func (f faultJSON) fault(i int) (Fault, *apiError) {
 // postFaults replaces the faults with a JSON array of faultJSON (an empty array clears them).
 func (s *Server) postFaults(w http.ResponseWriter, r *http.Request) *apiError {
 	var in []faultJSON
-	if err := decodeJSON(r, &in); err != nil {
+	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
 	out := make([]Fault, len(in))

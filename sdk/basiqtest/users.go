@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/mail"
 	"regexp"
@@ -55,8 +56,19 @@ type userLinks struct {
 	Transactions string `json:"transactions,omitempty"`
 }
 
-// decodeJSON reads a JSON object body; an empty body decodes as {}.
+// decodeJSON reads a JSON body sent as application/json (or without Content-Type); an empty
+// body decodes as {}.
 func decodeJSON(r *http.Request, v any) *apiError {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return newError(415, "unsupported-content-type", "Content-Type must be application/json.", param("Content-Type"))
+		}
+	}
+	return decodeBody(r, v)
+}
+
+// decodeBody reads a JSON body whatever its Content-Type.
+func decodeBody(r *http.Request, v any) *apiError {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
 		return errInvalidContent("Request body is not valid JSON: " + err.Error())
