@@ -180,6 +180,8 @@ type Event struct {
 	ID     string       `json:"id"`
 	Result *Result      `json:"result,omitempty"`
 	MFA    *MFARequired `json:"mfa,omitempty"`
+	// Progress is set on live-only EventProgress events (see Publisher.Progress).
+	Progress *Progress `json:"progress,omitempty"`
 	// StreamID is the stream position of the event, set by the Subscriber:
 	// pass it to Read or Events to resume after this event.
 	StreamID string `json:"-"`

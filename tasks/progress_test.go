@@ -1,0 +1,108 @@
+package tasks
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestSubscriber_Follow(t *testing.T) {
+	ns := unique(t)
+	rdb := setupRedis(t, "{"+ns+"}:*")
+	pub, sub := NewPublisher(rdb, WithNamespace(ns)), NewSubscriber(rdb, WithNamespace(ns))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	type got struct {
+		typ   string
+		polls int
+	}
+	events := make(chan got, 10)
+	errc := make(chan error, 1)
+	go func() {
+		for e, err := range sub.Follow(ctx, "task-1") {
+			if err != nil {
+				errc <- err
+				return
+			}
+			g := got{typ: e.Type}
+			if e.Progress != nil {
+				g.polls = e.Progress.Polls
+			}
+			events <- g
+		}
+		close(events)
+		errc <- nil
+	}()
+	// Progress is live only: keep publishing until the follower sees one.
+	step := StepObservation{Title: "verify-credentials", Status: "in-progress", ObservedAt: time.Now()}
+	var seen []got
+	for len(seen) == 0 {
+		if err := pub.Progress(ctx, Progress{TaskID: "other", JobID: "j0", UserID: "u"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := pub.Progress(ctx, Progress{TaskID: "task-1", JobID: "j1", UserID: "u", Steps: []StepObservation{step}, Polls: 1}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case g := <-events:
+			seen = append(seen, g)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if _, err := pub.Publish(ctx, NewResultEvent(Result{Outcome: OutcomeCompleted, TaskID: "task-1", JobID: "j1", UserID: "u"})); err != nil {
+		t.Fatal(err)
+	}
+	for g := range events {
+		seen = append(seen, g)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	last := seen[len(seen)-1]
+	if last.typ != EventResult {
+		t.Errorf("last event: got %q, want %q", last.typ, EventResult)
+	}
+	for _, g := range seen[:len(seen)-1] {
+		if g.typ != EventProgress || g.polls != 1 {
+			t.Errorf("event before the result: got %+v, want progress of task-1", g)
+		}
+	}
+}
+
+func TestSubscriber_Follow_alreadyPublished(t *testing.T) {
+	ns := unique(t)
+	rdb := setupRedis(t, "{"+ns+"}:*")
+	pub, sub := NewPublisher(rdb, WithNamespace(ns)), NewSubscriber(rdb, WithNamespace(ns))
+	ctx := context.Background()
+	if _, err := pub.Publish(ctx, NewResultEvent(Result{Outcome: OutcomeFailed, TaskID: "t", UserID: "u"})); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for e, err := range sub.Follow(ctx, "t") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if e.Type != EventResult || e.Result.Outcome != OutcomeFailed {
+			t.Errorf("got %+v, want the failed result", e)
+		}
+	}
+	if n != 1 {
+		t.Errorf("got %d events, want 1", n)
+	}
+}
+
+func TestSubscriber_Follow_timeout(t *testing.T) {
+	ns := unique(t)
+	rdb := setupRedis(t, "{"+ns+"}:*")
+	sub := NewSubscriber(rdb, WithNamespace(ns))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	for _, err := range sub.Follow(ctx, "never") {
+		if err == nil {
+			t.Fatal("got an event, want the context's error")
+		}
+		return
+	}
+	t.Fatal("Follow ended without an error")
+}
