@@ -38,7 +38,7 @@ func (h *Handlers) maybeSendMFA(ctx context.Context, p PollPayload, job *sdk.Job
 	if err != nil {
 		return err
 	}
-	zerolog.Ctx(ctx).Info().Str("job_id", p.JobID).Str("method", c.Method).Time("expires_at", m.ExpiresAt).
+	zerolog.Ctx(ctx).Info().Str("method", c.Method).Time("expires_at", m.ExpiresAt).
 		Bool("duplicate", !published).Msg("mfa required published")
 	return nil
 }
@@ -66,9 +66,12 @@ func (h *Handlers) AnswerMFA(ctx context.Context, t *asynq.Task) error {
 	} else if n > 0 {
 		return nil // answered by an earlier run
 	}
+	if err := h.waitGate(ctx, a); err != nil {
+		return err
+	}
 	if err := h.basiq.SubmitMFA(ctx, p.JobID, answers...); err != nil {
 		if classify(err) == classPermanent || a.last {
-			zerolog.Ctx(ctx).Error().Err(err).Str("job_id", p.JobID).Msg("mfa answer refused, archived")
+			zerolog.Ctx(ctx).Error().Err(err).Msg("mfa answer refused, archived")
 			return fmt.Errorf("mfa answer: %w: %w", err, asynq.SkipRetry)
 		}
 		return h.retry(ctx, a, err)
@@ -76,6 +79,6 @@ func (h *Handlers) AnswerMFA(ctx context.Context, t *asynq.Task) error {
 	if err := h.rdb.Set(context.WithoutCancel(ctx), key, "1", startTTL).Err(); err != nil {
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("mfa answer sent but not recorded")
 	}
-	zerolog.Ctx(ctx).Info().Str("job_id", p.JobID).Int("answers", len(answers)).Msg("mfa answered")
+	zerolog.Ctx(ctx).Info().Int("answers", len(answers)).Msg("mfa answered")
 	return nil
 }

@@ -37,7 +37,7 @@ func taskLogger(ctx context.Context, base zerolog.Logger, t *asynq.Task) zerolog
 		lc = lc.Str("queue", q)
 	}
 	if n, ok := asynq.GetRetryCount(ctx); ok {
-		lc = lc.Int("retry", n)
+		lc = lc.Int("attempt", n+1)
 	}
 	var ids taskIDs
 	if json.Unmarshal(t.Payload(), &ids) == nil {

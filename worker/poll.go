@@ -133,6 +133,9 @@ func (h *Handlers) PollJob(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	a := attemptOf(ctx)
+	if err := h.waitGate(ctx, a); err != nil {
+		return err
+	}
 	if p.Action == actionRefresh {
 		return h.refreshAfterFailure(ctx, t, p, a)
 	}
@@ -205,7 +208,7 @@ func (h *Handlers) observe(ctx context.Context, p PollPayload, job *sdk.Job) Pol
 			continue
 		}
 		p.Steps = append(p.Steps, tasks.StepObservation{Title: s.Title, Status: s.Status, ObservedAt: now})
-		ev := zerolog.Ctx(ctx).Info().Str("job_id", job.ID).Str("step", s.Title).Str("status", s.Status).Int("poll", p.Polls)
+		ev := zerolog.Ctx(ctx).Info().Str("step", s.Title).Str("status", s.Status).Int("poll", p.Polls)
 		if s.Status == sdk.StatusSuccess || s.Status == sdk.StatusFailed {
 			d := now.Sub(p.StepSince)
 			if s.Title != p.Step {

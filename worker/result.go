@@ -64,7 +64,7 @@ func (h *Handlers) publish(ctx context.Context, t *asynq.Task, r tasks.Result) e
 	if r.Error != nil {
 		l = l.Str("code", r.Error.Code).Str("failed_step", r.Error.Step)
 	}
-	l.Str("job_id", r.JobID).Str("outcome", string(r.Outcome)).Int("polls", r.Polls).Int("accounts", len(r.Accounts)).
+	l.Str("outcome", string(r.Outcome)).Int("polls", r.Polls).Int("accounts", len(r.Accounts)).
 		Dur("duration", total).Bool("duplicate", !published).Msg("result published")
 	if published {
 		h.obs.ResultPublished(string(r.Outcome), r.Polls, total)

@@ -19,8 +19,13 @@ func (h *Handlers) retry(ctx context.Context, a attempt, err error) error {
 	if re.class == classThrottled {
 		reason = "throttled"
 	}
+	if re.class == classThrottled && re.after > 0 {
+		if gerr := h.closeGate(ctx, re.after); gerr != nil {
+			zerolog.Ctx(ctx).Warn().Err(gerr).Msg("throttle gate not shared")
+		}
+	}
 	h.obs.RetryWait(reason, re.delay)
-	zerolog.Ctx(ctx).Warn().Err(err).Str("reason", reason).Int("attempt", a.retry+1).
+	zerolog.Ctx(ctx).Warn().Err(err).Str("reason", reason).
 		Dur("delay", re.delay).Dur("retry_after", re.after).Msg("retry scheduled")
 	return re
 }
@@ -56,7 +61,7 @@ func (h *Handlers) jobDone(ctx context.Context, t *asynq.Task, p PollPayload, a 
 		if classify(err) != classPermanent && !a.last {
 			return h.retry(ctx, a, err)
 		}
-		zerolog.Ctx(ctx).Warn().Err(err).Str("job_id", p.JobID).Msg("accounts not listed")
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("accounts not listed")
 	}
 	return h.finish(ctx, t, p, tasks.OutcomeCompleted, nil, accounts)
 }
@@ -76,8 +81,8 @@ func (h *Handlers) scheduleRefresh(ctx context.Context, p PollPayload, a attempt
 		return false, h.retry(ctx, a, err)
 	}
 	h.obs.RetryWait("maintenance", delay)
-	zerolog.Ctx(ctx).Warn().Str("job_id", p.JobID).Str("reason", "maintenance").Str("code", e.Code).
-		Str("failed_step", e.Step).Int("attempt", p.Retries+1).Dur("delay", delay).Msg("retry scheduled")
+	zerolog.Ctx(ctx).Warn().Str("reason", "maintenance").Str("code", e.Code).
+		Str("failed_step", e.Step).Int("refresh_attempt", p.Retries+1).Dur("delay", delay).Msg("retry scheduled")
 	return true, nil
 }
 
@@ -90,7 +95,7 @@ func (h *Handlers) refreshAfterFailure(ctx context.Context, t *asynq.Task, p Pol
 		return h.callFailed(ctx, t, p, a, err)
 	}
 	p.Retries++
-	zerolog.Ctx(ctx).Info().Str("job_id", job.ID).Str("previous_job_id", p.JobID).Int("attempt", p.Retries).
+	zerolog.Ctx(ctx).Info().Str("new_job_id", job.ID).Int("refresh_attempt", p.Retries).
 		Msg("connection refreshed")
 	np, due := h.firstPoll(ctx, p, job)
 	if err := h.schedulePoll(ctx, np, a.queue, due); err != nil {

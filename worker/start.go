@@ -49,6 +49,9 @@ type start struct {
 // run starts the Basiq job(s) once per task and schedules their first polls.
 func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 	a := attemptOf(ctx)
+	if err := h.waitGate(ctx, a); err != nil {
+		return err
+	}
 	key := h.startKey(a.taskID)
 	rec, err := h.loadStart(ctx, key)
 	if err != nil {

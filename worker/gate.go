@@ -1,0 +1,65 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+)
+
+// The throttle gate: when Basiq answers 429 with Retry-After r, every
+// worker process of the namespace stays away from Basiq until r has
+// passed, not only the task that was refused. The instant is kept in Redis
+// as Unix milliseconds and only ever moves later.
+
+func (h *Handlers) gateKey() string { return "{" + h.ns + "}:worker:throttled-until" }
+
+var extendGate = redis.NewScript(`
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > cur then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+return 1`)
+
+// closeGate keeps all workers from Basiq for d.
+func (h *Handlers) closeGate(ctx context.Context, d time.Duration) error {
+	until := h.now().Add(d).UnixMilli()
+	return extendGate.Run(context.WithoutCancel(ctx), h.rdb, []string{h.gateKey()}, until, max(d.Milliseconds(), 1)).Err()
+}
+
+// gate returns a throttled retryError while the gate is closed, nil when
+// calls to Basiq may go.
+func (h *Handlers) gate(ctx context.Context) error {
+	v, err := h.rdb.Get(ctx, h.gateKey()).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ms, _ := strconv.ParseInt(v, 10, 64)
+	left := time.UnixMilli(ms).Sub(h.now())
+	if left <= 0 {
+		return nil
+	}
+	return &sdk.Error{StatusCode: 429, RetryAfter: left, Details: []sdk.ErrorDetail{{
+		Code: "too-many-requests", Detail: "another worker was throttled; waiting for its Retry-After"}}}
+}
+
+// waitGate returns the retry error of a task that must not call Basiq yet,
+// or nil. A Redis error opens the gate: Basiq's own 429 still protects it.
+func (h *Handlers) waitGate(ctx context.Context, a attempt) error {
+	err := h.gate(ctx)
+	if err == nil || classify(err) != classThrottled {
+		return nil
+	}
+	re := retryLater(err)
+	re.delay = h.policy.delayFor(a.retry, re, h.rnd())
+	h.obs.RetryWait("throttled", re.delay)
+	zerolog.Ctx(ctx).Debug().Dur("delay", re.delay).Msg("throttled by another worker, retry scheduled")
+	return re
+}

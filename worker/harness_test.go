@@ -1,0 +1,270 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+)
+
+const redisAddr = "127.0.0.1:6379"
+
+// harness runs workers against real Redis and a basiqtest server over
+// HTTP, in a queue and namespace of its own.
+type harness struct {
+	t      *testing.T
+	srv    *basiqtest.Server
+	rdb    *redis.Client
+	ns     string
+	queue  string
+	kr     *tasks.Keyring
+	client *tasks.Client
+	sub    *tasks.Subscriber
+	api    *sdk.Client // the application's view of Basiq (users)
+	rec    *recorder
+	logs   *syncBuffer
+	cfg    Config
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// fastSteps are short Basiq steps for tests.
+var fastSteps = basiqtest.WithStepDurations(basiqtest.StepDurations{
+	Credentials: 200 * time.Millisecond, Accounts: 200 * time.Millisecond, Transactions: 200 * time.Millisecond})
+
+func newHarness(t *testing.T, opts ...basiqtest.Option) *harness {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: needs Redis on " + redisAddr)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Skipf("no Redis on %s: %v", redisAddr, err)
+	}
+	id := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-" + randHex(4)
+	h := &harness{t: t, rdb: rdb, ns: "wt-" + id, queue: "wt-" + id, rec: &recorder{}, logs: &syncBuffer{}}
+	h.srv = basiqtest.NewServer(append([]basiqtest.Option{fastSteps}, opts...)...)
+	key := make([]byte, tasks.KeySize)
+	rand.Read(key)
+	h.kr, _ = tasks.NewKeyring("k1", map[string][]byte{"k1": key})
+	connOpt := asynq.RedisClientOpt{Addr: redisAddr}
+	h.client = tasks.NewClient(connOpt, h.kr, tasks.WithDefaultQueue(h.queue), tasks.WithNamespace(h.ns))
+	h.sub = tasks.NewSubscriber(rdb, tasks.WithNamespace(h.ns))
+	var err error
+	h.api, err = sdk.New("app-key", sdk.WithBaseURL(h.srv.URL), sdk.WithAPIVersion("2.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	workerAPI, err := sdk.New("worker-key", sdk.WithBaseURL(h.srv.URL), sdk.WithAPIVersion("2.0"),
+		sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}),
+		sdk.WithTokenStore(NewTokenStore(rdb, h.ns, "worker-key")),
+		sdk.WithHTTPClient(&http.Client{Transport: h.rec, Timeout: 10 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.cfg = Config{
+		RedisConnOpt: connOpt, Redis: rdb, Namespace: h.ns, Basiq: NewBasiq(workerAPI), Keyring: h.kr,
+		Concurrency: 4, Queues: map[string]int{h.queue: 1},
+		Policy:      PollPolicy{Initial: 200 * time.Millisecond, Factor: 1.5, Max: time.Second, Jitter: 0.1},
+		JobDeadline: 30 * time.Second, StepRetryDelay: 200 * time.Millisecond,
+		DelayedTaskCheckInterval: 100 * time.Millisecond, TaskCheckInterval: 100 * time.Millisecond,
+		ShutdownTimeout: 5 * time.Second, ResultRetention: time.Hour,
+		Logger: zerolog.New(h.logs).Level(zerolog.DebugLevel).With().Timestamp().Logger(),
+	}
+	t.Cleanup(h.cleanup)
+	return h
+}
+
+func (h *harness) cleanup() {
+	h.client.Close()
+	h.srv.Close()
+	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr})
+	_ = insp.DeleteQueue(h.queue, true)
+	insp.Close()
+	ctx := context.Background()
+	for _, pattern := range []string{"{" + h.ns + "}:*", "asynq:{" + h.queue + "}:*"} {
+		iter := h.rdb.Scan(ctx, 0, pattern, 500).Iterator()
+		for iter.Next(ctx) {
+			h.rdb.Del(ctx, iter.Val())
+		}
+	}
+	h.rdb.SRem(ctx, "asynq:queues", h.queue)
+	if h.t.Failed() {
+		h.t.Logf("worker log:\n%s", h.logs.String())
+	}
+	h.rdb.Close()
+}
+
+// start runs a worker until the returned stop is called (stop waits for
+// the graceful shutdown).
+func (h *harness) start() (stop func()) {
+	h.t.Helper()
+	w, err := New(h.cfg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				h.t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	h.t.Cleanup(stop)
+	return stop
+}
+
+// user creates a Basiq user for the application.
+func (h *harness) user() string {
+	h.t.Helper()
+	u, err := h.api.Users.Create(context.Background(), sdk.UserParams{Email: randHex(4) + "@hooli.com"})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return u.ID
+}
+
+// create enqueues a connection:create and returns its task id.
+func (h *harness) create(user, inst, login, password string, opts ...tasks.EnqueueOption) string {
+	h.t.Helper()
+	id, err := h.client.CreateConnection(context.Background(), tasks.CreateConnection{UserID: user, InstitutionID: inst,
+		Credentials: tasks.Credentials{LoginID: login, Password: password}}, opts...)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return id
+}
+
+// wait returns the result of taskID or fails the test after d.
+func (h *harness) wait(taskID string, d time.Duration) *tasks.Result {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	r, err := h.sub.Wait(ctx, taskID)
+	if err != nil {
+		h.t.Fatalf("no result for %s: %v", taskID, err)
+	}
+	return r
+}
+
+// results reads every result event of the namespace's stream.
+func (h *harness) events() []tasks.Event {
+	h.t.Helper()
+	evs, err := h.sub.Read(context.Background(), "0-0", 100000, 0)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return evs
+}
+
+// calls counts the answers the fake server gave on route.
+func (h *harness) calls(route string) int {
+	n := 0
+	for _, c := range h.srv.Stats().Requests[route] {
+		n += c
+	}
+	return n
+}
+
+// dumpRedis returns every key and value of the harness's namespace and
+// queue, and the asynq keys, as text.
+func (h *harness) dumpRedis() string {
+	ctx := context.Background()
+	var b strings.Builder
+	for _, pattern := range []string{"*" + h.ns + "*", "asynq:{" + h.queue + "}:*"} {
+		iter := h.rdb.Scan(ctx, 0, pattern, 500).Iterator()
+		for iter.Next(ctx) {
+			k := iter.Val()
+			fmt.Fprintf(&b, "%s: ", k)
+			switch h.rdb.Type(ctx, k).Val() {
+			case "string":
+				b.WriteString(h.rdb.Get(ctx, k).Val())
+			case "hash":
+				fmt.Fprint(&b, h.rdb.HGetAll(ctx, k).Val())
+			case "list":
+				fmt.Fprint(&b, h.rdb.LRange(ctx, k, 0, -1).Val())
+			case "set":
+				fmt.Fprint(&b, h.rdb.SMembers(ctx, k).Val())
+			case "zset":
+				fmt.Fprint(&b, h.rdb.ZRange(ctx, k, 0, -1).Val())
+			case "stream":
+				fmt.Fprint(&b, h.rdb.XRange(ctx, k, "-", "+").Val())
+			}
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// recorder is the worker's HTTP transport: it records when each request
+// started and how it was answered.
+type recorder struct {
+	mu   sync.Mutex
+	reqs []recorded
+}
+
+type recorded struct {
+	method, path string
+	start, end   time.Time
+	status       int
+	retryAfter   string
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	rec := recorded{method: req.Method, path: req.URL.Path, start: time.Now()}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	rec.end = time.Now()
+	if err == nil {
+		rec.status, rec.retryAfter = resp.StatusCode, resp.Header.Get("Retry-After")
+	}
+	r.mu.Lock()
+	r.reqs = append(r.reqs, rec)
+	r.mu.Unlock()
+	return resp, err
+}
+
+func (r *recorder) all() []recorded {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]recorded(nil), r.reqs...)
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
