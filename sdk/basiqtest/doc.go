@@ -117,5 +117,7 @@
 // malformed one 400 parameter-not-valid. The body may be empty or form-encoded scope
 // (SERVER_ACCESS, CLIENT_ACCESS with userId). Tokens live WithTokenTTL (default 1h). An unknown
 // bearer is 401 invalid-authorization-token and an expired one 403 access-denied "Token has
-// expired".
+// expired". A CLIENT_ACCESS token reaches only its own user's routes, /jobs and /institutions
+// (else 403 forbidden-access). JSON bodies sent with a Content-Type other than application/json
+// are 415 unsupported-content-type.
 package basiqtest
