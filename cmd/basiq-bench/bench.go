@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+// Sandbox login of AU00000 that always succeeds.
+const (
+	institution   = "AU00000"
+	sandboxLogin  = "gavinBelson"
+	sandboxSecret = "hooli2016"
+)
+
+// runBench runs the modes asked for and prints the report.
+func runBench(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	rep := newReport(ctx, o)
+	if o.mode == modeScheduled || o.mode == modeBoth {
+		r, err := runOnce(ctx, o, modeScheduled, o.n, stderr)
+		if err != nil {
+			return err
+		}
+		rep.Runs = append(rep.Runs, r)
+	}
+	if o.mode == modeBlocking || o.mode == modeBoth {
+		r, err := runOnce(ctx, o, modeBlocking, blockingN(o), stderr)
+		if err != nil {
+			return err
+		}
+		rep.Runs = append(rep.Runs, r)
+	}
+	rep.compare()
+	return rep.write(o, stdout)
+}
+
+// blockingN is the size of the blocking run: -blocking-n, else n capped at 10 rounds of all
+// the workers' slots (each round takes a whole Basiq job).
+func blockingN(o options) int {
+	if o.blockingN > 0 {
+		return min(o.blockingN, o.n)
+	}
+	conc := o.concurrency
+	if conc <= 0 {
+		conc = defaultConcurrency
+	}
+	return min(o.n, 10*conc*o.workers)
+}
+
+// env is what one run sets up: the fake Basiq server, Redis, the ids of the run.
+type env struct {
+	o        options
+	mode     string
+	n        int
+	id       string // namespace and queue of the run
+	apiKey   string
+	keyring  string
+	fake     *basiqtest.Server
+	fakeURL  string
+	rdb      *redis.Client
+	users    []string
+	children []*child
+}
+
+// runOnce runs n connections in mode and returns its figures.
+func runOnce(ctx context.Context, o options, mode string, n int, stderr io.Writer) (*Run, error) {
+	e := &env{o: o, mode: mode, n: n, id: "bench-" + randHex(6), apiKey: randHex(16)}
+	key := make([]byte, 32)
+	rand.Read(key)
+	e.keyring = "bench:" + base64.StdEncoding.EncodeToString(key)
+	stopFake, err := e.startFake()
+	if err != nil {
+		return nil, err
+	}
+	defer stopFake()
+	ropt, err := redis.ParseURL(o.redisURL)
+	if err != nil {
+		return nil, fmt.Errorf("redis url: %w", err)
+	}
+	ropt.PoolSize = 32
+	ropt.ReadTimeout = 10 * time.Second // XREAD blocks up to 5 s
+	e.rdb = redis.NewClient(ropt)
+	defer e.rdb.Close()
+	if err := e.rdb.Ping(ctx).Err(); err != nil {
+		return nil, fmt.Errorf("redis %s: %w", o.redisURL, err)
+	}
+	defer e.cleanup()
+	if err := e.createUsers(ctx); err != nil {
+		return nil, err
+	}
+	e.fake.ResetStats()
+	return e.measure(ctx, stderr)
+}
+
+// measure starts the workers, enqueues, waits for every result and collects the figures.
+func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
+	before, err := commandStats(ctx, e.rdb)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.startChildren(ctx); err != nil {
+		e.stopChildren()
+		return nil, err
+	}
+	defer e.stopChildren()
+	ctx, cancel := context.WithTimeout(ctx, e.o.timeout)
+	defer cancel()
+	var done atomic.Int64
+	col := newCollector(e.n)
+	subErr := make(chan error, 1)
+	go func() { subErr <- col.follow(ctx, tasks.NewSubscriber(e.rdb, tasks.WithNamespace(e.id)), &done) }()
+	stopProgress := startProgress(stderr, e.o.progress, e.mode, e.n, &done)
+	start := time.Now()
+	enq, err := e.enqueue(ctx)
+	if err != nil {
+		stopProgress()
+		return nil, err
+	}
+	err = <-subErr
+	stopProgress()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %d of %d results: %w", e.mode, done.Load(), e.n, err)
+	}
+	r := &Run{Mode: e.mode, N: e.n}
+	r.Workers = e.childFigures()
+	after, err := commandStats(ctx, e.rdb)
+	if err != nil {
+		return nil, err
+	}
+	r.fill(e, start, enq, col, e.fake.Stats(), diffStats(before, after))
+	return r, nil
+}
+
+func (e *env) startFake() (func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	e.fakeURL = "http://" + ln.Addr().String()
+	e.fake = basiqtest.New(basiqtest.WithBaseURL(e.fakeURL), basiqtest.WithStepDurations(e.o.steps),
+		basiqtest.WithJitter(e.o.jitter), basiqtest.WithSeed(e.o.seed), basiqtest.WithTransactionsPerAccount(e.o.txPerAccount))
+	hs := &http.Server{Handler: e.fake.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	return func() { hs.Close() }, nil
+}
+
+// createUsers creates one Basiq user per connection on the fake server.
+func (e *env) createUsers(ctx context.Context) error {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 32
+	c, err := sdk.New(e.apiKey, sdk.WithBaseURL(e.fakeURL), sdk.WithHTTPClient(&http.Client{Transport: tr}))
+	if err != nil {
+		return err
+	}
+	e.users = make([]string, e.n)
+	return parallel(ctx, e.n, 16, func(ctx context.Context, i int) error {
+		u, err := c.Users.Create(ctx, sdk.UserParams{Email: fmt.Sprintf("bench%d@example.com", i), FirstName: "Bench"})
+		if err != nil {
+			return fmt.Errorf("create user %d: %w", i, err)
+		}
+		e.users[i] = u.ID
+		return nil
+	})
+}
+
+// enqueue enqueues one create-connection task per user and returns the enqueue times by task id.
+func (e *env) enqueue(ctx context.Context) (map[string]time.Time, error) {
+	kr, err := tasks.ParseKeyring(e.keyring)
+	if err != nil {
+		return nil, err
+	}
+	opt, err := asynq.ParseRedisURI(e.o.redisURL)
+	if err != nil {
+		return nil, fmt.Errorf("redis url: %w", err)
+	}
+	cl := tasks.NewClient(opt, kr, tasks.WithNamespace(e.id), tasks.WithDefaultQueue(e.id))
+	defer cl.Close()
+	var mu sync.Mutex
+	times := make(map[string]time.Time, e.n)
+	err = parallel(ctx, e.n, 8, func(ctx context.Context, i int) error {
+		at := time.Now()
+		id, err := cl.CreateConnection(ctx, tasks.CreateConnection{UserID: e.users[i], InstitutionID: institution,
+			Credentials: tasks.Credentials{LoginID: sandboxLogin, Password: sandboxSecret}}, tasks.IdempotencyKey(fmt.Sprintf("%s-%d", e.id, i)))
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		times[id] = at
+		mu.Unlock()
+		return nil
+	})
+	return times, err
+}
+
+// parallel runs f(0..n-1) on k goroutines; the first error stops it.
+func parallel(ctx context.Context, n, k int, f func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range k {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := f(ctx, i); err != nil {
+					cancel(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return ctx.Err()
+}
+
+// cleanup deletes every key of the run: the asynq queue and the namespace.
+func (e *env) cleanup() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, pattern := range []string{"asynq:{" + e.id + "}:*", "{" + e.id + "}:*"} {
+		iter := e.rdb.Scan(ctx, 0, pattern, 1000).Iterator()
+		var batch []string
+		for iter.Next(ctx) {
+			if batch = append(batch, iter.Val()); len(batch) == 500 {
+				e.rdb.Unlink(ctx, batch...)
+				batch = batch[:0]
+			}
+		}
+		if len(batch) > 0 {
+			e.rdb.Unlink(ctx, batch...)
+		}
+	}
+	e.rdb.SRem(ctx, "asynq:queues", e.id)
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+)
+
+// blockingHandler is the baseline: the Node SDK's waitForCredentials pattern. It creates the
+// connection, then GETs the job every interval, sleeping inside the handler (holding the
+// worker slot) until the job ends, and publishes the result as the worker does.
+type blockingHandler struct {
+	c        *sdk.Client
+	keyring  *tasks.Keyring
+	pub      *tasks.Publisher
+	interval time.Duration
+}
+
+// ProcessTask handles tasks.TypeCreateConnection.
+func (h *blockingHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	p, err := tasks.Decode[tasks.CreateConnectionPayload](t)
+	if err != nil {
+		return err
+	}
+	creds, err := h.keyring.OpenCredentials(p.Credentials, p.UserID)
+	if err != nil {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	taskID, _ := asynq.GetTaskID(ctx)
+	r := tasks.Result{TaskID: taskID, IdempotencyKey: p.IdempotencyKey, UserID: p.UserID, InstitutionID: p.InstitutionID,
+		Kind: t.Type(), StartedAt: time.Now(), Steps: []tasks.StepObservation{}, Accounts: []string{}}
+	job, err := h.c.Connections.Create(ctx, p.UserID, sdk.Credentials{Institution: p.InstitutionID, LoginID: creds.LoginID, Password: creds.Password})
+	if err != nil {
+		return err
+	}
+	r.JobID, r.ConnectionID = job.ID, job.ConnectionID()
+	if job, err = h.wait(ctx, job.ID, &r); err != nil {
+		return err
+	}
+	r.Outcome = tasks.OutcomeCompleted
+	if _, failed := job.FailedStep(); failed {
+		r.Outcome = tasks.OutcomeFailed
+	} else if r.Accounts, err = h.accountIDs(ctx, p.UserID, r.ConnectionID); err != nil {
+		return err
+	}
+	r.FinishedAt = time.Now()
+	_, err = h.pub.Publish(ctx, tasks.NewResultEvent(r))
+	return err
+}
+
+// wait GETs the job every interval until it is done, recording step changes in r.
+func (h *blockingHandler) wait(ctx context.Context, jobID string, r *tasks.Result) (*sdk.Job, error) {
+	seen := map[string]string{}
+	for {
+		job, err := h.c.Jobs.Get(ctx, jobID)
+		if err != nil {
+			return nil, err
+		}
+		r.Polls++
+		now := time.Now()
+		for _, s := range job.Steps {
+			if seen[s.Title] != s.Status && s.Status != sdk.StatusPending {
+				seen[s.Title] = s.Status
+				r.Steps = append(r.Steps, tasks.StepObservation{Title: s.Title, Status: s.Status, ObservedAt: now})
+			}
+		}
+		if job.Done() {
+			return job, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(h.interval):
+		}
+	}
+}
+
+func (h *blockingHandler) accountIDs(ctx context.Context, userID, connID string) ([]string, error) {
+	accts, err := h.c.Users.For(userID).Accounts(ctx, sdk.Filter().Eq("connection.id", connID))
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(accts))
+	for _, a := range accts {
+		ids = append(ids, a.ID)
+	}
+	return ids, nil
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/basiq-worker/basiq-worker/worker"
+	"github.com/basiq-worker/basiq-worker/worker/metrics"
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+)
+
+// Environment of a worker child: secrets stay out of the process list.
+const (
+	envKeyring = "BASIQ_BENCH_KEYRING"
+	envAPIKey  = "BASIQ_BENCH_API_KEY"
+)
+
+// defaultConcurrency is the worker's default, used by the blocking baseline too.
+const defaultConcurrency = 10
+
+// runChild is a worker process: the real worker (worker.New) or the blocking baseline. It
+// prints "ready" once built and runs until ctx is done.
+func runChild(ctx context.Context, o options, getenv func(string) string, stdout io.Writer) error {
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	conc := o.concurrency
+	if conc <= 0 {
+		conc = defaultConcurrency
+	}
+	ropt, err := redis.ParseURL(o.redisURL)
+	if err != nil {
+		return fmt.Errorf("redis url: %w", err)
+	}
+	ropt.PoolSize = 2*conc + 16 // handlers plus asynq's own loops
+	rdb := redis.NewClient(ropt)
+	defer rdb.Close()
+	keyring, err := tasks.ParseKeyring(getenv(envKeyring))
+	if err != nil {
+		return err
+	}
+	m := metrics.New(prometheus.NewRegistry())
+	// http.DefaultTransport keeps 2 idle connections per host: with more handlers than
+	// that, connections to Basiq would be opened and closed all the time.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = conc + 8
+	hc := &http.Client{Transport: m.Transport(tr), Timeout: 30 * time.Second}
+	apiKey := getenv(envAPIKey)
+	store := worker.NewTokenStore(rdb, o.childNS, apiKey).WithObserver(m)
+	retries := sdk.RetryPolicy{MaxAttempts: 1}
+	c, err := sdk.New(apiKey, sdk.WithBaseURL(o.childBasiqURL), sdk.WithHTTPClient(hc), sdk.WithTokenStore(store), sdk.WithRetryPolicy(retries))
+	if err != nil {
+		return err
+	}
+	queues := map[string]int{o.childQueue: 1}
+	if o.childMode == modeBlocking {
+		return runBlockingChild(ctx, o, rdb, conc, queues, c, keyring, stdout)
+	}
+	w, err := worker.New(worker.Config{
+		Redis: rdb, Namespace: o.childNS, Basiq: worker.NewBasiq(c), Keyring: keyring,
+		Concurrency: conc, Queues: queues, Policy: o.policy, Observer: m,
+		DelayedTaskCheckInterval: o.delayedCheck, TaskCheckInterval: o.taskCheck,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "ready")
+	return w.Run(ctx)
+}
+
+// runBlockingChild serves the blocking baseline handler until ctx is done.
+func runBlockingChild(ctx context.Context, o options, rdb *redis.Client, conc int, queues map[string]int,
+	c *sdk.Client, keyring *tasks.Keyring, stdout io.Writer) error {
+	taskCheck := o.taskCheck
+	if taskCheck <= 0 {
+		taskCheck = 200 * time.Millisecond // as the worker
+	}
+	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
+		Concurrency: conc, Queues: queues, TaskCheckInterval: taskCheck, LogLevel: asynq.WarnLevel,
+		ShutdownTimeout: 2 * time.Second,
+	})
+	h := &blockingHandler{c: c, keyring: keyring, interval: o.blockInterval,
+		pub: tasks.NewPublisher(rdb, tasks.WithNamespace(o.childNS))}
+	mux := asynq.NewServeMux()
+	mux.Handle(tasks.TypeCreateConnection, h)
+	if err := srv.Start(mux); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "ready")
+	<-ctx.Done()
+	srv.Shutdown()
+	return nil
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// child is a worker process started by the benchmark.
+type child struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+// startChildren starts o.workers copies of this executable with -worker-child and waits
+// until each says it is ready.
+func (e *env) startChildren(ctx context.Context) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	for k := range e.o.workers {
+		args := e.childArgs(k)
+		cmd := exec.Command(exe, args...)
+		cmd.Env = append(os.Environ(), envKeyring+"="+e.keyring, envAPIKey+"="+e.apiKey)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return err
+		}
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("start worker %d: %w", k, err)
+		}
+		c := &child{cmd: cmd, done: make(chan error, 1)}
+		e.children = append(e.children, c)
+		ready := make(chan bool, 1)
+		go func() {
+			sc := bufio.NewScanner(out)
+			ok := sc.Scan() && sc.Text() == "ready"
+			ready <- ok
+			for sc.Scan() {
+			}
+			c.done <- cmd.Wait()
+		}()
+		select {
+		case ok := <-ready:
+			if !ok {
+				return fmt.Errorf("worker %d did not start", k)
+			}
+		case <-time.After(30 * time.Second):
+			return fmt.Errorf("worker %d: not ready after 30s", k)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func (e *env) childArgs(k int) []string {
+	o := e.o
+	args := []string{"-worker-child", "-child-mode", e.mode, "-child-ns", e.id, "-child-queue", e.id,
+		"-child-basiq-url", e.fakeURL, "-redis-url", o.redisURL,
+		"-concurrency", strconv.Itoa(o.concurrency), "-blocking-interval", o.blockInterval.String(),
+		"-poll-initial", o.policy.Initial.String(), "-poll-factor", fmt.Sprint(o.policy.Factor),
+		"-poll-max", o.policy.Max.String(), "-poll-jitter", fmt.Sprint(o.policy.Jitter),
+		"-delayed-check", o.delayedCheck.String(), "-task-check", o.taskCheck.String()}
+	if o.cpuProfile != "" {
+		p := o.cpuProfile
+		if o.workers > 1 {
+			p += "." + strconv.Itoa(k+1)
+		}
+		if e.mode == modeBlocking {
+			p += ".blocking"
+		}
+		args = append(args, "-cpuprofile", p)
+	}
+	return args
+}
+
+// stopChildren sends SIGTERM to every child and waits for it (SIGKILL after 20 s).
+func (e *env) stopChildren() {
+	for _, c := range e.children {
+		c.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	for _, c := range e.children {
+		select {
+		case <-c.done:
+		case <-time.After(20 * time.Second):
+			c.cmd.Process.Kill()
+			<-c.done
+		}
+	}
+	e.children = nil
+}
+
+// WorkerFigures are one worker process's own resource use, read from /proc while it runs.
+type WorkerFigures struct {
+	PID        int     `json:"pid"`
+	PeakRSSMB  float64 `json:"peakRssMB"`
+	RSSMB      float64 `json:"rssMB"`
+	CPUSeconds float64 `json:"cpuSeconds"`
+}
+
+func (e *env) childFigures() []WorkerFigures {
+	var ws []WorkerFigures
+	for _, c := range e.children {
+		pid := c.cmd.Process.Pid
+		w := WorkerFigures{PID: pid}
+		w.PeakRSSMB, w.RSSMB = procMemory(pid)
+		w.CPUSeconds = procCPU(pid)
+		ws = append(ws, w)
+	}
+	return ws
+}
+
+// procMemory returns VmHWM and VmRSS of pid in MB.
+func procMemory(pid int) (hwm, rss float64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmHWM:":
+			hwm = kb / 1024
+		case "VmRSS:":
+			rss = kb / 1024
+		}
+	}
+	return hwm, rss
+}
+
+// clockTicks is USER_HZ, 100 on every Linux architecture Go supports.
+const clockTicks = 100
+
+// procCPU returns utime+stime of pid in seconds.
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	// After the command: state(3) ... utime(14) stime(15), so indexes 11 and 12 here.
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / clockTicks
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
+	"github.com/basiq-worker/basiq-worker/worker"
+)
+
+// Modes of a run.
+const (
+	modeScheduled = "scheduled" // basiq-worker: one GET per poll task, follow-ups scheduled
+	modeBlocking  = "blocking"  // baseline: the handler sleeps between GETs
+	modeBoth      = "both"
+)
+
+// options are the command-line flags.
+type options struct {
+	n, blockingN   int
+	mode           string
+	workers        int
+	concurrency    int
+	policy         worker.PollPolicy
+	blockInterval  time.Duration
+	steps          basiqtest.StepDurations
+	jitter         float64
+	seed           int64
+	txPerAccount   int
+	redisURL       string
+	delayedCheck   time.Duration
+	taskCheck      time.Duration
+	timeout        time.Duration
+	jsonOut        bool
+	jsonFile       string
+	tableFile      string
+	cpuProfile     string
+	sweep          bool
+	sweepPolicies  string
+	progress       bool
+	child          bool
+	childNS        string
+	childQueue     string
+	childBasiqURL  string
+	childMode      string
+	childReadyFile string
+}
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
+	o := options{policy: worker.DefaultPollPolicy()}
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.n, "n", 1000, "connections to enqueue")
+	fs.StringVar(&o.mode, "mode", modeScheduled, "scheduled (basiq-worker), blocking (baseline) or both")
+	fs.IntVar(&o.blockingN, "blocking-n", 0, "connections of the blocking run (default: n, capped at 10 rounds of -concurrency per worker; the makespan is then extrapolated linearly to n)")
+	fs.IntVar(&o.workers, "workers", 1, "worker processes")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "tasks at once per worker process (default: the worker's, 10)")
+	fs.DurationVar(&o.policy.Initial, "poll-initial", o.policy.Initial, "poll policy: first back-off delay")
+	fs.Float64Var(&o.policy.Factor, "poll-factor", o.policy.Factor, "poll policy: back-off factor")
+	fs.DurationVar(&o.policy.Max, "poll-max", o.policy.Max, "poll policy: longest delay")
+	fs.Float64Var(&o.policy.Jitter, "poll-jitter", o.policy.Jitter, "poll policy: ± jitter fraction of a back-off delay")
+	fs.DurationVar(&o.blockInterval, "blocking-interval", time.Second, "poll interval of the blocking baseline")
+	fs.DurationVar(&o.steps.Credentials, "step-credentials", time.Second, "fake Basiq: duration of verify-credentials")
+	fs.DurationVar(&o.steps.Accounts, "step-accounts", 2*time.Second, "fake Basiq: duration of retrieve-accounts")
+	fs.DurationVar(&o.steps.Transactions, "step-transactions", 3*time.Second, "fake Basiq: duration of retrieve-transactions")
+	fs.Float64Var(&o.jitter, "jitter", 0.2, "fake Basiq: vary each step duration by up to ± this fraction")
+	fs.Int64Var(&o.seed, "seed", 1, "fake Basiq: seed of ids and jitter")
+	fs.IntVar(&o.txPerAccount, "tx-per-account", 2, "fake Basiq: transactions generated per account (the worker reads none; keeps the fake server small)")
+	fs.StringVar(&o.redisURL, "redis-url", envOr(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis (default $REDIS_URL)")
+	fs.DurationVar(&o.delayedCheck, "delayed-check", 0, "worker DelayedTaskCheckInterval (default: the worker's)")
+	fs.DurationVar(&o.taskCheck, "task-check", 0, "worker TaskCheckInterval (default: the worker's)")
+	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "give up waiting for results after this long")
+	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON instead of a table")
+	fs.StringVar(&o.jsonFile, "json-file", "", "also write the JSON report to this file")
+	fs.StringVar(&o.tableFile, "table-file", "", "also write the table to this file")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write each worker child's CPU profile to this file (suffix .K with several workers)")
+	fs.BoolVar(&o.sweep, "sweep", false, "run the scheduled mode once per poll policy of -sweep-policies and print polls/job against latency")
+	fs.StringVar(&o.sweepPolicies, "sweep-policies", defaultSweep, "policies of -sweep: initial/factor/max/jitter, comma-separated")
+	fs.BoolVar(&o.progress, "progress", true, "show progress on stderr")
+	fs.BoolVar(&o.child, "worker-child", false, "internal: run as a worker child process")
+	fs.StringVar(&o.childNS, "child-ns", "", "internal")
+	fs.StringVar(&o.childQueue, "child-queue", "", "internal")
+	fs.StringVar(&o.childBasiqURL, "child-basiq-url", "", "internal")
+	fs.StringVar(&o.childMode, "child-mode", modeScheduled, "internal")
+	fs.StringVar(&o.childReadyFile, "child-ready", "", "internal")
+	if err := fs.Parse(args[1:]); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return o, o.validate()
+}
+
+func (o options) validate() error {
+	switch {
+	case o.n <= 0:
+		return fmt.Errorf("-n must be > 0")
+	case o.workers <= 0:
+		return fmt.Errorf("-workers must be > 0")
+	case o.mode != modeScheduled && o.mode != modeBlocking && o.mode != modeBoth:
+		return fmt.Errorf("-mode must be scheduled, blocking or both")
+	}
+	if err := o.policy.Validate(); err != nil {
+		return err
+	}
+	_, err := parsePolicies(o.sweepPolicies)
+	return err
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// defaultSweep are the policies -sweep compares.
+const defaultSweep = "500ms/1/500ms/0,500ms/1.5/4s/0,500ms/2/8s/0.2,800ms/1.6/15s/0.2,1s/1.6/15s/0.2,2s/1.5/15s/0.2"
+
+// parsePolicies parses "initial/factor/max/jitter,...".
+func parsePolicies(s string) ([]worker.PollPolicy, error) {
+	var ps []worker.PollPolicy
+	for _, item := range strings.Split(s, ",") {
+		f := strings.Split(strings.TrimSpace(item), "/")
+		if len(f) != 4 {
+			return nil, fmt.Errorf("sweep policy %q: want initial/factor/max/jitter", item)
+		}
+		var p worker.PollPolicy
+		var err1, err2, err3, err4 error
+		p.Initial, err1 = time.ParseDuration(f[0])
+		p.Factor, err2 = strconv.ParseFloat(f[1], 64)
+		p.Max, err3 = time.ParseDuration(f[2])
+		p.Jitter, err4 = strconv.ParseFloat(f[3], 64)
+		for _, err := range []error{err1, err2, err3, err4} {
+			if err != nil {
+				return nil, fmt.Errorf("sweep policy %q: %v", item, err)
+			}
+		}
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("sweep policy %q: %v", item, err)
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+// policyString formats p as -sweep-policies does.
+func policyString(p worker.PollPolicy) string {
+	return fmt.Sprintf("%s/%g/%s/%g", p.Initial, p.Factor, p.Max, p.Jitter)
+}
+
+// stderrIsTerminal reports whether progress can redraw one line.
+func stderrIsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,55 @@
+// Command basiq-bench measures basiq-worker end to end: it starts the fake Basiq server of
+// package basiqtest, runs one or more worker processes (children of this one, so their
+// memory and CPU are their own) against a real Redis, enqueues N connections, waits for every
+// result and prints throughput, step detection latency, Basiq and Redis cost per job, and the
+// workers' peak RSS and CPU time.
+//
+//	go run ./cmd/basiq-bench -n 1000
+//	go run ./cmd/basiq-bench -n 10000 -mode both -json-file bench/results/run.json
+//	go run ./cmd/basiq-bench -sweep -n 2000
+//
+// -mode=blocking runs the same jobs with handlers that wait inside the handler (create, then
+// GET /jobs/{id} at a fixed interval, sleeping), the Node SDK's waitForCredentials pattern, at
+// the same concurrency; -mode=both runs both and prints the ratio. Redis comes from -redis-url
+// (default $REDIS_URL, else redis://127.0.0.1:6379/0); every run uses its own namespace and
+// queue and deletes them at the end.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "basiq-bench:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// run parses args and runs the benchmark, the sweep or (hidden) a worker child.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if o.child {
+		return runChild(ctx, o, getenv, stdout)
+	}
+	if o.sweep {
+		return runSweep(ctx, o, stdout, stderr)
+	}
+	return runBench(ctx, o, stdout, stderr)
+}

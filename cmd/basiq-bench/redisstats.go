@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// commandStats returns the calls of every Redis command (INFO commandstats).
+func commandStats(ctx context.Context, rdb *redis.Client) (map[string]int64, error) {
+	s, err := rdb.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis info commandstats: %w", err)
+	}
+	m := map[string]int64{}
+	for _, line := range strings.Split(s, "\n") {
+		// cmdstat_get:calls=10,usec=20,...
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || !strings.HasPrefix(name, "cmdstat_") {
+			continue
+		}
+		for _, kv := range strings.Split(rest, ",") {
+			if v, ok := strings.CutPrefix(kv, "calls="); ok {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				m[strings.TrimPrefix(name, "cmdstat_")] = n
+			}
+		}
+	}
+	return m, nil
+}
+
+// diffStats returns after-before for every command that was called in between.
+func diffStats(before, after map[string]int64) map[string]int64 {
+	d := map[string]int64{}
+	for k, v := range after {
+		if v -= before[k]; v > 0 {
+			d[k] = v
+		}
+	}
+	return d
+}
+
+// redisVersion returns redis_version from INFO server, or "".
+func redisVersion(ctx context.Context, url string) string {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return ""
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	s, err := rdb.Info(ctx, "server").Result()
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
+			return v
+		}
+	}
+	return ""
+}
