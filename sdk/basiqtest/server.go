@@ -45,11 +45,12 @@ func New(opts ...Option) *Server {
 // Call Close when done.
 func NewServer(opts ...Option) *Server {
 	s := New(opts...)
-	s.ts = httptest.NewServer(s.Handler())
-	s.URL = s.ts.URL
+	s.ts = httptest.NewUnstartedServer(s.Handler())
+	s.URL = "http://" + s.ts.Listener.Addr().String()
 	if s.cfg.baseURL == "" {
 		s.cfg.baseURL = s.URL
 	}
+	s.ts.Start()
 	return s
 }
 
