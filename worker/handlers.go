@@ -22,6 +22,7 @@ type enqueuer interface {
 // *tasks.Publisher implements it.
 type publisher interface {
 	Publish(ctx context.Context, e tasks.Event) (bool, error)
+	Progress(ctx context.Context, p tasks.Progress) error
 }
 
 // Handlers processes the worker's task types. Each handler makes at most a
@@ -53,7 +54,7 @@ func newHandlers(cfg Config, enq enqueuer) *Handlers {
 		keyring:   cfg.Keyring,
 		rdb:       cfg.Redis,
 		enq:       enq,
-		pub:       tasks.NewPublisher(cfg.Redis, tasks.WithNamespace(cfg.Namespace)),
+		pub:       tasks.NewPublisher(cfg.Redis, tasks.WithNamespace(cfg.Namespace), tasks.WithMaxLen(cfg.ResultsMaxLen)),
 		ns:        cfg.Namespace,
 		policy:    cfg.Policy,
 		deadline:  cfg.JobDeadline,

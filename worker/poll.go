@@ -145,7 +145,11 @@ func (h *Handlers) PollJob(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return h.pollFailed(ctx, t, p, a, err)
 	}
+	seen := len(p.Steps)
 	p = h.observe(ctx, p, job)
+	if len(p.Steps) != seen {
+		h.progress(ctx, p)
+	}
 	switch {
 	case job.Done():
 		return h.jobDone(ctx, t, p, a, job)
@@ -247,4 +251,14 @@ func lastStatus(obs []tasks.StepObservation, title string) string {
 		}
 	}
 	return ""
+}
+
+// progress sends the live-only progress event of a step change. It may be
+// lost: the result is what is durable.
+func (h *Handlers) progress(ctx context.Context, p PollPayload) {
+	err := h.pub.Progress(ctx, tasks.Progress{TaskID: p.TaskID, JobID: p.JobID, UserID: p.UserID,
+		ConnectionID: p.ConnectionID, Steps: p.Steps, Polls: p.Polls})
+	if err != nil {
+		zerolog.Ctx(ctx).Debug().Err(err).Msg("progress not sent")
+	}
 }

@@ -56,6 +56,9 @@ type Config struct {
 	// ResultRetention is how long finished poll tasks, and so their results,
 	// stay visible in the web UI (default 24h).
 	ResultRetention time.Duration
+	// ResultsMaxLen caps the results stream at about this many entries
+	// (default tasks.DefaultMaxLen).
+	ResultsMaxLen int64
 	// Logger receives one line per state change. The zero Logger logs nothing.
 	Logger zerolog.Logger
 	// Observer receives metrics; nil records nothing.
@@ -103,6 +106,9 @@ func (c Config) withDefaults() (Config, error) {
 		c.StepRetries = 3
 	case c.StepRetries < 0:
 		c.StepRetries = 0
+	}
+	if c.ResultsMaxLen <= 0 {
+		c.ResultsMaxLen = tasks.DefaultMaxLen
 	}
 	if c.PollMaxRetry <= 0 {
 		c.PollMaxRetry = 10

@@ -1,0 +1,145 @@
+// Command basiq-worker runs the basiq-worker pipeline: it processes the
+// connection tasks applications enqueue in Redis, follows each Basiq job to
+// its end and publishes one result per job. It serves Prometheus metrics,
+// health probes and the asynq web UI on HTTP_ADDR.
+//
+// Configuration is read from the environment; run basiq-worker -h for the
+// list of variables and their defaults.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/config"
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/worker"
+	"github.com/basiq-worker/basiq-worker/worker/metrics"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "basiq-worker:", err)
+		os.Exit(exitCode(err))
+	}
+}
+
+// usageError is a configuration or command-line error: exit code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	if errors.As(err, new(usageError)) {
+		return 2
+	}
+	return 1
+}
+
+// run is the whole program: it returns when ctx is done (a signal) and
+// the worker has shut down, or on a configuration or startup error.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("basiq-worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { usage(stdout) }
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected arguments %q (configuration comes from the environment; see -h)", fs.Args())}
+	}
+	cfg, err := config.LoadWorker(getenv)
+	if err != nil {
+		return usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	return serve(ctx, cfg, newLogger(cfg, stdout))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Usage: basiq-worker [-h]
+
+basiq-worker processes Basiq connection tasks from Redis (asynq), follows each
+Basiq job without holding a worker slot, and publishes one result per job.
+It serves /metrics, /healthz, /readyz and the web UI on HTTP_ADDR and stops
+gracefully on SIGTERM or SIGINT.
+
+Environment variables:
+
+`)
+	_ = config.Usage(w, &config.Worker{})
+}
+
+// newLogger builds the process logger: JSON lines, or console on request.
+func newLogger(cfg *config.Worker, stdout io.Writer) zerolog.Logger {
+	var out io.Writer = stdout
+	if cfg.LogFormat == "console" {
+		out = zerolog.ConsoleWriter{Out: stdout, TimeFormat: time.RFC3339}
+	}
+	return zerolog.New(out).Level(cfg.ZerologLevel()).With().Timestamp().Str("service", "basiq-worker").Logger()
+}
+
+// serve wires Redis, the Basiq client, the worker and the admin server,
+// and runs them until ctx is done.
+func serve(ctx context.Context, cfg *config.Worker, log zerolog.Logger) error {
+	keyring, err := cfg.Keyring()
+	if err != nil {
+		return usageError{fmt.Errorf("configuration: BASIQ_SECRET_KEY: %w", err)}
+	}
+	rdb := cfg.RedisClient()
+	defer rdb.Close()
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	store := worker.NewTokenStore(rdb, cfg.RedisNamespace, cfg.BasiqAPIKey).WithObserver(m)
+	api, err := sdk.New(cfg.BasiqAPIKey,
+		sdk.WithBaseURL(cfg.BasiqBaseURL),
+		sdk.WithAPIVersion(cfg.BasiqAPIVersion),
+		sdk.WithTokenStore(store),
+		sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}), // retries go through asynq, never a sleep in a handler
+		sdk.WithHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: m.Transport(http.DefaultTransport)}),
+	)
+	if err != nil {
+		return usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	w, err := worker.New(worker.Config{
+		RedisConnOpt: cfg.RedisConnOpt(), Redis: rdb, Namespace: cfg.RedisNamespace,
+		Basiq: worker.NewBasiq(api), Keyring: keyring,
+		Concurrency: cfg.Concurrency, Queues: cfg.Queues,
+		Policy:                   worker.PollPolicy{Initial: cfg.PollInitialDelay, Factor: cfg.PollFactor, Max: cfg.PollMaxDelay, Jitter: cfg.PollJitter},
+		JobDeadline:              cfg.JobDeadline,
+		DelayedTaskCheckInterval: cfg.DelayedTaskCheckInterval,
+		ShutdownTimeout:          cfg.ShutdownTimeout,
+		ResultRetention:          cfg.ResultRetention,
+		ResultsMaxLen:            cfg.ResultsMaxLen,
+		Logger:                   log,
+		Observer:                 m,
+	})
+	if err != nil {
+		return usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	stopHTTP, err := serveAdmin(cfg, rdb, reg, log)
+	if err != nil {
+		return err
+	}
+	defer stopHTTP()
+	if cfg.WebhookURL != "" {
+		log.Warn().Msg("WEBHOOK_URL is set but webhook delivery is not implemented by this worker yet")
+	}
+	log.Info().Object("config", cfg).Msg("starting")
+	return w.Run(ctx)
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/config"
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func secretKey() string {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return "k1:" + base64.StdEncoding.EncodeToString(k)
+}
+
+func TestRun_badConfig(t *testing.T) {
+	good := map[string]string{"BASIQ_API_KEY": "key", "BASIQ_SECRET_KEY": secretKey()}
+	tests := []struct {
+		name, key, value string
+	}{
+		{"missing api key", "BASIQ_API_KEY", ""},
+		{"bad concurrency", "WORKER_CONCURRENCY", "many"},
+		{"bad poll factor", "POLL_FACTOR", "0.5"},
+		{"bad log format", "LOG_FORMAT", "xml"},
+		{"bad redis url", "REDIS_URL", "http://nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := map[string]string{}
+			for k, v := range good {
+				e[k] = v
+			}
+			e[tt.key] = tt.value
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), []string{"basiq-worker"}, env(e), &stdout, &stderr)
+			if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), tt.key) {
+				t.Fatalf("run = %v (exit %d), want exit 2 naming %s", err, exitCode(err), tt.key)
+			}
+		})
+	}
+}
+
+func TestRun_help(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"basiq-worker", "-h"}, env(nil), &stdout, &stderr); err != nil {
+		t.Fatalf("run -h = %v", err)
+	}
+	typ := reflect.TypeOf(config.Worker{})
+	for i := range typ.NumField() {
+		name := typ.Field(i).Tag.Get("envconfig")
+		if name != "" && !strings.Contains(stdout.String(), name) {
+			t.Errorf("-h does not list %s", name)
+		}
+	}
+	if !strings.Contains(stdout.String(), "redis://127.0.0.1:6379/0") {
+		t.Error("-h does not show the defaults")
+	}
+}
+
+func TestRun_badFlag(t *testing.T) {
+	err := run(context.Background(), []string{"basiq-worker", "-nope"}, env(nil), io.Discard, io.Discard)
+	if exitCode(err) != 2 {
+		t.Errorf("run -nope = %v (exit %d), want exit 2", err, exitCode(err))
+	}
+}
+
+// TestRun_serves runs the binary's run against Redis and a fake Basiq: it
+// serves /healthz, processes a connection and stops on cancel.
+func TestRun_serves(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	defer rdb.Close()
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Skipf("no Redis: %v", err)
+	}
+	srv := basiqtest.NewServer(basiqtest.WithStepDurations(basiqtest.StepDurations{
+		Credentials: 100 * time.Millisecond, Accounts: 100 * time.Millisecond, Transactions: 100 * time.Millisecond}))
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	suffix := strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
+	queue, ns, key := "cmdtest-"+suffix, "cmdtest-"+suffix, secretKey()
+	e := map[string]string{
+		"BASIQ_API_KEY": "key", "BASIQ_SECRET_KEY": key, "BASIQ_BASE_URL": srv.URL,
+		"WORKER_QUEUES": queue, "REDIS_NAMESPACE": ns, "HTTP_ADDR": addr, "LOG_LEVEL": "warn",
+		"POLL_INITIAL_DELAY": "200ms", "WORKER_SHUTDOWN_TIMEOUT": "2s",
+	}
+	t.Cleanup(func() {
+		insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: "127.0.0.1:6379"})
+		_ = insp.DeleteQueue(queue, true)
+		insp.Close()
+		iter := rdb.Scan(context.Background(), 0, "{"+ns+"}:*", 500).Iterator()
+		for iter.Next(context.Background()) {
+			rdb.Del(context.Background(), iter.Val())
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var logs bytes.Buffer
+	go func() { done <- run(ctx, []string{"basiq-worker"}, env(e), &logs, io.Discard) }()
+
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(end) {
+			t.Fatalf("/healthz not up: %v", err)
+		}
+	}
+
+	api, _ := sdk.New("app", sdk.WithBaseURL(srv.URL), sdk.WithAPIVersion("2.0"))
+	u, err := api.Users.Create(context.Background(), sdk.UserParams{Email: "g@hooli.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, _ := tasks.ParseKeyring(key)
+	client := tasks.NewClient(asynq.RedisClientOpt{Addr: "127.0.0.1:6379"}, kr, tasks.WithDefaultQueue(queue), tasks.WithNamespace(ns))
+	defer client.Close()
+	id, err := client.CreateConnection(context.Background(), tasks.CreateConnection{UserID: u.ID, InstitutionID: "AU00000",
+		Credentials: tasks.Credentials{LoginID: "gavinBelson", Password: "hooli2016"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer wcancel()
+	r, err := tasks.NewSubscriber(rdb, tasks.WithNamespace(ns)).Wait(wctx, id)
+	if err != nil || r.Outcome != tasks.OutcomeCompleted {
+		t.Fatalf("result = %+v, %v", r, err)
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(body, []byte("basiq_worker_polls_total")) {
+		t.Error("/metrics lacks basiq_worker_polls_total")
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run = %v after cancel, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+	if errors.Is(ctx.Err(), context.Canceled) && bytes.Contains(logs.Bytes(), []byte("hooli2016")) {
+		t.Error("the password is in the log")
+	}
+}
