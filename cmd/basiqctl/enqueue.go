@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/basiq-worker/basiq-worker/tasks"
+)
+
+// enqueueFlags are the options every enqueue command takes.
+type enqueueFlags struct {
+	key, queue, deadline string
+}
+
+func (f *enqueueFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.key, "idempotency-key", "", "make the enqueue idempotent: the same key gives the same task")
+	fs.StringVar(&f.queue, "queue", "", "asynq queue (default \"default\")")
+	fs.StringVar(&f.deadline, "deadline", "", "Basiq job deadline: a duration from now (10m) or an RFC 3339 time")
+}
+
+func (f *enqueueFlags) options() ([]tasks.EnqueueOption, error) {
+	var opts []tasks.EnqueueOption
+	if f.key != "" {
+		opts = append(opts, tasks.IdempotencyKey(f.key))
+	}
+	if f.queue != "" {
+		opts = append(opts, tasks.Queue(f.queue))
+	}
+	d, err := parseDeadline(f.deadline)
+	if err != nil {
+		return nil, err
+	}
+	if !d.IsZero() {
+		opts = append(opts, tasks.Deadline(d))
+	}
+	return opts, nil
+}
+
+// enqueueCmd parses args, then calls enqueue with a client and prints the task id.
+func enqueueCmd(ctx context.Context, e env, name, usage string, args []string, withKeys bool,
+	define func(fs *flag.FlagSet) (check func() error), enqueue func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error)) error {
+	fs, asJSON := newFlags(e, name, usage)
+	var ef enqueueFlags
+	ef.register(fs)
+	check := define(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(name, pos); err != nil {
+		return err
+	}
+	if err := check(); err != nil {
+		return err
+	}
+	opts, err := ef.options()
+	if err != nil {
+		return err
+	}
+	c, _, err := newClient(e, withKeys)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	id, err := enqueue(ctx, c, opts)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(e.stdout, map[string]string{"taskId": id, "type": name})
+	}
+	fmt.Fprintln(e.stdout, id)
+	return nil
+}
+
+func runCreate(ctx context.Context, e env, args []string) error {
+	var user, inst, login string
+	var pw secretSource
+	return enqueueCmd(ctx, e, "create", "--user U --institution I --login L (--password-stdin | --password-env NAME)", args, true,
+		func(fs *flag.FlagSet) func() error {
+			fs.StringVar(&user, "user", "", "Basiq user id")
+			fs.StringVar(&inst, "institution", "", "institution id, e.g. AU00000")
+			fs.StringVar(&login, "login", "", "the user's bank login id")
+			pw.register(fs, "password")
+			return func() error {
+				if err := requireFlags("create", "user", user, "institution", inst, "login", login); err != nil {
+					return err
+				}
+				return nil
+			}
+		},
+		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
+			secret, err := pw.read(e, "create", "password")
+			if err != nil {
+				return "", err
+			}
+			return c.CreateConnection(ctx, tasks.CreateConnection{UserID: user, InstitutionID: inst,
+				Credentials: tasks.Credentials{LoginID: login, Password: secret}}, opts...)
+		})
+}
+
+func runUpdate(ctx context.Context, e env, args []string) error {
+	var user, conn, inst, login string
+	var pw secretSource
+	return enqueueCmd(ctx, e, "update", "--user U --connection C (--password-stdin | --password-env NAME)", args, true,
+		func(fs *flag.FlagSet) func() error {
+			fs.StringVar(&user, "user", "", "Basiq user id")
+			fs.StringVar(&conn, "connection", "", "connection id")
+			fs.StringVar(&inst, "institution", "", "institution id (optional)")
+			fs.StringVar(&login, "login", "", "new login id (optional)")
+			pw.register(fs, "password")
+			return func() error {
+				if err := requireFlags("update", "user", user, "connection", conn); err != nil {
+					return err
+				}
+				return nil
+			}
+		},
+		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
+			secret, err := pw.read(e, "update", "password")
+			if err != nil {
+				return "", err
+			}
+			return c.UpdateConnection(ctx, tasks.UpdateConnection{UserID: user, ConnectionID: conn, InstitutionID: inst,
+				Credentials: tasks.Credentials{LoginID: login, Password: secret}}, opts...)
+		})
+}
+
+func runRefresh(ctx context.Context, e env, args []string) error {
+	var user, conn string
+	return enqueueCmd(ctx, e, "refresh", "--user U --connection C", args, false,
+		func(fs *flag.FlagSet) func() error {
+			fs.StringVar(&user, "user", "", "Basiq user id")
+			fs.StringVar(&conn, "connection", "", "connection id")
+			return func() error {
+				if err := requireFlags("refresh", "user", user, "connection", conn); err != nil {
+					return err
+				}
+				return nil
+			}
+		},
+		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
+			return c.RefreshConnection(ctx, tasks.RefreshConnection{UserID: user, ConnectionID: conn}, opts...)
+		})
+}
+
+func runRefreshAll(ctx context.Context, e env, args []string) error {
+	var user string
+	return enqueueCmd(ctx, e, "refresh-all", "--user U", args, false,
+		func(fs *flag.FlagSet) func() error {
+			fs.StringVar(&user, "user", "", "Basiq user id")
+			return func() error { return requireFlags("refresh-all", "user", user) }
+		},
+		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
+			return c.RefreshAll(ctx, tasks.RefreshAll{UserID: user}, opts...)
+		})
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return fmt.Sprint(*l) }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+func runMFA(ctx context.Context, e env, args []string) error {
+	var user, job string
+	var answers stringList
+	return enqueueCmd(ctx, e, "mfa", "--user U --job J --answer A [--answer A2]", args, true,
+		func(fs *flag.FlagSet) func() error {
+			fs.StringVar(&user, "user", "", "Basiq user id")
+			fs.StringVar(&job, "job", "", "Basiq job id (from the mfa_required event)")
+			fs.Var(&answers, "answer", "an answer (repeat for several security questions)")
+			return func() error {
+				if err := requireFlags("mfa", "user", user, "job", job); err != nil {
+					return err
+				}
+				if len(answers) == 0 {
+					return usagef("mfa: --answer is required")
+				}
+				return nil
+			}
+		},
+		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
+			return c.AnswerMFA(ctx, tasks.AnswerMFA{UserID: user, JobID: job, Answers: answers}, opts...)
+		})
+}
