@@ -79,8 +79,8 @@ func parseValue(s string) (string, string, *apiError) {
 	var b strings.Builder
 	for i := 1; i < len(s); i++ {
 		switch {
-		case s[i] == '\\' && i+1 < len(s) && s[i+1] == '\'':
-			b.WriteByte('\'')
+		case s[i] == '\\' && i+1 < len(s) && (s[i+1] == '\'' || s[i+1] == '\\'):
+			b.WriteByte(s[i+1]) // \' is a quote, \\ a backslash
 			i++
 		case s[i] == '\'' && closes(s[i+1:]):
 			return b.String(), s[i+1:], nil
