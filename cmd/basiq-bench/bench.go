@@ -113,6 +113,7 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	redisCPU0, benchCPU0 := redisCPU(ctx, e.rdb), selfCPU()
 	if err := e.startChildren(ctx); err != nil {
 		e.stopChildren()
 		return nil, err
@@ -138,6 +139,8 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 	}
 	r := &Run{Mode: e.mode, N: e.n}
 	r.Workers = e.childFigures()
+	r.RedisCPUSeconds = redisCPU(ctx, e.rdb) - redisCPU0
+	r.BenchCPUSeconds = selfCPU() - benchCPU0
 	after, err := commandStats(ctx, e.rdb)
 	if err != nil {
 		return nil, err
@@ -192,7 +195,14 @@ func (e *env) enqueue(ctx context.Context) (map[string]time.Time, error) {
 	defer cl.Close()
 	var mu sync.Mutex
 	times := make(map[string]time.Time, e.n)
+	start := time.Now()
 	err = parallel(ctx, e.n, 8, func(ctx context.Context, i int) error {
+		if e.o.rate > 0 {
+			due := start.Add(time.Duration(float64(i) / e.o.rate * float64(time.Second)))
+			if err := sleepUntil(ctx, due); err != nil {
+				return err
+			}
+		}
 		at := time.Now()
 		id, err := cl.CreateConnection(ctx, tasks.CreateConnection{UserID: e.users[i], InstitutionID: institution,
 			Credentials: tasks.Credentials{LoginID: sandboxLogin, Password: sandboxSecret}}, tasks.IdempotencyKey(fmt.Sprintf("%s-%d", e.id, i)))
@@ -259,4 +269,19 @@ func randHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+func sleepUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return nil
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-tm.C:
+		return nil
+	}
 }

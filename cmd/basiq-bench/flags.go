@@ -23,6 +23,7 @@ const (
 // options are the command-line flags.
 type options struct {
 	n, blockingN   int
+	rate           float64
 	mode           string
 	workers        int
 	concurrency    int
@@ -56,6 +57,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.n, "n", 1000, "connections to enqueue")
+	fs.Float64Var(&o.rate, "rate", 0, "enqueue at this many connections per second (default 0: all at once)")
 	fs.StringVar(&o.mode, "mode", modeScheduled, "scheduled (basiq-worker), blocking (baseline) or both")
 	fs.IntVar(&o.blockingN, "blocking-n", 0, "connections of the blocking run (default: n, capped at 10 rounds of -concurrency per worker; the makespan is then extrapolated linearly to n)")
 	fs.IntVar(&o.workers, "workers", 1, "worker processes")

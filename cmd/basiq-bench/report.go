@@ -57,6 +57,12 @@ type Run struct {
 	Workers           []WorkerFigures `json:"workers"`
 	PeakRSSMB         float64         `json:"peakRssMB"`
 	CPUSeconds        float64         `json:"workerCpuSeconds"`
+	// RedisCPUSeconds is the Redis server's CPU time during the run (INFO cpu; it includes
+	// anything else using that server); BenchCPUSeconds is this process's: the fake Basiq
+	// server, the enqueuer and the results reader.
+	RedisCPUSeconds float64 `json:"redisCpuSeconds"`
+	BenchCPUSeconds float64 `json:"benchCpuSeconds"`
+	Rate            float64 `json:"enqueueRate,omitempty"`
 	// Extrapolated is set on a blocking run smaller than -n: ExtrapolatedMakespanS is its
 	// makespan scaled linearly to ExtrapolatedN.
 	ExtrapolatedN         int     `json:"extrapolatedN,omitempty"`
@@ -118,7 +124,7 @@ func (r *Run) fill(e *env, start time.Time, enq map[string]time.Time, col *colle
 		r.BlockEvery = o.blockInterval.String()
 	}
 	r.StepsConfig = fmt.Sprintf("%s/%s/%s", o.steps.Credentials, o.steps.Accounts, o.steps.Transactions)
-	r.Jitter = o.jitter
+	r.Jitter, r.Rate = o.jitter, o.rate
 	r.MakespanS = col.last.Sub(start).Seconds()
 	var lastEnq time.Time
 	for _, t := range enq {
@@ -269,6 +275,9 @@ func (r *Run) table(w io.Writer) {
 	}
 	fmt.Fprintf(w, "== %s: n=%d, %d worker process(es) x concurrency %d, %s; fake steps %s ±%.0f%%\n",
 		r.Mode, r.N, r.WorkerProcs, r.Concurrency, how, r.StepsConfig, r.Jitter*100)
+	if r.Rate > 0 {
+		fmt.Fprintf(w, "enqueued at %.0f/s\n", r.Rate)
+	}
 	fmt.Fprintf(w, "makespan %.2f s (enqueue %.2f s)  %.1f results/s  outcomes %v\n", r.MakespanS, r.EnqueueS, r.ResultsPerS, r.Outcomes)
 	if r.ExtrapolatedN > 0 {
 		fmt.Fprintf(w, "extrapolated to n=%d: makespan %.0f s\n", r.ExtrapolatedN, r.ExtrapolatedMakespanS)
@@ -293,6 +302,8 @@ func (r *Run) table(w io.Writer) {
 		fmt.Fprintf(w, " (sum of %d processes; peak RSS of the largest)", len(r.Workers))
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintf(w, "other CPU during the run: redis-server %.2f s, basiq-bench (fake Basiq, enqueuer, results reader) %.2f s\n",
+		r.RedisCPUSeconds, r.BenchCPUSeconds)
 }
 
 // topCounts formats the k largest counts as per-job figures.
