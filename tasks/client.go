@@ -30,6 +30,9 @@ type Client struct {
 	defaultQueue string
 	namespace    string
 	retention    time.Duration
+	// conn and minRefresh serve the refresh schedules (schedule.go).
+	conn       asynq.RedisConnOpt
+	minRefresh time.Duration
 }
 
 // ClientOption configures a Client.
@@ -53,7 +56,9 @@ func WithRetention(d time.Duration) ClientOption {
 // NewClient returns a Client enqueuing through redis. keyring may be nil for
 // apps that enqueue only requests without secrets (refreshes).
 func NewClient(redis asynq.RedisConnOpt, keyring *Keyring, opts ...ClientOption) *Client {
-	return newClient(asynq.NewClient(redis), keyring, opts)
+	c := newClient(asynq.NewClient(redis), keyring, opts)
+	c.conn = redis
+	return c
 }
 
 func newClient(ac *asynq.Client, keyring *Keyring, opts []ClientOption) *Client {

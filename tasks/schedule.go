@@ -1,0 +1,161 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+// MinRefreshInterval is the shortest interval of a RefreshSchedule.
+const MinRefreshInterval = time.Minute
+
+// ErrNoSchedule is returned by UnscheduleRefresh for an unknown id.
+var ErrNoSchedule = errors.New("tasks: no such refresh schedule")
+
+// RefreshSchedule registers a user's connections, or one connection, for a
+// refresh every Interval. Workers running package worker/schedule enqueue
+// the refreshes (TypeRefreshAll, or TypeRefreshConnection when ConnectionID
+// is set), once per interval however many workers run.
+type RefreshSchedule struct {
+	// ID is set by ScheduleRefresh: RefreshScheduleID(UserID, ConnectionID).
+	ID           string `json:"id"`
+	UserID       string `json:"userId"`
+	ConnectionID string `json:"connectionId,omitempty"`
+	// Interval between refreshes, at least MinRefreshInterval.
+	Interval time.Duration `json:"interval"`
+	// Queue of the refresh tasks (default: the client's default queue).
+	Queue     string    `json:"queue,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// SchedulesKey is the hash of refresh schedules by id: "{ns}:schedules".
+func SchedulesKey(ns string) string { return "{" + ns + "}:schedules" }
+
+// RefreshScheduleID is the id of the schedule of a user ("user:U") or of one
+// connection ("user:U:connection:C"): registering the same target again
+// replaces its schedule.
+func RefreshScheduleID(userID, connectionID string) string {
+	if connectionID == "" {
+		return "user:" + userID
+	}
+	return "user:" + userID + ":connection:" + connectionID
+}
+
+// WithMinRefreshInterval lowers (or raises) the shortest interval that
+// ScheduleRefresh accepts (default MinRefreshInterval); tests use seconds.
+func WithMinRefreshInterval(d time.Duration) ClientOption {
+	return clientOptionFunc(func(c *Client) { c.minRefresh = d })
+}
+
+// Task returns the refresh task the schedule enqueues: its payload carries
+// no enqueue time, so it is the same at every tick.
+func (s RefreshSchedule) Task() (*asynq.Task, error) {
+	var taskType string
+	var p any
+	if s.ConnectionID != "" {
+		taskType, p = TypeRefreshConnection, RefreshConnectionPayload{V: PayloadVersion, UserID: s.UserID, ConnectionID: s.ConnectionID}
+	} else {
+		taskType, p = TypeRefreshAll, RefreshAllPayload{V: PayloadVersion, UserID: s.UserID}
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("schedule %s: %w", s.ID, err)
+	}
+	return asynq.NewTask(taskType, b), nil
+}
+
+func (c *Client) redis() (redis.UniversalClient, error) {
+	if c.conn == nil {
+		return nil, errors.New("tasks: refresh schedules need a Client made by NewClient")
+	}
+	rdb, ok := c.conn.MakeRedisClient().(redis.UniversalClient)
+	if !ok {
+		return nil, fmt.Errorf("tasks: unsupported RedisConnOpt %T", c.conn)
+	}
+	return rdb, nil
+}
+
+// ScheduleRefresh stores s (replacing the schedule of the same target) and
+// returns its id. Workers pick it up within their sync interval.
+func (c *Client) ScheduleRefresh(ctx context.Context, s RefreshSchedule) (string, error) {
+	min := MinRefreshInterval
+	if c.minRefresh > 0 {
+		min = c.minRefresh
+	}
+	if err := firstErr(required("UserID", s.UserID)); err != nil {
+		return "", fmt.Errorf("schedule refresh: %w", err)
+	}
+	if s.Interval < min {
+		return "", fmt.Errorf("schedule refresh: field Interval: must be at least %s, got %s", min, s.Interval)
+	}
+	s.ID = RefreshScheduleID(s.UserID, s.ConnectionID)
+	if s.Queue == "" {
+		s.Queue = c.defaultQueue
+	}
+	s.CreatedAt = time.Now().UTC()
+	b, err := json.Marshal(s)
+	if err != nil {
+		return "", fmt.Errorf("schedule refresh: %w", err)
+	}
+	rdb, err := c.redis()
+	if err != nil {
+		return "", err
+	}
+	defer rdb.Close()
+	if err := rdb.HSet(ctx, SchedulesKey(c.namespace), s.ID, b).Err(); err != nil {
+		return "", fmt.Errorf("schedule refresh %s: %w", s.ID, err)
+	}
+	return s.ID, nil
+}
+
+// UnscheduleRefresh deletes schedule id; workers stop enqueuing it within
+// their sync interval. An unknown id is ErrNoSchedule.
+func (c *Client) UnscheduleRefresh(ctx context.Context, id string) error {
+	rdb, err := c.redis()
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	n, err := rdb.HDel(ctx, SchedulesKey(c.namespace), id).Result()
+	if err != nil {
+		return fmt.Errorf("unschedule refresh %s: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("unschedule refresh %s: %w", id, ErrNoSchedule)
+	}
+	return nil
+}
+
+// ListRefreshSchedules returns the schedules sorted by id.
+func (c *Client) ListRefreshSchedules(ctx context.Context) ([]RefreshSchedule, error) {
+	rdb, err := c.redis()
+	if err != nil {
+		return nil, err
+	}
+	defer rdb.Close()
+	return ReadRefreshSchedules(ctx, rdb, c.namespace)
+}
+
+// ReadRefreshSchedules reads the schedules of namespace ns sorted by id,
+// skipping entries that cannot be decoded.
+func ReadRefreshSchedules(ctx context.Context, rdb redis.UniversalClient, ns string) ([]RefreshSchedule, error) {
+	m, err := rdb.HGetAll(ctx, SchedulesKey(ns)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read refresh schedules: %w", err)
+	}
+	out := make([]RefreshSchedule, 0, len(m))
+	for _, v := range m {
+		var s RefreshSchedule
+		if json.Unmarshal([]byte(v), &s) == nil && s.ID != "" && s.UserID != "" && s.Interval > 0 {
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}

@@ -1,0 +1,87 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+)
+
+// locker decides, at each tick, which manager's enqueue counts.
+type locker struct {
+	rdb redis.UniversalClient
+	ns  string
+	log zerolog.Logger
+}
+
+func (l *locker) lockKey(id string) string { return "{" + l.ns + "}:schedules:tick:" + id }
+
+// preEnqueue replaces the task id option (opts[0], see Provider.GetConfigs)
+// with this tick's id. asynq v0.26 passes the job's own option slice, so the
+// replacement is what Enqueue uses; were it ever a copy, the placeholder id
+// would still keep a second enqueue out while the previous task is retained.
+func (l *locker) preEnqueue(_ *asynq.Task, opts []asynq.Option) {
+	if len(opts) == 0 || opts[0].Type() != asynq.TaskIDOpt {
+		return
+	}
+	base, _ := opts[0].Value().(string)
+	iv, id, ok := parseID(base)
+	if !ok {
+		return
+	}
+	opts[0] = asynq.TaskID(l.tickID(base, iv, id))
+}
+
+// tickID takes the tick lock of schedule id for 90% of its interval and
+// returns a new tick id, or the id of the tick that holds the lock. cur is
+// the placeholder or the previous tick's id.
+func (l *locker) tickID(cur string, iv time.Duration, id string) string {
+	mine := stripTick(cur) + tickSep + strconv.FormatInt(time.Now().UnixMilli(), 10)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	won, err := l.rdb.SetNX(ctx, l.lockKey(id), mine, iv*9/10).Result()
+	if err != nil {
+		l.log.Warn().Err(err).Str("schedule", id).Msg("tick lock failed; enqueuing without it")
+		return mine
+	}
+	if won {
+		return mine
+	}
+	theirs, err := l.rdb.Get(ctx, l.lockKey(id)).Result()
+	if err != nil {
+		return mine // expired in between: this tick is ours after all
+	}
+	return theirs
+}
+
+// postEnqueue logs enqueue errors other than the expected conflict of the
+// managers that lost a tick.
+func (l *locker) postEnqueue(info *asynq.TaskInfo, err error) {
+	switch {
+	case err == nil:
+		l.log.Info().Str("task_id", info.ID).Str("task_type", info.Type).Str("queue", info.Queue).Msg("scheduled refresh enqueued")
+	case errors.Is(err, asynq.ErrTaskIDConflict):
+	default:
+		l.log.Error().Err(err).Msg("scheduled refresh not enqueued")
+	}
+}
+
+// asynqLogger routes the scheduler's log lines to zerolog.
+type asynqLogger struct{ l zerolog.Logger }
+
+func (a asynqLogger) Debug(args ...any) {
+	a.l.Debug().Str("component", "asynq").Msg(fmt.Sprint(args...))
+}
+func (a asynqLogger) Info(args ...any) { a.l.Info().Str("component", "asynq").Msg(fmt.Sprint(args...)) }
+func (a asynqLogger) Warn(args ...any) { a.l.Warn().Str("component", "asynq").Msg(fmt.Sprint(args...)) }
+func (a asynqLogger) Error(args ...any) {
+	a.l.Error().Str("component", "asynq").Msg(fmt.Sprint(args...))
+}
+func (a asynqLogger) Fatal(args ...any) {
+	a.l.Fatal().Str("component", "asynq").Msg(fmt.Sprint(args...))
+}
