@@ -64,6 +64,7 @@ func commands() []command {
 		{"wait", "TASK_ID [--timeout 10m]", "follow a task's Basiq job live until its result", runWait},
 		{"tail", "[--from $|0|STREAM_ID] [--count N]", "follow the results stream", runTail},
 		{"stats", "[--queue Q]", "show the queues", runStats},
+		{"schedule", "add --user U [--connection C] --every 6h | list | rm ID", "manage periodic refreshes", runSchedule},
 	}
 }
 

@@ -266,3 +266,25 @@ func TestCreate_plainPasswordWarns(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 0 and a warning", code, errOut)
 	}
 }
+
+func TestSchedule(t *testing.T) {
+	te := setup(t)
+	code, out, errOut := te.ctl(t, "", "schedule", "add", "--user", "u1", "--every", "6h")
+	if code != 0 || strings.TrimSpace(out) != "user:u1" {
+		t.Fatalf("schedule add: exit %d, %q, %s", code, out, errOut)
+	}
+	code, out, _ = te.ctl(t, "", "schedule", "list", "--json")
+	var list []tasks.RefreshSchedule
+	if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil || len(list) != 1 || list[0].Interval != 6*time.Hour {
+		t.Errorf("schedule list: exit %d, %q, %v", code, out, err)
+	}
+	if code, _, errOut = te.ctl(t, "", "schedule", "rm", "user:u1"); code != 0 {
+		t.Errorf("schedule rm: exit %d, %s", code, errOut)
+	}
+	if code, _, _ = te.ctl(t, "", "schedule", "rm", "user:u1"); code != exitFailed {
+		t.Errorf("schedule rm again: exit %d, want %d", code, exitFailed)
+	}
+	if code, _, _ = te.ctl(t, "", "schedule", "add", "--user", "u1", "--every", "10s"); code != exitUsage {
+		t.Errorf("schedule add --every 10s: exit %d, want %d", code, exitUsage)
+	}
+}
