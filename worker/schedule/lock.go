@@ -37,26 +37,37 @@ func (l *locker) preEnqueue(_ *asynq.Task, opts []asynq.Option) {
 	opts[0] = asynq.TaskID(l.tickID(base, iv, id))
 }
 
+// tickScript takes the tick lock: KEYS[1] lock, ARGV[1] my tick id,
+// ARGV[2] now (unix ms), ARGV[3] hold (ms). The value is "<ms> <tick id>";
+// a value younger than hold wins, else mine replaces it. It compares times
+// itself rather than trusting key expiry alone, so it also works on
+// miniredis (dev mode), which does not expire keys by the wall clock.
+var tickScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v then
+  local sp = string.find(v, ' ', 1, true)
+  if sp and tonumber(string.sub(v, 1, sp - 1)) > tonumber(ARGV[2]) - tonumber(ARGV[3]) then
+    return string.sub(v, sp + 1)
+  end
+end
+redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. ARGV[1], 'PX', ARGV[3])
+return ARGV[1]`)
+
 // tickID takes the tick lock of schedule id for 90% of its interval and
 // returns a new tick id, or the id of the tick that holds the lock. cur is
 // the placeholder or the previous tick's id.
 func (l *locker) tickID(cur string, iv time.Duration, id string) string {
-	mine := stripTick(cur) + tickSep + strconv.FormatInt(time.Now().UnixMilli(), 10)
+	now := time.Now().UnixMilli()
+	mine := stripTick(cur) + tickSep + strconv.FormatInt(now, 10)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	won, err := l.rdb.SetNX(ctx, l.lockKey(id), mine, iv*9/10).Result()
+	hold := max((iv * 9 / 10).Milliseconds(), 1)
+	got, err := tickScript.Run(ctx, l.rdb, []string{l.lockKey(id)}, mine, now, hold).Text()
 	if err != nil {
 		l.log.Warn().Err(err).Str("schedule", id).Msg("tick lock failed; enqueuing without it")
 		return mine
 	}
-	if won {
-		return mine
-	}
-	theirs, err := l.rdb.Get(ctx, l.lockKey(id)).Result()
-	if err != nil {
-		return mine // expired in between: this tick is ours after all
-	}
-	return theirs
+	return got
 }
 
 // postEnqueue logs enqueue errors other than the expected conflict of the

@@ -5,8 +5,9 @@
 // schedules from Redis (tasks.SchedulesKey) every SyncInterval, so a new
 // schedule starts, a changed one is replaced and a deleted one stops within
 // SyncInterval. Every worker process may run it: before each enqueue a
-// manager takes a per-schedule tick lock in Redis (SET NX, lasting 90% of
-// the interval) and gives the task a per-tick id; a manager that finds the
+// manager takes a per-schedule tick lock in Redis (a script that keeps the
+// first tick id for 90% of the interval, comparing times itself so that it
+// also works on miniredis) and gives the task a per-tick id; a manager that finds the
 // lock taken reuses the winner's id, so asynq rejects its enqueue
 // (ErrTaskIDConflict) and each interval refreshes once.
 //

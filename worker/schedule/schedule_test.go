@@ -67,7 +67,9 @@ func TestRun_twoManagersEnqueueOncePerTick(t *testing.T) {
 	}
 	done := make(chan error, 2)
 	for range 2 {
-		go func() { done <- Run(ctx, Options{RedisConnOpt: conn, Redis: rdb, Namespace: ns, SyncInterval: 200 * time.Millisecond}) }()
+		go func() {
+			done <- Run(ctx, Options{RedisConnOpt: conn, Redis: rdb, Namespace: ns, SyncInterval: 200 * time.Millisecond})
+		}()
 	}
 	insp := asynq.NewInspector(conn)
 	defer insp.Close()
