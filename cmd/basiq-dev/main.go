@@ -11,8 +11,11 @@
 // (-demo N) and prints one line per result until Ctrl-C (or, with
 // -exit-after-demo, until every demo result is in).
 //
-// BASIQ_SECRET_KEY and REDIS_NAMESPACE are honoured when set; otherwise a
-// throw-away keyring is generated and the namespace is "basiq".
+// It also runs the refresh scheduler (worker/schedule) and, when
+// WEBHOOK_URL and WEBHOOK_SECRET are set, the webhook deliveries
+// (worker/webhook). BASIQ_SECRET_KEY and REDIS_NAMESPACE are honoured when
+// set; otherwise a throw-away keyring is generated and the namespace is
+// "basiq".
 package main
 
 import (

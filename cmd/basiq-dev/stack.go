@@ -22,6 +22,8 @@ import (
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/admin"
 	"github.com/basiq-worker/basiq-worker/worker/metrics"
+	"github.com/basiq-worker/basiq-worker/worker/schedule"
+	"github.com/basiq-worker/basiq-worker/worker/webhook"
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -33,12 +35,13 @@ const devAPIKey = "dev-api-key"
 
 // stack is everything basiq-dev runs.
 type stack struct {
-	redisDesc string // "embedded (miniredis) at ..." or the redacted REDIS_URL
-	redisURL  string // what to pass as REDIS_URL to basiqctl
-	connOpt   asynq.RedisConnOpt
-	rdb       redis.UniversalClient
-	ns        string
-	keyring   *tasks.Keyring
+	redisDesc  string // "embedded (miniredis) at ..." or the redacted REDIS_URL
+	redisURL   string // what to pass as REDIS_URL to basiqctl
+	connOpt    asynq.RedisConnOpt
+	rdb        redis.UniversalClient
+	ns         string
+	keyring    *tasks.Keyring
+	webhookURL string
 	// secretSpec is the generated BASIQ_SECRET_KEY, "" when set by the user.
 	secretSpec string
 	fake       *basiqtest.Server
@@ -78,6 +81,9 @@ func startStack(ctx context.Context, o options, getenv func(string) string, stdo
 	}
 	st.api = api
 	if err := st.startWorker(ctx, o, m, stderr); err != nil {
+		return nil, err
+	}
+	if err := st.startExtras(ctx, getenv); err != nil {
 		return nil, err
 	}
 	if err := st.startAdmin(o.httpAddr, reg); err != nil {
@@ -169,6 +175,41 @@ func (st *stack) startWorker(ctx context.Context, o options, m *metrics.Metrics,
 	return nil
 }
 
+// startExtras runs the refresh scheduler and, when WEBHOOK_URL and
+// WEBHOOK_SECRET are set, the webhook deliveries.
+func (st *stack) startExtras(ctx context.Context, getenv func(string) string) error {
+	var secret []byte
+	url := getenv("WEBHOOK_URL")
+	if url != "" {
+		var err error
+		if secret, err = tasks.ParseWebhookSecret(getenv("WEBHOOK_SECRET")); err != nil {
+			return fmt.Errorf("WEBHOOK_SECRET: %w", err)
+		}
+		st.webhookURL = url
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	n := 1
+	done := make(chan struct{}, 2)
+	go func() {
+		schedule.Run(ctx, schedule.Options{RedisConnOpt: st.connOpt, Redis: st.rdb, Namespace: st.ns, SyncInterval: 5 * time.Second})
+		done <- struct{}{}
+	}()
+	if url != "" {
+		n++
+		go func() {
+			webhook.Run(ctx, webhook.Options{RedisConnOpt: st.connOpt, Redis: st.rdb, Namespace: st.ns, URL: url, Secret: secret})
+			done <- struct{}{}
+		}()
+	}
+	st.closers = append(st.closers, func() {
+		cancel()
+		for range n {
+			<-done
+		}
+	})
+	return nil
+}
+
 func (st *stack) startAdmin(addr string, reg *prometheus.Registry) error {
 	h, err := admin.New(admin.Options{RedisConnOpt: st.connOpt, Redis: st.rdb, Registry: reg, UIEnabled: true})
 	if err != nil {
@@ -226,6 +267,10 @@ func (st *stack) printBanner(w io.Writer) {
 	fmt.Fprintf(w, "  metrics:    %s/metrics\n", st.uiURL)
 	fmt.Fprintf(w, "  fake Basiq: %s (sandbox login gavinBelson/hooli2016 on AU00000)\n", st.fake.URL)
 	fmt.Fprintf(w, "  redis:      %s, namespace %q\n", st.redisDesc, st.ns)
+	fmt.Fprintln(w, "  scheduler:  on (basiqctl schedule add ...)")
+	if st.webhookURL != "" {
+		fmt.Fprintf(w, "  webhooks:   POST to %s\n", st.webhookURL)
+	}
 	key := st.secretSpec
 	if key == "" {
 		key = "$BASIQ_SECRET_KEY"
