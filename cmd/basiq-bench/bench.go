@@ -113,7 +113,7 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	redisCPU0, benchCPU0 := redisCPU(ctx, e.rdb), selfCPU()
+	redisCPU0, benchCPU0, mem0 := redisCPU(ctx, e.rdb), selfCPU(), redisMemory(ctx, e.rdb)
 	if err := e.startChildren(ctx); err != nil {
 		e.stopChildren()
 		return nil, err
@@ -141,6 +141,7 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 	r.Workers = e.childFigures()
 	r.RedisCPUSeconds = redisCPU(ctx, e.rdb) - redisCPU0
 	r.BenchCPUSeconds = selfCPU() - benchCPU0
+	r.RedisMemoryKBPerJob = float64(redisMemory(ctx, e.rdb)-mem0) / 1024 / float64(e.n)
 	after, err := commandStats(ctx, e.rdb)
 	if err != nil {
 		return nil, err

@@ -57,10 +57,14 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 		return err
 	}
 	m := metrics.New(prometheus.NewRegistry())
-	// http.DefaultTransport keeps 2 idle connections per host: with more handlers than
-	// that, connections to Basiq would be opened and closed all the time.
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = conc + 8
+	// As cmd/basiq-worker: http.DefaultTransport, unless -idle-conns-per-host raises its
+	// 2 idle connections per host.
+	tr := http.DefaultTransport
+	if o.idlePerHost > 0 {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = o.idlePerHost
+		tr = t
+	}
 	hc := &http.Client{Transport: m.Transport(tr), Timeout: 30 * time.Second}
 	apiKey := getenv(envAPIKey)
 	store := worker.NewTokenStore(rdb, o.childNS, apiKey).WithObserver(m)

@@ -27,6 +27,7 @@ type options struct {
 	mode           string
 	workers        int
 	concurrency    int
+	idlePerHost    int
 	policy         worker.PollPolicy
 	blockInterval  time.Duration
 	steps          basiqtest.StepDurations
@@ -62,6 +63,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.IntVar(&o.blockingN, "blocking-n", 0, "connections of the blocking run (default: n, capped at 10 rounds of -concurrency per worker; the makespan is then extrapolated linearly to n)")
 	fs.IntVar(&o.workers, "workers", 1, "worker processes")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "tasks at once per worker process (default: the worker's, 10)")
+	fs.IntVar(&o.idlePerHost, "idle-conns-per-host", 0, "worker's idle HTTP connections to Basiq (default 0: http.DefaultTransport's 2, as cmd/basiq-worker)")
 	fs.DurationVar(&o.policy.Initial, "poll-initial", o.policy.Initial, "poll policy: first back-off delay")
 	fs.Float64Var(&o.policy.Factor, "poll-factor", o.policy.Factor, "poll policy: back-off factor")
 	fs.DurationVar(&o.policy.Max, "poll-max", o.policy.Max, "poll policy: longest delay")
@@ -123,7 +125,7 @@ func envOr(getenv func(string) string, key, def string) string {
 }
 
 // defaultSweep are the policies -sweep compares.
-const defaultSweep = "500ms/1/500ms/0,500ms/1.5/4s/0,500ms/2/8s/0.2,800ms/1.6/15s/0.2,1s/1.6/15s/0.2,2s/1.5/15s/0.2"
+const defaultSweep = "300ms/1/300ms/0,300ms/1.5/2s/0,300ms/2/4s/0,500ms/1.6/4s/0.2,1s/1.6/15s/0.2,2s/1.5/15s/0.2"
 
 // parsePolicies parses "initial/factor/max/jitter,...".
 func parsePolicies(s string) ([]worker.PollPolicy, error) {

@@ -65,21 +65,28 @@ func redisVersion(ctx context.Context, url string) string {
 	return ""
 }
 
-// redisCPU returns used_cpu_sys+used_cpu_user of the Redis server, in seconds.
-func redisCPU(ctx context.Context, rdb *redis.Client) float64 {
-	s, err := rdb.Info(ctx, "cpu").Result()
+// redisMemory returns used_memory of the Redis server, in bytes.
+func redisMemory(ctx context.Context, rdb *redis.Client) int64 {
+	return int64(infoField(ctx, rdb, "memory", "used_memory"))
+}
+
+func infoField(ctx context.Context, rdb *redis.Client, section, field string) float64 {
+	s, err := rdb.Info(ctx, section).Result()
 	if err != nil {
 		return 0
 	}
-	var total float64
 	for _, line := range strings.Split(s, "\n") {
-		k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
-		if k == "used_cpu_sys" || k == "used_cpu_user" {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
 			f, _ := strconv.ParseFloat(v, 64)
-			total += f
+			return f
 		}
 	}
-	return total
+	return 0
+}
+
+// redisCPU returns used_cpu_sys+used_cpu_user of the Redis server, in seconds.
+func redisCPU(ctx context.Context, rdb *redis.Client) float64 {
+	return infoField(ctx, rdb, "cpu", "used_cpu_sys") + infoField(ctx, rdb, "cpu", "used_cpu_user")
 }
 
 // selfCPU returns this process's user+system CPU time in seconds.

@@ -61,8 +61,11 @@ type Run struct {
 	// anything else using that server); BenchCPUSeconds is this process's: the fake Basiq
 	// server, the enqueuer and the results reader.
 	RedisCPUSeconds float64 `json:"redisCpuSeconds"`
-	BenchCPUSeconds float64 `json:"benchCpuSeconds"`
-	Rate            float64 `json:"enqueueRate,omitempty"`
+	// RedisMemoryKBPerJob is the growth of Redis used_memory per job once all results are
+	// in: what retained tasks, results and records keep until they expire.
+	RedisMemoryKBPerJob float64 `json:"redisMemoryKBPerJob"`
+	BenchCPUSeconds     float64 `json:"benchCpuSeconds"`
+	Rate                float64 `json:"enqueueRate,omitempty"`
 	// Extrapolated is set on a blocking run smaller than -n: ExtrapolatedMakespanS is its
 	// makespan scaled linearly to ExtrapolatedN.
 	ExtrapolatedN         int     `json:"extrapolatedN,omitempty"`
@@ -297,6 +300,7 @@ func (r *Run) table(w io.Writer) {
 	fmt.Fprintf(w, "  by route: %s\n", topCounts(r.Requests, r.N, 8))
 	fmt.Fprintf(w, "redis commands/job %.1f (INFO commandstats delta, scripts' inner calls included)\n", r.RedisCmdsPerJob)
 	fmt.Fprintf(w, "  top: %s\n", topCounts(r.RedisCmds, r.N, 8))
+	fmt.Fprintf(w, "redis memory kept after the run: %.1f KB/job (retained tasks, results, records until they expire)\n", r.RedisMemoryKBPerJob)
 	fmt.Fprintf(w, "worker: peak RSS %.1f MB, CPU %.2f s", r.PeakRSSMB, r.CPUSeconds)
 	if len(r.Workers) > 1 {
 		fmt.Fprintf(w, " (sum of %d processes; peak RSS of the largest)", len(r.Workers))
