@@ -94,8 +94,9 @@ func newLogger(cfg *config.Worker, stdout io.Writer) zerolog.Logger {
 	return zerolog.New(out).Level(cfg.ZerologLevel()).With().Timestamp().Str("service", "basiq-worker").Logger()
 }
 
-// serve wires Redis, the Basiq client, the worker and the admin server,
-// and runs them until ctx is done.
+// serve wires Redis, the Basiq client, the worker, the refresh scheduler,
+// the webhook deliveries and the admin server, and runs them until ctx is
+// done.
 func serve(ctx context.Context, cfg *config.Worker, log zerolog.Logger) error {
 	keyring, err := cfg.Keyring()
 	if err != nil {
@@ -137,9 +138,16 @@ func serve(ctx context.Context, cfg *config.Worker, log zerolog.Logger) error {
 		return err
 	}
 	defer stopHTTP()
-	if cfg.WebhookURL != "" {
-		log.Warn().Msg("WEBHOOK_URL is set but webhook delivery is not implemented by this worker yet")
+	secret, err := cfg.WebhookSecretBytes()
+	if err != nil {
+		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
 	log.Info().Object("config", cfg).Msg("starting")
-	return w.Run(ctx)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	waitExtras := startExtras(ctx, cfg, rdb, secret, log)
+	err = w.Run(ctx)
+	cancel()
+	waitExtras()
+	return err
 }

@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -100,7 +102,20 @@ func TestRun_serves(t *testing.T) {
 	ln.Close()
 	suffix := strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
 	queue, ns, key := "cmdtest-"+suffix, "cmdtest-"+suffix, secretKey()
+	hooks := make(chan *http.Request, 10)
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	hookSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := tasks.VerifyWebhook(secret, r.Header, body, time.Now(), 0); err != nil {
+			t.Errorf("webhook: %v", err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		hooks <- r
+	}))
+	defer hookSrv.Close()
 	e := map[string]string{
+		"WEBHOOK_URL": hookSrv.URL, "WEBHOOK_SECRET": "whsec_" + base64.StdEncoding.EncodeToString(secret),
 		"BASIQ_API_KEY": "key", "BASIQ_SECRET_KEY": key, "BASIQ_BASE_URL": srv.URL,
 		"WORKER_QUEUES": queue, "REDIS_NAMESPACE": ns, "HTTP_ADDR": addr, "LOG_LEVEL": "warn",
 		"POLL_INITIAL_DELAY": "200ms", "WORKER_SHUTDOWN_TIMEOUT": "2s",
@@ -108,6 +123,7 @@ func TestRun_serves(t *testing.T) {
 	t.Cleanup(func() {
 		insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: "127.0.0.1:6379"})
 		_ = insp.DeleteQueue(queue, true)
+		_ = insp.DeleteQueue(webhookQueue(ns), true)
 		insp.Close()
 		iter := rdb.Scan(context.Background(), 0, "{"+ns+"}:*", 500).Iterator()
 		for iter.Next(context.Background()) {
@@ -151,6 +167,14 @@ func TestRun_serves(t *testing.T) {
 	if err != nil || r.Outcome != tasks.OutcomeCompleted {
 		t.Fatalf("result = %+v, %v", r, err)
 	}
+	select {
+	case r := <-hooks:
+		if got := r.Header.Get(tasks.HeaderWebhookID); got != "result:"+r0(t, r) {
+			t.Errorf("webhook-id = %s", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("no webhook delivered")
+	}
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -173,4 +197,13 @@ func TestRun_serves(t *testing.T) {
 	if errors.Is(ctx.Err(), context.Canceled) && bytes.Contains(logs.Bytes(), []byte("hooli2016")) {
 		t.Error("the password is in the log")
 	}
+}
+
+// r0 returns the job id of the result event in a webhook body.
+func r0(t *testing.T, r *http.Request) string {
+	var e tasks.Event
+	if err := json.NewDecoder(r.Body).Decode(&e); err != nil || e.Result == nil {
+		t.Fatalf("webhook body: %v", err)
+	}
+	return e.Result.JobID
 }
