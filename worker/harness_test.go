@@ -189,30 +189,60 @@ func (h *harness) calls(route string) int {
 }
 
 // dumpRedis returns every key and value of the harness's namespace and
-// queue, and the asynq keys, as text.
+// queue as text.
 func (h *harness) dumpRedis() string {
+	return dumpKeys(h.t, h.rdb, "*"+h.ns+"*", "asynq:{"+h.queue+"}:*")
+}
+
+// dumpKeys returns the keys matching patterns and their values (strings,
+// hashes, lists, sets, sorted sets, streams) as text, reading in pipelined
+// batches so that a whole shared Redis can be dumped.
+func dumpKeys(t *testing.T, rdb *redis.Client, patterns ...string) string {
+	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
-	for _, pattern := range []string{"*" + h.ns + "*", "asynq:{" + h.queue + "}:*"} {
-		iter := h.rdb.Scan(ctx, 0, pattern, 500).Iterator()
-		for iter.Next(ctx) {
-			k := iter.Val()
-			fmt.Fprintf(&b, "%s: ", k)
-			switch h.rdb.Type(ctx, k).Val() {
-			case "string":
-				b.WriteString(h.rdb.Get(ctx, k).Val())
-			case "hash":
-				fmt.Fprint(&b, h.rdb.HGetAll(ctx, k).Val())
-			case "list":
-				fmt.Fprint(&b, h.rdb.LRange(ctx, k, 0, -1).Val())
-			case "set":
-				fmt.Fprint(&b, h.rdb.SMembers(ctx, k).Val())
-			case "zset":
-				fmt.Fprint(&b, h.rdb.ZRange(ctx, k, 0, -1).Val())
-			case "stream":
-				fmt.Fprint(&b, h.rdb.XRange(ctx, k, "-", "+").Val())
+	for _, pattern := range patterns {
+		var cursor uint64
+		for {
+			keys, next, err := rdb.Scan(ctx, cursor, pattern, 1000).Result()
+			if err != nil {
+				t.Fatal(err)
 			}
-			b.WriteByte('\n')
+			types := make([]*redis.StatusCmd, len(keys))
+			pipe := rdb.Pipeline()
+			for i, k := range keys {
+				types[i] = pipe.Type(ctx, k)
+			}
+			pipe.Exec(ctx)
+			vals := make([]redis.Cmder, len(keys))
+			pipe = rdb.Pipeline()
+			for i, k := range keys {
+				switch types[i].Val() {
+				case "string":
+					vals[i] = pipe.Get(ctx, k)
+				case "hash":
+					vals[i] = pipe.HGetAll(ctx, k)
+				case "list":
+					vals[i] = pipe.LRange(ctx, k, 0, -1)
+				case "set":
+					vals[i] = pipe.SMembers(ctx, k)
+				case "zset":
+					vals[i] = pipe.ZRange(ctx, k, 0, -1)
+				case "stream":
+					vals[i] = pipe.XRange(ctx, k, "-", "+")
+				}
+			}
+			pipe.Exec(ctx)
+			for i, k := range keys {
+				fmt.Fprintf(&b, "%s: ", k)
+				if vals[i] != nil {
+					fmt.Fprint(&b, vals[i].(interface{ String() string }).String())
+				}
+				b.WriteByte('\n')
+			}
+			if cursor = next; cursor == 0 {
+				break
+			}
 		}
 	}
 	return b.String()

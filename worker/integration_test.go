@@ -82,6 +82,10 @@ func TestWorker_maintenanceThenSuccess(t *testing.T) {
 			h.start()
 			const password = "s3cret-Pa55word-9f8e"
 			taskID := h.create(h.user(), "AU00000", login, password)
+			time.Sleep(300 * time.Millisecond)
+			if strings.Contains(dumpKeys(t, h.rdb, "*"), password) {
+				t.Error("the password is in Redis while the job runs")
+			}
 			r := h.wait(taskID, 20*time.Second)
 			if r.Outcome != tasks.OutcomeCompleted {
 				t.Fatalf("result = %+v (error %+v), want completed", r, r.Error)
@@ -93,7 +97,13 @@ func TestWorker_maintenanceThenSuccess(t *testing.T) {
 			if n := h.calls("POST /users/{uid}/connections"); n != 1 {
 				t.Errorf("creates = %d, want 1", n)
 			}
-			if strings.Contains(h.dumpRedis(), password) || strings.Contains(h.logs.String(), password) {
+			// While the connection is worked on and after: the whole Redis,
+			// not only this test's keys.
+			dump := dumpKeys(t, h.rdb, "*")
+			if !strings.Contains(dump, h.ns) {
+				t.Fatal("the dump misses this test's keys")
+			}
+			if strings.Contains(dump, password) || strings.Contains(h.logs.String(), password) {
 				t.Error("the password is in Redis or in the log")
 			}
 			if !strings.Contains(h.logs.String(), `"reason":"maintenance"`) {

@@ -26,9 +26,10 @@ type PollPolicy struct {
 	Jitter float64
 }
 
-// DefaultPollPolicy returns the defaults: 1 s, ×1.6, at most 15 s, ±20 %.
+// DefaultPollPolicy returns the defaults, the same as the binary's
+// POLL_* variables: 500 ms, ×1.5, at most 5 s, ±20 %.
 func DefaultPollPolicy() PollPolicy {
-	return PollPolicy{Initial: time.Second, Factor: 1.6, Max: 15 * time.Second, Jitter: 0.2}
+	return PollPolicy{Initial: 500 * time.Millisecond, Factor: 1.5, Max: 5 * time.Second, Jitter: 0.2}
 }
 
 // Validate reports a policy that cannot work.

@@ -34,7 +34,7 @@ type Config struct {
 	// Policy is the poll back-off (default DefaultPollPolicy).
 	Policy PollPolicy
 	// JobDeadline is how long a job may run, counted from the task's
-	// enqueue time, when the task sets no deadline (default 5m).
+	// enqueue time, when the task sets no deadline (default 10m).
 	JobDeadline time.Duration
 	// StepRetries is how many times a connection is refreshed after an
 	// institution-side failure (maintenance, ...) (default 3; <0 for none).
@@ -86,7 +86,7 @@ func (c Config) withDefaults() (Config, error) {
 			*d = v
 		}
 	}
-	def(&c.JobDeadline, 5*time.Minute)
+	def(&c.JobDeadline, 10*time.Minute)
 	def(&c.StepRetryDelay, time.Minute)
 	def(&c.DelayedTaskCheckInterval, 200*time.Millisecond)
 	def(&c.TaskCheckInterval, 200*time.Millisecond)

@@ -112,7 +112,7 @@ func serve(ctx context.Context, cfg *config.Worker, log zerolog.Logger) error {
 		sdk.WithAPIVersion(cfg.BasiqAPIVersion),
 		sdk.WithTokenStore(store),
 		sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}), // retries go through asynq, never a sleep in a handler
-		sdk.WithHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: m.Transport(http.DefaultTransport)}),
+		sdk.WithHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: m.Transport(basiqTransport(cfg.Concurrency))}),
 	)
 	if err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
@@ -150,4 +150,13 @@ func serve(ctx context.Context, cfg *config.Worker, log zerolog.Logger) error {
 	cancel()
 	waitExtras()
 	return err
+}
+
+// basiqTransport is http.DefaultTransport keeping an idle connection to
+// Basiq per worker slot (the default keeps 2 per host, so busy slots would
+// open and close connections all the time).
+func basiqTransport(concurrency int) http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = max(concurrency, 2)
+	return t
 }
