@@ -34,7 +34,9 @@ func (h *Handlers) maybeSendMFA(ctx context.Context, p PollPayload, job *sdk.Job
 	if c.ExpiryMs > 0 {
 		m.ExpiresAt = h.now().Add(time.Duration(c.ExpiryMs) * time.Millisecond)
 	}
-	published, err := h.pub.Publish(ctx, tasks.NewMFAEvent(m))
+	ev := tasks.NewMFAEvent(m)
+	ev.ID += p.eventSuffix()
+	published, err := h.pub.Publish(ctx, ev)
 	if err != nil {
 		return err
 	}

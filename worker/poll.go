@@ -65,6 +65,10 @@ type PollPayload struct {
 	StepSince time.Time `json:"stepSince"`
 	Looks     int       `json:"looks"`
 	LastLook  time.Time `json:"lastLook,omitzero"`
+	// Shared is set when another task already follows this Basiq job (Basiq
+	// answers a refresh with the job still running): this chain's poll ids
+	// and event ids then carry TaskID, so that each task gets its result.
+	Shared bool `json:"shared,omitempty"`
 	// MFASent is set once the mfa_required event was published.
 	MFASent   bool      `json:"mfaSent,omitempty"`
 	Deadline  time.Time `json:"deadline"`
@@ -87,19 +91,62 @@ func (p PollPayload) Validate() error {
 // PollTaskID is the task id of poll n of a job.
 func PollTaskID(jobID string, n int) string { return "poll:" + jobID + ":" + strconv.Itoa(n) }
 
+// pollID is the task id of p: PollTaskID, or for a shared job one that
+// also names the task.
+func (p PollPayload) pollID() string {
+	if p.Shared {
+		return "poll:" + p.JobID + ":" + p.TaskID + ":" + strconv.Itoa(p.N)
+	}
+	return PollTaskID(p.JobID, p.N)
+}
+
+// eventSuffix distinguishes the events of a shared job's second follower.
+func (p PollPayload) eventSuffix() string {
+	if p.Shared {
+		return ":" + p.TaskID
+	}
+	return ""
+}
+
+func (h *Handlers) followerKey(jobID string) string { return "{" + h.ns + "}:worker:job:" + jobID }
+
+// claim records p's task as the follower of its job, or marks p Shared
+// when another task already follows it.
+func (h *Handlers) claim(ctx context.Context, p PollPayload) (PollPayload, error) {
+	key := h.followerKey(p.JobID)
+	ok, err := h.rdb.SetNX(ctx, key, p.TaskID, startTTL).Result()
+	if err != nil {
+		return p, fmt.Errorf("claim job: %w", err)
+	}
+	if !ok {
+		owner, err := h.rdb.Get(ctx, key).Result()
+		if err != nil {
+			return p, fmt.Errorf("claim job: %w", err)
+		}
+		p.Shared = owner != p.TaskID
+	}
+	if p.Shared {
+		zerolog.Ctx(ctx).Info().Str("followed_job_id", p.JobID).Msg("job already followed by another task; following it too")
+	}
+	return p, nil
+}
 // schedulePoll enqueues p (already numbered) to run at due.
 func (h *Handlers) schedulePoll(ctx context.Context, p PollPayload, queue string, due time.Time) error {
 	b, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("encode poll: %w", err)
 	}
-	return h.enqueueFollowUp(ctx, asynq.NewTask(tasks.TypePollJob, b), PollTaskID(p.JobID, p.N), queue, due)
+	return h.enqueueFollowUp(ctx, asynq.NewTask(tasks.TypePollJob, b), p.pollID(), queue, due)
 }
 
 // firstPoll returns the state of a job just started, and when to look first.
-func (h *Handlers) firstPoll(ctx context.Context, p PollPayload, job *sdk.Job) (PollPayload, time.Time) {
+func (h *Handlers) firstPoll(ctx context.Context, p PollPayload, job *sdk.Job) (PollPayload, time.Time, error) {
 	now := h.now()
-	p.V, p.JobID, p.N, p.Action = tasks.PayloadVersion, job.ID, 1, actionLook
+	p.V, p.JobID, p.N, p.Action, p.Shared = tasks.PayloadVersion, job.ID, 1, actionLook, false
+	p, err := h.claim(ctx, p)
+	if err != nil {
+		return p, now, err
+	}
 	if p.ConnectionID == "" {
 		p.ConnectionID = job.ConnectionID()
 	}
@@ -112,7 +159,7 @@ func (h *Handlers) firstPoll(ctx context.Context, p PollPayload, job *sdk.Job) (
 		p.Step = cur.Title
 	}
 	d := h.policy.Delay(StepState{Expected: h.expect.step(ctx, p.InstitutionID, p.Step)}, h.rnd())
-	return p, h.due(now, d, p.Deadline)
+	return p, h.due(now, d, p.Deadline), nil
 }
 
 // due is when to run a follow-up d from now: never past the deadline (so a
@@ -176,7 +223,7 @@ func (h *Handlers) next(ctx context.Context, t *asynq.Task, p PollPayload, a att
 	if err := h.schedulePoll(ctx, p, a.queue, due); err != nil {
 		return h.retry(ctx, a, err)
 	}
-	writeResult(t, pollView{JobID: p.JobID, Step: p.Step, Looks: p.Looks, Next: PollTaskID(p.JobID, p.N), NextAt: due})
+	writeResult(t, pollView{JobID: p.JobID, Step: p.Step, Looks: p.Looks, Next: p.pollID(), NextAt: due})
 	return nil
 }
 

@@ -27,7 +27,7 @@ const (
 
 // finish publishes the result of the job followed by p.
 func (h *Handlers) finish(ctx context.Context, t *asynq.Task, p PollPayload, outcome tasks.Outcome, e *tasks.ErrorInfo, accounts []string) error {
-	return h.publish(ctx, t, tasks.Result{
+	return h.publish(ctx, t, p.eventSuffix(), tasks.Result{
 		Outcome: outcome, TaskID: p.TaskID, IdempotencyKey: p.IdempotencyKey, UserID: p.UserID,
 		ConnectionID: p.ConnectionID, JobID: p.JobID, InstitutionID: p.InstitutionID, Kind: p.Kind,
 		Steps: p.Steps, Error: e, Accounts: accounts, Polls: p.Polls, StartedAt: p.StartedAt,
@@ -37,7 +37,8 @@ func (h *Handlers) finish(ctx context.Context, t *asynq.Task, p PollPayload, out
 // publish publishes r once (the Publisher's dedupe key makes a second run
 // of the same handler a no-op), writes it as the asynq task result, logs it
 // and returns nil for a completed job, else an error wrapping SkipRetry.
-func (h *Handlers) publish(ctx context.Context, t *asynq.Task, r tasks.Result) error {
+// idSuffix is appended to the event id (see PollPayload.Shared).
+func (h *Handlers) publish(ctx context.Context, t *asynq.Task, idSuffix string, r tasks.Result) error {
 	r.FinishedAt = h.now()
 	if r.StartedAt.IsZero() {
 		r.StartedAt = r.FinishedAt
@@ -49,6 +50,7 @@ func (h *Handlers) publish(ctx context.Context, t *asynq.Task, r tasks.Result) e
 		r.Steps = []tasks.StepObservation{}
 	}
 	ev := tasks.NewResultEvent(r)
+	ev.ID += idSuffix
 	published, err := h.pub.Publish(ctx, ev)
 	if err == nil {
 		err = writeResult(t, ev.Result)

@@ -56,7 +56,11 @@ func (h *Handlers) jobDone(ctx context.Context, t *asynq.Task, p PollPayload, a 
 		}
 		return h.finish(ctx, t, p, tasks.OutcomeFailed, e, nil)
 	}
-	accounts, err := h.basiq.AccountIDs(ctx, p.UserID, p.ConnectionID)
+	var accounts []string
+	var err error
+	if p.ConnectionID != "" {
+		accounts, err = h.basiq.AccountIDs(ctx, p.UserID, p.ConnectionID)
+	}
 	if err != nil {
 		if classify(err) != classPermanent && !a.last {
 			return h.retry(ctx, a, err)
@@ -97,8 +101,11 @@ func (h *Handlers) refreshAfterFailure(ctx context.Context, t *asynq.Task, p Pol
 	p.Retries++
 	zerolog.Ctx(ctx).Info().Str("new_job_id", job.ID).Int("refresh_attempt", p.Retries).
 		Msg("connection refreshed")
-	np, due := h.firstPoll(ctx, p, job)
-	if err := h.schedulePoll(ctx, np, a.queue, due); err != nil {
+	np, due, err := h.firstPoll(ctx, p, job)
+	if err == nil {
+		err = h.schedulePoll(ctx, np, a.queue, due)
+	}
+	if err != nil {
 		return h.retry(ctx, a, err)
 	}
 	return writeResult(t, startView{Jobs: []string{job.ID}, FirstPoll: due})

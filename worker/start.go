@@ -64,7 +64,7 @@ func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 	case rec.State == stateSending && !s.resend:
 		e := &tasks.ErrorInfo{Code: CodeOutcomeUnknown, Title: "Outcome of the Basiq call unknown",
 			Detail: "an earlier attempt may have reached Basiq but its answer was lost; not sent twice"}
-		return h.publish(ctx, t, result(s.base, tasks.OutcomeFailed, e))
+		return h.publish(ctx, t, "", result(s.base, tasks.OutcomeFailed, e))
 	}
 	if err := h.saveStart(ctx, key, startRecord{State: stateSending, At: h.now()}); err != nil {
 		return h.retry(ctx, a, err)
@@ -92,13 +92,16 @@ func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 // follow schedules the first poll of each job.
 func (h *Handlers) follow(ctx context.Context, t *asynq.Task, base PollPayload, a attempt, jobIDs []string, startedAt time.Time) error {
 	if len(jobIDs) == 0 {
-		return h.publish(ctx, t, result(base, tasks.OutcomeCompleted, nil))
+		return h.publish(ctx, t, "", result(base, tasks.OutcomeCompleted, nil))
 	}
 	base.StartedAt = startedAt
 	var first time.Time
 	for _, id := range jobIDs {
-		p, due := h.firstPoll(ctx, base, &sdk.Job{ID: id})
-		if err := h.schedulePoll(ctx, p, a.queue, due); err != nil {
+		p, due, err := h.firstPoll(ctx, base, &sdk.Job{ID: id})
+		if err == nil {
+			err = h.schedulePoll(ctx, p, a.queue, due)
+		}
+		if err != nil {
 			return h.retry(ctx, a, err)
 		}
 		first = due
@@ -145,7 +148,7 @@ func (h *Handlers) rejectPayload(ctx context.Context, t *asynq.Task, base PollPa
 	a := attemptOf(ctx)
 	base.TaskID, base.Kind = a.taskID, t.Type()
 	e := &tasks.ErrorInfo{Code: CodeInvalidPayload, Title: "Invalid task payload", Detail: err.Error()}
-	if perr := h.publish(ctx, t, result(base, tasks.OutcomeFailed, e)); !errors.As(perr, new(*finalError)) {
+	if perr := h.publish(ctx, t, "", result(base, tasks.OutcomeFailed, e)); !errors.As(perr, new(*finalError)) {
 		return perr // could not publish: retried
 	}
 	if errors.Is(err, asynq.SkipRetry) {
