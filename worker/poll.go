@@ -130,6 +130,7 @@ func (h *Handlers) claim(ctx context.Context, p PollPayload) (PollPayload, error
 	}
 	return p, nil
 }
+
 // schedulePoll enqueues p (already numbered) to run at due.
 func (h *Handlers) schedulePoll(ctx context.Context, p PollPayload, queue string, due time.Time) error {
 	b, err := json.Marshal(p)
