@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +46,11 @@ func TestLoadWorker_defaults(t *testing.T) {
 		{"POLL_MAX_DELAY", w.PollMaxDelay, 5 * time.Second},
 		{"POLL_JITTER", w.PollJitter, 0.2},
 		{"JOB_DEADLINE", w.JobDeadline, 10 * time.Minute},
+		{"POLL_MAX_RETRY", w.PollMaxRetry, 10},
+		{"STEP_RETRIES", w.StepRetries, 3},
+		{"STEP_RETRY_DELAY", w.StepRetryDelay, time.Minute},
 		{"DELAYED_TASK_CHECK_INTERVAL", w.DelayedTaskCheckInterval, 250 * time.Millisecond},
+		{"TASK_CHECK_INTERVAL", w.TaskCheckInterval, 200 * time.Millisecond},
 		{"RESULTS_MAX_LEN", w.ResultsMaxLen, int64(100000)},
 		{"RESULT_RETENTION", w.ResultRetention, 24 * time.Hour},
 		{"LOG_FORMAT", w.LogFormat, "json"},
@@ -109,9 +114,16 @@ func TestLoadWorker_invalid(t *testing.T) {
 		{"POLL_INITIAL_DELAY", "-1s", "POLL_INITIAL_DELAY: must be > 0", nil},
 		{"POLL_FACTOR", "0.5", "POLL_FACTOR: must be >= 1", nil},
 		{"POLL_MAX_DELAY", "100ms", "POLL_MAX_DELAY: must be >= POLL_INITIAL_DELAY", nil},
-		{"POLL_JITTER", "1.5", "POLL_JITTER: must be between 0 and 1", nil},
+		{"POLL_JITTER", "1.5", "POLL_JITTER: must be >= 0 and < 1", nil},
+		{"POLL_JITTER", "1", "POLL_JITTER: must be >= 0 and < 1", nil},
 		{"JOB_DEADLINE", "0s", "JOB_DEADLINE: must be > 0", nil},
+		{"POLL_MAX_RETRY", "0", `POLL_MAX_RETRY: must be > 0, got "0"`, nil},
+		{"POLL_MAX_RETRY", "ten", `POLL_MAX_RETRY: not an integer, got "ten"`, nil},
+		{"STEP_RETRIES", "-1", `STEP_RETRIES: must be >= 0, got "-1"`, nil},
+		{"STEP_RETRY_DELAY", "0s", "STEP_RETRY_DELAY: must be > 0", nil},
+		{"STEP_RETRY_DELAY", "60", "STEP_RETRY_DELAY: not a duration", nil},
 		{"DELAYED_TASK_CHECK_INTERVAL", "0s", "DELAYED_TASK_CHECK_INTERVAL: must be > 0", nil},
+		{"TASK_CHECK_INTERVAL", "-1s", "TASK_CHECK_INTERVAL: must be > 0", nil},
 		{"RESULTS_MAX_LEN", "0", "RESULTS_MAX_LEN: must be > 0", nil},
 		{"RESULT_RETENTION", "0s", "RESULT_RETENTION: must be > 0", nil},
 		{"LOG_FORMAT", "xml", "LOG_FORMAT: must be one of json, console", nil},
@@ -177,6 +189,24 @@ func TestWorker_redacted(t *testing.T) {
 	}
 	if w.BasiqAPIKey != "api-key-secret-1" {
 		t.Error("Redacted modified the original")
+	}
+}
+
+// TestWorker_loggedListsEveryVariable: the "starting" log line shows every
+// variable, so an operator sees the configuration the worker runs with.
+func TestWorker_loggedListsEveryVariable(t *testing.T) {
+	w, err := LoadWorker(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	logger := zerolog.New(&logged)
+	logger.Info().EmbedObject(w).Msg("config")
+	typ := reflect.TypeFor[Worker]()
+	for i := range typ.NumField() {
+		if name := typ.Field(i).Tag.Get("envconfig"); name != "" && !strings.Contains(logged.String(), `"`+name+`"`) {
+			t.Errorf("logged configuration lacks %s", name)
+		}
 	}
 }
 

@@ -33,10 +33,14 @@ type Worker struct {
 	PollInitialDelay time.Duration `envconfig:"POLL_INITIAL_DELAY" default:"500ms" desc:"delay before the first poll of a Basiq job"`
 	PollFactor       float64       `envconfig:"POLL_FACTOR" default:"1.5" desc:"growth factor of the poll delay (>= 1)"`
 	PollMaxDelay     time.Duration `envconfig:"POLL_MAX_DELAY" default:"5s" desc:"largest delay between polls"`
-	PollJitter       float64       `envconfig:"POLL_JITTER" default:"0.2" desc:"random fraction added to or removed from poll delays (0..1)"`
+	PollJitter       float64       `envconfig:"POLL_JITTER" default:"0.2" desc:"random fraction added to or removed from poll delays (>= 0, < 1)"`
 	JobDeadline      time.Duration `envconfig:"JOB_DEADLINE" default:"10m" desc:"a Basiq job still running after this is reported timed_out"`
+	PollMaxRetry     int           `envconfig:"POLL_MAX_RETRY" default:"10" desc:"retries of a poll whose Basiq call fails (5xx, network) before a failed result"`
+	StepRetries      int           `envconfig:"STEP_RETRIES" default:"3" desc:"refreshes of a connection after an institution-side failure (maintenance, ...); 0 for none"`
+	StepRetryDelay   time.Duration `envconfig:"STEP_RETRY_DELAY" default:"1m" desc:"wait before the first such refresh, doubling each time"`
 
 	DelayedTaskCheckInterval time.Duration `envconfig:"DELAYED_TASK_CHECK_INTERVAL" default:"250ms" desc:"how often asynq moves due scheduled tasks (sub-second polls need < 1s)"`
+	TaskCheckInterval        time.Duration `envconfig:"TASK_CHECK_INTERVAL" default:"200ms" desc:"how often an idle worker looks for tasks in an empty queue (bounds pickup latency)"`
 	ResultsMaxLen            int64         `envconfig:"RESULTS_MAX_LEN" default:"100000" desc:"approximate maximum length of the results stream"`
 	ResultRetention          time.Duration `envconfig:"RESULT_RETENTION" default:"24h" desc:"how long finished tasks and their results stay in asynq (and the UI)"`
 
@@ -112,7 +116,11 @@ func (w *Worker) Validate() error {
 		positiveDuration("WORKER_SHUTDOWN_TIMEOUT", w.ShutdownTimeout),
 		w.checkPoll(),
 		positiveDuration("JOB_DEADLINE", w.JobDeadline),
+		positive("POLL_MAX_RETRY", w.PollMaxRetry),
+		notNegative("STEP_RETRIES", w.StepRetries),
+		positiveDuration("STEP_RETRY_DELAY", w.StepRetryDelay),
 		positiveDuration("DELAYED_TASK_CHECK_INTERVAL", w.DelayedTaskCheckInterval),
+		positiveDuration("TASK_CHECK_INTERVAL", w.TaskCheckInterval),
 		positive("RESULTS_MAX_LEN", int(w.ResultsMaxLen)),
 		positiveDuration("RESULT_RETENTION", w.ResultRetention),
 		oneOf("LOG_FORMAT", w.LogFormat, "json", "console"),
@@ -146,8 +154,8 @@ func (w *Worker) checkPoll() error {
 	if w.PollMaxDelay < w.PollInitialDelay {
 		errs = append(errs, fmt.Errorf("POLL_MAX_DELAY: must be >= POLL_INITIAL_DELAY (%s), got %q", w.PollInitialDelay, w.PollMaxDelay))
 	}
-	if w.PollJitter < 0 || w.PollJitter > 1 {
-		errs = append(errs, fmt.Errorf("POLL_JITTER: must be between 0 and 1, got \"%g\"", w.PollJitter))
+	if w.PollJitter < 0 || w.PollJitter >= 1 {
+		errs = append(errs, fmt.Errorf("POLL_JITTER: must be >= 0 and < 1, got \"%g\"", w.PollJitter))
 	}
 	return errors.Join(errs...)
 }
@@ -259,7 +267,9 @@ func (w Worker) MarshalZerologObject(e *zerolog.Event) {
 		Dur("WORKER_SHUTDOWN_TIMEOUT", r.ShutdownTimeout).
 		Dur("POLL_INITIAL_DELAY", r.PollInitialDelay).Float64("POLL_FACTOR", r.PollFactor).
 		Dur("POLL_MAX_DELAY", r.PollMaxDelay).Float64("POLL_JITTER", r.PollJitter).
-		Dur("JOB_DEADLINE", r.JobDeadline).Dur("DELAYED_TASK_CHECK_INTERVAL", r.DelayedTaskCheckInterval).
+		Dur("JOB_DEADLINE", r.JobDeadline).Int("POLL_MAX_RETRY", r.PollMaxRetry).
+		Int("STEP_RETRIES", r.StepRetries).Dur("STEP_RETRY_DELAY", r.StepRetryDelay).
+		Dur("DELAYED_TASK_CHECK_INTERVAL", r.DelayedTaskCheckInterval).Dur("TASK_CHECK_INTERVAL", r.TaskCheckInterval).
 		Int64("RESULTS_MAX_LEN", r.ResultsMaxLen).Dur("RESULT_RETENTION", r.ResultRetention).
 		Str("LOG_FORMAT", r.LogFormat).Str("LOG_LEVEL", r.LogLevel).Str("HTTP_ADDR", r.HTTPAddr).
 		Str("UI_PATH", r.UIPath).Bool("UI_ENABLED", r.UIEnabled).Bool("UI_READONLY", r.UIReadOnly).
@@ -270,6 +280,13 @@ func (w Worker) MarshalZerologObject(e *zerolog.Event) {
 func positive(name string, n int) error {
 	if n <= 0 {
 		return fmt.Errorf("%s: must be > 0, got \"%d\"", name, n)
+	}
+	return nil
+}
+
+func notNegative(name string, n int) error {
+	if n < 0 {
+		return fmt.Errorf("%s: must be >= 0, got \"%d\"", name, n)
 	}
 	return nil
 }

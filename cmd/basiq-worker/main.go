@@ -21,9 +21,11 @@ import (
 
 	"github.com/basiq-worker/basiq-worker/config"
 	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/metrics"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
 
@@ -117,19 +119,7 @@ func serve(ctx context.Context, cfg *config.Worker, log zerolog.Logger) error {
 	if err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
-	w, err := worker.New(worker.Config{
-		RedisConnOpt: cfg.RedisConnOpt(), Redis: rdb, Namespace: cfg.RedisNamespace,
-		Basiq: worker.NewBasiq(api), Keyring: keyring,
-		Concurrency: cfg.Concurrency, Queues: cfg.Queues,
-		Policy:                   worker.PollPolicy{Initial: cfg.PollInitialDelay, Factor: cfg.PollFactor, Max: cfg.PollMaxDelay, Jitter: cfg.PollJitter},
-		JobDeadline:              cfg.JobDeadline,
-		DelayedTaskCheckInterval: cfg.DelayedTaskCheckInterval,
-		ShutdownTimeout:          cfg.ShutdownTimeout,
-		ResultRetention:          cfg.ResultRetention,
-		ResultsMaxLen:            cfg.ResultsMaxLen,
-		Logger:                   log,
-		Observer:                 m,
-	})
+	w, err := worker.New(workerConfig(cfg, rdb, worker.NewBasiq(api), keyring, log, m))
 	if err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
@@ -150,6 +140,31 @@ func serve(ctx context.Context, cfg *config.Worker, log zerolog.Logger) error {
 	cancel()
 	waitExtras()
 	return err
+}
+
+// workerConfig maps every worker variable of cfg onto worker.Config.
+func workerConfig(cfg *config.Worker, rdb redis.UniversalClient, api worker.Basiq, keyring *tasks.Keyring, log zerolog.Logger, obs worker.Observer) worker.Config {
+	stepRetries := cfg.StepRetries
+	if stepRetries == 0 {
+		stepRetries = -1 // STEP_RETRIES=0 means none; worker.Config's zero means its default
+	}
+	return worker.Config{
+		RedisConnOpt: cfg.RedisConnOpt(), Redis: rdb, Namespace: cfg.RedisNamespace,
+		Basiq: api, Keyring: keyring,
+		Concurrency: cfg.Concurrency, Queues: cfg.Queues,
+		Policy:                   worker.PollPolicy{Initial: cfg.PollInitialDelay, Factor: cfg.PollFactor, Max: cfg.PollMaxDelay, Jitter: cfg.PollJitter},
+		JobDeadline:              cfg.JobDeadline,
+		StepRetries:              stepRetries,
+		StepRetryDelay:           cfg.StepRetryDelay,
+		PollMaxRetry:             cfg.PollMaxRetry,
+		DelayedTaskCheckInterval: cfg.DelayedTaskCheckInterval,
+		TaskCheckInterval:        cfg.TaskCheckInterval,
+		ShutdownTimeout:          cfg.ShutdownTimeout,
+		ResultRetention:          cfg.ResultRetention,
+		ResultsMaxLen:            cfg.ResultsMaxLen,
+		Logger:                   log,
+		Observer:                 obs,
+	}
 }
 
 // basiqTransport is http.DefaultTransport keeping an idle connection to

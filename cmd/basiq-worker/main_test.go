@@ -42,6 +42,11 @@ func TestRun_badConfig(t *testing.T) {
 		{"bad poll factor", "POLL_FACTOR", "0.5"},
 		{"bad log format", "LOG_FORMAT", "xml"},
 		{"bad redis url", "REDIS_URL", "http://nope"},
+		{"jitter of 1", "POLL_JITTER", "1"},
+		{"negative step retries", "STEP_RETRIES", "-1"},
+		{"bad step retry delay", "STEP_RETRY_DELAY", "soon"},
+		{"zero poll max retry", "POLL_MAX_RETRY", "0"},
+		{"bad task check interval", "TASK_CHECK_INTERVAL", "0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/config"
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/worker"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+)
+
+// TestWorkerConfig_everyVariableReachesTheWorker sets each worker variable
+// to a value other than its default and checks that it reaches
+// worker.Config: a variable parsed but never used would fail here.
+func TestWorkerConfig_everyVariableReachesTheWorker(t *testing.T) {
+	cfg, err := config.LoadWorker(env(map[string]string{
+		"BASIQ_API_KEY": "key", "BASIQ_SECRET_KEY": secretKey(), "REDIS_NAMESPACE": "ns-wiring",
+		"WORKER_CONCURRENCY": "7", "WORKER_QUEUES": "q1:3,q2", "WORKER_SHUTDOWN_TIMEOUT": "3s",
+		"POLL_INITIAL_DELAY": "300ms", "POLL_FACTOR": "2.5", "POLL_MAX_DELAY": "9s", "POLL_JITTER": "0.3",
+		"JOB_DEADLINE": "4m", "POLL_MAX_RETRY": "4", "STEP_RETRIES": "5", "STEP_RETRY_DELAY": "7s",
+		"DELAYED_TASK_CHECK_INTERVAL": "150ms", "TASK_CHECK_INTERVAL": "350ms",
+		"RESULTS_MAX_LEN": "1234", "RESULT_RETENTION": "2h",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:0"})
+	t.Cleanup(func() { rdb.Close() })
+	wc := workerConfig(cfg, rdb, nil, nil, zerolog.Nop(), nil)
+	for _, tc := range []struct {
+		name      string
+		got, want any
+	}{
+		{"REDIS_NAMESPACE", wc.Namespace, "ns-wiring"},
+		{"WORKER_CONCURRENCY", wc.Concurrency, 7},
+		{"WORKER_QUEUES", len(wc.Queues) == 2 && wc.Queues["q1"] == 3 && wc.Queues["q2"] == 1, true},
+		{"WORKER_SHUTDOWN_TIMEOUT", wc.ShutdownTimeout, 3 * time.Second},
+		{"POLL_*", wc.Policy, worker.PollPolicy{Initial: 300 * time.Millisecond, Factor: 2.5, Max: 9 * time.Second, Jitter: 0.3}},
+		{"JOB_DEADLINE", wc.JobDeadline, 4 * time.Minute},
+		{"POLL_MAX_RETRY", wc.PollMaxRetry, 4},
+		{"STEP_RETRIES", wc.StepRetries, 5},
+		{"STEP_RETRY_DELAY", wc.StepRetryDelay, 7 * time.Second},
+		{"DELAYED_TASK_CHECK_INTERVAL", wc.DelayedTaskCheckInterval, 150 * time.Millisecond},
+		{"TASK_CHECK_INTERVAL", wc.TaskCheckInterval, 350 * time.Millisecond},
+		{"RESULTS_MAX_LEN", wc.ResultsMaxLen, int64(1234)},
+		{"RESULT_RETENTION", wc.ResultRetention, 2 * time.Hour},
+		{"REDIS_URL", wc.RedisConnOpt != nil && wc.Redis == rdb, true},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+// TestWorkerConfig_stepRetriesZeroMeansNone: STEP_RETRIES=0 disables the
+// refreshes (worker.Config's zero would mean its default of 3).
+func TestWorkerConfig_stepRetriesZeroMeansNone(t *testing.T) {
+	cfg, err := config.LoadWorker(env(map[string]string{"BASIQ_API_KEY": "key", "BASIQ_SECRET_KEY": secretKey(), "STEP_RETRIES": "0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := workerConfig(cfg, nil, nil, nil, zerolog.Nop(), nil).StepRetries; got >= 0 {
+		t.Errorf("StepRetries: got %d, want < 0 (none)", got)
+	}
+}
+
+// TestWorkerConfig_acceptedByWorker: every value config.LoadWorker accepts
+// at the edges of its ranges is accepted by worker.New too, so a bad value
+// is always reported by its variable's name.
+func TestWorkerConfig_acceptedByWorker(t *testing.T) {
+	for _, over := range []map[string]string{
+		nil,
+		{"POLL_JITTER": "0.99", "POLL_FACTOR": "1", "POLL_MAX_DELAY": "500ms"},
+		{"POLL_JITTER": "0", "STEP_RETRIES": "0", "POLL_MAX_RETRY": "1"},
+	} {
+		e := map[string]string{"BASIQ_API_KEY": "key", "BASIQ_SECRET_KEY": secretKey()}
+		for k, v := range over {
+			e[k] = v
+		}
+		cfg, err := config.LoadWorker(env(e))
+		if err != nil {
+			t.Fatalf("%v: %v", over, err)
+		}
+		keyring, err := cfg.Keyring()
+		if err != nil {
+			t.Fatal(err)
+		}
+		api, err := sdk.New("key", sdk.WithBaseURL("http://127.0.0.1:1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+		t.Cleanup(func() { rdb.Close() })
+		if _, err := worker.New(workerConfig(cfg, rdb, worker.NewBasiq(api), keyring, zerolog.Nop(), nil)); err != nil {
+			t.Errorf("%v: worker.New: %v", over, err)
+		}
+	}
+}
