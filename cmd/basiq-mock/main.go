@@ -27,16 +27,17 @@ func main() {
 	err := run(ctx, os.Args, os.Stdout)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "basiq-mock:", err)
 		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
+			os.Exit(0) // -h: the usage is printed already
 		}
+		fmt.Fprintln(os.Stderr, "basiq-mock:", err)
 		os.Exit(1)
 	}
 }
 
 type options struct {
 	addr, apiKey string
+	baseURL      string
 	steps        basiqtest.StepDurations
 	jitter       float64
 	seed         int64
@@ -52,6 +53,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8090", "listen address (port 0 picks a free port)")
 	fs.StringVar(&o.apiKey, "api-key", "", "accept only this API key on POST /token (default: any)")
+	fs.StringVar(&o.baseURL, "base-url", "", "absolute base of links (default: the listen address, or each request's Host when listening on all interfaces)")
 	fs.DurationVar(&o.steps.Credentials, "step-credentials", time.Second, "duration of verify-credentials")
 	fs.DurationVar(&o.steps.MFA, "step-mfa", 0, "time mfa-challenge runs after a right answer")
 	fs.DurationVar(&o.steps.Accounts, "step-accounts", 2*time.Second, "duration of retrieve-accounts")
@@ -80,9 +82,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 
 func (o options) serverOptions(baseURL string) []basiqtest.Option {
 	opts := []basiqtest.Option{
-		basiqtest.WithBaseURL(baseURL), basiqtest.WithStepDurations(o.steps), basiqtest.WithJitter(o.jitter),
+		basiqtest.WithStepDurations(o.steps), basiqtest.WithJitter(o.jitter),
 		basiqtest.WithSeed(o.seed), basiqtest.WithTokenTTL(o.tokenTTL), basiqtest.WithMFAExpiry(o.mfaExpiry),
 		basiqtest.WithTransactionsPerAccount(o.txPerAccount),
+	}
+	if baseURL != "" {
+		opts = append(opts, basiqtest.WithBaseURL(baseURL))
 	}
 	if o.apiKey != "" {
 		opts = append(opts, basiqtest.WithAPIKey(o.apiKey))
@@ -91,6 +96,19 @@ func (o options) serverOptions(baseURL string) []basiqtest.Option {
 		opts = append(opts, basiqtest.WithFaults(f))
 	}
 	return opts
+}
+
+// linkBase is the base of the links the server writes: -base-url when set; else the listen
+// address, unless that is a wildcard (0.0.0.0, ::) that no client can reach, in which case ""
+// makes the server take each request's Host (as a client behind "basiq-mock:8090" expects).
+func linkBase(flagValue string, addr net.Addr) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if ta, ok := addr.(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
+		return ""
+	}
+	return "http://" + addr.String()
 }
 
 // run serves until ctx is done, then shuts down gracefully.
@@ -104,7 +122,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
-	srv := basiqtest.New(o.serverOptions(base)...)
+	srv := basiqtest.New(o.serverOptions(linkBase(o.baseURL, ln.Addr()))...)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

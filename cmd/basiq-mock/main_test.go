@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 )
 
 func TestRun_servesAndShutsDown(t *testing.T) {
@@ -112,5 +116,57 @@ func TestOptions_faults(t *testing.T) {
 	}
 	if n := len(o.serverOptions("http://x")); n != 8 {
 		t.Errorf("server options: got %d, want 8 (7 + faults)", n)
+	}
+}
+
+func TestLinkBase(t *testing.T) {
+	tests := []struct {
+		name, flag string
+		addr       net.Addr
+		want       string
+	}{
+		{"loopback", "", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8090}, "http://127.0.0.1:8090"},
+		{"allIPv4", "", &net.TCPAddr{IP: net.IPv4zero, Port: 8090}, ""},
+		{"allIPv6", "", &net.TCPAddr{IP: net.IPv6unspecified, Port: 8090}, ""},
+		{"flag", "http://basiq-mock:8090", &net.TCPAddr{IP: net.IPv4zero, Port: 8090}, "http://basiq-mock:8090"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := linkBase(tt.flag, tt.addr); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRun_wildcardLinksFollowHost checks that a server listening on all interfaces (as in
+// docker-compose, -addr 0.0.0.0:8090) writes links on the Host its clients use, not 0.0.0.0.
+func TestRun_wildcardLinksFollowHost(t *testing.T) {
+	o, err := parseFlags([]string{"basiq-mock"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := basiqtest.New(o.serverOptions(linkBase("", &net.TCPAddr{IP: net.IPv4zero, Port: 8090}))...)
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	res, body := post(t, hs.URL+"/token", "Basic k3y")
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(body, &tok); err != nil || res.StatusCode != 200 {
+		t.Fatalf("POST /token: got %d %s", res.StatusCode, body)
+	}
+	req, _ := http.NewRequest("GET", hs.URL+"/institutions/AU00000", nil)
+	req.Host = "basiq-mock:8090"
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var inst struct{ Links struct{ Self string } }
+	_ = json.NewDecoder(res.Body).Decode(&inst)
+	if want := "http://basiq-mock:8090/institutions/AU00000"; inst.Links.Self != want {
+		t.Errorf("got self link %q, want %q", inst.Links.Self, want)
 	}
 }
