@@ -146,7 +146,13 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.fill(e, start, enq, col, e.fake.Stats(), diffStats(before, after))
+	st := e.fake.Stats()
+	r.fill(e, start, enq, col, st, diffStats(before, after))
+	if e.o.dumpFile != "" {
+		if err := dumpJobs(e.o.dumpFile+"."+e.mode, enq, col, st); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 

@@ -57,13 +57,11 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 		return err
 	}
 	m := metrics.New(prometheus.NewRegistry())
-	// As cmd/basiq-worker: http.DefaultTransport, unless -idle-conns-per-host raises its
-	// 2 idle connections per host.
-	tr := http.DefaultTransport
+	// As cmd/basiq-worker: one idle connection to Basiq per slot.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = max(conc, 2)
 	if o.idlePerHost > 0 {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = o.idlePerHost
-		tr = t
+		tr.MaxIdleConnsPerHost = o.idlePerHost
 	}
 	hc := &http.Client{Transport: m.Transport(tr), Timeout: 30 * time.Second}
 	apiKey := getenv(envAPIKey)

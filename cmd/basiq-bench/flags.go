@@ -41,6 +41,7 @@ type options struct {
 	jsonOut        bool
 	jsonFile       string
 	tableFile      string
+	dumpFile       string
 	cpuProfile     string
 	sweep          bool
 	sweepPolicies  string
@@ -63,7 +64,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.IntVar(&o.blockingN, "blocking-n", 0, "connections of the blocking run (default: n, capped at 10 rounds of -concurrency per worker; the makespan is then extrapolated linearly to n)")
 	fs.IntVar(&o.workers, "workers", 1, "worker processes")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "tasks at once per worker process (default: the worker's, 10)")
-	fs.IntVar(&o.idlePerHost, "idle-conns-per-host", 0, "worker's idle HTTP connections to Basiq (default 0: http.DefaultTransport's 2, as cmd/basiq-worker)")
+	fs.IntVar(&o.idlePerHost, "idle-conns-per-host", 0, "worker's idle HTTP connections to Basiq (default 0: one per slot, as cmd/basiq-worker)")
 	fs.DurationVar(&o.policy.Initial, "poll-initial", o.policy.Initial, "poll policy: first back-off delay")
 	fs.Float64Var(&o.policy.Factor, "poll-factor", o.policy.Factor, "poll policy: back-off factor")
 	fs.DurationVar(&o.policy.Max, "poll-max", o.policy.Max, "poll policy: longest delay")
@@ -82,6 +83,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON instead of a table")
 	fs.StringVar(&o.jsonFile, "json-file", "", "also write the JSON report to this file")
 	fs.StringVar(&o.tableFile, "table-file", "", "also write the table to this file")
+	fs.StringVar(&o.dumpFile, "dump-file", "", "write one JSON line per job (server times, worker observations) to this file")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write each worker child's CPU profile to this file (suffix .K with several workers)")
 	fs.BoolVar(&o.sweep, "sweep", false, "run the scheduled mode once per poll policy of -sweep-policies and print polls/job against latency")
 	fs.StringVar(&o.sweepPolicies, "sweep-policies", defaultSweep, "policies of -sweep: initial/factor/max/jitter, comma-separated")
