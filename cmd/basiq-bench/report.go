@@ -98,6 +98,8 @@ type Machine struct {
 	Go        string `json:"go"`
 	GitCommit string `json:"gitCommit"`
 	Redis     string `json:"redis,omitempty"`
+	// LoadAvg is /proc/loadavg when the benchmark started: other work on the machine.
+	LoadAvg string `json:"loadavg"`
 }
 
 func pct(ds []time.Duration) Pct {
@@ -251,7 +253,7 @@ var stepOrder = []string{sdk.StepVerifyCredentials, sdk.StepRetrieveAccounts, sd
 func (rep *Report) table(w io.Writer) {
 	m := rep.Machine
 	fmt.Fprintf(w, "basiq-bench  %s  commit %s  %s\n", rep.Date, m.GitCommit, m.Go)
-	fmt.Fprintf(w, "machine: %d CPU (%s), %d MB; redis %s\n", m.NProc, m.CPU, m.MemoryMB, m.Redis)
+	fmt.Fprintf(w, "machine: %d CPU (%s), %d MB; redis %s; load average at start %s\n", m.NProc, m.CPU, m.MemoryMB, m.Redis, m.LoadAvg)
 	fmt.Fprintf(w, "command: %s\n", rep.Command)
 	for _, r := range rep.Runs {
 		fmt.Fprintln(w)
@@ -337,6 +339,9 @@ func sweepTable(w io.Writer, runs []*Run) {
 
 func machineInfo() Machine {
 	m := Machine{NProc: runtime.NumCPU(), Go: runtime.Version()}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		m.LoadAvg = strings.TrimSpace(string(b))
+	}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Reproduces bench/results: the 10,000-connection run of both modes with a CPU profile of the
+# worker, and the poll-policy sweep. Needs Go and a Redis at $REDIS_URL (default
+# redis://127.0.0.1:6379/0); a Redis with nothing else on it keeps the command counts clean:
+#   redis-server --port 6390 --save '' --appendonly no &  REDIS_URL=redis://127.0.0.1:6390/0 bench/run.sh
+set -eu
+cd "$(dirname "$0")/.."
+out=bench/results
+mkdir -p "$out"
+go build -o "$out/basiq-bench.bin" ./cmd/basiq-bench
+"$out/basiq-bench.bin" -n 10000 -mode both -cpuprofile "$out/worker.cpu.prof" \
+	-json-file "$out/n10000-both.json" -table-file "$out/n10000-both.txt"
+go tool pprof -top -nodecount=40 "$out/basiq-bench.bin" "$out/worker.cpu.prof" > "$out/worker-profile-top.txt"
+go tool pprof -top -cum -nodecount=80 "$out/basiq-bench.bin" "$out/worker.cpu.prof" > "$out/worker-profile-cum.txt"
+"$out/basiq-bench.bin" -sweep -n 1000 -rate 200 -json-file "$out/sweep.json" -table-file "$out/sweep.txt"
+rm -f "$out/basiq-bench.bin" "$out/worker.cpu.prof" "$out/worker.cpu.prof.blocking"
