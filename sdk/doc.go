@@ -35,12 +35,18 @@
 //
 // # From the Node SDK
 //
+// Every call of the Node SDK's README, and the Job helpers of its code, with its Go call
+// (nodesdk_test.go compiles each of them). The Node services (BasiqSDK.User(session),
+// new BasiqSDK.Connection(session, user), new BasiqSDK.Job(session, connService)) and its
+// entities map to the same Go calls: services take ids, handles (For) carry them.
+//
 //	Node SDK (README)                              Go
-//	basiq.getSession(apiKey) / new Session(key)    sdk.Connect(ctx, apiKey, opts...) (sdk.New sends no request)
-//	session.createUser({email, mobile})            c.Users.Create(ctx, sdk.UserParams{Email, Mobile})
-//	session.getUser(id)                            c.Users.Get(ctx, id); c.Users.For(id) sends nothing
-//	user.update({email})                           c.Users.Update(ctx, id, params) / c.Users.For(id).Update(ctx, params)
-//	user.delete()                                  c.Users.Delete(ctx, id) / c.Users.For(id).Delete(ctx)
+//	BasiqSDK.Session(apiKey[, version])            sdk.Connect(ctx, apiKey, sdk.WithAPIVersion("2.0")) (sdk.New sends no request)
+//	session.forUser(userId) / userService.for(id)  c.Users.For(id) (sends nothing)
+//	session.createUser(data) / userService.new     c.Users.Create(ctx, sdk.UserParams{Email, Mobile})
+//	session.getUser(id) / userService.get(id)      c.Users.Get(ctx, id) / c.Users.For(id).Get(ctx)
+//	user.update(data) / userService.update         c.Users.Update(ctx, id, params) / c.Users.For(id).Update(ctx, params)
+//	user.delete() / userService.delete             c.Users.Delete(ctx, id) / c.Users.For(id).Delete(ctx)
 //	user.refreshAllConnections()                   c.Users.For(id).RefreshConnections(ctx) / c.Connections.RefreshAll(ctx, id)
 //	user.getAllConnections(filter)                 c.Users.For(id).Connections(ctx, filter) / c.Connections.List(ctx, id, filter)
 //	user.getAccounts(filter)                       c.Users.For(id).Accounts(ctx, filter)
@@ -48,24 +54,34 @@
 //	user.getTransactions(filter)                   c.Users.For(id).ListTransactions(ctx, filter, sdk.Limit(n)) (one page),
 //	                                               .Transactions(ctx, filter) (iter.Seq2 over all), .TransactionPages(...)
 //	user.getTransaction(transactionId)             c.Users.For(id).Transaction(ctx, txID)
-//	user.createConnection({institutionId,          c.Users.For(id).CreateConnection(ctx, sdk.Credentials{Institution,
-//	  loginId, password, securityCode,               LoginID, Password, SecurityCode, SecondaryLoginID})
-//	  secondaryLoginId})                             / c.Connections.Create(ctx, id, cr)
-//	user.getConnection(connectionId)               c.Connections.Get(ctx, id, connID) / c.Users.For(id).Connection(connID).Get(ctx)
+//	transactions.next()                            c.Users.For(id).NextTransactions(ctx, page) (nil, nil after the last page)
+//	user.createConnection(institutionId, loginId,  c.Users.For(id).CreateConnection(ctx, sdk.Credentials{Institution,
+//	  password[, securityCode, secondaryLoginId])    LoginID, Password, SecurityCode, SecondaryLoginID})
+//	  / connService.new(...)                         / c.Connections.Create(ctx, id, cr)
+//	connService.get(connectionId)                  c.Connections.Get(ctx, id, connID) / c.Users.For(id).Connection(connID).Get(ctx)
+//	connService.for(connectionId)                  c.Connections.For(id, connID) / c.Users.For(id).Connection(connID) (sends nothing)
 //	connection.refresh()                           c.Connections.Refresh(ctx, id, connID) / handle.Refresh(ctx)
-//	connection.update(password, securityCode)      c.Connections.Update(ctx, id, connID, sdk.Credentials{Password, SecurityCode}) / handle.Update(ctx, cr)
-//	connection.delete()                            c.Connections.Delete(ctx, id, connID) / handle.Delete(ctx)
-//	job.getConnection()                            c.Jobs.Connection(ctx, job) / c.Jobs.For(jobID).Connection(ctx)
+//	connection.update(password[, securityCode,     c.Connections.Update(ctx, id, connID, sdk.Credentials{Password, SecurityCode,
+//	  secondaryLoginId]) / connService.update        SecondaryLoginID}) / handle.Update(ctx, cr)
+//	connection.delete() / connService.delete       c.Connections.Delete(ctx, id, connID) / handle.Delete(ctx)
+//	jobService.get(jobId)                          c.Jobs.Get(ctx, jobID) / c.Jobs.For(jobID).Get(ctx)
+//	jobService.for(jobId)                          c.Jobs.For(jobID) (sends nothing)
+//	(a user's jobs)                                c.Jobs.List(ctx, id, filter) / c.Users.For(id).Jobs(ctx, filter)
+//	job.getConnectionId()                          job.ConnectionID() ("" while unknown); job.UserID()
+//	job.getConnection() / jobService.getConnection c.Jobs.Connection(ctx, job) / c.Jobs.For(jobID).Connection(ctx)
+//	job.getCurrentStep()                           job.CurrentStep(); job.Step(sdk.StepRetrieveAccounts) (by title)
+//	job.canFetchAccounts() / canFetchTransactions  job.CanFetchAccounts() / job.CanFetchTransactions()
 //	job.waitForCredentials(interval, timeout)      c.Jobs.WaitForCredentials(ctx, jobID, sdk.WaitOptions{Interval, MaxInterval, Timeout})
-//	job.waitForTransactions(interval, timeout)     c.Jobs.WaitForTransactions(ctx, jobID, sdk.WaitOptions{...})
-//	(job MFA answer)                               c.Jobs.SubmitMFA(ctx, jobID, "1234")
+//	  / jobService.waitForCredentials(job, ...)      / c.Jobs.For(jobID).WaitForCredentials(ctx, o)
+//	job.waitForTransactions(interval, timeout)     c.Jobs.WaitForTransactions(ctx, jobID, o) / c.Jobs.For(jobID).WaitForTransactions(ctx, o)
+//	(job MFA answer)                               c.Jobs.SubmitMFA(ctx, jobID, "1234") / c.Jobs.For(jobID).SubmitMFA(ctx, "1234")
 //	session.getInstitutions()                      c.Institutions.List(ctx, filter)
 //	session.getInstitution(id)                     c.Institutions.Get(ctx, id)
 //	new FilterBuilder().eq(field, value)           sdk.Filter().Eq(field, value)
 //	  .gt / .gteq / .lt / .lteq                      .Gt / .Gteq / .Lt / .Lteq
 //	  .bt(field, from, to)                           .Bt(field, from, to)
 //	  .toString()                                    .String()
-//	transactionList.next()                         c.Users.For(id).NextTransactions(ctx, page) (nil, nil after the last page)
+//	APIError .statusCode / .response / .message    errors.As(err, &apiErr): apiErr.StatusCode, .Details, .CorrelationID, .Error()
 //
 // Differences from the Node SDK: waits back off and end with *StepError or
 // *TimeoutError; the token honours expires_in and refreshes are serialised;
