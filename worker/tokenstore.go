@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -20,12 +21,15 @@ const tokenLockTTL = 15 * time.Second
 // TokenStore shares a Basiq access token between all worker processes of
 // one API key through Redis, and serialises refreshes with a Redis lock.
 // It implements sdk.TokenLocker. Keys are derived from a SHA-256
-// fingerprint of the API key, never from the key itself.
+// fingerprint of the API key, never from the key itself. With WithKeyring
+// the token is sealed in Redis, so that reading Redis does not give a
+// token that can read every user's bank data.
 type TokenStore struct {
 	rdb     redis.UniversalClient
 	key     string
 	lockKey string
 	obs     Observer
+	keyring *tasks.Keyring
 }
 
 var _ sdk.TokenLocker = (*TokenStore)(nil)
@@ -44,9 +48,47 @@ func (s *TokenStore) WithObserver(o Observer) *TokenStore {
 	return s
 }
 
+// WithKeyring seals the token with k (bound to the store's Redis key) and
+// loads only tokens sealed by a key of k: a plaintext or unopenable token
+// counts as no token, so the next call fetches a new one. Every process
+// sharing the store needs it.
+func (s *TokenStore) WithKeyring(k *tasks.Keyring) *TokenStore {
+	s.keyring = k
+	return s
+}
+
 type storedToken struct {
-	AccessToken string    `json:"accessToken"`
+	AccessToken string    `json:"accessToken,omitempty"`
 	ExpiresAt   time.Time `json:"expiresAt"`
+	// Sealed holds the access token when the store has a keyring.
+	Sealed *tasks.Sealed `json:"sealed,omitempty"`
+}
+
+// open returns the access token of t, or "" when it cannot be used.
+func (s *TokenStore) open(t storedToken) string {
+	if s.keyring == nil {
+		return t.AccessToken
+	}
+	if t.Sealed == nil {
+		return ""
+	}
+	b, err := s.keyring.Open(*t.Sealed, []byte(s.key))
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// seal returns t as stored: sealed when the store has a keyring.
+func (s *TokenStore) seal(t sdk.Token) (storedToken, error) {
+	if s.keyring == nil {
+		return storedToken{AccessToken: t.AccessToken, ExpiresAt: t.ExpiresAt}, nil
+	}
+	sealed, err := s.keyring.Seal([]byte(t.AccessToken), []byte(s.key))
+	if err != nil {
+		return storedToken{}, err
+	}
+	return storedToken{ExpiresAt: t.ExpiresAt, Sealed: &sealed}, nil
 }
 
 // Load returns the stored token, or sdk.ErrNoToken.
@@ -59,10 +101,14 @@ func (s *TokenStore) Load(ctx context.Context) (sdk.Token, error) {
 		return sdk.Token{}, fmt.Errorf("token store: %w", err)
 	}
 	var t storedToken
-	if err := json.Unmarshal(b, &t); err != nil || t.AccessToken == "" {
+	if err := json.Unmarshal(b, &t); err != nil {
 		return sdk.Token{}, sdk.ErrNoToken
 	}
-	return sdk.Token{AccessToken: t.AccessToken, ExpiresAt: t.ExpiresAt}, nil
+	access := s.open(t)
+	if access == "" {
+		return sdk.Token{}, sdk.ErrNoToken
+	}
+	return sdk.Token{AccessToken: access, ExpiresAt: t.ExpiresAt}, nil
 }
 
 // Save stores t until it expires.
@@ -71,7 +117,11 @@ func (s *TokenStore) Save(ctx context.Context, t sdk.Token) error {
 	if ttl < time.Second {
 		return nil // not worth sharing
 	}
-	b, err := json.Marshal(storedToken(t))
+	st, err := s.seal(t)
+	if err != nil {
+		return fmt.Errorf("token store: %w", err)
+	}
+	b, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("token store: %w", err)
 	}

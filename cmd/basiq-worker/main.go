@@ -108,7 +108,7 @@ func serve(ctx context.Context, cfg *config.Worker, log zerolog.Logger) error {
 	defer rdb.Close()
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)
-	store := worker.NewTokenStore(rdb, cfg.RedisNamespace, cfg.BasiqAPIKey).WithObserver(m)
+	store := worker.NewTokenStore(rdb, cfg.RedisNamespace, cfg.BasiqAPIKey).WithObserver(m).WithKeyring(keyring)
 	api, err := sdk.New(cfg.BasiqAPIKey,
 		sdk.WithBaseURL(cfg.BasiqBaseURL),
 		sdk.WithAPIVersion(cfg.BasiqAPIVersion),

@@ -172,6 +172,15 @@ func TestRun_serves(t *testing.T) {
 	if err != nil || r.Outcome != tasks.OutcomeCompleted {
 		t.Fatalf("result = %+v, %v", r, err)
 	}
+	tokenKeys, _ := rdb.Keys(context.Background(), "{"+ns+"}:basiq:token:*").Result()
+	for _, k := range tokenKeys {
+		if v, _ := rdb.Get(context.Background(), k).Result(); strings.Contains(v, "accessToken") || !strings.Contains(v, "sealed") {
+			t.Errorf("Basiq token in Redis not sealed: %s", v)
+		}
+	}
+	if len(tokenKeys) == 0 {
+		t.Error("no Basiq token shared in Redis")
+	}
 	select {
 	case r := <-hooks:
 		if got := r.Header.Get(tasks.HeaderWebhookID); got != "result:"+r0(t, r) {
