@@ -68,7 +68,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.fault.ErrorRate, "error-rate", 0, "share of requests answered 5xx")
 	fs.IntVar(&o.fault.ErrorStatus, "error-status", 500, "status of injected errors: 500 or 503")
 	fs.Float64Var(&o.fault.ThrottleRate, "throttle-rate", 0, "share of requests answered 429")
-	fs.IntVar(&o.fault.RateLimit, "rate-limit", 0, "requests per second per credential before 429 (0 = none)")
+	fs.IntVar(&o.fault.RateLimit, "rate-limit", 0, "requests per second per API key before 429 (0 = none)")
 	fs.DurationVar(&o.fault.RetryAfter, "retry-after", 0, "Retry-After of 429 answers (whole seconds)")
 	fs.Float64Var(&o.fault.DropRate, "drop-rate", 0, "share of connections closed without an answer")
 	if err := fs.Parse(args[1:]); err != nil {

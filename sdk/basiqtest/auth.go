@@ -18,6 +18,7 @@ type tokens struct {
 }
 
 type tokenInfo struct {
+	apiKey  string // the key the token was issued for, which its requests' rate limit spends
 	expires time.Time
 	scope   string
 	userID  string
@@ -58,7 +59,8 @@ func (s *Server) postToken(w http.ResponseWriter, r *http.Request) *apiError {
 	}
 	tok := randomToken()
 	s.auth.mu.Lock()
-	s.auth.byTok[tok] = tokenInfo{expires: s.now().Add(s.cfg.tokenTTL), scope: scope, userID: userID}
+	s.auth.byTok[tok] = tokenInfo{apiKey: basicKey(r.Header.Get("Authorization")), expires: s.now().Add(s.cfg.tokenTTL),
+		scope: scope, userID: userID}
 	s.auth.issued++
 	s.auth.mu.Unlock()
 	writeJSON(w, 200, tokenAnswer{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(s.cfg.tokenTTL / time.Second)})
@@ -98,6 +100,35 @@ func tokenScope(r *http.Request) (scope, userID string, err *apiError) {
 		return "", "", errNotValid(param("scope"), "scope must be SERVER_ACCESS or CLIENT_ACCESS.")
 	}
 	return scope, r.PostForm.Get("userId"), nil
+}
+
+// basicKey is the API key of a "Basic <key>" header, or "".
+func basicKey(h string) string {
+	scheme, key, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Basic") {
+		return ""
+	}
+	return strings.TrimSpace(key)
+}
+
+// credential names whose rate limit a request spends: its API key, whether it calls POST /token
+// with it or sends a bearer token issued for it (so that many tokens of one key share one
+// budget, as with Basiq); an unknown bearer spends its own.
+func (s *Server) credential(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
+		s.auth.mu.RLock()
+		info, found := s.auth.byTok[strings.TrimSpace(tok)]
+		s.auth.mu.RUnlock()
+		if found {
+			return "key " + info.apiKey
+		}
+		return h
+	}
+	if key := basicKey(h); key != "" {
+		return "key " + key
+	}
+	return h
 }
 
 func randomToken() string {

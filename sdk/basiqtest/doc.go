@@ -107,8 +107,9 @@
 // # Faults
 //
 // See Fault, WithFaults and Server.SetFaults: latency, a share of 500/503 answers, a real rate
-// limit per credential (token bucket) and a share of 429 answers both with Retry-After, and a
-// share of connections dropped without an answer. Random choices follow the seed.
+// limit per API key (token bucket; its bearer tokens share it) and a share of 429 answers, both
+// with Retry-After, and a share of connections dropped without an answer. Random choices follow
+// the seed.
 //
 // # Auth
 //

@@ -27,8 +27,9 @@ type Fault struct {
 	ErrorRate float64
 	// ErrorStatus is 500 (internal-server-error, the default) or 503 (service-unavailable).
 	ErrorStatus int
-	// RateLimit allows N requests per second per credential (API key or bearer token), as a
-	// token bucket of N tokens refilled at N per second; beyond it the answer is 429.
+	// RateLimit allows N requests per second per API key (POST /token with the key and every
+	// bearer token issued for it share one budget), as a token bucket of N tokens refilled at N
+	// per second; beyond it the answer is 429.
 	RateLimit int
 	// ThrottleRate is the share (0..1) of requests answered 429 too-many-requests.
 	ThrottleRate float64
@@ -106,9 +107,9 @@ func (s *Server) decideFaults(r *http.Request) verdict {
 	if fs.n.Load() == 0 {
 		return v
 	}
+	who := s.credential(r)
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	who := r.Header.Get("Authorization")
 	now := s.now()
 	for i, f := range fs.faults {
 		if !f.matches(r.Method, r.URL.Path) {

@@ -87,8 +87,15 @@ func TestFaults_RateLimit(t *testing.T) {
 		t.Errorf("over the limit: got %d Retry-After %q, want 429 with Retry-After 1", r.status, r.header.Get("Retry-After"))
 	}
 	c2 := &client{t: t, srv: srv, token: other}
-	if s := c2.do("GET", "/institutions", "").status; s != 200 {
-		t.Errorf("another token: got %d, want 200 (own budget)", s)
+	if s := c2.do("GET", "/institutions", "").status; s != 429 {
+		t.Errorf("another token of the same key: got %d, want 429 (the key's budget)", s)
+	}
+	r = c.raw("POST", "/token", "", map[string]string{"Authorization": "Basic b3RoZXI6a2V5", "basiq-version": "2.0"})
+	var tok tokenAnswer
+	r.decode(t, &tok)
+	c3 := &client{t: t, srv: srv, token: tok.AccessToken}
+	if s := c3.do("GET", "/institutions", "").status; s != 200 {
+		t.Errorf("a token of another key: got %d, want 200 (own budget)", s)
 	}
 	clk.Advance(time.Second)
 	if s := c.do("GET", "/institutions", "").status; s != 200 {
