@@ -111,3 +111,52 @@ func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp) string {
 	t.Fatalf("no match for %s in:\n%s", re, out.String())
 	return ""
 }
+
+func TestRun_uiAuth(t *testing.T) {
+	tests := []struct {
+		name       string
+		env        map[string]string
+		password   string // sent by the browser
+		wantErr    bool
+		wantStatus int
+	}{
+		{"no credentials", nil, "", true, 0},
+		{"username only", map[string]string{"UI_USERNAME": "ops"}, "", true, 0},
+		{"wrong password", map[string]string{"UI_USERNAME": "ops", "UI_PASSWORD": "pw"}, "nope", false, http.StatusUnauthorized},
+		{"right password", map[string]string{"UI_USERNAME": "ops", "UI_PASSWORD": "pw"}, "pw", false, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			var stdout, stderr syncBuffer
+			errc := make(chan error, 1)
+			getenv := func(k string) string { return tt.env[k] }
+			go func() {
+				errc <- run(ctx, []string{"basiq-dev", "-demo", "0", "-http", "0.0.0.0:0"}, getenv, &stdout, &stderr)
+			}()
+			if tt.wantErr {
+				err := <-errc
+				if err == nil || !strings.Contains(err.Error(), "UI_PASSWORD") {
+					t.Fatalf("run = %v, want an error naming UI_PASSWORD", err)
+				}
+				return
+			}
+			ui := waitFor(t, &stdout, regexp.MustCompile(`web UI:\s+(\S+)`))
+			req, _ := http.NewRequest("GET", strings.Replace(ui, "0.0.0.0", "127.0.0.1", 1), nil)
+			req.SetBasicAuth("ops", tt.password)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("GET %s: got status %d, want %d", ui, resp.StatusCode, tt.wantStatus)
+			}
+			cancel()
+			if err := <-errc; err != nil {
+				t.Fatalf("run: %v", err)
+			}
+		})
+	}
+}

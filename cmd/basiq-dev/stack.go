@@ -54,6 +54,9 @@ type stack struct {
 // startStack starts Redis (unless REDIS_URL is set), the fake Basiq API, the
 // worker and the admin server. The worker and admin stop when ctx is done.
 func startStack(ctx context.Context, o options, getenv func(string) string, stdout, stderr io.Writer) (*stack, error) {
+	if err := checkUIAuth(o.httpAddr, getenv); err != nil {
+		return nil, err
+	}
 	st := &stack{}
 	ok := false
 	defer func() {
@@ -86,7 +89,7 @@ func startStack(ctx context.Context, o options, getenv func(string) string, stdo
 	if err := st.startExtras(ctx, getenv); err != nil {
 		return nil, err
 	}
-	if err := st.startAdmin(o.httpAddr, reg); err != nil {
+	if err := st.startAdmin(o.httpAddr, reg, getenv); err != nil {
 		return nil, err
 	}
 	ok = true
@@ -210,8 +213,12 @@ func (st *stack) startExtras(ctx context.Context, getenv func(string) string) er
 	return nil
 }
 
-func (st *stack) startAdmin(addr string, reg *prometheus.Registry) error {
-	h, err := admin.New(admin.Options{RedisConnOpt: st.connOpt, Redis: st.rdb, Registry: reg, UIEnabled: true})
+// startAdmin serves the web UI, /metrics and the probes on addr. Beyond
+// loopback the UI needs UI_USERNAME and UI_PASSWORD, as cmd/basiq-worker does.
+func (st *stack) startAdmin(addr string, reg *prometheus.Registry, getenv func(string) string) error {
+	user, pass := getenv("UI_USERNAME"), getenv("UI_PASSWORD")
+	h, err := admin.New(admin.Options{RedisConnOpt: st.connOpt, Redis: st.rdb, Registry: reg, UIEnabled: true,
+		Username: user, Password: pass})
 	if err != nil {
 		return err
 	}
@@ -231,6 +238,14 @@ func (st *stack) startAdmin(addr string, reg *prometheus.Registry) error {
 		srv.Shutdown(ctx)
 	})
 	st.uiURL = "http://" + ln.Addr().String()
+	return nil
+}
+
+// checkUIAuth refuses to serve the web UI beyond loopback without basic auth.
+func checkUIAuth(addr string, getenv func(string) string) error {
+	if admin.RequireAuth(addr) && (getenv("UI_USERNAME") == "" || getenv("UI_PASSWORD") == "") {
+		return fmt.Errorf("-http %s is reachable beyond loopback: set UI_USERNAME and UI_PASSWORD (the web UI's basic auth)", addr)
+	}
 	return nil
 }
 
