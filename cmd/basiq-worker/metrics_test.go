@@ -23,7 +23,7 @@ import (
 // over HTTP and checks every figure the operator is promised.
 func TestRun_metrics(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-	defer rdb.Close()
+	t.Cleanup(func() { rdb.Close() }) // after cleanRedis: cleanups run last first
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		t.Skipf("no Redis: %v", err)
 	}
@@ -151,17 +151,16 @@ func waitHealthy(t *testing.T, addr string) {
 	}
 }
 
-// cleanRedis deletes the test's queues and namespace keys.
+// cleanRedis deletes the keys of the test's queues and namespace.
 func cleanRedis(rdb *redis.Client, queue, ns string) {
-	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: "127.0.0.1:6379"})
-	_ = insp.DeleteQueue(queue, true)
-	_ = insp.DeleteQueue(webhookQueue(ns), true)
-	insp.Close()
 	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, "{"+ns+"}:*", 500).Iterator()
-	for iter.Next(ctx) {
-		rdb.Del(ctx, iter.Val())
+	for _, pattern := range []string{"{" + ns + "}:*", "asynq:{" + queue + "}:*", "asynq:{" + webhookQueue(ns) + "}:*"} {
+		iter := rdb.Scan(ctx, 0, pattern, 500).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
 	}
+	rdb.SRem(ctx, "asynq:queues", queue, webhookQueue(ns))
 }
 
 // samples is a scraped Prometheus text exposition: one line per sample.
