@@ -56,6 +56,7 @@ type StatusError struct {
 	RetryAfter time.Duration
 }
 
+// Error names the status the endpoint answered.
 func (e *StatusError) Error() string { return "webhook: endpoint answered " + strconv.Itoa(e.Status) }
 
 // ProcessTask POSTs the event: nil on 2xx, an error wrapping
