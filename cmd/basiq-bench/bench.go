@@ -119,6 +119,9 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 		return nil, err
 	}
 	defer e.stopChildren()
+	ctx, cancelCause := context.WithCancelCause(ctx)
+	defer cancelCause(nil)
+	e.watchChildren(ctx, cancelCause)
 	ctx, cancel := context.WithTimeout(ctx, e.o.timeout)
 	defer cancel()
 	var done atomic.Int64
@@ -135,6 +138,9 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 	err = <-subErr
 	stopProgress()
 	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && cause != err {
+			err = fmt.Errorf("%w (%v)", err, cause)
+		}
 		return nil, fmt.Errorf("%s: %d of %d results: %w", e.mode, done.Load(), e.n, err)
 	}
 	r := &Run{Mode: e.mode, N: e.n}

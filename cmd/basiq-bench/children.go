@@ -14,8 +14,9 @@ import (
 
 // child is a worker process started by the benchmark.
 type child struct {
-	cmd  *exec.Cmd
-	done chan error
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when the process has exited
+	err    error         // its exit error, once exited
 }
 
 // startChildren starts o.workers copies of this executable with -worker-child and waits
@@ -37,7 +38,7 @@ func (e *env) startChildren(ctx context.Context) error {
 		if err := cmd.Start(); err != nil {
 			return fmt.Errorf("start worker %d: %w", k, err)
 		}
-		c := &child{cmd: cmd, done: make(chan error, 1)}
+		c := &child{cmd: cmd, exited: make(chan struct{})}
 		e.children = append(e.children, c)
 		ready := make(chan bool, 1)
 		go func() {
@@ -46,7 +47,8 @@ func (e *env) startChildren(ctx context.Context) error {
 			ready <- ok
 			for sc.Scan() {
 			}
-			c.done <- cmd.Wait()
+			c.err = cmd.Wait()
+			close(c.exited)
 		}()
 		select {
 		case ok := <-ready:
@@ -60,6 +62,19 @@ func (e *env) startChildren(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// watchChildren cancels the run when a worker exits before it is stopped.
+func (e *env) watchChildren(ctx context.Context, cancel context.CancelCauseFunc) {
+	for i, c := range e.children {
+		go func() {
+			select {
+			case <-c.exited:
+				cancel(fmt.Errorf("worker %d exited early: %v", i, c.err))
+			case <-ctx.Done():
+			}
+		}()
+	}
 }
 
 func (e *env) childArgs(k int) []string {
@@ -90,10 +105,10 @@ func (e *env) stopChildren() {
 	}
 	for _, c := range e.children {
 		select {
-		case <-c.done:
+		case <-c.exited:
 		case <-time.After(20 * time.Second):
 			c.cmd.Process.Kill()
-			<-c.done
+			<-c.exited
 		}
 	}
 	e.children = nil
