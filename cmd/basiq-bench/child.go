@@ -65,7 +65,7 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 	}
 	hc := &http.Client{Transport: m.Transport(tr), Timeout: 30 * time.Second}
 	apiKey := getenv(envAPIKey)
-	store := worker.NewTokenStore(rdb, o.childNS, apiKey).WithObserver(m)
+	store := worker.NewTokenStore(rdb, o.childNS, apiKey).WithObserver(m).WithKeyring(keyring)
 	retries := sdk.RetryPolicy{MaxAttempts: 1}
 	c, err := sdk.New(apiKey, sdk.WithBaseURL(o.childBasiqURL), sdk.WithHTTPClient(hc), sdk.WithTokenStore(store), sdk.WithRetryPolicy(retries))
 	if err != nil {
