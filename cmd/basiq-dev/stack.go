@@ -78,7 +78,7 @@ func startStack(ctx context.Context, o options, getenv func(string) string, stdo
 	api, err := sdk.New(devAPIKey, sdk.WithBaseURL(st.fake.URL), sdk.WithAPIVersion("2.0"),
 		sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}),
 		sdk.WithHTTPClient(&http.Client{Transport: m.Transport(http.DefaultTransport), Timeout: 10 * time.Second}),
-		sdk.WithTokenStore(worker.NewTokenStore(st.rdb, st.ns, devAPIKey).WithObserver(m)))
+		sdk.WithTokenStore(worker.NewTokenStore(st.rdb, st.ns, devAPIKey).WithObserver(m).WithKeyring(st.keyring)))
 	if err != nil {
 		return nil, err
 	}

@@ -92,7 +92,7 @@ func TestRun_badFlag(t *testing.T) {
 // serves /healthz, processes a connection and stops on cancel.
 func TestRun_serves(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-	defer rdb.Close()
+	t.Cleanup(func() { rdb.Close() }) // registered first, so it runs after the key cleanup below
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		t.Skipf("no Redis: %v", err)
 	}
