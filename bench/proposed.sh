@@ -7,10 +7,10 @@ set -eu
 cd "$(dirname "$0")/.."
 out=$PWD/bench/results/proposed
 tmp=$(mktemp -d)
-trap 'git worktree remove --force "$tmp/wt" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
-go build -o "$tmp/unpatched" ./cmd/basiq-bench
+trap 'git worktree remove --force "$tmp/wt" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT INT TERM
 git worktree add -q --detach "$tmp/wt" HEAD
-(cd "$tmp/wt" && git apply "$out/worker.patch" && go build -o "$tmp/patched" ./cmd/basiq-bench)
+(cd "$tmp/wt" && go build -o "$tmp/unpatched" ./cmd/basiq-bench &&
+	git apply "$out/worker.patch" && go build -o "$tmp/patched" ./cmd/basiq-bench)
 long="-n 500 -rate 50 -step-credentials 3s -step-accounts 8s -step-transactions 15s -jitter 0.4"
 for v in unpatched patched; do
 	"$tmp/$v" -sweep -n 1000 -rate 200 -json-file "$out/sweep-$v.json" -table-file "$out/sweep-$v.txt" >/dev/null
