@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,8 +45,18 @@ func TestWorker_success(t *testing.T) {
 	if strings.Contains(logs, "hooli2016") {
 		t.Error("the password is in the log")
 	}
-	if dump := h.dumpRedis(); strings.Contains(dump, "hooli2016") {
+	dump := h.dumpRedis()
+	if strings.Contains(dump, "hooli2016") {
 		t.Error("the password is in Redis")
+	}
+	// The dump must have read what could hold a password: the create task's
+	// asynq hash (its payload, in the clear but for the sealed credentials),
+	// the result stream and the worker's own records.
+	for _, want := range []string{"asynq:{" + h.queue + "}:t:" + taskID + ": ", `"institutionId":"AU00000"`,
+		tasks.ResultsStreamKey(h.ns) + ": ", `"outcome":"completed"`, "{" + h.ns + "}:worker:start:" + taskID} {
+		if !strings.Contains(dump, want) {
+			t.Errorf("the Redis dump lacks %s: it does not cover the namespace", want)
+		}
 	}
 	if testing.Verbose() {
 		t.Logf("result: %+v\nlog:\n%s", r, logs)
@@ -60,7 +71,14 @@ func TestWorker_invalidCredentials(t *testing.T) {
 	if r.Outcome != tasks.OutcomeFailed || r.Error == nil || r.Error.Code != "invalid-credentials" || r.Error.Step != sdk.StepVerifyCredentials {
 		t.Fatalf("result = %+v (error %+v), want failed invalid-credentials at verify-credentials", r, r.Error)
 	}
+	polls := h.calls("GET /jobs/{id}")
 	time.Sleep(1500 * time.Millisecond) // a retry, if any, would happen now
+	if n := h.calls("GET /jobs/{id}"); n != polls {
+		t.Errorf("polls = %d after the result, %d when it was published: the job was looked at again", n, polls)
+	}
+	if n := countResults(h.events()); n != 1 {
+		t.Errorf("results = %d, want 1", n)
+	}
 	if n := h.calls("POST /users/{uid}/connections"); n != 1 {
 		t.Errorf("creates = %d, want 1", n)
 	}
@@ -138,6 +156,10 @@ func TestWorker_sameIdempotencyKey(t *testing.T) {
 	h.start()
 	if r := h.wait(a, 15*time.Second); r.Outcome != tasks.OutcomeCompleted || r.IdempotencyKey != "conn-1" {
 		t.Fatalf("result = %+v", r)
+	}
+	// Again once the first has its result: the retained task still holds the key.
+	if c := h.create(user, "AU00000", "gavinBelson", "hooli2016", tasks.IdempotencyKey("conn-1")); c != a {
+		t.Fatalf("task id after the result = %s, want %s", c, a)
 	}
 	time.Sleep(time.Second)
 	if n := h.calls("POST /users/{uid}/connections"); n != 1 {
@@ -321,7 +343,12 @@ func TestWorker_throttled(t *testing.T) {
 			continue
 		}
 		throttled++
-		after := 2 * time.Second
+		secs, err := strconv.Atoi(r.retryAfter)
+		if err != nil || secs < 1 {
+			t.Errorf("429 on %s with Retry-After %q, want whole seconds", r.path, r.retryAfter)
+			continue
+		}
+		after := time.Duration(secs) * time.Second
 		for _, next := range reqs[i+1:] {
 			if next.start.Before(r.end) || next.start.After(r.end.Add(after)) {
 				continue

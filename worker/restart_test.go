@@ -18,18 +18,26 @@ func TestWorker_restart(t *testing.T) {
 		shutdownTimeout time.Duration
 		stopAfter       time.Duration
 		allCompleted    bool
+		slowCreates     bool // creates take 1 s more, so the stop finds them in flight
 	}{
 		// In-flight calls finish within the shutdown timeout; nothing is lost.
-		{"graceful", 5 * time.Second, 1200 * time.Millisecond, true},
+		{"graceful", 5 * time.Second, 1200 * time.Millisecond, true, false},
 		// In-flight calls are abandoned: their tasks go back to the queue and
-		// a create whose answer was lost ends as outcome-unknown, not twice.
-		{"abandoned calls", 10 * time.Millisecond, 350 * time.Millisecond, false},
+		// resume the jobs they started.
+		{"abandoned calls", 10 * time.Millisecond, 350 * time.Millisecond, false, false},
+		// Creates are abandoned before Basiq answers: each ends as
+		// outcome-unknown, never sent twice.
+		{"abandoned creates", 10 * time.Millisecond, 700 * time.Millisecond, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			faults := []basiqtest.Fault{{Path: "", Latency: 150 * time.Millisecond}}
+			if tt.slowCreates {
+				faults = append(faults, basiqtest.Fault{Path: "POST /users/*/connections", Latency: time.Second})
+			}
 			h := newHarness(t,
 				basiqtest.WithStepDurations(basiqtest.StepDurations{Credentials: 500 * time.Millisecond, Accounts: 500 * time.Millisecond, Transactions: 500 * time.Millisecond}),
-				basiqtest.WithFaults(basiqtest.Fault{Path: "", Latency: 150 * time.Millisecond}))
+				basiqtest.WithFaults(faults...))
 			h.cfg.ShutdownTimeout = tt.shutdownTimeout
 			user := h.user()
 			const n = 12
@@ -39,13 +47,25 @@ func TestWorker_restart(t *testing.T) {
 			}
 			stop := h.start()
 			time.Sleep(tt.stopAfter)
+			stopAt := time.Now()
 			stop()
 			before := countResults(h.events())
+			// Mid-run: Basiq calls were made and not every task has its result.
+			if sent := len(h.rec.all()); sent == 0 || before >= n {
+				t.Fatalf("stopped after %d Basiq calls and %d results: not in the middle of the run", sent, before)
+			}
 			h.start()
 			outcomes := map[tasks.Outcome]int{}
+			unknown := 0
 			for _, id := range ids {
 				r := h.wait(id, 30*time.Second)
 				outcomes[r.Outcome]++
+				if r.Error != nil && r.Error.Code == CodeOutcomeUnknown {
+					unknown++
+				}
+			}
+			if tt.slowCreates && (unknown == 0 || outcomes[tasks.OutcomeCompleted] != n-unknown) {
+				t.Errorf("outcomes = %v with %d outcome-unknown, want some creates lost and the rest completed", outcomes, unknown)
 			}
 			time.Sleep(1500 * time.Millisecond) // late duplicates, if any, would show now
 			perTask := map[string]int{}
@@ -61,6 +81,20 @@ func TestWorker_restart(t *testing.T) {
 			}
 			if creates := h.calls("POST /users/{uid}/connections"); creates > n {
 				t.Errorf("creates = %d for %d tasks", creates, n)
+			}
+			if !tt.allCompleted {
+				// The case is only worth its name if a call to Basiq was under
+				// way when the worker gave up on it.
+				inFlight := 0
+				for _, r := range h.rec.all() {
+					if r.start.Before(stopAt) && r.end.After(stopAt) {
+						inFlight++
+						t.Logf("in flight at the stop: %s %s (%d)", r.method, r.path, r.status)
+					}
+				}
+				if inFlight == 0 {
+					t.Error("no Basiq call was in flight at the stop")
+				}
 			}
 			if tt.allCompleted && outcomes[tasks.OutcomeCompleted] != n {
 				t.Errorf("outcomes = %v, want all %d completed", outcomes, n)
