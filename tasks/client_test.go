@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/hibiken/asynq"
 )
 
 func newTestClient(t *testing.T, k *Keyring) (*Client, string) {
-	q, _ := setupQueue(t)
-	c := NewClient(redisOpt(), k, WithDefaultQueue(q))
+	q := testredis.Queue(t, "test")
+	c := NewClient(testredis.ConnOpt(), k, WithDefaultQueue(q))
 	t.Cleanup(func() { c.Close() })
 	return c, q
 }
@@ -33,7 +34,7 @@ func TestClient_CreateConnection_idempotent(t *testing.T) {
 	if want := TaskID(TypeCreateConnection, "abc"); id1 != want || id2 != want {
 		t.Fatalf("got ids %q, %q, want %q twice", id1, id2, want)
 	}
-	insp := asynq.NewInspector(redisOpt())
+	insp := asynq.NewInspector(testredis.ConnOpt())
 	defer insp.Close()
 	tasks, err := insp.ListPendingTasks(q)
 	if err != nil {
@@ -61,7 +62,7 @@ func TestClient_CreateConnection_idempotent(t *testing.T) {
 func TestClient_noPlaintextInRedis(t *testing.T) {
 	ctx := context.Background()
 	c, q := newTestClient(t, testKeyring(t))
-	_, rdb := setupQueue(t)
+	rdb := testredis.Client(t)
 	const pw, code, answer = "pw-hooli2016-secret", "sc-98765", "mfa-answer-1234"
 	id, err := c.CreateConnection(ctx, CreateConnection{UserID: "u", InstitutionID: "AU1",
 		Credentials: Credentials{LoginID: "l", Password: pw, SecurityCode: code}})
@@ -98,9 +99,9 @@ func TestClient_randomIDs(t *testing.T) {
 
 func TestClient_validation(t *testing.T) {
 	ctx := context.Background()
-	c := NewClient(redisOpt(), testKeyring(t))
+	c := NewClient(testredis.ConnOpt(), testKeyring(t))
 	defer c.Close()
-	noKeys := NewClient(redisOpt(), nil)
+	noKeys := NewClient(testredis.ConnOpt(), nil)
 	defer noKeys.Close()
 	creds := Credentials{LoginID: "l", Password: "p"}
 	for _, tc := range []struct {

@@ -4,11 +4,12 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/basiq-worker/basiq-worker/internal/testredis"
 )
 
 func TestSubscriber_Follow(t *testing.T) {
-	ns := unique(t)
-	rdb := setupRedis(t, "{"+ns+"}:*")
+	rdb, ns := testredis.Client(t), testredis.Namespace(t, "test")
 	pub, sub := NewPublisher(rdb, WithNamespace(ns)), NewSubscriber(rdb, WithNamespace(ns))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -70,8 +71,7 @@ func TestSubscriber_Follow(t *testing.T) {
 }
 
 func TestSubscriber_Follow_alreadyPublished(t *testing.T) {
-	ns := unique(t)
-	rdb := setupRedis(t, "{"+ns+"}:*")
+	rdb, ns := testredis.Client(t), testredis.Namespace(t, "test")
 	pub, sub := NewPublisher(rdb, WithNamespace(ns)), NewSubscriber(rdb, WithNamespace(ns))
 	ctx := context.Background()
 	if _, err := pub.Publish(ctx, NewResultEvent(Result{Outcome: OutcomeFailed, TaskID: "t", UserID: "u"})); err != nil {
@@ -93,8 +93,7 @@ func TestSubscriber_Follow_alreadyPublished(t *testing.T) {
 }
 
 func TestSubscriber_Follow_timeout(t *testing.T) {
-	ns := unique(t)
-	rdb := setupRedis(t, "{"+ns+"}:*")
+	rdb, ns := testredis.Client(t), testredis.Namespace(t, "test")
 	sub := NewSubscriber(rdb, WithNamespace(ns))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()

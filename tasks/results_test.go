@@ -5,11 +5,12 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/basiq-worker/basiq-worker/internal/testredis"
 )
 
 func setupResults(t *testing.T) (*Publisher, *Subscriber, string) {
-	ns := unique(t)
-	rdb := setupRedis(t, "{"+ns+"}:*")
+	rdb, ns := testredis.Client(t), testredis.Namespace(t, "test")
 	return NewPublisher(rdb, WithNamespace(ns)), NewSubscriber(rdb, WithNamespace(ns)), ns
 }
 
