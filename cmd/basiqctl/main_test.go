@@ -5,21 +5,19 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/redis/go-redis/v9"
 )
-
-const redisAddr = "127.0.0.1:6379"
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
 type syncBuffer struct {
@@ -46,33 +44,13 @@ type testEnv struct {
 	rdb       *redis.Client
 }
 
-func unique(t *testing.T) string {
-	b := make([]byte, 4)
-	rand.Read(b)
-	return "test-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-" + hex.EncodeToString(b)
-}
-
 func setup(t *testing.T) *testEnv {
 	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
-	if err := rdb.Ping(context.Background()).Err(); err != nil {
-		t.Skipf("redis at %s: %v", redisAddr, err)
-	}
 	key := make([]byte, tasks.KeySize)
 	rand.Read(key)
-	te := &testEnv{ns: unique(t), queue: unique(t), rdb: rdb}
-	te.vars = map[string]string{"REDIS_URL": "redis://" + redisAddr + "/0", "REDIS_NAMESPACE": te.ns,
+	te := &testEnv{ns: testredis.Namespace(t, "test"), queue: testredis.Queue(t, "test"), rdb: testredis.Client(t)}
+	te.vars = map[string]string{"REDIS_URL": "redis://" + testredis.Addr() + "/0", "REDIS_NAMESPACE": te.ns,
 		"BASIQ_SECRET_KEY": "k1:" + base64.StdEncoding.EncodeToString(key)}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		for _, p := range []string{"{" + te.ns + "}:*", "asynq:{" + te.queue + "}:*"} {
-			if keys, _ := rdb.Keys(ctx, p).Result(); len(keys) > 0 {
-				rdb.Del(ctx, keys...)
-			}
-		}
-		rdb.SRem(ctx, "asynq:queues", te.queue)
-		rdb.Close()
-	})
 	return te
 }
 
