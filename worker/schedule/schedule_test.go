@@ -2,43 +2,18 @@ package schedule
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 )
 
-const redisAddr = "127.0.0.1:6379"
-
-func unique(t *testing.T) string {
-	b := make([]byte, 4)
-	rand.Read(b)
-	return "test-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-" + hex.EncodeToString(b)
-}
-
 func setup(t *testing.T) (ns, queue string, rdb *redis.Client) {
-	t.Helper()
-	rdb = redis.NewClient(&redis.Options{Addr: redisAddr})
-	if err := rdb.Ping(context.Background()).Err(); err != nil {
-		t.Skipf("redis at %s: %v", redisAddr, err)
-	}
-	ns, queue = unique(t), unique(t)
-	t.Cleanup(func() {
-		ctx := context.Background()
-		for _, p := range []string{"{" + ns + "}:*", "asynq:{" + queue + "}:*"} {
-			if keys, _ := rdb.Keys(ctx, p).Result(); len(keys) > 0 {
-				rdb.Del(ctx, keys...)
-			}
-		}
-		rdb.SRem(ctx, "asynq:queues", queue)
-		rdb.Close()
-	})
-	return ns, queue, rdb
+	return testredis.Namespace(t, "test"), testredis.Queue(t, "test"), testredis.Client(t)
 }
 
 // refreshes counts the refresh tasks enqueued on queue so far.
@@ -56,7 +31,7 @@ func refreshes(t *testing.T, insp *asynq.Inspector, queue string) int {
 
 func TestRun_twoManagersEnqueueOncePerTick(t *testing.T) {
 	ns, queue, rdb := setup(t)
-	conn := asynq.RedisClientOpt{Addr: redisAddr}
+	conn := testredis.ConnOpt()
 	client := tasks.NewClient(conn, nil, tasks.WithNamespace(ns), tasks.WithDefaultQueue(queue), tasks.WithMinRefreshInterval(time.Second))
 	defer client.Close()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -110,7 +85,7 @@ func TestRun_twoManagersEnqueueOncePerTick(t *testing.T) {
 
 func TestClient_ScheduleRefresh_validation(t *testing.T) {
 	ns, _, _ := setup(t)
-	client := tasks.NewClient(asynq.RedisClientOpt{Addr: redisAddr}, nil, tasks.WithNamespace(ns))
+	client := tasks.NewClient(testredis.ConnOpt(), nil, tasks.WithNamespace(ns))
 	defer client.Close()
 	ctx := context.Background()
 	if _, err := client.ScheduleRefresh(ctx, tasks.RefreshSchedule{UserID: "u", Interval: time.Second}); err == nil {

@@ -2,29 +2,19 @@ package webhook
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 )
-
-const redisAddr = "127.0.0.1:6379"
-
-func unique(t *testing.T) string {
-	b := make([]byte, 4)
-	rand.Read(b)
-	return "test-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-" + hex.EncodeToString(b)
-}
 
 // receiver is an application endpoint that verifies each delivery.
 type receiver struct {
@@ -69,11 +59,8 @@ type fixture struct {
 
 func setup(t *testing.T, answer func(id string, call int) int) *fixture {
 	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
-	if err := rdb.Ping(context.Background()).Err(); err != nil {
-		t.Skipf("redis at %s: %v", redisAddr, err)
-	}
-	f := &fixture{ns: unique(t), queue: unique(t), rdb: rdb, insp: asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr})}
+	rdb := testredis.Client(t)
+	f := &fixture{ns: testredis.Namespace(t, "test"), queue: testredis.Queue(t, "test"), rdb: rdb, insp: asynq.NewInspector(testredis.ConnOpt())}
 	f.pub = tasks.NewPublisher(rdb, tasks.WithNamespace(f.ns))
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	f.rc = &receiver{t: t, secret: secret, calls: map[string]int{}, answer: answer}
@@ -81,7 +68,7 @@ func setup(t *testing.T, answer func(id string, call int) int) *fixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{RedisConnOpt: asynq.RedisClientOpt{Addr: redisAddr}, Redis: rdb, Namespace: f.ns, URL: srv.URL,
+		done <- Run(ctx, Options{RedisConnOpt: testredis.ConnOpt(), Redis: rdb, Namespace: f.ns, URL: srv.URL,
 			Secret: secret, Queue: f.queue, StartFrom: "0", MaxRetry: 3, RetryDelay: func(int) time.Duration { return 100 * time.Millisecond }})
 	}()
 	t.Cleanup(func() {
@@ -91,14 +78,6 @@ func setup(t *testing.T, answer func(id string, call int) int) *fixture {
 		}
 		srv.Close()
 		f.insp.Close()
-		bg := context.Background()
-		for _, p := range []string{"{" + f.ns + "}:*", "asynq:{" + f.queue + "}:*"} {
-			if keys, _ := rdb.Keys(bg, p).Result(); len(keys) > 0 {
-				rdb.Del(bg, keys...)
-			}
-		}
-		rdb.SRem(bg, "asynq:queues", f.queue)
-		rdb.Close()
 	})
 	return f
 }
