@@ -17,11 +17,10 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/config"
+	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
-	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -91,11 +90,7 @@ func TestRun_badFlag(t *testing.T) {
 // TestRun_serves runs the binary's run against Redis and a fake Basiq: it
 // serves /healthz, processes a connection and stops on cancel.
 func TestRun_serves(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-	t.Cleanup(func() { rdb.Close() }) // registered first, so it runs after the key cleanup below
-	if err := rdb.Ping(context.Background()).Err(); err != nil {
-		t.Skipf("no Redis: %v", err)
-	}
+	rdb := testredis.Client(t)
 	srv := basiqtest.NewServer(basiqtest.WithStepDurations(basiqtest.StepDurations{
 		Credentials: 100 * time.Millisecond, Accounts: 100 * time.Millisecond, Transactions: 100 * time.Millisecond}))
 	defer srv.Close()
@@ -105,8 +100,8 @@ func TestRun_serves(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	suffix := strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
-	queue, ns, key := "cmdtest-"+suffix, "cmdtest-"+suffix, secretKey()
+	queue, ns, key := testredis.Queue(t, "cmdtest"), testredis.Namespace(t, "cmdtest"), secretKey()
+	testredis.CleanupQueue(t, webhookQueue(ns))
 	hooks := make(chan *http.Request, 10)
 	secret := make([]byte, 32)
 	rand.Read(secret)
@@ -122,19 +117,9 @@ func TestRun_serves(t *testing.T) {
 	e := map[string]string{
 		"WEBHOOK_URL": hookSrv.URL, "WEBHOOK_SECRET": "whsec_" + base64.StdEncoding.EncodeToString(secret),
 		"BASIQ_API_KEY": "key", "BASIQ_SECRET_KEY": key, "BASIQ_BASE_URL": srv.URL,
-		"WORKER_QUEUES": queue, "REDIS_NAMESPACE": ns, "HTTP_ADDR": addr, "LOG_LEVEL": "warn",
+		"WORKER_QUEUES": queue, "REDIS_URL": "redis://" + testredis.Addr() + "/0", "REDIS_NAMESPACE": ns, "HTTP_ADDR": addr, "LOG_LEVEL": "warn",
 		"POLL_INITIAL_DELAY": "200ms", "WORKER_SHUTDOWN_TIMEOUT": "2s",
 	}
-	t.Cleanup(func() {
-		insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: "127.0.0.1:6379"})
-		_ = insp.DeleteQueue(queue, true)
-		_ = insp.DeleteQueue(webhookQueue(ns), true)
-		insp.Close()
-		iter := rdb.Scan(context.Background(), 0, "{"+ns+"}:*", 500).Iterator()
-		for iter.Next(context.Background()) {
-			rdb.Del(context.Background(), iter.Val())
-		}
-	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var logs bytes.Buffer
@@ -159,7 +144,7 @@ func TestRun_serves(t *testing.T) {
 		t.Fatal(err)
 	}
 	kr, _ := tasks.ParseKeyring(key)
-	client := tasks.NewClient(asynq.RedisClientOpt{Addr: "127.0.0.1:6379"}, kr, tasks.WithDefaultQueue(queue), tasks.WithNamespace(ns))
+	client := tasks.NewClient(testredis.ConnOpt(), kr, tasks.WithDefaultQueue(queue), tasks.WithNamespace(ns))
 	defer client.Close()
 	id, err := client.CreateConnection(context.Background(), tasks.CreateConnection{UserID: u.ID, InstitutionID: "AU00000",
 		Credentials: tasks.Credentials{LoginID: "gavinBelson", Password: "hooli2016"}})

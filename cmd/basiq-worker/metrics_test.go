@@ -11,33 +11,27 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
-	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 )
 
 // TestRun_metrics runs real work through the binary's run (fake Basiq over
 // HTTP, real Redis), with a burst of 429s on job polls, then scrapes /metrics
 // over HTTP and checks every figure the operator is promised.
 func TestRun_metrics(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-	t.Cleanup(func() { rdb.Close() }) // after cleanRedis: cleanups run last first
-	if err := rdb.Ping(context.Background()).Err(); err != nil {
-		t.Skipf("no Redis: %v", err)
-	}
+	rdb := testredis.Client(t)
 	step := 100 * time.Millisecond
 	srv := basiqtest.NewServer(basiqtest.WithStepDurations(basiqtest.StepDurations{Credentials: step, Accounts: step, Transactions: step}),
 		basiqtest.WithFaults(basiqtest.Fault{Path: "GET /jobs/*", ThrottleRate: 1, RetryAfter: time.Second}))
 	defer srv.Close()
 	addr := freeAddr(t)
-	suffix := strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
-	queue, ns, key := "metricstest-"+suffix, "metricstest-"+suffix, secretKey()
-	t.Cleanup(func() { cleanRedis(rdb, queue, ns) })
+	queue, ns, key := testredis.Queue(t, "metricstest"), testredis.Namespace(t, "metricstest"), secretKey()
+	testredis.CleanupQueue(t, webhookQueue(ns))
 	e := map[string]string{
 		"BASIQ_API_KEY": "key", "BASIQ_SECRET_KEY": key, "BASIQ_BASE_URL": srv.URL,
-		"WORKER_QUEUES": queue, "REDIS_NAMESPACE": ns, "HTTP_ADDR": addr, "LOG_LEVEL": "error",
+		"WORKER_QUEUES": queue, "REDIS_URL": "redis://" + testredis.Addr() + "/0", "REDIS_NAMESPACE": ns, "HTTP_ADDR": addr, "LOG_LEVEL": "error",
 		"POLL_INITIAL_DELAY": "200ms", "WORKER_SHUTDOWN_TIMEOUT": "2s",
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -55,7 +49,7 @@ func TestRun_metrics(t *testing.T) {
 
 	api, _ := sdk.New("app", sdk.WithBaseURL(srv.URL), sdk.WithAPIVersion("2.0"))
 	kr, _ := tasks.ParseKeyring(key)
-	client := tasks.NewClient(asynq.RedisClientOpt{Addr: "127.0.0.1:6379"}, kr, tasks.WithDefaultQueue(queue), tasks.WithNamespace(ns))
+	client := tasks.NewClient(testredis.ConnOpt(), kr, tasks.WithDefaultQueue(queue), tasks.WithNamespace(ns))
 	defer client.Close()
 	var ids []string
 	for _, pw := range []string{"hooli2016", "wrong-password"} {
@@ -149,18 +143,6 @@ func waitHealthy(t *testing.T, addr string) {
 			t.Fatalf("/healthz not up: %v", err)
 		}
 	}
-}
-
-// cleanRedis deletes the keys of the test's queues and namespace.
-func cleanRedis(rdb *redis.Client, queue, ns string) {
-	ctx := context.Background()
-	for _, pattern := range []string{"{" + ns + "}:*", "asynq:{" + queue + "}:*", "asynq:{" + webhookQueue(ns) + "}:*"} {
-		iter := rdb.Scan(ctx, 0, pattern, 500).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	}
-	rdb.SRem(ctx, "asynq:queues", queue, webhookQueue(ns))
 }
 
 // samples is a scraped Prometheus text exposition: one line per sample.
