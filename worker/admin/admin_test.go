@@ -1,49 +1,23 @@
 package admin
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/worker/metrics"
 )
-
-// testRedis is the Redis the tests use; CI starts one there (.ci/run).
-var testRedis = asynq.RedisClientOpt{Addr: envOr("TEST_REDIS_ADDR", "127.0.0.1:6379")}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
-// newQueue returns a queue name no other test uses, deleted with its tasks at the end.
-func newQueue(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 6)
-	rand.Read(b)
-	q := "admin-test-" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		in := asynq.NewInspector(testRedis)
-		defer in.Close()
-		in.DeleteQueue(q, true)
-	})
-	return q
-}
 
 // enqueue puts tasks of the given types in queue q.
 func enqueue(t *testing.T, q string, types ...string) []*asynq.TaskInfo {
 	t.Helper()
-	c := asynq.NewClient(testRedis)
+	c := asynq.NewClient(testredis.ConnOpt())
 	defer c.Close()
 	var infos []*asynq.TaskInfo
 	for _, typ := range types {
@@ -59,7 +33,7 @@ func enqueue(t *testing.T, q string, types ...string) []*asynq.TaskInfo {
 func newHandler(t *testing.T, opts Options) *Handler {
 	t.Helper()
 	if opts.RedisConnOpt == nil {
-		opts.RedisConnOpt = testRedis
+		opts.RedisConnOpt = testredis.ConnOpt()
 	}
 	h, err := New(opts)
 	if err != nil {
@@ -90,7 +64,7 @@ func TestHandler_healthz(t *testing.T) {
 }
 
 func TestHandler_metrics(t *testing.T) {
-	q, other := newQueue(t), newQueue(t)
+	q, other := testredis.Queue(t, "admin-test"), testredis.Queue(t, "admin-test")
 	enqueue(t, q, "connection:create", "job:poll")
 	enqueue(t, other, "job:poll")
 	reg := prometheus.NewRegistry()
@@ -122,7 +96,7 @@ func TestHandler_metrics(t *testing.T) {
 }
 
 func TestHandler_ui(t *testing.T) {
-	q := newQueue(t)
+	q := testredis.Queue(t, "admin-test")
 	enqueue(t, q, "connection:create")
 	h := newHandler(t, Options{UIEnabled: true, Username: "op", Password: "s3cret"})
 
@@ -148,7 +122,7 @@ func TestHandler_ui(t *testing.T) {
 }
 
 func TestHandler_uiReadOnly(t *testing.T) {
-	q := newQueue(t)
+	q := testredis.Queue(t, "admin-test")
 	info := enqueue(t, q, "connection:create")[0]
 	h := newHandler(t, Options{UIEnabled: true, UIPath: "/admin/ui", UIReadOnly: true})
 
@@ -160,7 +134,7 @@ func TestHandler_uiReadOnly(t *testing.T) {
 			t.Errorf("%s %s in read-only mode = %d, want 405", c.method, c.path, code)
 		}
 	}
-	in := asynq.NewInspector(testRedis)
+	in := asynq.NewInspector(testredis.ConnOpt())
 	defer in.Close()
 	qi, err := in.GetQueueInfo(q)
 	if err != nil {
@@ -177,9 +151,9 @@ func TestHandler_uiReadOnly(t *testing.T) {
 func TestNew_invalid(t *testing.T) {
 	for name, opts := range map[string]Options{
 		"no redis":         {},
-		"user without pw":  {RedisConnOpt: testRedis, Username: "op"},
-		"relative ui path": {RedisConnOpt: testRedis, UIEnabled: true, UIPath: "ui"},
-		"root ui path":     {RedisConnOpt: testRedis, UIEnabled: true, UIPath: "/"},
+		"user without pw":  {RedisConnOpt: testredis.ConnOpt(), Username: "op"},
+		"relative ui path": {RedisConnOpt: testredis.ConnOpt(), UIEnabled: true, UIPath: "ui"},
+		"root ui path":     {RedisConnOpt: testredis.ConnOpt(), UIEnabled: true, UIPath: "/"},
 	} {
 		if h, err := New(opts); err == nil {
 			h.Close()

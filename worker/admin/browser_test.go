@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/basiq-worker/basiq-worker/internal/testredis"
 )
 
 // TestUI_browser opens the UI in a real browser (headless Chromium) and checks that the
@@ -23,7 +25,7 @@ func TestUI_browser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser check skipped in -short mode")
 	}
-	q := newQueue(t)
+	q := testredis.Queue(t, "admin-test")
 	enqueue(t, q, "connection:create", "job:poll")
 	h := newHandler(t, Options{UIEnabled: true, Username: "op", Password: "s3cret"})
 	srv := httptest.NewServer(h)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
 
@@ -20,12 +21,12 @@ func TestUI_browserShowsNoSecrets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser check skipped in -short mode")
 	}
-	q := newQueue(t)
+	q := testredis.Queue(t, "admin-test")
 	kr, err := tasks.NewKeyring("k1", map[string][]byte{"k1": make([]byte, tasks.KeySize)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := tasks.NewClient(testRedis, kr, tasks.WithDefaultQueue(q))
+	c := tasks.NewClient(testredis.ConnOpt(), kr, tasks.WithDefaultQueue(q))
 	defer c.Close()
 	ctx := context.Background()
 	secrets := []string{"hooli2016", "sekrit-update-pw", "security-code-42", "mfa-answer-9731"}
