@@ -1,41 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func noenv(string) string { return "" }
 
 func TestRun_demo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	errc := make(chan error, 1)
 	go func() {
 		errc <- run(ctx, []string{"basiq-dev", "-exit-after-demo", "-http", "127.0.0.1:0", "-demo", "5"}, noenv, &stdout, &stderr)
@@ -83,7 +65,7 @@ func TestRun_portTaken(t *testing.T) {
 	defer ln.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	err = run(ctx, []string{"basiq-dev", "-exit-after-demo", "-demo", "0", "-http", ln.Addr().String()}, noenv, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("run: %v", err)
@@ -94,14 +76,14 @@ func TestRun_portTaken(t *testing.T) {
 }
 
 func TestRun_usage(t *testing.T) {
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	if err := run(context.Background(), []string{"basiq-dev", "-demo", "-1"}, noenv, &stdout, &stderr); err == nil {
 		t.Fatal("run -demo -1: got nil error")
 	}
 }
 
 // waitFor waits until re matches the output and returns its first group.
-func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp) string {
+func waitFor(t *testing.T, out *syncbuf.Buffer, re *regexp.Regexp) string {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
@@ -129,7 +111,7 @@ func TestRun_uiAuth(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			var stdout, stderr syncBuffer
+			var stdout, stderr syncbuf.Buffer
 			errc := make(chan error, 1)
 			getenv := func(k string) string { return tt.env[k] }
 			go func() {

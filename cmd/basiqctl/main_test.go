@@ -1,16 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
@@ -18,24 +17,6 @@ import (
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/redis/go-redis/v9"
 )
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // testEnv is a namespace and queue of their own on the real Redis.
 type testEnv struct {
@@ -89,7 +70,7 @@ func (te *testEnv) ctl(t *testing.T, stdin string, args ...string) (int, string,
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	code := run(ctx, append([]string{"basiqctl"}, args...), te.getenv, strings.NewReader(stdin), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
@@ -177,7 +158,7 @@ func TestWait_progress(t *testing.T) {
 	te := setup(t)
 	pub := tasks.NewPublisher(te.rdb, tasks.WithNamespace(te.ns))
 	ctx := context.Background()
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	code := make(chan int, 1)
 	go func() {
 		code <- run(ctx, []string{"basiqctl", "wait", "t1", "--timeout", "10s"}, te.getenv, strings.NewReader(""), &stdout, &stderr)
