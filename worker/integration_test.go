@@ -85,6 +85,11 @@ func TestWorker_invalidCredentials(t *testing.T) {
 	if n := h.calls("POST /users/{uid}/connections/{cid}/refresh"); n != 0 {
 		t.Errorf("refreshes = %d, want 0", n)
 	}
+	for _, line := range strings.Split(h.logs.String(), "\n") {
+		if strings.Contains(line, "Retry exhausted") && !strings.Contains(line, `"level":"debug"`) {
+			t.Errorf("asynq's warning for a deliberate SkipRetry is logged above debug: %s", line)
+		}
+	}
 	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr})
 	defer insp.Close()
 	archived, _ := insp.ListArchivedTasks(h.queue)

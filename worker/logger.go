@@ -1,25 +1,15 @@
 package worker
 
 import (
-	"fmt"
-	"math/rand/v2"
-
+	"github.com/basiq-worker/basiq-worker/internal/asynqlog"
 	"github.com/rs/zerolog"
 )
 
-// asynqLogger routes asynq's own log lines to zerolog.
-type asynqLogger struct{ l zerolog.Logger }
-
-func (a asynqLogger) Debug(args ...any) {
-	a.l.Debug().Str("component", "asynq").Msg(fmt.Sprint(args...))
+// asynqLogger routes asynq's own log lines to zerolog. asynq's "Retry
+// exhausted" warning is written at debug level: every task the worker
+// archives has already logged why (a published failed or timed_out result,
+// an invalid payload, or errorHandler's "task failed"), and most of them
+// end deliberately with asynq.SkipRetry, not because retries ran out.
+func asynqLogger(l zerolog.Logger) asynqlog.Logger {
+	return asynqlog.New(l).WithoutRetryExhausted()
 }
-func (a asynqLogger) Info(args ...any) { a.l.Info().Str("component", "asynq").Msg(fmt.Sprint(args...)) }
-func (a asynqLogger) Warn(args ...any) { a.l.Warn().Str("component", "asynq").Msg(fmt.Sprint(args...)) }
-func (a asynqLogger) Error(args ...any) {
-	a.l.Error().Str("component", "asynq").Msg(fmt.Sprint(args...))
-}
-func (a asynqLogger) Fatal(args ...any) {
-	a.l.Fatal().Str("component", "asynq").Msg(fmt.Sprint(args...))
-}
-
-func randFloat() float64 { return rand.Float64() }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -133,13 +134,13 @@ func New(cfg Config) (*Worker, error) {
 	acfg := asynq.Config{
 		Concurrency:              cfg.Concurrency,
 		Queues:                   cfg.Queues,
-		RetryDelayFunc:           retryDelayFunc(cfg.Policy, randFloat),
+		RetryDelayFunc:           retryDelayFunc(cfg.Policy, rand.Float64),
 		IsFailure:                isFailure,
 		ErrorHandler:             errorHandler(cfg.Logger),
 		ShutdownTimeout:          cfg.ShutdownTimeout,
 		DelayedTaskCheckInterval: cfg.DelayedTaskCheckInterval,
 		TaskCheckInterval:        cfg.TaskCheckInterval,
-		Logger:                   asynqLogger{cfg.Logger},
+		Logger:                   asynqLogger(cfg.Logger),
 		LogLevel:                 asynq.WarnLevel,
 	}
 	w := &Worker{cfg: cfg}

@@ -3,7 +3,6 @@ package schedule
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -80,19 +79,4 @@ func (l *locker) postEnqueue(info *asynq.TaskInfo, err error) {
 	default:
 		l.log.Error().Err(err).Msg("scheduled refresh not enqueued")
 	}
-}
-
-// asynqLogger routes the scheduler's log lines to zerolog.
-type asynqLogger struct{ l zerolog.Logger }
-
-func (a asynqLogger) Debug(args ...any) {
-	a.l.Debug().Str("component", "asynq").Msg(fmt.Sprint(args...))
-}
-func (a asynqLogger) Info(args ...any) { a.l.Info().Str("component", "asynq").Msg(fmt.Sprint(args...)) }
-func (a asynqLogger) Warn(args ...any) { a.l.Warn().Str("component", "asynq").Msg(fmt.Sprint(args...)) }
-func (a asynqLogger) Error(args ...any) {
-	a.l.Error().Str("component", "asynq").Msg(fmt.Sprint(args...))
-}
-func (a asynqLogger) Fatal(args ...any) {
-	a.l.Fatal().Str("component", "asynq").Msg(fmt.Sprint(args...))
 }

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/asynqlog"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -63,7 +64,7 @@ func Run(ctx context.Context, opts Options) error {
 	mgr, err := asynq.NewPeriodicTaskManager(asynq.PeriodicTaskManagerOpts{
 		RedisConnOpt: opts.RedisConnOpt, PeriodicTaskConfigProvider: p, SyncInterval: opts.SyncInterval,
 		SchedulerOpts: &asynq.SchedulerOpts{PreEnqueueFunc: l.preEnqueue, PostEnqueueFunc: l.postEnqueue,
-			LogLevel: asynq.WarnLevel, Logger: asynqLogger{opts.Logger}},
+			LogLevel: asynq.WarnLevel, Logger: asynqlog.New(opts.Logger)},
 	})
 	if err != nil {
 		return fmt.Errorf("schedule: %w", err)

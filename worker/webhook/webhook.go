@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/asynqlog"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -131,7 +132,7 @@ func Run(ctx context.Context, opts Options) error {
 		Concurrency: opts.Concurrency, Queues: map[string]int{opts.Queue: 1},
 		RetryDelayFunc: retryDelay(opts.RetryDelay), DelayedTaskCheckInterval: time.Second,
 		IsFailure: func(err error) bool { return err != nil },
-		Logger:    asynqLogger{opts.Logger}, LogLevel: asynq.WarnLevel, ShutdownTimeout: opts.Timeout + time.Second,
+		Logger:    asynqlog.New(opts.Logger), LogLevel: asynq.WarnLevel, ShutdownTimeout: opts.Timeout + time.Second,
 	})
 	mux := asynq.NewServeMux()
 	mux.Handle(tasks.TypeDeliverWebhook, &Deliverer{URL: opts.URL, Secret: opts.Secret, Client: opts.HTTPClient, Logger: opts.Logger})
