@@ -18,13 +18,7 @@ import (
 // rendered pages show the test's queue and the types of its tasks. asynqmon is a React app,
 // so this is the only test that sees what an operator sees.
 func TestUI_browser(t *testing.T) {
-	chromium := findChromium()
-	if chromium == "" {
-		t.Skip("chromium is not installed (apt-get install -y chromium): skipping the browser check of the UI")
-	}
-	if testing.Short() {
-		t.Skip("browser check skipped in -short mode")
-	}
+	chromium := needChromium(t)
 	q := testredis.Queue(t, "admin-test")
 	enqueue(t, q, "connection:create", "job:poll")
 	h := newHandler(t, Options{UIEnabled: true, Username: "op", Password: "s3cret"})
@@ -48,6 +42,20 @@ func TestUI_browser(t *testing.T) {
 		runChromium(t, chromium, page, "--window-size=1280,900", "--screenshot="+dir+"/ui-queue-tasks.png")
 		t.Logf("screenshot: %s/ui-queue-tasks.png", dir)
 	}
+}
+
+// needChromium returns the path of a headless Chromium, skipping the test
+// when none is installed or in -short mode.
+func needChromium(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser check skipped in -short mode")
+	}
+	chromium := findChromium()
+	if chromium == "" {
+		t.Skip("chromium is not installed (apt-get install -y chromium): skipping the browser check of the UI")
+	}
+	return chromium
 }
 
 func findChromium() string {

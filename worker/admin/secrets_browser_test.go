@@ -14,13 +14,7 @@ import (
 // through tasks.Client and checks, in a real browser, that the UI's task
 // list and task page show them without any password or MFA answer.
 func TestUI_browserShowsNoSecrets(t *testing.T) {
-	chromium := findChromium()
-	if chromium == "" {
-		t.Skip("chromium is not installed (apt-get install -y chromium): skipping the browser check of the UI")
-	}
-	if testing.Short() {
-		t.Skip("browser check skipped in -short mode")
-	}
+	chromium := needChromium(t)
 	q := testredis.Queue(t, "admin-test")
 	kr, err := tasks.NewKeyring("k1", map[string][]byte{"k1": make([]byte, tasks.KeySize)})
 	if err != nil {
