@@ -83,12 +83,7 @@ func runCreate(ctx context.Context, e env, args []string) error {
 			fs.StringVar(&inst, "institution", "", "institution id, e.g. AU00000")
 			fs.StringVar(&login, "login", "", "the user's bank login id")
 			pw.register(fs, "password")
-			return func() error {
-				if err := requireFlags("create", "user", user, "institution", inst, "login", login); err != nil {
-					return err
-				}
-				return nil
-			}
+			return func() error { return requireFlags("create", "user", user, "institution", inst, "login", login) }
 		},
 		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
 			secret, err := pw.read(e, "create", "password")
@@ -110,12 +105,7 @@ func runUpdate(ctx context.Context, e env, args []string) error {
 			fs.StringVar(&inst, "institution", "", "institution id (optional)")
 			fs.StringVar(&login, "login", "", "new login id (optional)")
 			pw.register(fs, "password")
-			return func() error {
-				if err := requireFlags("update", "user", user, "connection", conn); err != nil {
-					return err
-				}
-				return nil
-			}
+			return func() error { return requireFlags("update", "user", user, "connection", conn) }
 		},
 		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
 			secret, err := pw.read(e, "update", "password")
@@ -133,12 +123,7 @@ func runRefresh(ctx context.Context, e env, args []string) error {
 		func(fs *flag.FlagSet) func() error {
 			fs.StringVar(&user, "user", "", "Basiq user id")
 			fs.StringVar(&conn, "connection", "", "connection id")
-			return func() error {
-				if err := requireFlags("refresh", "user", user, "connection", conn); err != nil {
-					return err
-				}
-				return nil
-			}
+			return func() error { return requireFlags("refresh", "user", user, "connection", conn) }
 		},
 		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
 			return c.RefreshConnection(ctx, tasks.RefreshConnection{UserID: user, ConnectionID: conn}, opts...)
