@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,6 +42,22 @@ func TestWorker_success(t *testing.T) {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log lacks %s", want)
 		}
+	}
+	started := 0
+	for _, line := range strings.Split(logs, "\n") {
+		if !strings.Contains(line, `"message":"basiq job started"`) {
+			continue
+		}
+		started++
+		for _, want := range []string{`"task_id":"` + taskID, `"user_id":"` + user, `"job_id":"` + r.JobID,
+			`"attempt":1`, `"duration":`} {
+			if !strings.Contains(line, want) {
+				t.Errorf("started line lacks %s: %s", want, line)
+			}
+		}
+	}
+	if started != 1 {
+		t.Errorf("%d basiq job started lines, want 1", started)
 	}
 	if strings.Contains(logs, "hooli2016") {
 		t.Error("the password is in the log")
@@ -201,8 +218,12 @@ func TestWorker_updateRefreshRefreshAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := h.wait(upd, 15*time.Second); r.Outcome != tasks.OutcomeCompleted || r.ConnectionID != conn || r.Kind != tasks.TypeUpdateConnection {
+	r := h.wait(upd, 15*time.Second)
+	if r.Outcome != tasks.OutcomeCompleted || r.ConnectionID != conn || r.Kind != tasks.TypeUpdateConnection {
 		t.Fatalf("update: %+v (error %+v)", r, r.Error)
+	}
+	if want := `"task_id":"` + upd + `".*"job_id":"` + r.JobID + `","connection_id":"` + conn + `".*"duration":.*"message":"basiq job started"`; !regexp.MustCompile(want).MatchString(h.logs.String()) {
+		t.Errorf("no line %s in the log", want)
 	}
 
 	// Two refreshes at once: Basiq answers the second with the first's

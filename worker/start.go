@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,7 +60,10 @@ func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 	}
 	switch {
 	case rec.State == stateStarted:
-		zerolog.Ctx(ctx).Info().Strs("jobs", rec.Jobs).Msg("resuming jobs started by an earlier run")
+		for _, id := range rec.Jobs {
+			zerolog.Ctx(ctx).Info().Str("job_id", id).Time("started_at", rec.At).
+				Msg("resuming a basiq job started by an earlier run")
+		}
 		return h.follow(ctx, t, s.base, a, rec.Jobs, rec.At)
 	case rec.State == stateSending && !s.resend:
 		e := &tasks.ErrorInfo{Code: CodeOutcomeUnknown, Title: "Outcome of the Basiq call unknown",
@@ -69,7 +73,9 @@ func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 	if err := h.saveStart(ctx, key, startRecord{State: stateSending, At: h.now()}); err != nil {
 		return h.retry(ctx, a, err)
 	}
+	called := h.now()
 	jobs, err := s.call(ctx)
+	took := h.now().Sub(called)
 	if err != nil {
 		if s.resend || notSent(err) {
 			if derr := h.rdb.Del(context.WithoutCancel(ctx), key).Err(); derr != nil {
@@ -85,8 +91,24 @@ func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 	if err := h.saveStart(context.WithoutCancel(ctx), key, rec); err != nil {
 		return h.retry(ctx, a, err)
 	}
-	zerolog.Ctx(ctx).Info().Strs("jobs", rec.Jobs).Msg("basiq jobs started")
+	logStarted(ctx, s.base, jobs, took)
 	return h.follow(ctx, t, s.base, a, rec.Jobs, rec.At)
+}
+
+// logStarted writes one line per Basiq job a call started, with the
+// duration of the call. The connection id and step are there when known: a
+// create's answer names neither (the first poll does).
+func logStarted(ctx context.Context, base PollPayload, jobs []*sdk.Job, took time.Duration) {
+	for _, j := range jobs {
+		ev := zerolog.Ctx(ctx).Info().Str("job_id", j.ID)
+		if conn := cmp.Or(j.ConnectionID(), base.ConnectionID); conn != "" {
+			ev = ev.Str("connection_id", conn)
+		}
+		if cur := j.CurrentStep(); cur != nil {
+			ev = ev.Str("step", cur.Title).Str("status", cur.Status)
+		}
+		ev.Dur("duration", took).Msg("basiq job started")
+	}
 }
 
 // follow schedules the first poll of each job.
