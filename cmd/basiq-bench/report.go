@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"runtime"
@@ -98,6 +99,7 @@ type Machine struct {
 	Go        string `json:"go"`
 	GitCommit string `json:"gitCommit"`
 	Redis     string `json:"redis,omitempty"`
+	RedisURL  string `json:"redisUrl"`
 	// LoadAvg is /proc/loadavg when the benchmark started: other work on the machine.
 	LoadAvg string `json:"loadavg"`
 }
@@ -253,7 +255,7 @@ var stepOrder = []string{sdk.StepVerifyCredentials, sdk.StepRetrieveAccounts, sd
 func (rep *Report) table(w io.Writer) {
 	m := rep.Machine
 	fmt.Fprintf(w, "basiq-bench  %s  commit %s  %s\n", rep.Date, m.GitCommit, m.Go)
-	fmt.Fprintf(w, "machine: %d CPU (%s), %d MB; redis %s; load average at start %s\n", m.NProc, m.CPU, m.MemoryMB, m.Redis, m.LoadAvg)
+	fmt.Fprintf(w, "machine: %d CPU (%s), %d MB; redis %s at %s; load average at start %s\n", m.NProc, m.CPU, m.MemoryMB, m.Redis, m.RedisURL, m.LoadAvg)
 	fmt.Fprintf(w, "command: %s\n", rep.Command)
 	for _, r := range rep.Runs {
 		fmt.Fprintln(w)
@@ -376,5 +378,9 @@ func commandLine() string {
 func newReport(ctx context.Context, o options) *Report {
 	m := machineInfo()
 	m.Redis = redisVersion(ctx, o.redisURL)
+	m.RedisURL = o.redisURL
+	if u, err := url.Parse(o.redisURL); err == nil {
+		m.RedisURL = u.Redacted()
+	}
 	return &Report{Machine: m, Command: commandLine()}
 }
