@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+)
+
+// stepOrder is the order steps are printed in.
+var stepOrder = []string{sdk.StepVerifyCredentials, sdk.StepRetrieveAccounts, sdk.StepRetrieveTransactions, "all steps"}
+
+func (rep *Report) table(w io.Writer) {
+	m := rep.Machine
+	fmt.Fprintf(w, "basiq-bench  %s  commit %s  %s\n", rep.Date, m.GitCommit, m.Go)
+	fmt.Fprintf(w, "machine: %d CPU (%s), %d MB; redis %s at %s; load average at start %s\n", m.NProc, m.CPU, m.MemoryMB, m.Redis, m.RedisURL, m.LoadAvg)
+	fmt.Fprintf(w, "command: %s\n", rep.Command)
+	for _, r := range rep.Runs {
+		fmt.Fprintln(w)
+		r.table(w)
+	}
+	if c := rep.Ratio; c != nil {
+		ext := ""
+		if c.Extrapolated {
+			ext = " (blocking extrapolated linearly from its smaller run)"
+		}
+		fmt.Fprintf(w, "\nblocking / scheduled makespan at n=%d: %.1f s / %.1f s = %.1fx%s\n",
+			c.N, c.BlockingMakespanS, c.ScheduledMakespanS, c.Ratio, ext)
+	}
+	if len(rep.Sweep) > 0 {
+		fmt.Fprintln(w)
+		sweepTable(w, rep.Sweep)
+	}
+}
+
+func (r *Run) table(w io.Writer) {
+	how := "policy " + r.Policy
+	if r.Mode == modeBlocking {
+		how = "sleeping in the handler, GET every " + r.BlockEvery
+	}
+	fmt.Fprintf(w, "== %s: n=%d, %d worker process(es) x concurrency %d, %s; fake steps %s ±%.0f%%\n",
+		r.Mode, r.N, r.WorkerProcs, r.Concurrency, how, r.StepsConfig, r.Jitter*100)
+	if r.Rate > 0 {
+		fmt.Fprintf(w, "enqueued at %.0f/s\n", r.Rate)
+	}
+	fmt.Fprintf(w, "makespan %.2f s (enqueue %.2f s)  %.1f results/s  outcomes %v\n", r.MakespanS, r.EnqueueS, r.ResultsPerS, r.Outcomes)
+	if r.ExtrapolatedN > 0 {
+		fmt.Fprintf(w, "extrapolated to n=%d: makespan %.0f s\n", r.ExtrapolatedN, r.ExtrapolatedMakespanS)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "detection latency (ms)\tn\tp50\tp95\tp99\tmax\t")
+	for _, k := range stepOrder {
+		if p, ok := r.Detection[k]; ok {
+			fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t\n", k, p.N, p.P50, p.P95, p.P99, p.Max)
+		}
+	}
+	p := r.EnqueueToFirst
+	fmt.Fprintf(tw, "enqueue -> first Basiq call\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t\n", p.N, p.P50, p.P95, p.P99, p.Max)
+	tw.Flush()
+	fmt.Fprintf(w, "basiq requests/job %.2f (polls/job %.2f; worker's count %.2f)  token requests %d\n",
+		r.RequestsPerJob, r.PollsPerJob, r.ResultPollsPerJob, r.TokenRequests)
+	fmt.Fprintf(w, "  by route: %s\n", topCounts(r.Requests, r.N, 8))
+	fmt.Fprintf(w, "redis commands/job %.1f (INFO commandstats delta, scripts' inner calls included)\n", r.RedisCmdsPerJob)
+	fmt.Fprintf(w, "  top: %s\n", topCounts(r.RedisCmds, r.N, 8))
+	fmt.Fprintf(w, "redis memory kept after the run: %.1f KB/job (retained tasks, results, records until they expire)\n", r.RedisMemoryKBPerJob)
+	fmt.Fprintf(w, "worker: peak RSS %.1f MB, CPU %.2f s", r.PeakRSSMB, r.CPUSeconds)
+	if len(r.Workers) > 1 {
+		fmt.Fprintf(w, " (sum of %d processes; peak RSS of the largest)", len(r.Workers))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "other CPU during the run: redis-server %.2f s, basiq-bench (fake Basiq, enqueuer, results reader) %.2f s\n",
+		r.RedisCPUSeconds, r.BenchCPUSeconds)
+}
+
+// topCounts formats the k largest counts as per-job figures.
+func topCounts(m map[string]int, n, k int) string {
+	keys := make([]string, 0, len(m))
+	for key := range m {
+		keys = append(keys, key)
+	}
+	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || m[keys[i]] == m[keys[j]] && keys[i] < keys[j] })
+	var parts []string
+	for _, key := range keys[:min(k, len(keys))] {
+		parts = append(parts, fmt.Sprintf("%s %.2f", key, float64(m[key])/float64(n)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sweepTable(w io.Writer, runs []*Run) {
+	fmt.Fprintf(w, "sweep: n=%d per policy, fake steps %s ±%.0f%%\n", runs[0].N, runs[0].StepsConfig, runs[0].Jitter*100)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "policy (initial/factor/max/jitter)\tpolls/job\tp50 ms\tp95 ms\tp99 ms\tmax ms\tmakespan s\t")
+	for _, r := range runs {
+		p := r.Detection["all steps"]
+		fmt.Fprintf(tw, "%s\t%.2f\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t\n", r.Policy, r.PollsPerJob, p.P50, p.P95, p.P99, p.Max, r.MakespanS)
+	}
+	tw.Flush()
+}
