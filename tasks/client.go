@@ -219,7 +219,8 @@ func (c *Client) RefreshAll(ctx context.Context, r RefreshAll, opts ...EnqueueOp
 	return c.enqueue(ctx, TypeRefreshAll, p, cfg)
 }
 
-// AnswerMFA enqueues TypeAnswerMFA with the answers sealed, and returns the task id.
+// AnswerMFA enqueues TypeAnswerMFA with the answers sealed for r.UserID and
+// r.JobID (Keyring.SealMFAAnswers), and returns the task id.
 func (c *Client) AnswerMFA(ctx context.Context, r AnswerMFA, opts ...EnqueueOption) (string, error) {
 	if err := r.Validate(); err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", TypeAnswerMFA, err)
@@ -227,7 +228,7 @@ func (c *Client) AnswerMFA(ctx context.Context, r AnswerMFA, opts ...EnqueueOpti
 	if c.keyring == nil {
 		return "", fmt.Errorf("enqueue %s: %w", TypeAnswerMFA, ErrNoKeyring)
 	}
-	sealed, err := c.keyring.SealStrings(r.Answers, r.UserID)
+	sealed, err := c.keyring.SealMFAAnswers(r.Answers, r.UserID, r.JobID)
 	if err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", TypeAnswerMFA, err)
 	}

@@ -59,7 +59,8 @@ type AnswerMFAPayload struct {
 	V      int    `json:"v"`
 	UserID string `json:"userId"`
 	JobID  string `json:"jobId"`
-	// Answers is a sealed JSON []string (Keyring.OpenStrings) bound to the user id.
+	// Answers is a sealed JSON []string bound to the user id and the job id
+	// (Keyring.SealMFAAnswers, OpenMFAAnswers): it opens for no other job.
 	Answers        Sealed    `json:"answers"`
 	IdempotencyKey string    `json:"idempotencyKey,omitempty"`
 	EnqueuedAt     time.Time `json:"enqueuedAt"`

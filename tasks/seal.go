@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -192,4 +193,23 @@ func (k *Keyring) OpenStrings(s Sealed, aad string) ([]string, error) {
 		return nil, fmt.Errorf("open: %w", err)
 	}
 	return v, nil
+}
+
+// SealMFAAnswers seals the answers to an MFA challenge bound to the user
+// and to the job they answer: sealed for one job, they do not open for
+// another job, even of the same user.
+func (k *Keyring) SealMFAAnswers(answers []string, userID, jobID string) (Sealed, error) {
+	return k.SealStrings(answers, mfaAAD(userID, jobID))
+}
+
+// OpenMFAAnswers opens answers sealed by SealMFAAnswers for the same user and job.
+func (k *Keyring) OpenMFAAnswers(s Sealed, userID, jobID string) ([]string, error) {
+	return k.OpenStrings(s, mfaAAD(userID, jobID))
+}
+
+// mfaAAD is the aad of MFA answers: a purpose (so that no other sealed
+// value of the user opens as answers), then the user id, length-prefixed so
+// that no (user, job) pair reads as another, then the job id.
+func mfaAAD(userID, jobID string) string {
+	return "mfa-answers\x00" + strconv.Itoa(len(userID)) + ":" + userID + "\x00" + jobID
 }

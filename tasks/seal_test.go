@@ -116,3 +116,34 @@ func TestCredentials_redacted(t *testing.T) {
 		t.Errorf("json.Marshal: got %s, %v; want an error", b, err)
 	}
 }
+
+// TestKeyring_MFAAnswers: answers sealed for one job open for that job
+// only, not for another job of the same user, nor as the user's other
+// sealed values.
+func TestKeyring_MFAAnswers(t *testing.T) {
+	k := testKeyring(t)
+	s, err := k.SealMFAAnswers([]string{"1234"}, "user-1", "job-A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := k.OpenMFAAnswers(s, "user-1", "job-A"); err != nil || len(got) != 1 || got[0] != "1234" {
+		t.Fatalf("open for job-A: got %q, %v; want [1234]", got, err)
+	}
+	for _, tt := range []struct{ user, job string }{
+		{"user-1", "job-B"},
+		{"user-2", "job-A"},
+		{"user-1", ""},
+		{"user-1\x00job-A", ""},
+	} {
+		if got, err := k.OpenMFAAnswers(s, tt.user, tt.job); err == nil {
+			t.Errorf("open for user %q job %q: got %q, want an error", tt.user, tt.job, got)
+		}
+	}
+	if got, err := k.OpenStrings(s, "user-1"); err == nil {
+		t.Errorf("open with the user id alone: got %q, want an error", got)
+	}
+	user, _ := k.SealStrings([]string{"1234"}, "user-1")
+	if got, err := k.OpenMFAAnswers(user, "user-1", "job-A"); err == nil {
+		t.Errorf("strings sealed for the user alone open as job-A's answers: %q", got)
+	}
+}

@@ -326,7 +326,7 @@ func TestPollJob_mfa(t *testing.T) {
 
 func TestAnswerMFA(t *testing.T) {
 	e := newTestEnv(t)
-	sealed, _ := e.kr.SealStrings([]string{"1234"}, "u-1")
+	sealed, _ := e.kr.SealMFAAnswers([]string{"1234"}, "u-1", "j-1")
 	b, _ := json.Marshal(tasks.AnswerMFAPayload{V: 1, UserID: "u-1", JobID: "j-1", Answers: sealed})
 	task := asynq.NewTask(tasks.TypeAnswerMFA, b)
 	for range 2 {
@@ -336,6 +336,21 @@ func TestAnswerMFA(t *testing.T) {
 	}
 	if len(e.basiq.mfa) != 1 || len(e.basiq.mfa[0]) != 1 || e.basiq.mfa[0][0] != "1234" {
 		t.Errorf("answers sent = %v, want [[1234]] once", e.basiq.mfa)
+	}
+}
+
+// TestAnswerMFA_otherJob: answers sealed for one job of a user, replayed
+// in a task for another job of the same user, are not opened nor sent.
+func TestAnswerMFA_otherJob(t *testing.T) {
+	e := newTestEnv(t)
+	sealed, _ := e.kr.SealMFAAnswers([]string{"1234"}, "u-1", "j-1")
+	b, _ := json.Marshal(tasks.AnswerMFAPayload{V: 1, UserID: "u-1", JobID: "j-2", Answers: sealed})
+	err := e.h.AnswerMFA(e.ctx("mfa-2", 0, false), asynq.NewTask(tasks.TypeAnswerMFA, b))
+	if !errors.Is(err, asynq.SkipRetry) || strings.Contains(err.Error(), "1234") {
+		t.Fatalf("err = %v, want SkipRetry without the answer", err)
+	}
+	if len(e.basiq.mfa) != 0 {
+		t.Errorf("answers sent = %v, want none", e.basiq.mfa)
 	}
 }
 

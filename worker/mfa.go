@@ -56,7 +56,7 @@ func (h *Handlers) AnswerMFA(ctx context.Context, t *asynq.Task) error {
 		zerolog.Ctx(ctx).Error().Err(err).Msg("invalid payload, archived")
 		return err
 	}
-	answers, err := h.keyring.OpenStrings(p.Answers, p.UserID)
+	answers, err := h.keyring.OpenMFAAnswers(p.Answers, p.UserID, p.JobID)
 	if err != nil {
 		zerolog.Ctx(ctx).Error().Err(err).Msg("mfa answers cannot be opened, archived")
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
