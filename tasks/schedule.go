@@ -82,7 +82,8 @@ func (c *Client) redis() (redis.UniversalClient, error) {
 }
 
 // ScheduleRefresh stores s (replacing the schedule of the same target) and
-// returns its id. Workers pick it up within their sync interval.
+// returns its id. Workers pick it up within their sync interval (see
+// package worker/schedule); its first refresh is due one Interval later.
 func (c *Client) ScheduleRefresh(ctx context.Context, s RefreshSchedule) (string, error) {
 	min := MinRefreshInterval
 	if c.minRefresh > 0 {
@@ -115,7 +116,7 @@ func (c *Client) ScheduleRefresh(ctx context.Context, s RefreshSchedule) (string
 }
 
 // UnscheduleRefresh deletes schedule id; workers stop enqueuing it within
-// their sync interval. An unknown id is ErrNoSchedule.
+// a second. An unknown id is ErrNoSchedule.
 func (c *Client) UnscheduleRefresh(ctx context.Context, id string) error {
 	rdb, err := c.redis()
 	if err != nil {
@@ -140,6 +141,23 @@ func (c *Client) ListRefreshSchedules(ctx context.Context) ([]RefreshSchedule, e
 	}
 	defer rdb.Close()
 	return ReadRefreshSchedules(ctx, rdb, c.namespace)
+}
+
+// ReadRefreshSchedule reads schedule id of namespace ns; an unknown id is
+// ErrNoSchedule.
+func ReadRefreshSchedule(ctx context.Context, rdb redis.UniversalClient, ns, id string) (RefreshSchedule, error) {
+	v, err := rdb.HGet(ctx, SchedulesKey(ns), id).Result()
+	if errors.Is(err, redis.Nil) {
+		return RefreshSchedule{}, fmt.Errorf("read refresh schedule %s: %w", id, ErrNoSchedule)
+	}
+	if err != nil {
+		return RefreshSchedule{}, fmt.Errorf("read refresh schedule %s: %w", id, err)
+	}
+	var s RefreshSchedule
+	if err := json.Unmarshal([]byte(v), &s); err != nil {
+		return RefreshSchedule{}, fmt.Errorf("read refresh schedule %s: %w", id, err)
+	}
+	return s, nil
 }
 
 // ReadRefreshSchedules reads the schedules of namespace ns sorted by id,

@@ -1,30 +1,31 @@
 // Package schedule enqueues the periodic refreshes that applications
 // register with tasks.Client.ScheduleRefresh.
 //
-// Run drives an asynq PeriodicTaskManager whose config provider reads the
-// schedules from Redis (tasks.SchedulesKey) every SyncInterval, so a new
-// schedule starts, a changed one is replaced and a deleted one stops within
-// SyncInterval. Every worker process may run it: before each enqueue a
-// manager takes a per-schedule tick lock in Redis (a script that keeps the
-// first tick id for 90% of the interval, comparing times itself so that it
-// also works on miniredis) and gives the task a per-tick id; a manager that finds the
-// lock taken reuses the winner's id, so asynq rejects its enqueue
-// (ErrTaskIDConflict) and each interval refreshes once.
+// Run re-reads the schedules from Redis (tasks.SchedulesKey) every
+// SyncInterval and checks them every second. A schedule's ticks are counted
+// from its CreatedAt: tick n falls at CreatedAt + n×Interval, and its
+// refresh task has the id "schedule:<id>:<created ms>:<n>". Every worker
+// process may run Run: they all compute the same id for a tick, so asynq
+// accepts the first enqueue and rejects the others (ErrTaskIDConflict), and
+// each interval refreshes once. The task is retained for one interval after
+// it completes, so a process started mid-tick cannot enqueue it again.
+// Before enqueuing a due tick Run checks that the schedule still exists, so
+// an unregistered schedule stops at once.
 //
-// asynq's Unique option is not enough here: its lock is released as soon as
-// the task succeeds, and a refresh task finishes in one Basiq call, so a
-// second manager ticking a moment later would enqueue again.
+// Why not asynq's PeriodicTaskManager: its @every ticks are counted from
+// each process's start, so processes tick at different moments and no task
+// option can tell their enqueues of one interval apart; Unique releases its
+// lock when the task completes, which a refresh does in one Basiq call; and
+// changing a task id from PreEnqueueFunc writes a slice that asynq's
+// heartbeat reads concurrently (a data race).
 package schedule
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/internal/asynqlog"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -34,17 +35,22 @@ import (
 // DefaultSyncInterval is how often Run re-reads the schedules by default.
 const DefaultSyncInterval = 30 * time.Second
 
+// checkEvery is how often Run looks for due ticks (at most SyncInterval).
+const checkEvery = time.Second
+
 // Options configures Run.
 type Options struct {
 	// RedisConnOpt is asynq's connection. Required.
 	RedisConnOpt asynq.RedisConnOpt
-	// Redis holds the schedules and the tick locks. Required.
+	// Redis holds the schedules. Required.
 	Redis redis.UniversalClient
 	// Namespace of the schedules (default tasks.DefaultNamespace).
 	Namespace string
-	// SyncInterval is how often the schedules are re-read (default 30s).
+	// SyncInterval is how often the schedules are re-read: a new or changed
+	// schedule takes effect within it (default 30s).
 	SyncInterval time.Duration
-	// Logger receives enqueue errors; the zero Logger logs nothing.
+	// Logger receives one line per enqueued refresh and enqueue errors; the
+	// zero Logger logs nothing.
 	Logger zerolog.Logger
 }
 
@@ -59,91 +65,119 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.SyncInterval <= 0 {
 		opts.SyncInterval = DefaultSyncInterval
 	}
-	p := &Provider{rdb: opts.Redis, ns: opts.Namespace}
-	l := &locker{rdb: opts.Redis, ns: opts.Namespace, log: opts.Logger}
-	mgr, err := asynq.NewPeriodicTaskManager(asynq.PeriodicTaskManagerOpts{
-		RedisConnOpt: opts.RedisConnOpt, PeriodicTaskConfigProvider: p, SyncInterval: opts.SyncInterval,
-		SchedulerOpts: &asynq.SchedulerOpts{PreEnqueueFunc: l.preEnqueue, PostEnqueueFunc: l.postEnqueue,
-			LogLevel: asynq.WarnLevel, Logger: asynqlog.New(opts.Logger)},
-	})
-	if err != nil {
-		return fmt.Errorf("schedule: %w", err)
-	}
-	if err := mgr.Start(); err != nil {
-		return fmt.Errorf("schedule: start: %w", err)
-	}
+	client := asynq.NewClient(opts.RedisConnOpt)
+	defer client.Close()
+	s := &scheduler{client: client, rdb: opts.Redis, ns: opts.Namespace, log: opts.Logger, last: map[string]int64{}}
+	s.sync(ctx)
 	opts.Logger.Info().Dur("sync_interval", opts.SyncInterval).Msg("refresh scheduler started")
-	<-ctx.Done()
-	mgr.Shutdown()
-	return nil
+	syncT, check := time.NewTicker(opts.SyncInterval), time.NewTicker(min(checkEvery, opts.SyncInterval))
+	defer syncT.Stop()
+	defer check.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-syncT.C:
+			s.sync(ctx)
+		case now := <-check.C:
+			s.enqueueDue(ctx, now)
+		}
+	}
 }
 
-// Provider is the asynq.PeriodicTaskConfigProvider of the refresh schedules.
-type Provider struct {
-	rdb redis.UniversalClient
-	ns  string
+// Tick is the number of whole intervals of s elapsed at now: 0 until the
+// first refresh is due.
+func Tick(s tasks.RefreshSchedule, now time.Time) int64 {
+	if s.Interval <= 0 || now.Before(s.CreatedAt) {
+		return 0
+	}
+	return int64(now.Sub(s.CreatedAt) / s.Interval)
 }
 
-// NewProvider returns the provider of the schedules of namespace ns.
-func NewProvider(rdb redis.UniversalClient, ns string) *Provider { return &Provider{rdb: rdb, ns: ns} }
+// TickTaskID is the task id of tick n of s, the same in every process.
+func TickTaskID(s tasks.RefreshSchedule, n int64) string {
+	return "schedule:" + s.ID + ":" + strconv.FormatInt(s.CreatedAt.UnixMilli(), 10) + ":" + strconv.FormatInt(n, 10)
+}
 
-// GetConfigs returns one "@every <interval>" config per schedule. Configs
-// are identical from one call to the next while a schedule is unchanged, so
-// the manager keeps its entry.
-func (p *Provider) GetConfigs() ([]*asynq.PeriodicTaskConfig, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	list, err := tasks.ReadRefreshSchedules(ctx, p.rdb, p.ns)
+// scheduler is the state of one Run: the schedules last read and the last
+// tick handled per schedule (by TickTaskID's prefix, so a replaced schedule
+// starts afresh).
+type scheduler struct {
+	client *asynq.Client
+	rdb    redis.UniversalClient
+	ns     string
+	log    zerolog.Logger
+	list   []tasks.RefreshSchedule
+	last   map[string]int64
+}
+
+// sync re-reads the schedules; on error it keeps the previous list.
+func (s *scheduler) sync(ctx context.Context) {
+	list, err := tasks.ReadRefreshSchedules(ctx, s.rdb, s.ns)
 	if err != nil {
-		return nil, err
+		s.log.Warn().Err(err).Msg("refresh schedules not read; keeping the previous ones")
+		return
 	}
-	out := make([]*asynq.PeriodicTaskConfig, 0, len(list))
-	for _, s := range list {
-		t, err := s.Task()
-		if err != nil {
-			return nil, err
+	s.list = list
+	keep := make(map[string]int64, len(list))
+	for _, sc := range list {
+		if n, ok := s.last[TickTaskID(sc, 0)]; ok {
+			keep[TickTaskID(sc, 0)] = n
 		}
-		iv := s.Interval.Truncate(time.Second)
-		opts := []asynq.Option{asynq.TaskID(baseID(iv, s.ID)), asynq.Retention(iv)}
-		if s.Queue != "" {
-			opts = append(opts, asynq.Queue(s.Queue))
+	}
+	s.last = keep
+}
+
+// enqueueDue enqueues the refresh of every schedule whose tick has come and
+// was not handled yet by this process.
+func (s *scheduler) enqueueDue(ctx context.Context, now time.Time) {
+	for _, sc := range s.list {
+		n, key := Tick(sc, now), TickTaskID(sc, 0)
+		if n < 1 || s.last[key] >= n {
+			continue
 		}
-		out = append(out, &asynq.PeriodicTaskConfig{Cronspec: "@every " + iv.String(), Task: t, Opts: opts})
+		if !s.stillScheduled(ctx, sc) {
+			continue
+		}
+		if s.enqueue(ctx, sc, n) {
+			s.last[key] = n
+		}
 	}
-	return out, nil
 }
 
-// baseID is the placeholder task id of a schedule, "schedule:<ms>:<id>",
-// replaced before each enqueue by a tick id "<base>@tick:<unix ms>".
-func baseID(iv time.Duration, id string) string {
-	return "schedule:" + strconv.FormatInt(iv.Milliseconds(), 10) + ":" + id
+// stillScheduled reports whether sc is still registered as read (not
+// removed or replaced since the last sync).
+func (s *scheduler) stillScheduled(ctx context.Context, sc tasks.RefreshSchedule) bool {
+	cur, err := tasks.ReadRefreshSchedule(ctx, s.rdb, s.ns, sc.ID)
+	if err != nil && !errors.Is(err, tasks.ErrNoSchedule) {
+		s.log.Warn().Err(err).Str("schedule", sc.ID).Msg("refresh schedule not read")
+		return false
+	}
+	return err == nil && cur.CreatedAt.Equal(sc.CreatedAt) && cur.Interval == sc.Interval
 }
 
-// parseID splits a base or tick id into interval and schedule id.
-func parseID(taskID string) (time.Duration, string, bool) {
-	rest, ok := strings.CutPrefix(taskID, "schedule:")
-	if !ok {
-		return 0, "", false
+// enqueue enqueues tick n of sc and reports whether the tick is handled
+// (enqueued here, or already by another process).
+func (s *scheduler) enqueue(ctx context.Context, sc tasks.RefreshSchedule, n int64) bool {
+	t, err := sc.Task()
+	if err != nil {
+		s.log.Error().Err(err).Str("schedule", sc.ID).Msg("refresh schedule unusable")
+		return false
 	}
-	rest = stripTick(rest)
-	msText, id, ok := strings.Cut(rest, ":")
-	ms, err := strconv.ParseInt(msText, 10, 64)
-	if !ok || err != nil || ms <= 0 {
-		return 0, "", false
+	opts := []asynq.Option{asynq.TaskID(TickTaskID(sc, n)), asynq.Retention(sc.Interval)}
+	if sc.Queue != "" {
+		opts = append(opts, asynq.Queue(sc.Queue))
 	}
-	return time.Duration(ms) * time.Millisecond, id, true
-}
-
-const tickSep = "@tick:"
-
-// stripTick removes a trailing "@tick:<ms>".
-func stripTick(s string) string {
-	at := strings.LastIndex(s, tickSep)
-	if at < 0 {
-		return s
+	info, err := s.client.EnqueueContext(ctx, t, opts...)
+	switch {
+	case err == nil:
+		s.log.Info().Str("schedule", sc.ID).Int64("tick", n).Str("task_id", info.ID).Str("task_type", info.Type).
+			Str("queue", info.Queue).Msg("scheduled refresh enqueued")
+		return true
+	case errors.Is(err, asynq.ErrTaskIDConflict):
+		return true // another process enqueued this tick
+	default:
+		s.log.Error().Err(err).Str("schedule", sc.ID).Int64("tick", n).Msg("scheduled refresh not enqueued; retrying")
+		return false
 	}
-	if _, err := strconv.ParseInt(s[at+len(tickSep):], 10, 64); err != nil {
-		return s
-	}
-	return s[:at]
 }

@@ -29,7 +29,7 @@ func refreshes(t *testing.T, insp *asynq.Inspector, queue string) int {
 	return info.Size
 }
 
-func TestRun_twoManagersEnqueueOncePerTick(t *testing.T) {
+func TestRun_twoProcessesEnqueueOncePerTick(t *testing.T) {
 	ns, queue, rdb := setup(t)
 	conn := testredis.ConnOpt()
 	client := tasks.NewClient(conn, nil, tasks.WithNamespace(ns), tasks.WithDefaultQueue(queue), tasks.WithMinRefreshInterval(time.Second))
@@ -48,13 +48,13 @@ func TestRun_twoManagersEnqueueOncePerTick(t *testing.T) {
 	}
 	insp := asynq.NewInspector(conn)
 	defer insp.Close()
-	start := time.Now()
-	time.Sleep(3500 * time.Millisecond)
-	n := refreshes(t, insp, queue)
-	ticks := int(time.Since(start) / time.Second)
-	t.Logf("%d refreshes in %d ticks", n, ticks)
-	if n < ticks-1 || n > ticks+1 {
-		t.Errorf("two managers over %d ticks enqueued %d refreshes, want about one per tick", ticks, n)
+	sc, err := tasks.ReadRefreshSchedule(ctx, rdb, ns, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Until(sc.CreatedAt.Add(3500 * time.Millisecond))) // ticks 1, 2 and 3 are due
+	if n := refreshes(t, insp, queue); n != 3 {
+		t.Errorf("two managers over 3 ticks enqueued %d refreshes, want 3", n)
 	}
 	pending, err := insp.ListPendingTasks(queue)
 	if err != nil {
@@ -107,12 +107,60 @@ func TestClient_ScheduleRefresh_validation(t *testing.T) {
 	}
 }
 
-func TestParseID(t *testing.T) {
-	base := baseID(90*time.Second, "user:a@b.c:connection:x")
-	for _, s := range []string{base, base + tickSep + "1700000000000"} {
-		iv, id, ok := parseID(s)
-		if !ok || iv != 90*time.Second || id != "user:a@b.c:connection:x" {
-			t.Errorf("parseID(%q) = %s, %q, %v", s, iv, id, ok)
+func TestTick(t *testing.T) {
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	sc := tasks.RefreshSchedule{ID: "user:u:connection:c", UserID: "u", ConnectionID: "c", Interval: time.Hour, CreatedAt: created}
+	tests := []struct {
+		at   time.Time
+		want int64
+	}{
+		{created.Add(-time.Minute), 0},
+		{created, 0},
+		{created.Add(59 * time.Minute), 0},
+		{created.Add(time.Hour), 1},
+		{created.Add(25*time.Hour + time.Second), 25},
+	}
+	for _, tt := range tests {
+		if got := Tick(sc, tt.at); got != tt.want {
+			t.Errorf("Tick(created%+v) = %d, want %d", tt.at.Sub(created), got, tt.want)
 		}
+	}
+	if got, want := TickTaskID(sc, 3), "schedule:user:u:connection:c:1767323045000:3"; got != want {
+		t.Errorf("TickTaskID = %q, want %q", got, want)
+	}
+}
+
+// A process started in the middle of a tick that another process already
+// enqueued does not enqueue it again.
+func TestRun_restartMidTick(t *testing.T) {
+	ns, queue, rdb := setup(t)
+	conn := testredis.ConnOpt()
+	client := tasks.NewClient(conn, nil, tasks.WithNamespace(ns), tasks.WithDefaultQueue(queue), tasks.WithMinRefreshInterval(time.Second))
+	defer client.Close()
+	ctx := context.Background()
+	id, err := client.ScheduleRefresh(ctx, tasks.RefreshSchedule{UserID: "u1", Interval: 4 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := tasks.ReadRefreshSchedule(ctx, rdb, ns, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insp := asynq.NewInspector(conn)
+	defer insp.Close()
+	run := func(until time.Time) {
+		ctx, cancel := context.WithDeadline(ctx, until)
+		defer cancel()
+		if err := Run(ctx, Options{RedisConnOpt: conn, Redis: rdb, Namespace: ns, SyncInterval: 100 * time.Millisecond}); err != nil {
+			t.Error(err)
+		}
+	}
+	run(sc.CreatedAt.Add(4500 * time.Millisecond)) // tick 1 enqueued
+	if n := refreshes(t, insp, queue); n != 1 {
+		t.Fatalf("first process: %d refreshes in tick 1, want 1", n)
+	}
+	run(sc.CreatedAt.Add(6 * time.Second)) // a new process, still in tick 1
+	if n := refreshes(t, insp, queue); n != 1 {
+		t.Errorf("after a restart in tick 1: %d refreshes, want still 1", n)
 	}
 }
