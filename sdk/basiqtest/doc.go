@@ -1,5 +1,5 @@
 // Package basiqtest is a stateful in-memory fake of the Basiq API, like stripe-mock for Stripe:
-// it speaks the contract in /work/shared/basiq-api.md (field names, status codes, error shapes),
+// it speaks the contract in docs/basiq-api.md (field names, status codes, error shapes),
 // its jobs advance over time, outcomes are scripted by the login used, and faults (latency, 5xx,
 // 429 with Retry-After, dropped connections) can be injected per path. It uses only the standard
 // library and does not import package sdk, so it catches mismatches between the SDK and the
