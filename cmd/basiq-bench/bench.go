@@ -147,7 +147,8 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 	r.Workers = e.childFigures()
 	r.RedisCPUSeconds = redisCPU(ctx, e.rdb) - redisCPU0
 	r.BenchCPUSeconds = selfCPU() - benchCPU0
-	r.RedisMemoryKBPerJob = float64(redisMemory(ctx, e.rdb)-mem0) / 1024 / float64(e.n)
+	r.RedisMemoryDeltaMB = float64(redisMemory(ctx, e.rdb)-mem0) / (1 << 20)
+	r.RedisMemoryKBPerJob = r.RedisMemoryDeltaMB * 1024 / float64(e.n)
 	after, err := commandStats(ctx, e.rdb)
 	if err != nil {
 		return nil, err

@@ -60,6 +60,7 @@ type Run struct {
 	// RedisMemoryKBPerJob is the growth of Redis used_memory per job once all results are
 	// in: what retained tasks, results and records keep until they expire.
 	RedisMemoryKBPerJob float64 `json:"redisMemoryKBPerJob"`
+	RedisMemoryDeltaMB  float64 `json:"redisMemoryDeltaMB"`
 	BenchCPUSeconds     float64 `json:"benchCpuSeconds"`
 	Rate                float64 `json:"enqueueRate,omitempty"`
 	// Extrapolated is set on a blocking run smaller than -n: ExtrapolatedMakespanS is its

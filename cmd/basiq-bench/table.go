@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -65,7 +66,11 @@ func (r *Run) table(w io.Writer) {
 	fmt.Fprintf(w, "  by route: %s\n", topCounts(r.Requests, r.N, 8))
 	fmt.Fprintf(w, "redis commands/job %.1f (INFO commandstats delta, scripts' inner calls included)\n", r.RedisCmdsPerJob)
 	fmt.Fprintf(w, "  top: %s\n", topCounts(r.RedisCmds, r.N, 8))
-	fmt.Fprintf(w, "redis memory kept after the run: %.1f KB/job (retained tasks, results, records until they expire)\n", r.RedisMemoryKBPerJob)
+	if math.Abs(r.RedisMemoryDeltaMB) >= 1 {
+		fmt.Fprintf(w, "redis memory kept after the run: %.1f KB/job (retained tasks, results, records until they expire)\n", r.RedisMemoryKBPerJob)
+	} else {
+		fmt.Fprintf(w, "redis memory kept after the run: %+.2f MB in all, too little to give per job\n", r.RedisMemoryDeltaMB)
+	}
 	fmt.Fprintf(w, "worker: peak RSS %.1f MB, CPU %.2f s", r.PeakRSSMB, r.CPUSeconds)
 	if len(r.Workers) > 1 {
 		fmt.Fprintf(w, " (sum of %d processes; peak RSS of the largest)", len(r.Workers))
