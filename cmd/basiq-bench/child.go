@@ -16,6 +16,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
 )
 
 // Environment of a worker child: secrets stay out of the process list.
@@ -78,7 +79,7 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 	w, err := worker.New(worker.Config{
 		Redis: rdb, Namespace: o.childNS, Basiq: worker.NewBasiq(c), Keyring: keyring,
 		Concurrency: conc, Queues: queues, Policy: o.policy, Observer: m,
-		DelayedTaskCheckInterval: o.delayedCheck, TaskCheckInterval: o.taskCheck,
+		DelayedTaskCheckInterval: o.delayedCheck, TaskCheckInterval: o.taskCheck, Logger: childLogger(o),
 	})
 	if err != nil {
 		return err
@@ -109,4 +110,13 @@ func runBlockingChild(ctx context.Context, o options, rdb *redis.Client, conc in
 	<-ctx.Done()
 	srv.Shutdown()
 	return nil
+}
+
+// childLogger is the worker's logger: none by default, or JSON at info level written to
+// io.Discard with -worker-log, to measure what logging costs.
+func childLogger(o options) zerolog.Logger {
+	if !o.workerLog {
+		return zerolog.Nop()
+	}
+	return zerolog.New(io.Discard).Level(zerolog.InfoLevel).With().Timestamp().Logger()
 }

@@ -28,6 +28,7 @@ type options struct {
 	workers        int
 	concurrency    int
 	idlePerHost    int
+	workerLog      bool
 	policy         worker.PollPolicy
 	blockInterval  time.Duration
 	steps          basiqtest.StepDurations
@@ -64,6 +65,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.IntVar(&o.blockingN, "blocking-n", 0, "connections of the blocking run (default: n, capped at 10 rounds of -concurrency per worker; the makespan is then extrapolated linearly to n)")
 	fs.IntVar(&o.workers, "workers", 1, "worker processes")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "tasks at once per worker process (default: the worker's, 10)")
+	fs.BoolVar(&o.workerLog, "worker-log", false, "worker logs JSON at info level, as basiq-worker does (to io.Discard: the cost without the terminal)")
 	fs.IntVar(&o.idlePerHost, "idle-conns-per-host", 0, "worker's idle HTTP connections to Basiq (default 0: one per slot, as cmd/basiq-worker)")
 	fs.DurationVar(&o.policy.Initial, "poll-initial", o.policy.Initial, "poll policy: first back-off delay")
 	fs.Float64Var(&o.policy.Factor, "poll-factor", o.policy.Factor, "poll policy: back-off factor")
