@@ -11,6 +11,6 @@ go build -o "$out/basiq-bench.bin" ./cmd/basiq-bench
 "$out/basiq-bench.bin" -n 10000 -mode both -cpuprofile "$out/worker.cpu.prof" \
 	-json-file "$out/n10000-both.json" -table-file "$out/n10000-both.txt"
 go tool pprof -top -nodecount=40 "$out/basiq-bench.bin" "$out/worker.cpu.prof" > "$out/worker-profile-top.txt"
-go tool pprof -top -cum -nodecount=80 "$out/basiq-bench.bin" "$out/worker.cpu.prof" > "$out/worker-profile-cum.txt"
+go tool pprof -top -cum -nodecount=200 "$out/basiq-bench.bin" "$out/worker.cpu.prof" > "$out/worker-profile-cum.txt"
 "$out/basiq-bench.bin" -sweep -n 1000 -rate 200 -json-file "$out/sweep.json" -table-file "$out/sweep.txt"
 rm -f "$out/basiq-bench.bin" "$out/worker.cpu.prof" "$out/worker.cpu.prof.blocking"
