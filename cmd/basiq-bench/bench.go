@@ -113,6 +113,7 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	waitLazyFree(ctx, e.rdb) // the keys of an earlier run are freed in the background
 	redisCPU0, benchCPU0, mem0 := redisCPU(ctx, e.rdb), selfCPU(), redisMemory(ctx, e.rdb)
 	if err := e.startChildren(ctx); err != nil {
 		e.stopChildren()

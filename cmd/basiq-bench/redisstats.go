@@ -97,3 +97,13 @@ func selfCPU() float64 {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
+
+// waitLazyFree waits (up to 10 s) until Redis has no object left to free in the background.
+func waitLazyFree(ctx context.Context, rdb *redis.Client) {
+	for range 100 {
+		if infoField(ctx, rdb, "memory", "lazyfree_pending_objects") == 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
