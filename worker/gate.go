@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/sdk"
@@ -27,6 +28,7 @@ return 1`)
 
 // closeGate keeps all workers from Basiq for d.
 func (h *Handlers) closeGate(ctx context.Context, d time.Duration) error {
+	h.gateSeen.set(h.now(), false)
 	until := h.now().Add(d).UnixMilli()
 	return extendGate.Run(context.WithoutCancel(ctx), h.rdb, []string{h.gateKey()}, until, max(d.Milliseconds(), 1)).Err()
 }
@@ -34,6 +36,42 @@ func (h *Handlers) closeGate(ctx context.Context, d time.Duration) error {
 // gate returns a throttled retryError while the gate is closed, nil when
 // calls to Basiq may go.
 func (h *Handlers) gate(ctx context.Context) error {
+	if h.gateSeen.openRecently(h.now()) {
+		return nil
+	}
+	err := h.readGate(ctx)
+	h.gateSeen.set(h.now(), err == nil)
+	return err
+}
+
+// gateOpenFor is how long an open gate is taken as still open without
+// reading Redis again: one GET per process per interval instead of one per
+// task. A 429 seen here or by another worker is noticed within it.
+const gateOpenFor = 250 * time.Millisecond
+
+// gateCache remembers when this process last saw the gate open.
+type gateCache struct {
+	mu     sync.Mutex
+	openAt time.Time
+}
+
+func (c *gateCache) openRecently(now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.openAt.IsZero() && now.Sub(c.openAt) < gateOpenFor
+}
+
+func (c *gateCache) set(now time.Time, open bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if open {
+		c.openAt = now
+	} else {
+		c.openAt = time.Time{}
+	}
+}
+
+func (h *Handlers) readGate(ctx context.Context) error {
 	v, err := h.rdb.Get(ctx, h.gateKey()).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil

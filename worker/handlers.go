@@ -18,6 +18,12 @@ type enqueuer interface {
 	EnqueueContext(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
 }
 
+// taskRunner makes a scheduled task pending now; *asynq.Inspector implements it.
+type taskRunner interface {
+	RunTask(queue, id string) error
+	Close() error
+}
+
 // publisher publishes result events exactly once per event id;
 // *tasks.Publisher implements it.
 type publisher interface {
@@ -29,6 +35,8 @@ type publisher interface {
 // few Basiq calls and returns: waiting is a scheduled follow-up task, never
 // a sleep. Every handler is safe to run twice (asynq delivers at least once).
 type Handlers struct {
+	runner    taskRunner
+	gateSeen  gateCache
 	basiq     Basiq
 	keyring   *tasks.Keyring
 	rdb       redis.UniversalClient
@@ -128,12 +136,30 @@ func (h *Handlers) enqueueFollowUp(ctx context.Context, t *asynq.Task, id, queue
 	if h.retention > 0 {
 		opts = append(opts, asynq.Retention(h.retention))
 	}
-	if due.After(h.now()) {
-		opts = append(opts, asynq.ProcessAt(due))
+	at := DueAt(due, 0) // asynq keeps whole seconds: never early
+	if at.After(h.now()) {
+		opts = append(opts, asynq.ProcessAt(at))
 	}
 	_, err := h.enq.EnqueueContext(ctx, t, opts...)
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("schedule %s: %w", id, err)
 	}
+	if err == nil && h.runner != nil && at.After(due) {
+		h.sharpen(queue, id, due, at)
+	}
 	return nil
+}
+
+// sharpen makes the task scheduled for the whole second at pending at due,
+// its real time: sub-second polls without a sub-second asynq. Should this
+// process die first, asynq still runs the task at at. Until at, asynq's
+// forwarder has not moved the task, so it is still scheduled; once at has
+// passed (a timer late under load) the forwarder owns it, and the timer
+// leaves it alone rather than, say, run a retry before its Retry-After.
+func (h *Handlers) sharpen(queue, id string, due, at time.Time) {
+	time.AfterFunc(time.Until(due), func() {
+		if time.Now().Before(at) {
+			_ = h.runner.RunTask(queue, id) // not found or not scheduled: nothing to do
+		}
+	})
 }

@@ -66,7 +66,7 @@ func (h *Handlers) due(now time.Time, d time.Duration, deadline time.Time) time.
 	if left := deadline.Sub(now); d > left {
 		d = max(left, 0)
 	}
-	return DueAt(now, d)
+	return now.Add(d)
 }
 
 // PollJob handles tasks.TypePollJob: one look at a Basiq job (or one
@@ -186,7 +186,11 @@ func stepStart(job *sdk.Job, prevLook, now time.Time) time.Time {
 	if u := job.Updated; !u.IsZero() && u.After(prevLook) && u.Before(now) {
 		return u
 	}
-	return now
+	// The step began after the previous look, which saw the step before it
+	// current. Basiq's updated has whole seconds (and Basiq's clock), so it
+	// often falls before that look: then the look is the estimate. Aiming
+	// from it looks a little early (one more look), never a whole step late.
+	return prevLook
 }
 
 func lastStatus(obs []tasks.StepObservation, title string) string {

@@ -150,6 +150,11 @@ func New(cfg Config) (*Worker, error) {
 		w.srv, w.client = asynq.NewServerFromRedisClient(cfg.Redis, acfg), asynq.NewClientFromRedisClient(cfg.Redis)
 	}
 	w.handlers = newHandlers(cfg, w.client)
+	if cfg.RedisConnOpt != nil {
+		w.handlers.runner = asynq.NewInspector(cfg.RedisConnOpt)
+	} else {
+		w.handlers.runner = asynq.NewInspectorFromRedisClient(cfg.Redis)
+	}
 	return w, nil
 }
 
@@ -169,6 +174,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	<-ctx.Done()
 	w.cfg.Logger.Info().Dur("timeout", w.cfg.ShutdownTimeout).Msg("worker stopping")
 	w.srv.Shutdown()
+	if w.cfg.RedisConnOpt != nil { // an inspector on a shared client cannot be closed
+		_ = w.handlers.runner.Close()
+	}
 	if err := w.client.Close(); err != nil && w.cfg.RedisConnOpt != nil {
 		return fmt.Errorf("worker: close: %w", err)
 	}
