@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -66,9 +65,12 @@ func (r *Run) table(w io.Writer) {
 	fmt.Fprintf(w, "  by route: %s\n", topCounts(r.Requests, r.N, 8))
 	fmt.Fprintf(w, "redis commands/job %.1f (INFO commandstats delta, scripts' inner calls included)\n", r.RedisCmdsPerJob)
 	fmt.Fprintf(w, "  top: %s\n", topCounts(r.RedisCmds, r.N, 8))
-	if math.Abs(r.RedisMemoryDeltaMB) >= 1 {
+	switch {
+	case r.RedisMemoryDeltaMB <= -1:
+		fmt.Fprintf(w, "redis memory kept after the run: n/a (%+.2f MB: Redis freed an earlier run's keys meanwhile)\n", r.RedisMemoryDeltaMB)
+	case r.RedisMemoryDeltaMB >= 1:
 		fmt.Fprintf(w, "redis memory kept after the run: %.1f KB/job (retained tasks, results, records until they expire)\n", r.RedisMemoryKBPerJob)
-	} else {
+	default:
 		fmt.Fprintf(w, "redis memory kept after the run: %+.2f MB in all, too little to give per job\n", r.RedisMemoryDeltaMB)
 	}
 	fmt.Fprintf(w, "worker: peak RSS %.1f MB, CPU %.2f s", r.PeakRSSMB, r.CPUSeconds)
