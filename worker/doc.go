@@ -33,9 +33,11 @@
 // The next look is chosen by PollPolicy: near the expected end of the
 // current step when the institution publishes its average step times, then
 // backing off exponentially with jitter. asynq keeps scheduled times as
-// whole seconds; DueAt rounds up so that nothing runs early, and
-// Config.DelayedTaskCheckInterval is lowered to 200ms so due tasks move
-// quickly.
+// whole seconds: DueAt rounds up so that nothing runs early, and a timer in
+// the process that scheduled a poll makes it pending at its real due time
+// (Inspector.RunTask), so polls are not held to the second; should that
+// process die, asynq runs the poll at the second. Config.DelayedTaskCheckInterval
+// is lowered to 200ms so due tasks move quickly.
 //
 // # Failure classes (classify.go)
 //
