@@ -7,14 +7,16 @@ import (
 
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/hibiken/asynq"
 )
 
 // blockingHandler is the baseline: the Node SDK's waitForCredentials pattern. It creates the
 // connection, then GETs the job every interval, sleeping inside the handler (holding the
-// worker slot) until the job ends, and publishes the result as the worker does.
+// worker slot) until the job ends, and publishes the result as the worker does. It calls
+// Basiq through the worker's own adapter, so both modes make the same calls.
 type blockingHandler struct {
-	c        *sdk.Client
+	basiq    worker.Basiq
 	keyring  *tasks.Keyring
 	pub      *tasks.Publisher
 	interval time.Duration
@@ -33,7 +35,7 @@ func (h *blockingHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 	taskID, _ := asynq.GetTaskID(ctx)
 	r := tasks.Result{TaskID: taskID, IdempotencyKey: p.IdempotencyKey, UserID: p.UserID, InstitutionID: p.InstitutionID,
 		Kind: t.Type(), StartedAt: time.Now(), Steps: []tasks.StepObservation{}, Accounts: []string{}}
-	job, err := h.c.Connections.Create(ctx, p.UserID, sdk.Credentials{Institution: p.InstitutionID, LoginID: creds.LoginID, Password: creds.Password})
+	job, err := h.basiq.CreateConnection(ctx, p.UserID, sdk.Credentials{Institution: p.InstitutionID, LoginID: creds.LoginID, Password: creds.Password})
 	if err != nil {
 		return err
 	}
@@ -44,7 +46,7 @@ func (h *blockingHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 	r.Outcome = tasks.OutcomeCompleted
 	if _, failed := job.FailedStep(); failed {
 		r.Outcome = tasks.OutcomeFailed
-	} else if r.Accounts, err = h.accountIDs(ctx, p.UserID, r.ConnectionID); err != nil {
+	} else if r.Accounts, err = h.basiq.AccountIDs(ctx, p.UserID, r.ConnectionID); err != nil {
 		return err
 	}
 	r.FinishedAt = time.Now()
@@ -56,7 +58,7 @@ func (h *blockingHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 func (h *blockingHandler) wait(ctx context.Context, jobID string, r *tasks.Result) (*sdk.Job, error) {
 	seen := map[string]string{}
 	for {
-		job, err := h.c.Jobs.Get(ctx, jobID)
+		job, err := h.basiq.Job(ctx, jobID)
 		if err != nil {
 			return nil, err
 		}
@@ -77,16 +79,4 @@ func (h *blockingHandler) wait(ctx context.Context, jobID string, r *tasks.Resul
 		case <-time.After(h.interval):
 		}
 	}
-}
-
-func (h *blockingHandler) accountIDs(ctx context.Context, userID, connID string) ([]string, error) {
-	accts, err := h.c.Users.For(userID).Accounts(ctx, sdk.Filter().Eq("connection.id", connID))
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, 0, len(accts))
-	for _, a := range accts {
-		ids = append(ids, a.ID)
-	}
-	return ids, nil
 }

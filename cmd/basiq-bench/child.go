@@ -72,12 +72,12 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	queues := map[string]int{o.childQueue: 1}
+	queues, basiq := map[string]int{o.childQueue: 1}, worker.NewBasiq(c)
 	if o.childMode == modeBlocking {
-		return runBlockingChild(ctx, o, rdb, conc, queues, c, keyring, stdout)
+		return runBlockingChild(ctx, o, rdb, conc, queues, basiq, keyring, stdout)
 	}
 	w, err := worker.New(worker.Config{
-		Redis: rdb, Namespace: o.childNS, Basiq: worker.NewBasiq(c), Keyring: keyring,
+		Redis: rdb, Namespace: o.childNS, Basiq: basiq, Keyring: keyring,
 		Concurrency: conc, Queues: queues, Policy: o.policy, Observer: m,
 		DelayedTaskCheckInterval: o.delayedCheck, TaskCheckInterval: o.taskCheck, Logger: childLogger(o),
 	})
@@ -90,7 +90,7 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 
 // runBlockingChild serves the blocking baseline handler until ctx is done.
 func runBlockingChild(ctx context.Context, o options, rdb *redis.Client, conc int, queues map[string]int,
-	c *sdk.Client, keyring *tasks.Keyring, stdout io.Writer) error {
+	basiq worker.Basiq, keyring *tasks.Keyring, stdout io.Writer) error {
 	taskCheck := o.taskCheck
 	if taskCheck <= 0 {
 		taskCheck = 200 * time.Millisecond // as the worker
@@ -99,7 +99,7 @@ func runBlockingChild(ctx context.Context, o options, rdb *redis.Client, conc in
 		Concurrency: conc, Queues: queues, TaskCheckInterval: taskCheck, LogLevel: asynq.WarnLevel,
 		ShutdownTimeout: 2 * time.Second,
 	})
-	h := &blockingHandler{c: c, keyring: keyring, interval: o.blockInterval,
+	h := &blockingHandler{basiq: basiq, keyring: keyring, interval: o.blockInterval,
 		pub: tasks.NewPublisher(rdb, tasks.WithNamespace(o.childNS))}
 	mux := asynq.NewServeMux()
 	mux.Handle(tasks.TypeCreateConnection, h)
