@@ -174,16 +174,17 @@ func (c *Client) call(ctx context.Context, method, ref string, q url.Values, in,
 // send makes one attempt. It returns the body of a 2xx answer, or an
 // *Error for any other status, or a transport error.
 func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
 		return nil, fmt.Errorf("sdk: %w", err)
 	}
-	if body == nil {
-		req.Body, req.GetBody, req.ContentLength = nil, nil, 0
-	} else {
+	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Accept", "application/json")
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("sdk: %s %s: %w", method, u.Path, err)
