@@ -54,7 +54,7 @@ type Options struct {
 	URL string
 	// Secret signs them (tasks.ParseWebhookSecret of WEBHOOK_SECRET). Required.
 	Secret []byte
-	// Queue of the delivery tasks (default "webhooks").
+	// Queue of the delivery tasks (default DefaultQueueFor(Namespace)).
 	Queue string
 	// Concurrency is the number of deliveries at once (default 4).
 	Concurrency int
@@ -92,7 +92,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Namespace = tasks.DefaultNamespace
 	}
 	if o.Queue == "" {
-		o.Queue = DefaultQueue
+		o.Queue = DefaultQueueFor(o.Namespace)
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
@@ -120,6 +120,16 @@ func (o Options) withDefaults() (Options, error) {
 		o.HTTPClient = &http.Client{Timeout: o.Timeout}
 	}
 	return o, nil
+}
+
+// DefaultQueueFor is the queue of the webhook deliveries of namespace ns:
+// DefaultQueue for tasks.DefaultNamespace (or ""), "<ns>-webhooks" for any
+// other, so deployments sharing one Redis never deliver each other's events.
+func DefaultQueueFor(ns string) string {
+	if ns == "" || ns == tasks.DefaultNamespace {
+		return DefaultQueue
+	}
+	return ns + "-" + DefaultQueue
 }
 
 // Run dispatches and delivers webhooks until ctx is done.

@@ -156,3 +156,16 @@ func TestDefaultRetryDelay(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultQueueFor(t *testing.T) {
+	for ns, want := range map[string]string{"": "webhooks", tasks.DefaultNamespace: "webhooks", "acme": "acme-webhooks"} {
+		if got := DefaultQueueFor(ns); got != want {
+			t.Errorf("DefaultQueueFor(%q) = %q, want %q", ns, got, want)
+		}
+		o, err := Options{RedisConnOpt: asynq.RedisClientOpt{}, Redis: redis.NewClient(&redis.Options{}), Namespace: ns,
+			URL: "http://x", Secret: []byte("s")}.withDefaults()
+		if err != nil || o.Queue != want {
+			t.Errorf("withDefaults of namespace %q: Queue = %q, %v; want %q", ns, o.Queue, err, want)
+		}
+	}
+}
