@@ -13,7 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unicode/utf8"
 )
 
 // Error is an answer of the Basiq API with a status above 299. Use
@@ -118,11 +117,7 @@ func snippet(body []byte, n int) string {
 	if len(body) > n {
 		body = body[:n]
 	}
-	s := strings.ToValidUTF8(string(body), "")
-	for len(s) > 0 && !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return strings.TrimSpace(s)
+	return strings.TrimSpace(strings.ToValidUTF8(string(body), ""))
 }
 
 // parseRetryAfter reads delta-seconds or an HTTP date.
