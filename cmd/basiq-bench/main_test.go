@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/basiq-worker/basiq-worker/internal/testredis"
 )
 
 // TestMain lets the test binary serve as the worker child the benchmark starts.
@@ -24,19 +24,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// redisURL is the test Redis (see internal/testredis): skipped without one.
 func redisURL(t *testing.T) string {
 	t.Helper()
-	url := envOr(os.Getenv, "REDIS_URL", "redis://127.0.0.1:6379/0")
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	if err := rdb.Ping(context.Background()).Err(); err != nil {
-		t.Skipf("no Redis at %s: %v", url, err)
-	}
-	return url
+	testredis.Client(t)
+	return "redis://" + testredis.Addr() + "/0"
 }
 
 func TestRun_both(t *testing.T) {
