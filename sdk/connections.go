@@ -157,11 +157,7 @@ func (s *ConnectionsService) For(userID, connID string) *ConnectionHandle {
 }
 
 func (s *ConnectionsService) postJob(ctx context.Context, path string, body any) (*Job, error) {
-	j := new(Job)
-	if err := s.c.call(ctx, http.MethodPost, path, nil, body, j); err != nil {
-		return nil, err
-	}
-	return j, nil
+	return callOne[Job](ctx, s.c, http.MethodPost, path, body)
 }
 
 // ConnectionHandle is one connection of one user, like the Node SDK's

@@ -197,12 +197,7 @@ func (s *JobsService) SubmitMFA(ctx context.Context, jobID string, answers ...st
 	if err != nil {
 		return nil, err
 	}
-	body := map[string][]string{"mfa-response": answers}
-	j := new(Job)
-	if err := s.c.call(ctx, http.MethodPost, p, nil, body, j); err != nil {
-		return nil, err
-	}
-	return j, nil
+	return callOne[Job](ctx, s.c, http.MethodPost, p, map[string][]string{"mfa-response": answers})
 }
 
 // ErrNoConnection is returned by Connection for a job whose connection is

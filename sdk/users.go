@@ -55,11 +55,7 @@ type UserParams struct {
 
 // Create creates a user.
 func (s *UsersService) Create(ctx context.Context, p UserParams) (*User, error) {
-	u := new(User)
-	if err := s.c.call(ctx, http.MethodPost, "/users", nil, p, u); err != nil {
-		return nil, err
-	}
-	return u, nil
+	return callOne[User](ctx, s.c, http.MethodPost, "/users", p)
 }
 
 // Get reads a user with its connections and accounts.
@@ -99,11 +95,7 @@ func (h *UserHandle) Get(ctx context.Context) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := new(User)
-	if err := h.c.call(ctx, http.MethodGet, p, nil, nil, u); err != nil {
-		return nil, err
-	}
-	return u, nil
+	return getOne[User](ctx, h.c, p)
 }
 
 // Update changes the given fields of the user.
@@ -112,11 +104,7 @@ func (h *UserHandle) Update(ctx context.Context, params UserParams) (*User, erro
 	if err != nil {
 		return nil, err
 	}
-	u := new(User)
-	if err := h.c.call(ctx, http.MethodPost, p, nil, params, u); err != nil {
-		return nil, err
-	}
-	return u, nil
+	return callOne[User](ctx, h.c, http.MethodPost, p, params)
 }
 
 // Delete deletes the user.
@@ -170,8 +158,14 @@ func getList[T any](ctx context.Context, c *Client, path string, f *FilterBuilde
 
 // getOne reads a single resource.
 func getOne[T any](ctx context.Context, c *Client, path string) (*T, error) {
+	return callOne[T](ctx, c, http.MethodGet, path, nil)
+}
+
+// callOne sends one request with body in (nil for none) and decodes the
+// single resource it answers.
+func callOne[T any](ctx context.Context, c *Client, method, path string, in any) (*T, error) {
 	v := new(T)
-	if err := c.call(ctx, http.MethodGet, path, nil, nil, v); err != nil {
+	if err := c.call(ctx, method, path, nil, in, v); err != nil {
 		return nil, err
 	}
 	return v, nil
