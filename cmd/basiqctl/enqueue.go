@@ -58,7 +58,7 @@ func enqueueCmd(ctx context.Context, e env, name, usage string, args []string, w
 	if err != nil {
 		return err
 	}
-	c, _, err := newClient(e, withKeys)
+	c, err := newClient(e, withKeys)
 	if err != nil {
 		return err
 	}

@@ -72,18 +72,18 @@ func loadConfig(e env) (*config.Client, error) {
 }
 
 // newClient returns an enqueue client; withKeys loads BASIQ_SECRET_KEY.
-func newClient(e env, withKeys bool) (*tasks.Client, *config.Client, error) {
+func newClient(e env, withKeys bool) (*tasks.Client, error) {
 	c, err := loadConfig(e)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var k *tasks.Keyring
 	if withKeys {
 		if k, err = c.Keyring(); err != nil {
-			return nil, nil, exitError{exitUsage, err}
+			return nil, exitError{exitUsage, err}
 		}
 	}
-	return tasks.NewClient(c.RedisConnOpt(), k, tasks.WithNamespace(c.RedisNamespace)), c, nil
+	return tasks.NewClient(c.RedisConnOpt(), k, tasks.WithNamespace(c.RedisNamespace)), nil
 }
 
 func newSubscriber(e env) (*tasks.Subscriber, redis.UniversalClient, error) {

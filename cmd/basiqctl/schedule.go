@@ -43,7 +43,7 @@ func scheduleAdd(ctx context.Context, e env, args []string) error {
 	if *every < tasks.MinRefreshInterval {
 		return usagef("schedule add: --every must be at least %s", tasks.MinRefreshInterval)
 	}
-	c, _, err := newClient(e, false)
+	c, err := newClient(e, false)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func scheduleList(ctx context.Context, e env, args []string) error {
 	if err := noArgs("schedule list", pos); err != nil {
 		return err
 	}
-	c, _, err := newClient(e, false)
+	c, err := newClient(e, false)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func scheduleRemove(ctx context.Context, e env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("schedule rm: want exactly one schedule ID")
 	}
-	c, _, err := newClient(e, false)
+	c, err := newClient(e, false)
 	if err != nil {
 		return err
 	}
