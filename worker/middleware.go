@@ -11,14 +11,28 @@ import (
 
 // logMiddleware puts a logger carrying the task id, type, queue, attempt,
 // user id and job id on the context, once, for zerolog.Ctx(ctx). Only ids
-// are read from the payload: never a credential.
+// are read from the payload: never a credential. When base writes nothing
+// (the zero Logger, zerolog.Nop, level Disabled) it passes tasks through:
+// zerolog.Ctx then finds no logger and logs nothing, and no task pays for
+// a logger (a payload decode and a context) that would discard every line.
 func logMiddleware(base zerolog.Logger) asynq.MiddlewareFunc {
 	return func(next asynq.Handler) asynq.Handler {
+		if silent(base) {
+			return next
+		}
 		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 			l := taskLogger(ctx, base, t)
 			return next.ProcessTask(l.WithContext(ctx), t)
 		})
 	}
+}
+
+// silent reports whether l writes nothing at any level. It is decided when
+// the middleware is built, not per task.
+func silent(l zerolog.Logger) bool {
+	e := l.WithLevel(zerolog.PanicLevel) // the highest level: nil only when nothing is written
+	e.Discard()
+	return e == nil
 }
 
 // taskIDs are the ids worth logging found in any payload of ours.
