@@ -18,7 +18,7 @@ func addJobs(s *Server, n int) []string {
 	for i := 0; i < n; i++ {
 		u := &user{id: s.store.newID(), email: "u" + strconv.Itoa(i) + "@example.com"}
 		c := &connection{id: s.store.newID(), userID: u.id, institution: "AU00000", loginID: "gavinBelson",
-			password: "hooli2016", created: s.now(), seq: i}
+			password: "hooli2016", created: s.now()}
 		s.store.users[u.id], s.store.conns[c.id] = u, c
 		u.conns = append(u.conns, c.id)
 		ids = append(ids, s.newJob(c, u).id)

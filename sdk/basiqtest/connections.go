@@ -52,7 +52,7 @@ func (s *Server) createConnection(w http.ResponseWriter, r *http.Request) *apiEr
 		return err
 	}
 	c := &connection{id: s.store.newID(), userID: u.id, institution: strings.TrimSpace(b.Institution.ID),
-		loginID: b.LoginID, password: b.Password, created: s.now(), seq: len(s.store.conns)}
+		loginID: b.LoginID, password: b.Password, created: s.now()}
 	s.genAccounts(c)
 	s.store.conns[c.id] = c
 	u.conns = append(u.conns, c.id)

@@ -11,7 +11,6 @@ type account struct {
 	id, name, accountNo, product, class string
 	balance                             int64 // cents
 	connID, userID, institution         string
-	seq                                 int
 }
 
 // transaction is a generated transaction of an account.
@@ -41,7 +40,7 @@ func (s *Server) genAccounts(c *connection) {
 		c.accounts = append(c.accounts, &account{
 			id: s.store.newID(), name: k.name, product: k.product, class: k.class,
 			accountNo: fmt.Sprintf("%06d-%08d", 100000+rng.IntN(900000), rng.IntN(100000000)),
-			balance:   int64(rng.IntN(2_000_000)) + 10_000, connID: c.id, userID: c.userID, institution: c.institution, seq: i,
+			balance:   int64(rng.IntN(2_000_000)) + 10_000, connID: c.id, userID: c.userID, institution: c.institution,
 		})
 	}
 }

@@ -33,7 +33,6 @@ type connection struct {
 	txs                     []*transaction // generated on first read
 	txOnce                  sync.Once
 	deleted                 bool
-	seq                     int // index of the connection, for data generation
 }
 
 type jobShard struct {
