@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -191,25 +192,16 @@ func (st *stack) startExtras(ctx context.Context, getenv func(string) string) er
 		st.webhookURL = url
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	n := 1
-	done := make(chan struct{}, 2)
-	go func() {
+	var wg sync.WaitGroup
+	wg.Go(func() {
 		schedule.Run(ctx, schedule.Options{RedisConnOpt: st.connOpt, Redis: st.rdb, Namespace: st.ns, SyncInterval: 5 * time.Second})
-		done <- struct{}{}
-	}()
-	if url != "" {
-		n++
-		go func() {
-			webhook.Run(ctx, webhook.Options{RedisConnOpt: st.connOpt, Redis: st.rdb, Namespace: st.ns, URL: url, Secret: secret})
-			done <- struct{}{}
-		}()
-	}
-	st.closers = append(st.closers, func() {
-		cancel()
-		for range n {
-			<-done
-		}
 	})
+	if url != "" {
+		wg.Go(func() {
+			webhook.Run(ctx, webhook.Options{RedisConnOpt: st.connOpt, Redis: st.rdb, Namespace: st.ns, URL: url, Secret: secret})
+		})
+	}
+	st.closers = append(st.closers, func() { cancel(); wg.Wait() })
 	return nil
 }
 
