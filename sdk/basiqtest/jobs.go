@@ -115,7 +115,6 @@ func (s *Server) newJob(c *connection, u *user) *job {
 	c.jobs = append(c.jobs, id)
 	u.jobs = append(u.jobs, id)
 	s.store.putJob(j)
-	s.store.nJobs++
 	return j
 }
 

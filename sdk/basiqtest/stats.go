@@ -136,9 +136,14 @@ func (s *Server) Connections() int {
 
 // Jobs returns how many jobs exist.
 func (s *Server) Jobs() int {
-	s.store.mu.RLock()
-	defer s.store.mu.RUnlock()
-	return s.store.nJobs
+	n := 0
+	for i := range s.store.shards {
+		sh := &s.store.shards[i]
+		sh.mu.RLock()
+		n += len(sh.jobs)
+		sh.mu.RUnlock()
+	}
+	return n
 }
 
 func (s *Server) getStats(w http.ResponseWriter, r *http.Request) *apiError {

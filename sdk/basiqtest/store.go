@@ -14,7 +14,6 @@ type store struct {
 	users  map[string]*user
 	conns  map[string]*connection
 	shards []jobShard
-	nJobs  int
 }
 
 type user struct {
