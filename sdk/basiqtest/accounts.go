@@ -84,28 +84,22 @@ func (a *account) field(name string) string {
 }
 
 func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) *apiError {
-	f, err := parseFilter(r.URL.Query().Get("filter"), accountFields)
-	if err != nil {
-		return err
-	}
-	s.store.mu.RLock()
-	defer s.store.mu.RUnlock()
-	u, err := s.store.liveUser(r.PathValue("uid"))
-	if err != nil {
-		return err
-	}
-	out := list{Type: "list", Data: []any{}, Links: &listLinks{Self: s.baseURL(r) + r.URL.RequestURI()}}
-	for _, cid := range u.conns {
-		c := s.store.conns[cid]
-		for _, a := range s.visibleAccounts(c) {
-			if f.match(a.field) {
-				out.Data = append(out.Data, s.accountJSON(r, c, a))
+	return s.serveList(w, r, accountFields, func(f filter) ([]any, *apiError) {
+		u, err := s.store.liveUser(r.PathValue("uid"))
+		if err != nil {
+			return nil, err
+		}
+		var data []any
+		for _, cid := range u.conns {
+			c := s.store.conns[cid]
+			for _, a := range s.visibleAccounts(c) {
+				if f.match(a.field) {
+					data = append(data, s.accountJSON(r, c, a))
+				}
 			}
 		}
-	}
-	out.Count = len(out.Data)
-	writeJSON(w, 200, out)
-	return nil
+		return data, nil
+	})
 }
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) *apiError {

@@ -53,30 +53,21 @@ var connectionFields = map[string]bool{"id": true, "connection.id": true, "statu
 	"connection.status": true, "institution.id": true}
 
 func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) *apiError {
-	f, err := parseFilter(r.URL.Query().Get("filter"), connectionFields)
-	if err != nil {
-		return err
-	}
-	s.store.mu.RLock()
-	defer s.store.mu.RUnlock()
-	u, err := s.store.liveUser(r.PathValue("uid"))
-	if err != nil {
-		return err
-	}
-	out := list{Type: "list", Data: []any{}, Links: &listLinks{Self: s.baseURL(r) + r.URL.RequestURI()}}
-	for _, cid := range u.conns {
-		c := s.store.conns[cid]
-		if c.deleted {
-			continue
+	return s.serveList(w, r, connectionFields, func(f filter) ([]any, *apiError) {
+		u, err := s.store.liveUser(r.PathValue("uid"))
+		if err != nil {
+			return nil, err
 		}
-		o := s.connectionJSON(r, c)
-		if f.match(o.field) {
-			out.Data = append(out.Data, o)
+		var data []any
+		for _, cid := range u.conns {
+			if c := s.store.conns[cid]; !c.deleted {
+				if o := s.connectionJSON(r, c); f.match(o.field) {
+					data = append(data, o)
+				}
+			}
 		}
-	}
-	out.Count = len(out.Data)
-	writeJSON(w, 200, out)
-	return nil
+		return data, nil
+	})
 }
 
 func (o connectionOut) field(name string) string {

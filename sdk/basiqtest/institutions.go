@@ -97,20 +97,15 @@ var institutionFields = map[string]bool{"id": true, "institution.id": true, "nam
 	"country": true, "tier": true, "stage": true, "status": true, "authorization": true, "institutionType": true}
 
 func (s *Server) listInstitutions(w http.ResponseWriter, r *http.Request) *apiError {
-	f, err := parseFilter(r.URL.Query().Get("filter"), institutionFields)
-	if err != nil {
-		return err
-	}
-	out := list{Type: "list", Data: []any{}, Links: &listLinks{Self: s.baseURL(r) + r.URL.RequestURI()}}
-	for i := range s.insts {
-		o := s.institutionJSON(r, &s.insts[i])
-		if f.match(o.field) {
-			out.Data = append(out.Data, o)
+	return s.serveList(w, r, institutionFields, func(f filter) ([]any, *apiError) {
+		var data []any
+		for i := range s.insts {
+			if o := s.institutionJSON(r, &s.insts[i]); f.match(o.field) {
+				data = append(data, o)
+			}
 		}
-	}
-	out.Count = len(out.Data)
-	writeJSON(w, 200, out)
-	return nil
+		return data, nil
+	})
 }
 
 func (o institutionOut) field(name string) string {

@@ -142,29 +142,19 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) *apiError {
 }
 
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) *apiError {
-	f, err := parseFilter(r.URL.Query().Get("filter"), jobFields)
-	if err != nil {
-		return err
-	}
-	s.store.mu.RLock()
-	u, err := s.store.liveUser(r.PathValue("uid"))
-	var ids []string
-	if err == nil {
-		ids = append(ids, u.jobs...)
-	}
-	s.store.mu.RUnlock()
-	if err != nil {
-		return err
-	}
-	out := list{Type: "list", Data: []any{}, Links: &listLinks{Self: s.baseURL(r) + r.URL.RequestURI()}}
-	for _, id := range ids {
-		if j, ok := s.store.job(id); ok && f.match(func(string) string { return j.connID }) {
-			out.Data = append(out.Data, s.jobJSON(r, j))
+	return s.serveList(w, r, jobFields, func(f filter) ([]any, *apiError) {
+		u, err := s.store.liveUser(r.PathValue("uid"))
+		if err != nil {
+			return nil, err
 		}
-	}
-	out.Count = len(out.Data)
-	writeJSON(w, 200, out)
-	return nil
+		var data []any
+		for _, id := range u.jobs {
+			if j, ok := s.store.job(id); ok && f.match(func(string) string { return j.connID }) {
+				data = append(data, s.jobJSON(r, j))
+			}
+		}
+		return data, nil
+	})
 }
 
 var jobFields = map[string]bool{"connection.id": true}

@@ -24,6 +24,27 @@ type listLinks struct {
 	Next string `json:"next,omitempty"`
 }
 
+// serveList answers a filtered collection: it parses the filter parameter against fields,
+// then, with store.mu held for reading, writes what collect returns as a list.
+func (s *Server) serveList(w http.ResponseWriter, r *http.Request, fields map[string]bool,
+	collect func(f filter) ([]any, *apiError)) *apiError {
+	f, err := parseFilter(r.URL.Query().Get("filter"), fields)
+	if err != nil {
+		return err
+	}
+	s.store.mu.RLock()
+	defer s.store.mu.RUnlock()
+	data, err := collect(f)
+	if err != nil {
+		return err
+	}
+	if data == nil {
+		data = []any{}
+	}
+	writeJSON(w, 200, list{Type: "list", Count: len(data), Data: data, Links: &listLinks{Self: s.baseURL(r) + r.URL.RequestURI()}})
+	return nil
+}
+
 type ref struct {
 	Type  string   `json:"type"`
 	ID    string   `json:"id"`
