@@ -61,7 +61,8 @@ func (h *Handlers) firstPoll(ctx context.Context, p PollPayload, job *sdk.Job) (
 }
 
 // due is when to run a follow-up d from now: never past the deadline (so a
-// job that does not end times out on time), rounded up to the second.
+// job that does not end times out on time). enqueueFollowUp rounds it up
+// to asynq's second.
 func (h *Handlers) due(now time.Time, d time.Duration, deadline time.Time) time.Time {
 	if left := deadline.Sub(now); d > left {
 		d = max(left, 0)
@@ -88,7 +89,7 @@ func (h *Handlers) PollJob(ctx context.Context, t *asynq.Task) error {
 	h.obs.PollObserved()
 	p.Polls++
 	if err != nil {
-		return h.pollFailed(ctx, t, p, a, err)
+		return h.callFailed(ctx, t, p, a, err)
 	}
 	seen := len(p.Steps)
 	p = h.observe(ctx, p, job)
@@ -132,17 +133,6 @@ type pollView struct {
 	Looks  int       `json:"looks"`
 	Next   string    `json:"next"`
 	NextAt time.Time `json:"nextAt"`
-}
-
-// pollFailed handles an error of GET /jobs/{id}.
-func (h *Handlers) pollFailed(ctx context.Context, t *asynq.Task, p PollPayload, a attempt, err error) error {
-	switch {
-	case !h.now().Before(p.Deadline):
-		return h.finish(ctx, t, p, tasks.OutcomeTimedOut, timedOut(p), nil)
-	case classify(err) == classPermanent || a.last:
-		return h.finish(ctx, t, p, tasks.OutcomeFailed, callError(err, ""), nil)
-	}
-	return h.retry(ctx, a, err)
 }
 
 // observe records the job's step status changes in p, logs each and

@@ -30,9 +30,10 @@ func (h *Handlers) retry(ctx context.Context, a attempt, err error) error {
 	return re
 }
 
-// callFailed handles a failed Basiq call of a task that has no job to
-// follow yet (or a refresh): a permanent error, or a transient one on the
-// last attempt, ends with a failed result; otherwise asynq retries.
+// callFailed handles a failed Basiq call (the call that starts a job, a
+// look at it, a refresh): past the deadline a timed_out result; a
+// permanent error, or a transient one on the last attempt, a failed
+// result; otherwise asynq retries.
 func (h *Handlers) callFailed(ctx context.Context, t *asynq.Task, p PollPayload, a attempt, err error) error {
 	switch {
 	case !p.Deadline.IsZero() && !h.now().Before(p.Deadline):
