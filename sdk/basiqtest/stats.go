@@ -87,13 +87,13 @@ func (j *job) stats(now time.Time, mfaExpiry time.Duration) JobStats {
 
 // Job returns the stats of one job.
 func (s *Server) Job(id string) (JobStats, bool) {
-	j, ok := s.store.job(id)
-	if !ok {
-		return JobStats{}, false
-	}
 	sh := s.store.shard(id)
 	sh.mu.RLock()
 	defer sh.mu.RUnlock()
+	j, ok := sh.jobs[id]
+	if !ok {
+		return JobStats{}, false
+	}
 	return j.stats(s.now(), s.cfg.mfaExpiry), true
 }
 
