@@ -27,11 +27,9 @@ const (
 
 // finish publishes the result of the job followed by p.
 func (h *Handlers) finish(ctx context.Context, t *asynq.Task, p PollPayload, outcome tasks.Outcome, e *tasks.ErrorInfo, accounts []string) error {
-	return h.publish(ctx, t, p.eventSuffix(), tasks.Result{
-		Outcome: outcome, TaskID: p.TaskID, IdempotencyKey: p.IdempotencyKey, UserID: p.UserID,
-		ConnectionID: p.ConnectionID, JobID: p.JobID, InstitutionID: p.InstitutionID, Kind: p.Kind,
-		Steps: p.Steps, Error: e, Accounts: accounts, Polls: p.Polls, StartedAt: p.StartedAt,
-	})
+	r := result(p, outcome, e)
+	r.JobID, r.Steps, r.Accounts, r.Polls = p.JobID, p.Steps, accounts, p.Polls
+	return h.publish(ctx, t, p.eventSuffix(), r)
 }
 
 // publish publishes r once (the Publisher's dedupe key makes a second run

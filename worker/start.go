@@ -157,7 +157,8 @@ func (h *Handlers) saveStart(ctx context.Context, key string, rec startRecord) e
 	return nil
 }
 
-// result is a result with no job behind it (or before any poll).
+// result is the result of the work p describes, without what only polls
+// know (job, steps, polls, accounts: see finish).
 func result(p PollPayload, o tasks.Outcome, e *tasks.ErrorInfo) tasks.Result {
 	return tasks.Result{Outcome: o, TaskID: p.TaskID, IdempotencyKey: p.IdempotencyKey, UserID: p.UserID,
 		ConnectionID: p.ConnectionID, InstitutionID: p.InstitutionID, Kind: p.Kind, Error: e, StartedAt: p.StartedAt}
