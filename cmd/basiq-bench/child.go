@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"runtime/pprof"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/metrics"
@@ -58,17 +56,10 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 		return err
 	}
 	m := metrics.New(prometheus.NewRegistry())
-	// As cmd/basiq-worker: one idle connection to Basiq per slot.
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = max(conc, 2)
-	if o.idlePerHost > 0 {
-		tr.MaxIdleConnsPerHost = o.idlePerHost
-	}
-	hc := &http.Client{Transport: m.Transport(tr), Timeout: 30 * time.Second}
-	apiKey := getenv(envAPIKey)
-	store := worker.NewTokenStore(rdb, o.childNS, apiKey).WithObserver(m).WithKeyring(keyring)
-	retries := sdk.RetryPolicy{MaxAttempts: 1}
-	c, err := sdk.New(apiKey, sdk.WithBaseURL(o.childBasiqURL), sdk.WithHTTPClient(hc), sdk.WithTokenStore(store), sdk.WithRetryPolicy(retries))
+	c, err := worker.NewClient(worker.ClientOptions{ // wired as cmd/basiq-worker
+		APIKey: getenv(envAPIKey), BaseURL: o.childBasiqURL, Redis: rdb, Namespace: o.childNS, Keyring: keyring,
+		Concurrency: conc, IdleConnsPerHost: o.idlePerHost, Observer: m, WrapTransport: m.Transport,
+	})
 	if err != nil {
 		return err
 	}

@@ -76,10 +76,8 @@ func startStack(ctx context.Context, o options, getenv func(string) string, stdo
 	st.closers = append(st.closers, st.fake.Close)
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)
-	api, err := sdk.New(devAPIKey, sdk.WithBaseURL(st.fake.URL), sdk.WithAPIVersion("2.0"),
-		sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}),
-		sdk.WithHTTPClient(&http.Client{Transport: m.Transport(http.DefaultTransport), Timeout: 10 * time.Second}),
-		sdk.WithTokenStore(worker.NewTokenStore(st.rdb, st.ns, devAPIKey).WithObserver(m).WithKeyring(st.keyring)))
+	api, err := worker.NewClient(worker.ClientOptions{APIKey: devAPIKey, BaseURL: st.fake.URL, APIVersion: "2.0",
+		Redis: st.rdb, Namespace: st.ns, Keyring: st.keyring, Concurrency: devConcurrency, Observer: m, WrapTransport: m.Transport})
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +128,9 @@ func (st *stack) startRedis(getenv func(string) string) error {
 	return nil
 }
 
+// devConcurrency is the dev worker's number of slots.
+const devConcurrency = 10
+
 // loadKeys reads BASIQ_SECRET_KEY or generates a throw-away dev keyring.
 func (st *stack) loadKeys(getenv func(string) string) error {
 	if spec := getenv("BASIQ_SECRET_KEY"); spec != "" {
@@ -160,7 +161,7 @@ func (st *stack) startWorker(ctx context.Context, o options, m *metrics.Metrics,
 	w, err := worker.New(worker.Config{
 		RedisConnOpt: st.connOpt, Redis: st.rdb, Namespace: st.ns,
 		Basiq: worker.NewBasiq(st.api), Keyring: st.keyring,
-		Concurrency: 10, JobDeadline: 2 * time.Minute, StepRetryDelay: 2 * time.Second,
+		Concurrency: devConcurrency, JobDeadline: 2 * time.Minute, StepRetryDelay: 2 * time.Second,
 		DelayedTaskCheckInterval: 100 * time.Millisecond, TaskCheckInterval: 100 * time.Millisecond,
 		ShutdownTimeout: 3 * time.Second, Logger: log, Observer: m,
 	})

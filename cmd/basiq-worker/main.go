@@ -13,14 +13,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/config"
-	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/metrics"
@@ -108,14 +106,11 @@ func serve(ctx context.Context, cfg *config.Worker, log zerolog.Logger) error {
 	defer rdb.Close()
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)
-	store := worker.NewTokenStore(rdb, cfg.RedisNamespace, cfg.BasiqAPIKey).WithObserver(m).WithKeyring(keyring)
-	api, err := sdk.New(cfg.BasiqAPIKey,
-		sdk.WithBaseURL(cfg.BasiqBaseURL),
-		sdk.WithAPIVersion(cfg.BasiqAPIVersion),
-		sdk.WithTokenStore(store),
-		sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}), // retries go through asynq, never a sleep in a handler
-		sdk.WithHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: m.Transport(basiqTransport(cfg.Concurrency))}),
-	)
+	api, err := worker.NewClient(worker.ClientOptions{
+		APIKey: cfg.BasiqAPIKey, BaseURL: cfg.BasiqBaseURL, APIVersion: cfg.BasiqAPIVersion,
+		Redis: rdb, Namespace: cfg.RedisNamespace, Keyring: keyring,
+		Concurrency: cfg.Concurrency, Observer: m, WrapTransport: m.Transport,
+	})
 	if err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
@@ -165,13 +160,4 @@ func workerConfig(cfg *config.Worker, rdb redis.UniversalClient, api worker.Basi
 		Logger:                   log,
 		Observer:                 obs,
 	}
-}
-
-// basiqTransport is http.DefaultTransport keeping an idle connection to
-// Basiq per worker slot (the default keeps 2 per host, so busy slots would
-// open and close connections all the time).
-func basiqTransport(concurrency int) http.RoundTripper {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = max(concurrency, 2)
-	return t
 }

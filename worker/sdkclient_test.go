@@ -1,0 +1,69 @@
+package worker
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+	"sync/atomic"
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/redis/go-redis/v9"
+)
+
+type countingRT struct {
+	n    atomic.Int32
+	next http.RoundTripper
+}
+
+func (c *countingRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
+}
+
+// NewClient shares one sealed token through Redis, goes through the
+// wrapped transport and never retries by itself.
+func TestNewClient(t *testing.T) {
+	srv := basiqtest.NewServer()
+	t.Cleanup(srv.Close)
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	key := make([]byte, tasks.KeySize)
+	rand.Read(key)
+	kr, err := tasks.NewKeyring("k1", map[string][]byte{"k1": key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := &countingRT{}
+	opts := ClientOptions{APIKey: "key", BaseURL: srv.URL, APIVersion: "2.0", Redis: rdb, Namespace: "t", Keyring: kr,
+		Concurrency: 4, WrapTransport: func(next http.RoundTripper) http.RoundTripper { rt.next = next; return rt }}
+	ctx := context.Background()
+	for range 2 { // two processes
+		c, err := NewClient(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Institutions.Get(ctx, "AU00000"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := srv.Stats().TokensIssued; got != 1 {
+		t.Errorf("tokens issued: got %d, want 1 shared through Redis", got)
+	}
+	if got := rt.n.Load(); got != 3 {
+		t.Errorf("requests through the wrapped transport: got %d, want 3 (a token, two institutions)", got)
+	}
+	srv.SetFaults(basiqtest.Fault{Path: "/institutions", ErrorRate: 1, ErrorStatus: 503})
+	c, _ := NewClient(opts)
+	before := srv.Stats().Requests["GET /institutions"][503]
+	if _, err := c.Institutions.List(ctx, nil); !sdk.IsRetryable(err) {
+		t.Fatalf("list institutions: %v, want the retryable 503", err)
+	}
+	if got := srv.Stats().Requests["GET /institutions"][503] - before; got != 1 {
+		t.Errorf("503 answers: got %d requests, want 1 (no retry inside the client)", got)
+	}
+}
