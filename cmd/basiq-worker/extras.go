@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/config"
-	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker/schedule"
 	"github.com/basiq-worker/basiq-worker/worker/webhook"
 	"github.com/redis/go-redis/v9"
@@ -28,7 +27,7 @@ func startExtras(ctx context.Context, cfg *config.Worker, rdb redis.UniversalCli
 	if cfg.WebhookURL != "" {
 		wg.Go(func() {
 			err := webhook.Run(ctx, webhook.Options{RedisConnOpt: cfg.RedisConnOpt(), Redis: rdb, Namespace: cfg.RedisNamespace,
-				Queue: webhookQueue(cfg.RedisNamespace), URL: cfg.WebhookURL, Secret: secret, Logger: log.With().Str("component", "webhook").Logger()})
+				URL: cfg.WebhookURL, Secret: secret, Logger: log.With().Str("component", "webhook").Logger()})
 			if err != nil && ctx.Err() == nil {
 				log.Error().Err(err).Msg("webhook deliveries stopped")
 			}
@@ -43,14 +42,4 @@ func startExtras(ctx context.Context, cfg *config.Worker, rdb redis.UniversalCli
 			log.Warn().Msg("scheduler or webhooks did not stop within 30s")
 		}
 	}
-}
-
-// webhookQueue is the asynq queue of webhook deliveries: "webhooks" for the
-// default namespace, "<namespace>-webhooks" for any other, so deployments
-// sharing one Redis never deliver each other's events.
-func webhookQueue(ns string) string {
-	if ns == "" || ns == tasks.DefaultNamespace {
-		return webhook.DefaultQueue
-	}
-	return ns + "-" + webhook.DefaultQueue
 }

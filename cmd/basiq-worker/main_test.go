@@ -21,6 +21,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/basiq-worker/basiq-worker/worker/webhook"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -101,7 +102,7 @@ func TestRun_serves(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	queue, ns, key := testredis.Queue(t, "cmdtest"), testredis.Namespace(t, "cmdtest"), secretKey()
-	testredis.CleanupQueue(t, webhookQueue(ns))
+	testredis.CleanupQueue(t, webhook.DefaultQueueFor(ns))
 	hooks := make(chan *http.Request, 10)
 	secret := make([]byte, 32)
 	rand.Read(secret)

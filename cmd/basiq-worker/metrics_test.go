@@ -15,6 +15,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/basiq-worker/basiq-worker/worker/webhook"
 )
 
 // TestRun_metrics runs real work through the binary's run (fake Basiq over
@@ -28,7 +29,7 @@ func TestRun_metrics(t *testing.T) {
 	defer srv.Close()
 	addr := freeAddr(t)
 	queue, ns, key := testredis.Queue(t, "metricstest"), testredis.Namespace(t, "metricstest"), secretKey()
-	testredis.CleanupQueue(t, webhookQueue(ns))
+	testredis.CleanupQueue(t, webhook.DefaultQueueFor(ns))
 	e := map[string]string{
 		"BASIQ_API_KEY": "key", "BASIQ_SECRET_KEY": key, "BASIQ_BASE_URL": srv.URL,
 		"WORKER_QUEUES": queue, "REDIS_URL": "redis://" + testredis.Addr() + "/0", "REDIS_NAMESPACE": ns, "HTTP_ADDR": addr, "LOG_LEVEL": "error",
