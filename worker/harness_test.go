@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -35,7 +35,7 @@ type harness struct {
 	sub    *tasks.Subscriber
 	api    *sdk.Client // the application's view of Basiq (users)
 	rec    *recorder
-	logs   *syncBuffer
+	logs   *syncbuf.Buffer
 	cfg    Config
 }
 
@@ -59,7 +59,7 @@ func newHarness(t *testing.T, opts ...basiqtest.Option) *harness {
 		t.Skipf("no Redis on %s: %v", redisAddr, err)
 	}
 	id := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-" + randHex(4)
-	h := &harness{t: t, rdb: rdb, ns: "wt-" + id, queue: "wt-" + id, rec: &recorder{}, logs: &syncBuffer{}}
+	h := &harness{t: t, rdb: rdb, ns: "wt-" + id, queue: "wt-" + id, rec: &recorder{}, logs: &syncbuf.Buffer{}}
 	h.srv = basiqtest.NewServer(append([]basiqtest.Option{fastSteps}, opts...)...)
 	key := make([]byte, tasks.KeySize)
 	rand.Read(key)
@@ -279,22 +279,4 @@ func (r *recorder) all() []recorded {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]recorded(nil), r.reqs...)
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
