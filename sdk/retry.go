@@ -97,7 +97,7 @@ func (p RetryPolicy) retryWait(ctx context.Context, method string, attempt int, 
 	if !IsRetryable(err) {
 		return 0, false
 	}
-	if idempotent(method) || unsent(err) {
+	if idempotent(method) || IsNotSent(err) {
 		return p.backoff(attempt), true
 	}
 	return 0, false
@@ -111,9 +111,12 @@ func idempotent(method string) bool {
 	return false
 }
 
-// unsent reports whether the request surely never reached the server: it
-// failed before sending (token fetch) or while dialing.
-func unsent(err error) bool {
+// IsNotSent reports whether err proves that the request never left this
+// process or never reached the server: it failed before sending (the token
+// fetch failed, or the request could not be built) or while dialing. Such a
+// request, even a POST, can be sent again safely; any other failure of a
+// POST (a timeout, a connection cut mid-request) leaves its outcome unknown.
+func IsNotSent(err error) bool {
 	var ns notSent
 	if errors.As(err, &ns) {
 		return true

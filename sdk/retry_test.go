@@ -1,9 +1,12 @@
 package sdk_test
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -155,5 +158,45 @@ func TestRetry_postCutNotResent(t *testing.T) {
 	// net/http itself may resend a GET whose reused connection broke.
 	if err := getUser(s.client(t)); err == nil || count.Load() < 3 {
 		t.Fatalf("GET: got %v after %d calls, want an error after at least 3", err, count.Load())
+	}
+}
+
+func TestIsNotSent(t *testing.T) {
+	dial := &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "dial", Err: errors.New("refused")}}
+	read := &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "read", Err: errors.New("reset")}}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"dial", dial, true},
+		{"read", read, false},
+		{"deadline", context.DeadlineExceeded, false},
+		{"api error", &sdk.Error{StatusCode: 500}, false},
+		{"nil", nil, false},
+	}
+	for _, tt := range tests {
+		if got := sdk.IsNotSent(tt.err); got != tt.want {
+			t.Errorf("IsNotSent(%s): got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestIsNotSent_tokenFetchFailed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			http.Error(w, `{"type":"list","data":[{"type":"error","code":"internal-server-error"}]}`, http.StatusInternalServerError)
+			return
+		}
+		t.Errorf("request reached %s although the token fetch failed", r.URL.Path)
+	}))
+	defer srv.Close()
+	c, err := sdk.New("key", sdk.WithBaseURL(srv.URL), sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Users.For("u1").CreateConnection(context.Background(), sdk.Credentials{Institution: "AU00000", LoginID: "a", Password: "b"})
+	if err == nil || !sdk.IsNotSent(err) {
+		t.Fatalf("create after a failed token fetch: got %v, want an error IsNotSent reports", err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 
@@ -94,11 +93,7 @@ func retryableStep(code string) bool { return institutionSideCodes[code] }
 // mid-request leaves the outcome unknown.
 func notSent(err error) bool {
 	var apiErr *sdk.Error
-	if errors.As(err, &apiErr) {
-		return true
-	}
-	var opErr *net.OpError
-	return errors.As(err, &opErr) && opErr.Op == "dial"
+	return errors.As(err, &apiErr) || sdk.IsNotSent(err)
 }
 
 // retryError asks asynq to run the task again later. After, when set, is
