@@ -71,9 +71,10 @@ func TestRun_servesAndShutsDown(t *testing.T) {
 
 func post(t *testing.T, url, auth string) (*http.Response, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", url, nil)
+	req, _ := http.NewRequest("POST", url, strings.NewReader("scope=SERVER_ACCESS"))
 	req.Header.Set("Authorization", auth)
 	req.Header.Set("basiq-version", "3.0")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ type tokenInfo struct {
 	expires time.Time
 	scope   string
 	userID  string
+	version string // the basiq-version of the token request
 }
 
 func newTokens() *tokens { return &tokens{byTok: make(map[string]tokenInfo)} }
@@ -53,14 +54,22 @@ func (s *Server) postToken(w http.ResponseWriter, r *http.Request) *apiError {
 	if err := s.checkAPIKey(r.Header.Get("Authorization")); err != nil {
 		return err
 	}
-	scope, userID, err := tokenScope(r)
+	version := strings.TrimSpace(r.Header.Get("basiq-version"))
+	scope, userID, err := tokenScope(r, version == "3.0")
 	if err != nil {
+		return err
+	}
+	if err := s.checkTokenUser(scope, userID, version == "3.0"); err != nil {
+		return err
+	}
+	key := basicKey(r.Header.Get("Authorization"))
+	if err := s.takeToken(key); err != nil {
 		return err
 	}
 	tok := randomToken()
 	s.auth.mu.Lock()
-	s.auth.byTok[tok] = tokenInfo{apiKey: basicKey(r.Header.Get("Authorization")), expires: s.now().Add(s.cfg.tokenTTL),
-		scope: scope, userID: userID}
+	s.auth.byTok[tok] = tokenInfo{apiKey: key, expires: s.now().Add(s.cfg.tokenTTL),
+		scope: scope, userID: userID, version: version}
 	s.auth.issued++
 	s.auth.mu.Unlock()
 	writeJSON(w, 200, tokenAnswer{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(s.cfg.tokenTTL / time.Second)})
@@ -82,10 +91,14 @@ func (s *Server) checkAPIKey(h string) *apiError {
 	return nil
 }
 
-// tokenScope reads the optional form body: scope SERVER_ACCESS (default) or CLIENT_ACCESS.
-func tokenScope(r *http.Request) (scope, userID string, err *apiError) {
+// tokenScope reads the form body: scope SERVER_ACCESS or CLIENT_ACCESS with userId. Under 1.0-2.x
+// the body is optional (SERVER_ACCESS by default); under 3.0 (strict) the scope is required.
+func tokenScope(r *http.Request, strict bool) (scope, userID string, err *apiError) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "application/x-www-form-urlencoded" {
+		if strict {
+			return "", "", newError(400, "parameter-not-supplied", "A form body with scope (SERVER_ACCESS or CLIENT_ACCESS) is required in API 3.0.", param("scope"))
+		}
 		return "SERVER_ACCESS", "", nil
 	}
 	if perr := r.ParseForm(); perr != nil {
@@ -94,6 +107,9 @@ func tokenScope(r *http.Request) (scope, userID string, err *apiError) {
 	scope = r.PostForm.Get("scope")
 	switch scope {
 	case "":
+		if strict {
+			return "", "", newError(400, "parameter-not-supplied", "scope is required in API 3.0: SERVER_ACCESS or CLIENT_ACCESS.", param("scope"))
+		}
 		scope = "SERVER_ACCESS"
 	case "SERVER_ACCESS", "CLIENT_ACCESS":
 	default:
@@ -153,17 +169,24 @@ func (s *Server) authorize(r *http.Request) *apiError {
 	if !s.now().Before(info.expires) {
 		return newError(403, "access-denied", "Token has expired", param("Authorization"))
 	}
-	return info.allows(r)
+	return s.allows(info, r)
 }
 
-// allows limits a CLIENT_ACCESS token to its own user's routes and the institutions.
-func (info tokenInfo) allows(r *http.Request) *apiError {
+// allows limits a CLIENT_ACCESS token to its own user's routes and jobs, the institutions and
+// the connectors.
+func (s *Server) allows(info tokenInfo, r *http.Request) *apiError {
 	if info.scope != "CLIENT_ACCESS" {
 		return nil
 	}
-	uid := r.PathValue("uid")
-	if uid == info.userID && uid != "" || strings.HasPrefix(r.URL.Path, "/institutions") || strings.HasPrefix(r.URL.Path, "/jobs/") {
+	p := r.URL.Path
+	if uid := r.PathValue("uid"); uid == info.userID && uid != "" ||
+		r.Method == "GET" && (strings.HasPrefix(p, "/institutions") || strings.HasPrefix(p, "/connectors")) {
 		return nil
+	}
+	if strings.HasPrefix(p, "/jobs/") {
+		if j, ok := s.store.job(r.PathValue("id")); !ok || j.userID == info.userID {
+			return nil // an unknown job is a 404, as for any token
+		}
 	}
 	return newError(403, "forbidden-access", "A CLIENT_ACCESS token only reaches its own user.", param("Authorization"))
 }

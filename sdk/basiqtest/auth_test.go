@@ -13,7 +13,12 @@ func TestToken_Post(t *testing.T) {
 		wantStatus                       int
 		wantCode                         string
 	}{
-		{"noBody", "Basic a2V5OnNlY3JldA==", "3.0", "application/json", "", 200, ""},
+		{"noBody2", "Basic a2V5OnNlY3JldA==", "2.1", "application/json", "", 200, ""},
+		{"noBody3", "Basic a2V5OnNlY3JldA==", "3.0", "application/json", "", 400, "parameter-not-supplied"},
+		{"noScope3", "Basic a2V5OnNlY3JldA==", "3.0", form, "userId=u1", 400, "parameter-not-supplied"},
+		{"serverScope3", "Basic a2V5OnNlY3JldA==", "3.0", form, "scope=SERVER_ACCESS", 200, ""},
+		{"clientNoUser3", "Basic a2V5OnNlY3JldA==", "3.0", form, "scope=CLIENT_ACCESS", 400, "parameter-not-supplied"},
+		{"clientUnknownUser3", "Basic a2V5OnNlY3JldA==", "3.0", form, "scope=CLIENT_ACCESS&userId=nobody", 400, "parameter-not-valid"},
 		{"serverScope", "Basic a2V5OnNlY3JldA==", "2.0", form, "scope=SERVER_ACCESS", 200, ""},
 		{"clientScope", "Basic a2V5OnNlY3JldA==", "1.0", form, "scope=CLIENT_ACCESS&userId=u1", 200, ""},
 		{"badScope", "Basic a2V5OnNlY3JldA==", "2.1", form, "scope=ROOT", 400, "parameter-not-valid"},

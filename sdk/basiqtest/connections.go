@@ -35,6 +35,9 @@ func (b *credentialsBody) validate(create bool) *apiError {
 }
 
 func (s *Server) createConnection(w http.ResponseWriter, r *http.Request) *apiError {
+	if err := s.refuseCredentials3(r); err != nil {
+		return err
+	}
 	var b credentialsBody
 	if err := decodeJSON(r, &b); err != nil {
 		return err
@@ -62,6 +65,9 @@ func (s *Server) createConnection(w http.ResponseWriter, r *http.Request) *apiEr
 }
 
 func (s *Server) updateConnection(w http.ResponseWriter, r *http.Request) *apiError {
+	if err := s.refuseCredentials3(r); err != nil {
+		return err
+	}
 	var b credentialsBody
 	if err := decodeJSON(r, &b); err != nil {
 		return err

@@ -9,11 +9,12 @@ import (
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 )
 
-// token gets an access token the way the Node SDK does.
+// token gets a SERVER_ACCESS token the way API 3.0 asks (a form body with the scope).
 func token(url string) string {
-	req, _ := http.NewRequest("POST", url+"/token", nil)
+	req, _ := http.NewRequest("POST", url+"/token", strings.NewReader("scope=SERVER_ACCESS"))
 	req.Header.Set("Authorization", "Basic a2V5OnNlY3JldA==")
 	req.Header.Set("basiq-version", "3.0")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		panic(err)

@@ -175,6 +175,9 @@ func (s *Server) postMFA(w http.ResponseWriter, r *http.Request) *apiError {
 	if !ok {
 		return errNotFound("job")
 	}
+	if err := s.needClientForMFA(r, j); err != nil {
+		return err
+	}
 	if err := s.answerMFA(j, body.Response[0]); err != nil {
 		return err
 	}

@@ -31,6 +31,10 @@ type config struct {
 	mfaExpiry  time.Duration
 	jobShards  int
 	allowedVer map[string]bool
+
+	tokenLimit   int           // token requests per tokenWindow per API key; <= 0: none
+	tokenWindow  time.Duration
+	refreshLimit int // Open Banking refreshes per connection per 24 h; <= 0: none
 }
 
 func defaultConfig() config {
@@ -42,6 +46,10 @@ func defaultConfig() config {
 		txPerAcct: 150,
 		mfaExpiry: 2 * time.Minute,
 		jobShards: 64,
+
+		tokenLimit:   1500,
+		tokenWindow:  5 * time.Minute,
+		refreshLimit: 20,
 	}
 }
 
@@ -86,3 +94,14 @@ func trimSlash(s string) string {
 	}
 	return s
 }
+
+// WithTokenLimit sets Basiq's limit on POST /token: at most n token requests per API key in any
+// window (default 1,500 per 5 minutes); past it the answer is 429 too-many-requests with
+// Retry-After. n <= 0 removes the limit.
+func WithTokenLimit(n int, window time.Duration) Option {
+	return func(c *config) { c.tokenLimit, c.tokenWindow = n, window }
+}
+
+// WithRefreshLimit sets how many refresh jobs an Open Banking connection may start in any 24 hours
+// (default 20); past it a refresh is 429 too-many-requests. n <= 0 removes the limit.
+func WithRefreshLimit(n int) Option { return func(c *config) { c.refreshLimit = n } }

@@ -21,6 +21,8 @@ type Server struct {
 	stats *statsRecorder
 	flt   *faultSet
 	corr  atomic.Uint64
+
+	tokenLimit *windowLimit
 	insts []institution
 }
 
@@ -37,6 +39,7 @@ func New(opts ...Option) *Server {
 	s.stats = newStatsRecorder()
 	s.flt = newFaultSet(cfg.seed, cfg.faults)
 	s.insts = institutions(cfg.steps)
+	s.tokenLimit = newWindowLimit(cfg.tokenLimit, cfg.tokenWindow)
 	s.routes()
 	return s
 }
