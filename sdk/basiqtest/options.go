@@ -32,7 +32,7 @@ type config struct {
 	jobShards  int
 	allowedVer map[string]bool
 
-	tokenLimit   int           // token requests per tokenWindow per API key; <= 0: none
+	tokenLimit   int // token requests per tokenWindow per API key; <= 0: none
 	tokenWindow  time.Duration
 	refreshLimit int // Open Banking refreshes per connection per 24 h; <= 0: none
 }

@@ -23,7 +23,7 @@ type Server struct {
 	corr  atomic.Uint64
 
 	tokenLimit *windowLimit
-	insts []institution
+	insts      []institution
 }
 
 // New returns a Server that is not listening; serve it with Handler. Links use the base URL set
