@@ -23,6 +23,9 @@ const (
 	CodeOutcomeUnknown = "outcome-unknown"
 	// CodeNetwork: Basiq could not be reached within the task's retries.
 	CodeNetwork = "network-error"
+	// CodeExpiredBeforeSend: the task's deadline passed before its call was
+	// sent (it waited in the queue too long); nothing was sent to Basiq.
+	CodeExpiredBeforeSend = "deadline-exceeded-before-send"
 )
 
 // finish publishes the result of the job followed by p.
@@ -121,6 +124,16 @@ func timedOut(p PollPayload) *tasks.ErrorInfo {
 		Code: CodeTimedOut, Title: "Job still running at its deadline",
 		Detail: fmt.Sprintf("step %s still running at %s", p.Step, p.Deadline.UTC().Format("2006-01-02T15:04:05.000Z")),
 		Step:   p.Step,
+	}
+}
+
+// expiredBeforeSend is the error of a task whose deadline passed before
+// its call was sent.
+func expiredBeforeSend(p PollPayload) *tasks.ErrorInfo {
+	return &tasks.ErrorInfo{
+		Code: CodeExpiredBeforeSend, Title: "Deadline passed before the call was sent",
+		Detail: fmt.Sprintf("the task's deadline %s passed while it waited; nothing was sent to Basiq",
+			p.Deadline.UTC().Format("2006-01-02T15:04:05.000Z")),
 	}
 }
 

@@ -47,6 +47,30 @@ type start struct {
 	resend bool
 }
 
+// Start actions, chosen by decideStart from the task's start record.
+type startAction int
+
+const (
+	startSend    startAction = iota // nothing sent yet: make the call
+	startResume                     // Basiq answered an earlier run: follow its jobs
+	startUnknown                    // an earlier run may have reached Basiq and its answer was lost
+	startExpired                    // the deadline passed before anything was sent: do not send
+)
+
+// decideStart chooses what a start task does. It only reads its inputs, so
+// it is tested by table.
+func decideStart(rec startRecord, resend bool, now, deadline time.Time) startAction {
+	switch {
+	case rec.State == stateStarted:
+		return startResume
+	case rec.State == stateSending && !resend:
+		return startUnknown
+	case !deadline.IsZero() && !now.Before(deadline):
+		return startExpired
+	}
+	return startSend
+}
+
 // run starts the Basiq job(s) once per task and schedules their first polls.
 func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 	a := attemptOf(ctx)
@@ -58,18 +82,28 @@ func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 	if err != nil {
 		return h.retry(ctx, a, err)
 	}
-	switch {
-	case rec.State == stateStarted:
+	switch decideStart(rec, s.resend, h.now(), s.base.Deadline) {
+	case startResume:
 		for _, id := range rec.Jobs {
 			zerolog.Ctx(ctx).Info().Str("job_id", id).Time("started_at", rec.At).
 				Msg("resuming a basiq job started by an earlier run")
 		}
 		return h.follow(ctx, t, s.base, a, rec.Jobs, rec.At)
-	case rec.State == stateSending && !s.resend:
+	case startUnknown:
 		e := &tasks.ErrorInfo{Code: CodeOutcomeUnknown, Title: "Outcome of the Basiq call unknown",
 			Detail: "an earlier attempt may have reached Basiq but its answer was lost; not sent twice"}
 		return h.publish(ctx, t, "", result(s.base, tasks.OutcomeFailed, e))
+	case startExpired:
+		return h.publish(ctx, t, "", result(s.base, tasks.OutcomeTimedOut, expiredBeforeSend(s.base)))
 	}
+	return h.send(ctx, t, s, a, key)
+}
+
+// send records that the call is under way, makes it and records the jobs
+// Basiq answered with. A job id in hand, or the proof that nothing was
+// sent, is saved with persist: Redis briefly away must not turn either
+// into an unknown outcome.
+func (h *Handlers) send(ctx context.Context, t *asynq.Task, s start, a attempt, key string) error {
 	if err := h.saveStart(ctx, key, startRecord{State: stateSending, At: h.now()}); err != nil {
 		return h.retry(ctx, a, err)
 	}
@@ -78,17 +112,19 @@ func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 	took := h.now().Sub(called)
 	if err != nil {
 		if s.resend || notSent(err) {
-			if derr := h.rdb.Del(context.WithoutCancel(ctx), key).Err(); derr != nil {
+			del := func(ctx context.Context) error { return h.rdb.Del(ctx, key).Err() }
+			if derr := h.persist(ctx, "clear start record", del); derr != nil {
 				return h.retry(ctx, a, derr)
 			}
 		}
 		return h.callFailed(ctx, t, s.base, a, err)
 	}
-	rec = startRecord{State: stateStarted, At: h.now()}
+	rec := startRecord{State: stateStarted, At: h.now()}
 	for _, j := range jobs {
 		rec.Jobs = append(rec.Jobs, j.ID)
 	}
-	if err := h.saveStart(context.WithoutCancel(ctx), key, rec); err != nil {
+	save := func(ctx context.Context) error { return h.saveStart(ctx, key, rec) }
+	if err := h.persist(ctx, "save start record", save); err != nil {
 		return h.retry(ctx, a, err)
 	}
 	logStarted(ctx, s.base, jobs, took)

@@ -1,0 +1,159 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+)
+
+func TestDecideStart(t *testing.T) {
+	now := time.Now()
+	sending, started := startRecord{State: stateSending}, startRecord{State: stateStarted, Jobs: []string{"j"}}
+	tests := []struct {
+		name     string
+		rec      startRecord
+		resend   bool
+		deadline time.Time
+		want     startAction
+	}{
+		{"new", startRecord{}, false, now.Add(time.Minute), startSend},
+		{"new, no deadline", startRecord{}, false, time.Time{}, startSend},
+		{"new, past deadline", startRecord{}, false, now.Add(-time.Second), startExpired},
+		{"new, at deadline", startRecord{}, false, now, startExpired},
+		{"started, past deadline: follow", started, false, now.Add(-time.Second), startResume},
+		{"create answer lost", sending, false, now.Add(time.Minute), startUnknown},
+		{"create answer lost, past deadline", sending, false, now.Add(-time.Second), startUnknown},
+		{"refresh answer lost: send again", sending, true, now.Add(time.Minute), startSend},
+		{"refresh answer lost, past deadline", sending, true, now.Add(-time.Second), startExpired},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := decideStart(tt.rec, tt.resend, now, tt.deadline); got != tt.want {
+				t.Errorf("decideStart = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCreateConnection_deadlinePassedInQueue: a create whose deadline
+// passed while it waited in the queue is not sent; its result says so.
+func TestCreateConnection_deadlinePassedInQueue(t *testing.T) {
+	e := newTestEnv(t)
+	e.basiq.create = func(string, sdk.Credentials) (*sdk.Job, error) { return job("j-1", sdk.StatusInProgress), nil }
+	sealed, err := e.kr.SealCredentials(tasks.Credentials{LoginID: "gavinBelson", Password: "hooli2016"}, "u-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(-time.Second)
+	b, _ := json.Marshal(tasks.CreateConnectionPayload{V: 1, UserID: "u-1", InstitutionID: "AU00000", Credentials: sealed,
+		Deadline: deadline, EnqueuedAt: deadline.Add(-time.Minute)})
+	err = e.h.CreateConnection(e.ctx("tid", 0, false), asynq.NewTask(tasks.TypeCreateConnection, b))
+	if !errors.Is(err, asynq.SkipRetry) {
+		t.Fatalf("err = %v, want SkipRetry", err)
+	}
+	if n := e.basiq.count("create"); n != 0 {
+		t.Errorf("creates = %d, want 0: sent past its deadline", n)
+	}
+	r := e.result(t, "tid")
+	if r == nil || r.Outcome != tasks.OutcomeTimedOut || r.Error == nil || r.Error.Code != CodeExpiredBeforeSend || r.JobID != "" {
+		t.Fatalf("result = %+v, want timed_out %s without a job", r, CodeExpiredBeforeSend)
+	}
+	if n := len(e.enq.order); n != 0 {
+		t.Errorf("scheduled %v, want nothing", e.enq.order)
+	}
+}
+
+// outageTokens is a token store whose first refresh lock takes Redis
+// down for a moment (as a Redis restart would, for the worker's
+// TokenStore) and fails.
+type outageTokens struct {
+	mu    sync.Mutex
+	locks int
+	down  func()
+	tok   *sdk.Token
+}
+
+func (s *outageTokens) Lock(context.Context) (func(), error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.locks++; s.locks == 1 {
+		s.down()
+		return nil, errors.New("token lock: connection refused")
+	}
+	return func() {}, nil
+}
+
+func (s *outageTokens) Load(context.Context) (sdk.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok == nil {
+		return sdk.Token{}, sdk.ErrNoToken
+	}
+	return *s.tok, nil
+}
+
+func (s *outageTokens) Save(_ context.Context, t sdk.Token) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tok = &t
+	return nil
+}
+
+// TestCreateConnection_tokenFetchFailed: a create whose token fetch
+// failed (Redis down for a moment) sent nothing; the next run sends it,
+// rather than reporting an unknown outcome.
+func TestCreateConnection_tokenFetchFailed(t *testing.T) {
+	e := newTestEnv(t)
+	srv := basiqtest.NewServer()
+	t.Cleanup(srv.Close)
+	app, err := sdk.New("k", sdk.WithBaseURL(srv.URL), sdk.WithAPIVersion("2.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := app.Users.Create(t.Context(), sdk.UserParams{Email: "gavin@hooli.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var restarted sync.WaitGroup
+	store := &outageTokens{down: func() {
+		e.mr.Close()
+		restarted.Go(func() {
+			time.Sleep(2 * time.Second) // a restart: longer than go-redis's own retries
+			if err := e.mr.Restart(); err != nil {
+				t.Error(err)
+			}
+		})
+	}}
+	c, err := sdk.New("k", sdk.WithBaseURL(srv.URL), sdk.WithAPIVersion("2.0"), sdk.WithTokenStore(store),
+		sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h.basiq = NewBasiq(c)
+	task := createTask(t, e.kr, u.ID)
+	err = e.h.CreateConnection(e.ctx("tid", 0, false), task)
+	restarted.Wait()
+	if !errors.As(err, new(*retryError)) {
+		t.Fatalf("first run: %v, want a retry", err)
+	}
+	if n := srv.Stats().Requests["POST /users/{uid}/connections"]; len(n) != 0 {
+		t.Fatalf("creates answered %v, want none: the token fetch failed", n)
+	}
+	if err := e.h.CreateConnection(e.ctx("tid", 1, false), task); err != nil {
+		t.Fatalf("second run: %v, want the create sent", err)
+	}
+	if r := e.result(t, "tid"); r != nil {
+		t.Errorf("result = %+v (error %+v), want none yet", r, r.Error)
+	}
+	if len(e.enq.order) != 1 {
+		t.Errorf("scheduled %v, want the first poll", e.enq.order)
+	}
+}
