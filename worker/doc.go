@@ -41,6 +41,10 @@
 //
 // # Failure classes (classify.go)
 //
+//   - Unknown task type: a type the worker does not serve (asynq's
+//     ServeMux would retry "handler not found" MaxRetry times, and route a
+//     type by prefix) is archived on its first delivery with the reason,
+//     logged once and counted by Observer.TaskRejected.
 //   - Permanent: bad payload, 4xx answers other than 408/429, and failed
 //     steps with user-side codes (invalid-credentials, user-action-required,
 //     ...): a failed result with Basiq's code, title, detail and correlation

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/taskmux"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -82,16 +83,25 @@ func newHandlers(cfg Config, enq enqueuer) *Handlers {
 }
 
 // Mux returns an asynq.ServeMux routing every task type of package tasks
-// that the worker handles, wrapped in the logging middleware.
+// that the worker handles, wrapped in the logging middleware. A task of
+// any other type is archived at once (see rejectUnknown).
 func (h *Handlers) Mux(log zerolog.Logger) *asynq.ServeMux {
+	routes := map[string]asynq.HandlerFunc{
+		tasks.TypeCreateConnection:  h.CreateConnection,
+		tasks.TypeUpdateConnection:  h.UpdateConnection,
+		tasks.TypeRefreshConnection: h.RefreshConnection,
+		tasks.TypeRefreshAll:        h.RefreshAll,
+		tasks.TypePollJob:           h.PollJob,
+		tasks.TypeAnswerMFA:         h.AnswerMFA,
+	}
 	mux := asynq.NewServeMux()
 	mux.Use(logMiddleware(log))
-	mux.HandleFunc(tasks.TypeCreateConnection, h.CreateConnection)
-	mux.HandleFunc(tasks.TypeUpdateConnection, h.UpdateConnection)
-	mux.HandleFunc(tasks.TypeRefreshConnection, h.RefreshConnection)
-	mux.HandleFunc(tasks.TypeRefreshAll, h.RefreshAll)
-	mux.HandleFunc(tasks.TypePollJob, h.PollJob)
-	mux.HandleFunc(tasks.TypeAnswerMFA, h.AnswerMFA)
+	types := make([]string, 0, len(routes))
+	for typ, handler := range routes {
+		mux.Handle(typ, handler)
+		types = append(types, typ)
+	}
+	mux.Use(taskmux.Exact(h.rejectUnknown, types...))
 	return mux
 }
 

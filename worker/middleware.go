@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/basiq-worker/basiq-worker/internal/clip"
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 )
@@ -42,13 +43,19 @@ type taskIDs struct {
 	N      int    `json:"n"`
 }
 
+// maxLogged bounds every field the middleware reads from the task: they are
+// whatever the enqueuer wrote (a malformed task may carry a 5 MB user id),
+// and they are repeated on every line of the task. Valid ids are far shorter.
+const maxLogged = 80
+
+// taskLogger is base with the task's fields, each cut to maxLogged bytes.
 func taskLogger(ctx context.Context, base zerolog.Logger, t *asynq.Task) zerolog.Logger {
-	lc := base.With().Str("task_type", t.Type())
+	lc := base.With().Str("task_type", clip.String(t.Type(), maxLogged))
 	if id, ok := asynq.GetTaskID(ctx); ok {
-		lc = lc.Str("task_id", id)
+		lc = lc.Str("task_id", clip.String(id, maxLogged))
 	}
 	if q, ok := asynq.GetQueueName(ctx); ok {
-		lc = lc.Str("queue", q)
+		lc = lc.Str("queue", clip.String(q, maxLogged))
 	}
 	if n, ok := asynq.GetRetryCount(ctx); ok {
 		lc = lc.Int("attempt", n+1)
@@ -56,10 +63,10 @@ func taskLogger(ctx context.Context, base zerolog.Logger, t *asynq.Task) zerolog
 	var ids taskIDs
 	if json.Unmarshal(t.Payload(), &ids) == nil {
 		if ids.UserID != "" {
-			lc = lc.Str("user_id", ids.UserID)
+			lc = lc.Str("user_id", clip.String(ids.UserID, maxLogged))
 		}
 		if ids.JobID != "" {
-			lc = lc.Str("job_id", ids.JobID)
+			lc = lc.Str("job_id", clip.String(ids.JobID, maxLogged))
 		}
 	}
 	return lc.Logger()

@@ -50,3 +50,26 @@ func TestLogMiddleware(t *testing.T) {
 		t.Errorf("disabled logger: got %q, want nothing", got)
 	}
 }
+
+func TestLogMiddleware_boundsFields(t *testing.T) {
+	var buf bytes.Buffer
+	h := asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
+		zerolog.Ctx(ctx).Info().Msg("one")
+		zerolog.Ctx(ctx).Info().Msg("two")
+		return nil
+	})
+	huge := strings.Repeat("u", 5<<20)
+	task := asynq.NewTask("job:poll"+huge, []byte(`{"userId":"`+huge+`","jobId":"`+huge+`"}`))
+	if err := logMiddleware(zerolog.New(&buf))(h).ProcessTask(context.Background(), task); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines, want 2", len(lines))
+	}
+	for _, l := range lines {
+		if len(l) > 600 || !strings.Contains(l, `"user_id":"uuuu`) || !strings.Contains(l, "(5242880 bytes)") {
+			t.Errorf("line of %d bytes: %.300s; want at most 600 bytes with a bounded user_id that gives its size", len(l), l)
+		}
+	}
+}

@@ -16,6 +16,9 @@ type Observer interface {
 	// RetryWait records a retry scheduled by asynq: reason is "throttled",
 	// "transient" or "maintenance".
 	RetryWait(reason string, d time.Duration)
+	// TaskRejected counts a task archived on its first delivery because it
+	// cannot be processed: reason is RejectUnknownType.
+	TaskRejected(reason string)
 }
 
 type nopObserver struct{}
@@ -25,6 +28,7 @@ func (nopObserver) StepFinished(string, string, time.Duration) {}
 func (nopObserver) ResultPublished(string, int, time.Duration) {}
 func (nopObserver) TokenRefreshed()                            {}
 func (nopObserver) RetryWait(string, time.Duration)            {}
+func (nopObserver) TaskRejected(string)                        {}
 
 func observerOrNop(o Observer) Observer {
 	if o == nil {

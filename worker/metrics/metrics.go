@@ -27,6 +27,7 @@ type Metrics struct {
 	tokenRefreshes  prometheus.Counter
 	retryWaits      *prometheus.CounterVec
 	retryWaitTime   *prometheus.HistogramVec
+	rejected        *prometheus.CounterVec
 }
 
 // New creates the metrics and registers them on reg. It panics if any of them is already
@@ -82,9 +83,13 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help:    "Length of waits before retrying a Basiq call, by reason.",
 			Buckets: []float64{.1, .25, .5, 1, 2, 5, 10, 30, 60, 300},
 		}, []string{"reason"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "tasks_rejected_total",
+			Help: "Tasks archived on their first delivery, by reason (unknown-type).",
+		}, []string{"reason"}),
 	}
 	reg.MustRegister(m.requests, m.requestDuration, m.throttled, m.polls, m.pollsPerJob,
-		m.stepDuration, m.results, m.jobDuration, m.tokenRefreshes, m.retryWaits, m.retryWaitTime)
+		m.stepDuration, m.results, m.jobDuration, m.tokenRefreshes, m.retryWaits, m.retryWaitTime, m.rejected)
 	return m
 }
 
@@ -131,6 +136,15 @@ func (m *Metrics) RetryWait(reason string, d time.Duration) {
 	}
 	m.retryWaits.WithLabelValues(reason).Inc()
 	m.retryWaitTime.WithLabelValues(reason).Observe(d.Seconds())
+}
+
+// TaskRejected counts a task archived on its first delivery, by reason
+// ("unknown-type": no handler serves its type).
+func (m *Metrics) TaskRejected(reason string) {
+	if m == nil {
+		return
+	}
+	m.rejected.WithLabelValues(reason).Inc()
 }
 
 // Transport wraps base (http.DefaultTransport when nil) so that every call to Basiq is

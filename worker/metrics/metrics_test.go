@@ -89,6 +89,7 @@ func TestMetrics_figures(t *testing.T) {
 	m.TokenRefreshed()
 	m.RetryWait("throttled", 3*time.Second)
 	m.RetryWait("transient", time.Second)
+	m.TaskRejected("unknown-type")
 
 	want := `
 # HELP basiq_worker_polls_total Polls of Basiq jobs.
@@ -104,10 +105,13 @@ basiq_worker_token_refreshes_total 1
 # TYPE basiq_worker_retry_waits_total counter
 basiq_worker_retry_waits_total{reason="throttled"} 1
 basiq_worker_retry_waits_total{reason="transient"} 1
+# HELP basiq_worker_tasks_rejected_total Tasks archived on their first delivery, by reason (unknown-type).
+# TYPE basiq_worker_tasks_rejected_total counter
+basiq_worker_tasks_rejected_total{reason="unknown-type"} 1
 `
 	err := testutil.GatherAndCompare(reg, strings.NewReader(want),
 		"basiq_worker_polls_total", "basiq_worker_results_total",
-		"basiq_worker_token_refreshes_total", "basiq_worker_retry_waits_total")
+		"basiq_worker_token_refreshes_total", "basiq_worker_retry_waits_total", "basiq_worker_tasks_rejected_total")
 	if err != nil {
 		t.Error(err)
 	}
@@ -130,6 +134,7 @@ func TestMetrics_nil(t *testing.T) {
 	m.ResultPublished("success", 1, time.Second)
 	m.TokenRefreshed()
 	m.RetryWait("throttled", time.Second)
+	m.TaskRejected("unknown-type")
 	if got := m.Transport(nil); got != http.DefaultTransport {
 		t.Errorf("nil Metrics Transport(nil) = %T, want http.DefaultTransport", got)
 	}

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/asynqlog"
+	"github.com/basiq-worker/basiq-worker/internal/taskmux"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -146,6 +147,9 @@ func Run(ctx context.Context, opts Options) error {
 	})
 	mux := asynq.NewServeMux()
 	mux.Handle(tasks.TypeDeliverWebhook, &Deliverer{URL: opts.URL, Secret: opts.Secret, Client: opts.HTTPClient, Logger: opts.Logger})
+	mux.Use(taskmux.Exact(func(_ context.Context, _ *asynq.Task, err error) {
+		opts.Logger.Error().Err(err).Str("queue", opts.Queue).Msg("no handler for task type, archived")
+	}, tasks.TypeDeliverWebhook))
 	if err := srv.Start(mux); err != nil {
 		return fmt.Errorf("webhook: start: %w", err)
 	}
