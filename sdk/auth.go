@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -68,13 +69,31 @@ type tokenResponse struct {
 	ExpiresIn   int64  `json:"expires_in"`
 }
 
-// fetchToken requests a SERVER_ACCESS token with the API key.
-func (c *Client) fetchToken(ctx context.Context, apiKey string) (Token, error) {
+// Token scopes of POST /token.
+const (
+	scopeServer = "SERVER_ACCESS"
+	scopeClient = "CLIENT_ACCESS"
+)
+
+// tokenForm is the form body of POST /token, sent on every version (3.0
+// reads it; earlier versions ignore it): scope=SERVER_ACCESS, or
+// scope=CLIENT_ACCESS&userId=U for a token bound to user U.
+func tokenForm(userID string) url.Values {
+	if userID == "" {
+		return url.Values{"scope": {scopeServer}}
+	}
+	return url.Values{"scope": {scopeClient}, "userId": {userID}}
+}
+
+// fetchToken requests a token with the API key: SERVER_ACCESS, or
+// CLIENT_ACCESS bound to userID when userID is set.
+func (c *Client) fetchToken(ctx context.Context, apiKey, userID string) (Token, error) {
 	u, err := c.resolve("/token")
 	if err != nil {
 		return Token{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader("scope=SERVER_ACCESS"))
+	form := tokenForm(userID).Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form))
 	if err != nil {
 		return Token{}, fmt.Errorf("sdk: token: %w", err)
 	}

@@ -40,6 +40,9 @@ type Client struct {
 	base   *url.URL
 	hc     *http.Client // authenticated through authTransport
 	tokens *tokenSource
+
+	// clients holds the CLIENT_ACCESS tokens, one per user.
+	clients *clientTokens
 }
 
 type service struct{ c *Client }
@@ -63,7 +66,10 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, base: base}
 	c.tokens = newTokenSource(cfg.store, func(ctx context.Context) (Token, error) {
-		return c.fetchToken(ctx, apiKey)
+		return c.fetchToken(ctx, apiKey, "")
+	})
+	c.clients = newClientTokens(func(ctx context.Context, userID string) (Token, error) {
+		return c.fetchToken(ctx, apiKey, userID)
 	})
 	c.hc = authedClient(cfg.hc, c)
 	c.common.c = c

@@ -3,7 +3,6 @@ package sdk
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -189,16 +188,6 @@ func (s *JobsService) List(ctx context.Context, userID string, f *FilterBuilder)
 // For returns a handle on a job, like the Node SDK's Job object. It
 // sends no request.
 func (s *JobsService) For(id string) *JobHandle { return &JobHandle{c: s.c, id: id} }
-
-// SubmitMFA answers the job's MFA challenge (a token, or the answers to
-// the security questions in order).
-func (s *JobsService) SubmitMFA(ctx context.Context, jobID string, answers ...string) (*Job, error) {
-	p, err := pathf("/jobs/%s/mfa", jobID)
-	if err != nil {
-		return nil, err
-	}
-	return callOne[Job](ctx, s.c, http.MethodPost, p, map[string][]string{"mfa-response": answers})
-}
 
 // ErrNoConnection is returned by Connection for a job whose connection is
 // not known yet.

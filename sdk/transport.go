@@ -28,7 +28,8 @@ func authedClient(hc *http.Client, c *Client) *http.Client {
 // RoundTrip implements http.RoundTripper.
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	tok, err := t.c.tokens.token(ctx)
+	src := t.c.source(ctx)
+	tok, err := src.token(ctx)
 	if err != nil {
 		return nil, notSent{err}
 	}
@@ -42,7 +43,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body = io.NopCloser(bytes.NewReader(data))
 		return resp, nil
 	}
-	if tok, err = t.c.tokens.refresh(ctx, tok.AccessToken); err != nil {
+	if tok, err = src.refresh(ctx, tok.AccessToken); err != nil {
 		return nil, notSent{err}
 	}
 	body, err := rewind(req)
