@@ -8,6 +8,7 @@ import (
 // institution is one bank of the fake's catalogue.
 type institution struct {
 	id, name, shortName, country, tier, stage string
+	kind                                      string // institutionType: "Bank", or "Test Bank" for the sandbox banks
 	mfa                                       string // "", "token" or "security-questions"
 	stats                                     durationStats
 }
@@ -24,9 +25,9 @@ func institutions(d StepDurations) []institution {
 		RetrieveTransactions: d.Transactions.Milliseconds()}
 	st.Total = st.VerifyCredentials + st.RetrieveAccounts + st.RetrieveTransactions
 	list := []institution{
-		{id: "AU00000", name: "Hooli Bank", shortName: "Hooli", country: "Australia", tier: "4", stage: "live"},
-		{id: "AU00001", name: "Hooli Bank MFA Token", shortName: "Hooli Token", country: "Australia", tier: "4", stage: "live", mfa: "token"},
-		{id: "AU00002", name: "Hooli Bank MFA Security Question", shortName: "Hooli Question", country: "Australia", tier: "4", stage: "live", mfa: "security-questions"},
+		{id: "AU00000", kind: "Test Bank", name: "Hooli Bank", shortName: "Hooli", country: "Australia", tier: "4", stage: "live"},
+		{id: "AU00001", kind: "Test Bank", name: "Hooli Bank MFA Token", shortName: "Hooli Token", country: "Australia", tier: "4", stage: "live", mfa: "token"},
+		{id: "AU00002", kind: "Test Bank", name: "Hooli Bank MFA Security Question", shortName: "Hooli Question", country: "Australia", tier: "4", stage: "live", mfa: "security-questions"},
 		{id: "AU00201", name: "Commonwealth Bank of Australia", shortName: "CommBank", country: "Australia", tier: "1", stage: "live"},
 		{id: "AU00301", name: "Westpac Banking Corporation", shortName: "Westpac", country: "Australia", tier: "1", stage: "live"},
 		{id: "AU00401", name: "Australia and New Zealand Banking Group", shortName: "ANZ", country: "Australia", tier: "1", stage: "live"},
@@ -36,6 +37,9 @@ func institutions(d StepDurations) []institution {
 	}
 	for i := range list {
 		list[i].stats = st
+		if list[i].kind == "" {
+			list[i].kind = "Bank"
+		}
 	}
 	return list
 }
@@ -80,7 +84,7 @@ type logo struct {
 }
 
 func (s *Server) institutionJSON(r *http.Request, in *institution) institutionOut {
-	o := institutionOut{Type: "institution", ID: in.id, Name: in.name, ShortName: in.shortName, InstitutionType: "Bank",
+	o := institutionOut{Type: "institution", ID: in.id, Name: in.name, ShortName: in.shortName, InstitutionType: in.kind,
 		Country: in.country, ServiceName: "Personal Online Banking", ServiceType: "Personal Banking",
 		LoginIDCaption: "Login ID", PasswordCaption: "Password", Tier: in.tier, Authorization: "user", Stage: in.stage,
 		Status: "operational", Links: selfLink{Self: s.baseURL(r) + "/institutions/" + in.id}}
@@ -96,8 +100,20 @@ var institutionIDRE = regexp.MustCompile(`^[A-Z]{2}[0-9]{5}$`)
 var institutionFields = map[string]bool{"id": true, "institution.id": true, "name": true, "shortName": true,
 	"country": true, "tier": true, "stage": true, "status": true, "authorization": true, "institutionType": true}
 
+// institutionList is the envelope of GET /institutions: Basiq counts it
+// in totalCount (its InstitutionsList), where the other lists say count.
+type institutionList struct {
+	Type       string     `json:"type"`
+	TotalCount int        `json:"totalCount"`
+	Data       []any      `json:"data"`
+	Links      *listLinks `json:"links"`
+}
+
 func (s *Server) listInstitutions(w http.ResponseWriter, r *http.Request) *apiError {
-	return s.serveList(w, r, institutionFields, func(f filter) ([]any, *apiError) {
+	wrap := func(data []any, self string) any {
+		return institutionList{Type: "list", TotalCount: len(data), Data: data, Links: &listLinks{Self: self}}
+	}
+	return s.serveListAs(w, r, institutionFields, wrap, func(f filter) ([]any, *apiError) {
 		var data []any
 		for i := range s.insts {
 			if o := s.institutionJSON(r, &s.insts[i]); f.match(o.field) {

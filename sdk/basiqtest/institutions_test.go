@@ -16,15 +16,15 @@ func TestInstitutions_List(t *testing.T) {
 		{"country.eq('New Zealand')", 1},
 		{"tier.eq('1'),country.eq('Australia')", 4},
 		{"id.bt('AU00000','AU00002')", 3},
+		{"institutionType.eq('Test Bank')", 3},
 	}
 	for _, tt := range tests {
-		var l struct {
-			Count int              `json:"count"`
-			Data  []map[string]any `json:"data"`
-		}
+		var l map[string]any
 		c.must(200, "GET", "/institutions?filter="+urlq(tt.filter), "").decode(t, &l)
-		if l.Count != tt.want || len(l.Data) != tt.want {
-			t.Errorf("filter %q: got %d, want %d", tt.filter, l.Count, tt.want)
+		data, _ := l["data"].([]any)
+		if _, ok := l["count"]; ok || l["totalCount"] != float64(tt.want) || len(data) != tt.want {
+			t.Errorf("filter %q: got totalCount %v (count present: %v), %d items; want totalCount %d as Basiq's InstitutionsList, no count",
+				tt.filter, l["totalCount"], ok, len(data), tt.want)
 		}
 	}
 	c.must(400, "GET", "/institutions?filter="+urlq("logo.eq('x')"), "")
@@ -35,9 +35,13 @@ func TestInstitutions_Get(t *testing.T) {
 	var in institutionOut
 	c.must(200, "GET", "/institutions/AU00000", "").decode(t, &in)
 	want := durationStats{VerifyCredentials: 1500, RetrieveAccounts: 2000, RetrieveTransactions: 4000, Total: 7500}
-	if in.Name != "Hooli Bank" || in.ShortName != "Hooli" || in.Stats.AverageDurationMs != want ||
+	if in.Name != "Hooli Bank" || in.ShortName != "Hooli" || in.InstitutionType != "Test Bank" || in.Stats.AverageDurationMs != want ||
 		in.Links.Self != srv.URL+"/institutions/AU00000" || in.Status != "operational" {
-		t.Errorf("got %+v, want Hooli Bank with stats %+v", in, want)
+		t.Errorf("got %+v, want Hooli Bank, a Test Bank, with stats %+v", in, want)
+	}
+	c.must(200, "GET", "/institutions/AU00201", "").decode(t, &in)
+	if in.InstitutionType != "Bank" {
+		t.Errorf("got CommBank's institutionType %q, want Bank", in.InstitutionType)
 	}
 	tests := []struct {
 		id         string

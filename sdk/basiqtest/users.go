@@ -28,6 +28,15 @@ type listLinks struct {
 // then, with store.mu held for reading, writes what collect returns as a list.
 func (s *Server) serveList(w http.ResponseWriter, r *http.Request, fields map[string]bool,
 	collect func(f filter) ([]any, *apiError)) *apiError {
+	wrap := func(data []any, self string) any {
+		return list{Type: "list", Count: len(data), Data: data, Links: &listLinks{Self: self}}
+	}
+	return s.serveListAs(w, r, fields, wrap, collect)
+}
+
+// serveListAs is serveList with the envelope that wrap builds from the data and the self link.
+func (s *Server) serveListAs(w http.ResponseWriter, r *http.Request, fields map[string]bool,
+	wrap func(data []any, self string) any, collect func(f filter) ([]any, *apiError)) *apiError {
 	f, err := parseFilter(r.URL.Query().Get("filter"), fields)
 	if err != nil {
 		return err
@@ -41,7 +50,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, fields map[st
 	if data == nil {
 		data = []any{}
 	}
-	writeJSON(w, 200, list{Type: "list", Count: len(data), Data: data, Links: &listLinks{Self: s.baseURL(r) + r.URL.RequestURI()}})
+	writeJSON(w, 200, wrap(data, s.baseURL(r)+r.URL.RequestURI()))
 	return nil
 }
 
