@@ -64,6 +64,7 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.hc = onBaseOnly(cfg.hc, base)
 	c := &Client{cfg: cfg, base: base}
 	c.tokens = newTokenSource(cfg.store, func(ctx context.Context) (Token, error) {
 		return c.fetchToken(ctx, apiKey, "")

@@ -23,6 +23,17 @@
 // also serialises their refreshes. Every request carries basiq-version,
 // as the Node SDK's do.
 //
+// # Redirects
+//
+// Basiq documents no redirects. The client follows a redirect only when it
+// stays on the base URL's scheme and host (then the token goes with it, and
+// WithHTTPClient's CheckRedirect, if any, still has its say). A redirect to
+// any other scheme or host is not followed, for the token request as for
+// every call: nothing is sent there, neither the bearer token nor the API
+// key. The 3xx answer itself is returned as an *Error with its status and
+// Location (the target's scheme, host and path); it is not retried, and
+// IsNotSent reports false for it, since the base host did get the request.
+//
 // # Errors and retries
 //
 // Every answer above 299 is an *Error (use errors.As); IsNotFound,

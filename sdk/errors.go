@@ -32,6 +32,9 @@ type Error struct {
 	RetryAfter time.Duration
 	// Method and Path name the request (never its query or headers).
 	Method, Path string
+	// Location is where a 3xx answer pointed (scheme, host and path) when
+	// the client did not follow it: it leaves the base URL.
+	Location string
 }
 
 // ErrorDetail is one error object of a Basiq error body.
@@ -62,6 +65,9 @@ func (e *Error) Error() string {
 		case d.Code != "":
 			msgs = append(msgs, d.Code)
 		}
+	}
+	if e.Location != "" {
+		msgs = append([]string{"redirect to " + e.Location + " not followed: it leaves the base URL"}, msgs...)
 	}
 	if len(msgs) == 0 {
 		msgs = append(msgs, http.StatusText(e.StatusCode))
@@ -95,6 +101,7 @@ func newError(resp *http.Response, body []byte) *Error {
 	if resp.Request != nil && resp.Request.URL != nil {
 		e.Method, e.Path = resp.Request.Method, resp.Request.URL.Path
 	}
+	e.Location = redirectTarget(resp)
 	return e
 }
 

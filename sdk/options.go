@@ -35,7 +35,9 @@ func WithBaseURL(u string) Option {
 }
 
 // WithHTTPClient sets the HTTP client whose transport, timeout and
-// redirect policy the SDK uses; it is copied, never modified.
+// redirect policy the SDK uses; it is copied, never modified. Its
+// CheckRedirect is asked only about redirects on the base URL's host:
+// redirects elsewhere are never followed (see the package doc).
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {

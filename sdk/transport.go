@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 )
@@ -14,7 +15,8 @@ type authTransport struct {
 	base http.RoundTripper
 }
 
-// authedClient copies hc with its transport wrapped by authTransport.
+// authedClient copies hc with its transport wrapped by authTransport. hc
+// already keeps requests on the base URL (onBaseOnly).
 func authedClient(hc *http.Client, c *Client) *http.Client {
 	cp := *hc
 	base := hc.Transport
@@ -25,8 +27,13 @@ func authedClient(hc *http.Client, c *Client) *http.Client {
 	return &cp
 }
 
-// RoundTrip implements http.RoundTripper.
+// RoundTrip implements http.RoundTripper. It sends the token only to the
+// base URL's scheme and host, whatever the request (the redirect policy
+// already keeps requests there; this makes sure of it).
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !onBase(req.URL, t.c.base) {
+		return nil, fmt.Errorf("sdk: not sending the token to %s://%s: not the base URL", req.URL.Scheme, req.URL.Host)
+	}
 	ctx := req.Context()
 	src := t.c.source(ctx)
 	tok, err := src.token(ctx)
