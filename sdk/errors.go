@@ -52,6 +52,18 @@ type ErrorSource struct {
 	Pointer   string `json:"pointer"`
 }
 
+// UnmarshalJSON reads Basiq's source object. A source that is not an
+// object (a string, a number, an array) is left empty instead of making
+// the whole error body undecodable.
+func (s *ErrorSource) UnmarshalJSON(b []byte) error {
+	type plain ErrorSource
+	var p plain
+	if json.Unmarshal(b, &p) == nil {
+		*s = ErrorSource(p)
+	}
+	return nil
+}
+
 // Error joins the details by spaces like the Node SDK, prefixed with the
 // status and the request.
 func (e *Error) Error() string {

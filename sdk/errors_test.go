@@ -23,6 +23,12 @@ func TestDecodeError(t *testing.T) {
 		{"empty source", 404, `{"data":[{"code":"resource-not-found","detail":"Requested user does not exist.","source":{}}]}`,
 			"resource-not-found", &ErrorSource{}, "basiq: 404: Requested user does not exist."},
 		{"null source", 404, `{"data":[{"code":"resource-not-found","detail":"a","source":null}]}`, "resource-not-found", nil, "basiq: 404: a"},
+		{"string source", 400, `{"correlationId":"c2","data":[{"code":"parameter-not-valid","title":"T","detail":"Bad.","source":"limit"}]}`,
+			"parameter-not-valid", &ErrorSource{}, "basiq: 400: Bad."},
+		{"number source", 400, `{"data":[{"code":"parameter-not-valid","detail":"Bad.","source":7}]}`, "parameter-not-valid", &ErrorSource{}, "basiq: 400: Bad."},
+		{"array source", 400, `{"data":[{"code":"parameter-not-valid","detail":"Bad.","source":["limit"]}]}`, "parameter-not-valid", &ErrorSource{}, "basiq: 400: Bad."},
+		{"bool source", 400, `{"data":[{"code":"x","detail":"Bad.","source":true},{"code":"y","detail":"Worse.","source":{"pointer":"/a"}}]}`,
+			"x", &ErrorSource{}, "basiq: 400: Bad. Worse."},
 		{"two details", 400, `{"data":[{"code":"x","detail":"a"},{"code":"y","detail":"b"}]}`, "x", nil, "basiq: 400: a b"},
 		{"html", 502, `<html>bad gateway</html>`, "", nil, "basiq: 502: <html>bad gateway</html>"},
 		{"empty", 503, ``, "", nil, "basiq: 503: Service Unavailable"},
@@ -117,4 +123,17 @@ func FuzzDecodeError(f *testing.F) {
 		}
 		_ = e.Code()
 	})
+}
+
+// A source that is not an object must not lose the rest of the body.
+func TestDecodeError_oddSourceKeepsTheRest(t *testing.T) {
+	body := `{"type":"list","correlationId":"c2","data":[{"type":"error","code":"parameter-not-valid","title":"T","detail":"Bad limit.","source":"limit"}]}`
+	e := decodeError(400, []byte(body))
+	d := ErrorDetail{}
+	if len(e.Details) == 1 {
+		d = e.Details[0]
+	}
+	if e.CorrelationID != "c2" || d.Code != "parameter-not-valid" || d.Title != "T" || d.Detail != "Bad limit." {
+		t.Fatalf("got %+v, want correlation id c2 and the detail's code, title and detail", e)
+	}
 }
