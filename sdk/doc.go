@@ -39,9 +39,9 @@
 // Every answer above 299 is an *Error (use errors.As); IsNotFound,
 // IsThrottled, IsRetryable and IsTokenExpired classify it. GETs and
 // DELETEs are retried on 5xx, 408 and network errors with capped
-// exponential backoff and full jitter; every request is retried on 429
-// after at least its Retry-After; a POST that may have reached the server
-// is never resent. WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1})
+// exponential backoff and full jitter; every request is retried on 429;
+// a retry after a 429 or 503 waits at least its Retry-After (RetryAfter
+// reads it); a POST that may have reached the server is never resent. WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1})
 // turns retries off.
 //
 // # From the Node SDK

@@ -179,6 +179,16 @@ func IsThrottled(err error) (retryAfter time.Duration, ok bool) {
 	return e.RetryAfter, true
 }
 
+// RetryAfter is the wait a 429 or 503 answer asked for in its
+// Retry-After; zero for any other error or when the header was absent.
+func RetryAfter(err error) time.Duration {
+	e, ok := asError(err)
+	if !ok || (e.StatusCode != http.StatusTooManyRequests && e.StatusCode != http.StatusServiceUnavailable) {
+		return 0
+	}
+	return e.RetryAfter
+}
+
 // IsRetryable reports whether trying again later may succeed: 5xx, 408,
 // 429 and network errors. Context cancellation is not retryable.
 func IsRetryable(err error) bool {

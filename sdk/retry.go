@@ -12,9 +12,9 @@ import (
 )
 
 // RetryPolicy says how the client retries. GETs and DELETEs are retried on
-// 5xx, 408 and network errors; any request is retried on 429 after at
-// least its Retry-After. A POST that may have reached the server is never
-// resent.
+// 5xx, 408 and network errors; any request is retried on 429. A retry
+// waits at least the Retry-After of a 429 or 503. A POST that may have
+// reached the server is never resent.
 type RetryPolicy struct {
 	// MaxAttempts counts the first try; 1 means no retries. The single
 	// resend after re-authenticating (401/403 expired token) is not
@@ -23,8 +23,8 @@ type RetryPolicy struct {
 	// MinBackoff and MaxBackoff bound the capped exponential backoff,
 	// with full jitter, between attempts.
 	MinBackoff, MaxBackoff time.Duration
-	// MaxRetryAfter is the longest Retry-After the client sleeps
-	// through; a longer one returns the throttled error at once.
+	// MaxRetryAfter is the longest Retry-After (of a 429 or 503) the
+	// client sleeps through; a longer one returns the error at once.
 	MaxRetryAfter time.Duration
 }
 
@@ -80,27 +80,25 @@ func (c *Client) doRetry(ctx context.Context, method string, u *url.URL, body []
 }
 
 // retryWait decides whether to retry after attempt failed with err, and
-// how long to wait first.
+// how long to wait first: at least the Retry-After of a 429 or 503, else
+// the backoff. A 429 is retried for every method (Basiq did not act on
+// it); anything else only when the request may be sent again.
 func (p RetryPolicy) retryWait(ctx context.Context, method string, attempt int, err error) (time.Duration, bool) {
 	if attempt >= p.MaxAttempts || ctx.Err() != nil {
 		return 0, false
 	}
-	if ra, ok := IsThrottled(err); ok {
-		if ra > p.MaxRetryAfter {
-			return 0, false
-		}
-		if ra == 0 {
-			return p.backoff(attempt), true
-		}
-		return ra, true
-	}
-	if !IsRetryable(err) {
+	_, throttled := IsThrottled(err)
+	if !throttled && !(IsRetryable(err) && (idempotent(method) || IsNotSent(err))) {
 		return 0, false
 	}
-	if idempotent(method) || IsNotSent(err) {
-		return p.backoff(attempt), true
+	ra := RetryAfter(err)
+	if ra > p.MaxRetryAfter {
+		return 0, false
 	}
-	return 0, false
+	if ra > 0 {
+		return ra, true
+	}
+	return p.backoff(attempt), true
 }
 
 func idempotent(method string) bool {

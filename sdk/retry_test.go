@@ -86,34 +86,61 @@ func TestRetry_maxAttemptsOne(t *testing.T) {
 }
 
 func TestRetry_retryAfterHonoured(t *testing.T) {
-	var mu sync.Mutex
-	var times []time.Time
-	h, _ := failing(1, 429, "1")
-	s := newStub(t, func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		times = append(times, time.Now())
-		mu.Unlock()
-		h(w, r)
-	})
-	if err := createUser(s.client(t)); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name   string
+		status int
+		call   func(*sdk.Client) error
+	}{
+		{"POST 429", 429, createUser},
+		{"GET 429", 429, getUser},
+		{"GET 503", 503, getUser},
+		{"DELETE 503", 503, deleteUser},
 	}
-	if len(times) != 2 {
-		t.Fatalf("got %d calls, want 2", len(times))
-	}
-	if gap := times[1].Sub(times[0]); gap < time.Second {
-		t.Fatalf("got retry after %v, want no sooner than 1s", gap)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var times []time.Time
+			h, _ := failing(1, tt.status, "1")
+			s := newStub(t, func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				times = append(times, time.Now())
+				mu.Unlock()
+				h(w, r)
+			})
+			if err := tt.call(s.client(t)); err != nil {
+				t.Fatal(err)
+			}
+			if len(times) != 2 {
+				t.Fatalf("got %d calls, want 2", len(times))
+			}
+			if gap := times[1].Sub(times[0]); gap < time.Second {
+				t.Fatalf("got retry after %v, want no sooner than the Retry-After of 1s", gap)
+			}
+		})
 	}
 }
 
 func TestRetry_retryAfterTooLong(t *testing.T) {
-	h, count := failing(1, 429, "120")
+	for _, status := range []int{429, 503} {
+		h, count := failing(1, status, "120")
+		s := newStub(t, h)
+		start := time.Now()
+		err := getUser(s.client(t))
+		var apiErr *sdk.Error
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != status || apiErr.RetryAfter != 120*time.Second ||
+			sdk.RetryAfter(err) != 120*time.Second || count.Load() != 1 || time.Since(start) > 5*time.Second {
+			t.Fatalf("got %v (retry after %v) after %d calls, want the %d at once", err, sdk.RetryAfter(err), count.Load(), status)
+		}
+	}
+}
+
+// A POST answered 503 may have been acted on: it is not resent, even with
+// a Retry-After.
+func TestRetry_post503NotResent(t *testing.T) {
+	h, count := failing(1, 503, "0.01")
 	s := newStub(t, h)
-	start := time.Now()
-	err := getUser(s.client(t))
-	ra, ok := sdk.IsThrottled(err)
-	if !ok || ra != 120*time.Second || count.Load() != 1 || time.Since(start) > 5*time.Second {
-		t.Fatalf("got %v (retry after %v) after %d calls, want the 429 at once", err, ra, count.Load())
+	if err := createUser(s.client(t)); err == nil || count.Load() != 1 {
+		t.Fatalf("got %v after %d calls, want the 503 after 1", err, count.Load())
 	}
 }
 
