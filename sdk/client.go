@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -149,7 +150,8 @@ func (c *Client) resolve(ref string) (*url.URL, error) {
 	return &u, nil
 }
 
-// call sends one API request (with retries) and decodes the answer into out.
+// call sends one API request (with retries) and decodes the answer into
+// out; a 2xx whose body is not what out expects is a *BodyError.
 func (c *Client) call(ctx context.Context, method, ref string, q url.Values, in, out any) error {
 	u, err := c.resolve(ref)
 	if err != nil {
@@ -168,43 +170,63 @@ func (c *Client) call(ctx context.Context, method, ref string, q url.Values, in,
 			return fmt.Errorf("sdk: encode %s %s: %w", method, u.Path, err)
 		}
 	}
-	data, err := c.doRetry(ctx, method, u, body)
-	if err != nil || out == nil || len(bytes.TrimSpace(data)) == 0 {
-		return err
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("sdk: decode %s %s: %w", method, u.Path, err)
-	}
-	return nil
+	return c.doRetry(ctx, method, u, body, out)
 }
 
-// send makes one attempt. It returns the body of a 2xx answer, or an
-// *Error for any other status, or a transport error.
-func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte) ([]byte, error) {
+// attempt sends the request once and decodes a 2xx answer into out (nil
+// when no body is expected).
+func (c *Client) attempt(ctx context.Context, method string, u *url.URL, body []byte, out any) error {
+	status, data, err := c.send(ctx, method, u, body)
+	if err != nil || out == nil {
+		return err
+	}
+	return decodeAnswer(status, method, u.Path, data, out)
+}
+
+// send makes one attempt. It returns the status and body of a 2xx answer,
+// or an *Error for any other status, a *BodyError for a 2xx body over
+// maxBody, or a transport error.
+func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
-		return nil, fmt.Errorf("sdk: %w", err)
+		return 0, nil, fmt.Errorf("sdk: %w", err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("sdk: %s %s: %w", method, u.Path, err)
+		return 0, nil, fmt.Errorf("sdk: %s %s: %w", method, u.Path, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	over := len(data) > maxBody
+	if over {
+		data = data[:maxBody]
+	}
 	if resp.StatusCode > 299 {
-		return nil, newError(resp, data)
+		return 0, nil, newError(resp, data)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sdk: read %s %s: %w", method, u.Path, err)
+		return 0, nil, fmt.Errorf("sdk: read %s %s: %w", method, u.Path, err)
 	}
-	return data, nil
+	if over {
+		return 0, nil, &BodyError{StatusCode: resp.StatusCode, Method: method, Path: u.Path, Limit: maxBody,
+			Reason: "body over the client's limit of " + sizeString(maxBody) + ", not read further", Snippet: snippet(data, 200)}
+	}
+	return resp.StatusCode, data, nil
+}
+
+// sizeString writes n bytes in MiB when it is a whole number of them.
+func sizeString(n int64) string {
+	if n%(1<<20) == 0 {
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // list is Basiq's collection envelope.

@@ -37,12 +37,21 @@
 // # Errors and retries
 //
 // Every answer above 299 is an *Error (use errors.As); IsNotFound,
-// IsThrottled, IsRetryable and IsTokenExpired classify it. GETs and
-// DELETEs are retried on 5xx, 408 and network errors with capped
-// exponential backoff and full jitter; every request is retried on 429;
-// a retry after a 429 or 503 waits at least its Retry-After (RetryAfter
-// reads it); a POST that may have reached the server is never resent. WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1})
-// turns retries off.
+// IsThrottled, IsRetryable and IsTokenExpired classify it. A 2xx answer
+// whose body is not the resource asked for (empty, null, not JSON, another
+// type, no id, a list item that is not the listed resource, or a Basiq
+// error list sent with a 2xx) is a *BodyError naming the status, the
+// request, the reason and the body's first 200 bytes; so is a body over
+// the client's 32 MiB limit, which is not read further (and not retried).
+// A 2xx means the server got the request: for a POST that failed so,
+// whether it took effect is unknown.
+//
+// GETs and DELETEs are retried on 5xx, 408, network errors and a
+// *BodyError with capped exponential backoff and full jitter; every
+// request is retried on 429; a retry after a 429 or 503 waits at least its
+// Retry-After (RetryAfter reads it); a POST that may have reached the
+// server is never resent (IsNotSent tells the ones that cannot have).
+// WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}) turns retries off.
 //
 // # From the Node SDK
 //

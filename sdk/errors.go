@@ -190,10 +190,17 @@ func RetryAfter(err error) time.Duration {
 }
 
 // IsRetryable reports whether trying again later may succeed: 5xx, 408,
-// 429 and network errors. Context cancellation is not retryable.
+// 429, network errors and a 2xx whose body was not the resource asked for
+// (*BodyError, unless it was over the size limit). Context cancellation
+// is not retryable. Whether a request that failed may be sent again is
+// another question: see IsNotSent.
 func IsRetryable(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
+	}
+	var be *BodyError
+	if errors.As(err, &be) {
+		return be.Limit == 0
 	}
 	if e, ok := asError(err); ok {
 		s := e.StatusCode

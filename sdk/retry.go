@@ -62,19 +62,20 @@ func (p RetryPolicy) backoff(attempt int) time.Duration {
 	return half + rand.N(half+1)
 }
 
-// doRetry sends the request until it succeeds or the policy gives up.
-func (c *Client) doRetry(ctx context.Context, method string, u *url.URL, body []byte) ([]byte, error) {
+// doRetry sends the request and decodes its answer into out until it
+// succeeds or the policy gives up.
+func (c *Client) doRetry(ctx context.Context, method string, u *url.URL, body []byte, out any) error {
 	for attempt := 1; ; attempt++ {
-		data, err := c.send(ctx, method, u, body)
+		err := c.attempt(ctx, method, u, body, out)
 		if err == nil {
-			return data, nil
+			return nil
 		}
 		wait, ok := c.cfg.retry.retryWait(ctx, method, attempt, err)
 		if !ok {
-			return nil, err
+			return err
 		}
 		if werr := sleep(ctx, wait); werr != nil {
-			return nil, fmt.Errorf("%w (gave up waiting to retry: %w)", err, werr)
+			return fmt.Errorf("%w (gave up waiting to retry: %w)", err, werr)
 		}
 	}
 }
