@@ -2,10 +2,12 @@ package sdk
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Transaction is one transaction of an account. Money is kept as the
@@ -43,7 +45,8 @@ type TransactionPage struct {
 	Data  []*Transaction `json:"data"`
 	Links PageLinks      `json:"links"`
 
-	limit int
+	limit int    // the Limit asked for, kept on the next pages
+	url   string // the URL this page was read from
 }
 
 // PageLinks are a page's links; Next is empty on the last page.
@@ -60,7 +63,9 @@ type PageOption func(*pageOptions)
 
 type pageOptions struct{ limit int }
 
-// Limit sets the page size (Basiq's default and maximum is 500).
+// Limit sets the page size (Basiq's default and maximum is 500). The next
+// pages keep it: it is added to a next link that has no limit, and the
+// link is otherwise followed exactly as the server gave it.
 func Limit(n int) PageOption { return func(o *pageOptions) { o.limit = n } }
 
 // ListTransactions reads the first page of the user's transactions.
@@ -80,11 +85,18 @@ func (h *UserHandle) ListTransactions(ctx context.Context, f *FilterBuilder, opt
 	if po.limit > 0 {
 		q.Set("limit", strconv.Itoa(po.limit))
 	}
-	return h.page(ctx, p, q, po.limit)
+	u, err := h.c.resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	u.RawQuery = q.Encode()
+	return h.page(ctx, u, po.limit)
 }
 
-// NextTransactions reads the page after page by following its next link;
-// it returns nil, nil after the last page.
+// NextTransactions reads the page after page by following its next link
+// as the server gave it, adding the page's Limit only when the link has
+// no limit. It returns nil, nil after the last page, and an error when the
+// link points at the page just read (the same URL or its self link).
 func (h *UserHandle) NextTransactions(ctx context.Context, page *TransactionPage) (*TransactionPage, error) {
 	if !page.HasNext() {
 		return nil, nil
@@ -93,16 +105,46 @@ func (h *UserHandle) NextTransactions(ctx context.Context, page *TransactionPage
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{}
-	if page.limit > 0 && !u.Query().Has("limit") {
-		q.Set("limit", strconv.Itoa(page.limit))
+	asGiven := u.String()
+	if page.limit > 0 {
+		u.RawQuery = withLimit(u.RawQuery, page.limit)
 	}
-	return h.page(ctx, u.String(), q, page.limit)
+	if u.String() == page.url || asGiven == h.selfURL(page) {
+		return nil, fmt.Errorf("sdk: next link %s points at the page just read", snippet([]byte(page.Links.Next), 200))
+	}
+	return h.page(ctx, u, page.limit)
 }
 
-func (h *UserHandle) page(ctx context.Context, ref string, q url.Values, limit int) (*TransactionPage, error) {
-	pg := &TransactionPage{limit: limit}
-	if err := h.c.call(ctx, http.MethodGet, ref, q, nil, pg); err != nil {
+// selfURL is page's self link resolved, "" when it has none.
+func (h *UserHandle) selfURL(page *TransactionPage) string {
+	if page.Links.Self == "" {
+		return ""
+	}
+	self, err := h.c.resolve(page.Links.Self)
+	if err != nil {
+		return ""
+	}
+	return self.String()
+}
+
+// withLimit appends limit=n to a raw query that has no limit, leaving
+// the rest exactly as it is (a cursor may not survive url.Values).
+func withLimit(raw string, n int) string {
+	for _, kv := range strings.Split(raw, "&") {
+		k, _, _ := strings.Cut(kv, "=")
+		if k, err := url.QueryUnescape(k); err == nil && k == "limit" {
+			return raw
+		}
+	}
+	if raw != "" {
+		raw += "&"
+	}
+	return raw + "limit=" + strconv.Itoa(n)
+}
+
+func (h *UserHandle) page(ctx context.Context, u *url.URL, limit int) (*TransactionPage, error) {
+	pg := &TransactionPage{limit: limit, url: u.String()}
+	if err := h.c.call(ctx, http.MethodGet, pg.url, nil, nil, pg); err != nil {
 		return nil, err
 	}
 	return pg, nil
