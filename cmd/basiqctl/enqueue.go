@@ -141,32 +141,3 @@ func runRefreshAll(ctx context.Context, e env, args []string) error {
 			return c.RefreshAll(ctx, tasks.RefreshAll{UserID: user}, opts...)
 		})
 }
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (l *stringList) String() string     { return fmt.Sprint(*l) }
-func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
-
-func runMFA(ctx context.Context, e env, args []string) error {
-	var user, job string
-	var answers stringList
-	return enqueueCmd(ctx, e, "mfa", "--user U --job J --answer A [--answer A2]", args, true,
-		func(fs *flag.FlagSet) func() error {
-			fs.StringVar(&user, "user", "", "Basiq user id")
-			fs.StringVar(&job, "job", "", "Basiq job id (from the mfa_required event)")
-			fs.Var(&answers, "answer", "an answer (repeat for several security questions)")
-			return func() error {
-				if err := requireFlags("mfa", "user", user, "job", job); err != nil {
-					return err
-				}
-				if len(answers) == 0 {
-					return usagef("mfa: --answer is required")
-				}
-				return nil
-			}
-		},
-		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
-			return c.AnswerMFA(ctx, tasks.AnswerMFA{UserID: user, JobID: job, Answers: answers}, opts...)
-		})
-}

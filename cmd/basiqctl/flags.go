@@ -13,6 +13,7 @@ import (
 
 	"github.com/basiq-worker/basiq-worker/config"
 	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -93,6 +94,15 @@ func newSubscriber(e env) (*tasks.Subscriber, redis.UniversalClient, error) {
 	}
 	rdb := c.RedisClient()
 	return tasks.NewSubscriber(rdb, tasks.WithNamespace(c.RedisNamespace)), rdb, nil
+}
+
+// newInspector returns asynq's Inspector of REDIS_URL; the caller closes it.
+func newInspector(e env) (*asynq.Inspector, error) {
+	c, err := loadConfig(e)
+	if err != nil {
+		return nil, err
+	}
+	return asynq.NewInspector(c.RedisConnOpt()), nil
 }
 
 // secretSource reads a secret from stdin or from an environment variable,

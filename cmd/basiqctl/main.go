@@ -10,8 +10,8 @@
 // Configuration comes from the environment: REDIS_URL, REDIS_NAMESPACE and,
 // to enqueue credentials or MFA answers, BASIQ_SECRET_KEY. Every command
 // takes --json for scripts. Exit codes: 0 success (wait: completed),
-// 1 error (wait: failed), 2 usage error, 3 wait: timed_out, 4 wait: --timeout
-// reached before the result.
+// 1 error (wait: failed; mfa: answer refused), 2 usage error, 3 wait:
+// timed_out, 4 wait --timeout or mfa --wait reached first.
 package main
 
 import (
@@ -69,8 +69,8 @@ func commands() []command {
 		{"update", "--user U --connection C (--password-stdin | --password-env NAME)", "enqueue new credentials for a connection", runUpdate},
 		{"refresh", "--user U --connection C", "enqueue a refresh of one connection", runRefresh},
 		{"refresh-all", "--user U", "enqueue a refresh of all of a user's connections", runRefreshAll},
-		{"mfa", "--user U --job J --answer A [--answer A2]", "answer an MFA challenge", runMFA},
-		{"wait", "TASK_ID [--timeout 10m]", "follow a task's Basiq job live until its result", runWait},
+		{"mfa", "--user U --job J --answer A [--answer A2] [--wait 30s]", "answer an MFA challenge, and wait until the worker sent it to Basiq", runMFA},
+		{"wait", "TASK_ID [--timeout 10m] [--unserved 5s]", "follow a task's Basiq job live until its result", runWait},
 		{"tail", "[--from $|0|STREAM_ID] [--count N]", "follow the results stream", runTail},
 		{"stats", "[--queue Q]", "show the queues", runStats},
 		{"schedule", "add --user U [--connection C] --every 6h | list | rm ID", "manage periodic refreshes", runSchedule},
@@ -140,5 +140,5 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %-12s %s\n  %-12s   %s\n", c.name, c.help, "", c.args)
 	}
 	fmt.Fprintln(w, "\nenvironment: REDIS_URL, REDIS_NAMESPACE, BASIQ_SECRET_KEY (to seal credentials and MFA answers)")
-	fmt.Fprintln(w, "exit codes: 0 ok, 1 error or failed, 2 usage, 3 timed_out, 4 wait --timeout reached")
+	fmt.Fprintln(w, "exit codes: 0 ok, 1 error, failed or refused, 2 usage, 3 timed_out, 4 wait --timeout or mfa --wait reached")
 }

@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
 
 func runWait(ctx context.Context, e env, args []string) error {
-	fs, asJSON := newFlags(e, "wait", "TASK_ID [--timeout 10m]")
+	fs, asJSON := newFlags(e, "wait", "TASK_ID [--timeout 10m] [--unserved 5s]")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long (exit code 4); 0 waits forever")
+	var grace time.Duration
+	registerUnserved(fs, &grace)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -22,21 +24,34 @@ func runWait(ctx context.Context, e env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("wait: want exactly one TASK_ID, got %d arguments", len(pos))
 	}
+	id := pos[0]
 	sub, rdb, err := newSubscriber(e)
 	if err != nil {
 		return err
 	}
 	defer rdb.Close()
-	wctx, cancel := contextWithTimeout(ctx, *timeout)
-	defer cancel()
+	insp, err := newInspector(e)
+	if err != nil {
+		return err
+	}
+	defer insp.Close()
+	tctx, cancelTimeout := contextWithTimeout(ctx, *timeout)
+	defer cancelTimeout()
+	wctx, cancel := context.WithCancelCause(tctx)
+	var bg sync.WaitGroup
+	defer bg.Wait()
+	defer cancel(nil)
+	bg.Go(func() {
+		if err := watchWait(wctx, newTaskProbe(insp, grace), sub, id); err != nil {
+			cancel(err)
+		}
+	})
 	view := newProgressView(e.stdout, *asJSON)
-	for ev, err := range sub.Follow(wctx, pos[0]) {
+	bg.Go(func() { view.tick(wctx) })
+	for ev, err := range sub.Follow(wctx, id) {
 		if err != nil {
 			view.end()
-			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-				return exitError{exitWaitOver, fmt.Errorf("wait %s: no result after %s", pos[0], *timeout)}
-			}
-			return err
+			return waitError(ctx, wctx, id, *timeout, err)
 		}
 		if err := view.show(ev); err != nil {
 			return err
@@ -48,6 +63,21 @@ func runWait(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
+// waitError explains why following id stopped: what watchWait found, the
+// --timeout (exit code 4), or err itself.
+func waitError(ctx, wctx context.Context, id string, timeout time.Duration, err error) error {
+	cause := context.Cause(wctx)
+	switch {
+	case ctx.Err() != nil:
+		return err
+	case errors.Is(cause, context.DeadlineExceeded):
+		return exitError{exitWaitOver, fmt.Errorf("wait %s: no result after %s", id, timeout)}
+	case cause != nil && !errors.Is(cause, context.Canceled):
+		return fmt.Errorf("wait: %w", cause)
+	}
+	return err
+}
+
 // outcomeExit maps a result to the exit code of wait.
 func outcomeExit(r *tasks.Result) error {
 	switch r.Outcome {
@@ -57,101 +87,6 @@ func outcomeExit(r *tasks.Result) error {
 		return exitError{exitTimedOut, errors.New("")}
 	}
 	return exitError{exitFailed, errors.New("")}
-}
-
-// progressView prints a task's events: JSON lines, one plain line per
-// event, or on a terminal one line redrawn in place.
-type progressView struct {
-	w        io.Writer
-	json     bool
-	terminal bool
-	drawn    bool
-	start    time.Time
-}
-
-func newProgressView(w io.Writer, asJSON bool) *progressView {
-	return &progressView{w: w, json: asJSON, terminal: !asJSON && isTerminal(w), start: time.Now()}
-}
-
-func (v *progressView) show(ev tasks.Event) error {
-	if v.json {
-		return printJSON(v.w, ev)
-	}
-	var line string
-	switch {
-	case ev.Progress != nil:
-		line = fmt.Sprintf("%-9s job=%s %s polls=%d", "running", ev.Progress.JobID, stepsLine(ev.Progress.Steps), ev.Progress.Polls)
-	case ev.MFA != nil:
-		line = fmt.Sprintf("%-9s job=%s %s challenge: %s (answer with: basiqctl mfa --user %s --job %s --answer ...)",
-			"mfa", ev.MFA.JobID, ev.MFA.Method, ev.MFA.Description, ev.MFA.UserID, ev.MFA.JobID)
-	case ev.Result != nil:
-		v.end()
-		_, err := fmt.Fprintln(v.w, formatResult(ev.Result))
-		return err
-	default:
-		return nil
-	}
-	if v.terminal && ev.Progress != nil {
-		_, err := fmt.Fprintf(v.w, "\r\033[K%s %s", line, time.Since(v.start).Round(time.Second))
-		v.drawn = true
-		return err
-	}
-	v.end()
-	_, err := fmt.Fprintln(v.w, line)
-	return err
-}
-
-// end finishes a line drawn in place.
-func (v *progressView) end() {
-	if v.drawn {
-		fmt.Fprintln(v.w)
-		v.drawn = false
-	}
-}
-
-// stepsLine shows each step's latest status: "verify-credentials:success retrieve-accounts:in-progress".
-func stepsLine(obs []tasks.StepObservation) string {
-	var order []string
-	last := map[string]string{}
-	for _, s := range obs {
-		if _, ok := last[s.Title]; !ok {
-			order = append(order, s.Title)
-		}
-		last[s.Title] = s.Status
-	}
-	parts := make([]string, 0, len(order))
-	for _, t := range order {
-		parts = append(parts, t+":"+last[t])
-	}
-	if len(parts) == 0 {
-		return "steps=-"
-	}
-	return "steps=" + strings.Join(parts, ",")
-}
-
-// formatResult is one readable line: outcome, user, connection, job, steps, polls, duration.
-func formatResult(r *tasks.Result) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%-9s task=%s user=%s connection=%s job=%s %s polls=%d accounts=%d duration=%s", r.Outcome, r.TaskID,
-		r.UserID, dash(r.ConnectionID), dash(r.JobID), stepsLine(r.Steps), r.Polls, len(r.Accounts),
-		r.FinishedAt.Sub(r.StartedAt).Round(100*time.Millisecond))
-	if r.Error != nil {
-		fmt.Fprintf(&b, " error=%s", r.Error.Code)
-		if r.Error.Step != "" {
-			fmt.Fprintf(&b, "@%s", r.Error.Step)
-		}
-		if r.Error.Title != "" {
-			fmt.Fprintf(&b, " (%s)", r.Error.Title)
-		}
-	}
-	return b.String()
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // isTerminal reports whether w is a character device (a terminal).
