@@ -230,9 +230,14 @@ func TestSchedule(t *testing.T) {
 		t.Fatalf("schedule add: exit %d, %q, %s", code, out, errOut)
 	}
 	code, out, _ = te.ctl(t, "", "schedule", "list", "--json")
-	var list []tasks.RefreshSchedule
-	if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil || len(list) != 1 || list[0].Interval != 6*time.Hour {
-		t.Errorf("schedule list: exit %d, %q, %v", code, out, err)
+	// Intervals are Go durations, as --every takes them, not nanoseconds.
+	var list []struct {
+		ID, UserID, Interval string
+		CreatedAt            time.Time
+	}
+	if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil || len(list) != 1 || list[0].ID != "user:u1" ||
+		list[0].UserID != "u1" || list[0].Interval != "6h0m0s" || list[0].CreatedAt.IsZero() {
+		t.Errorf("schedule list --json: exit %d, %q, %v; want one schedule of u1 with interval \"6h0m0s\"", code, out, err)
 	}
 	if code, _, errOut = te.ctl(t, "", "schedule", "rm", "user:u1"); code != 0 {
 		t.Errorf("schedule rm: exit %d, %s", code, errOut)

@@ -78,7 +78,7 @@ func scheduleList(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return printJSON(e.stdout, list)
+		return printJSON(e.stdout, schedulesJSON(list))
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tEVERY\tQUEUE\tSINCE")
@@ -103,4 +103,25 @@ func scheduleRemove(ctx context.Context, e env, args []string) error {
 	}
 	defer c.Close()
 	return c.UnscheduleRefresh(ctx, pos[0])
+}
+
+// scheduleJSON is a refresh schedule as schedule list --json prints it: the
+// interval as a Go duration ("6h0m0s", what --every takes), not the
+// nanoseconds that time.Duration marshals to.
+type scheduleJSON struct {
+	ID           string    `json:"id"`
+	UserID       string    `json:"userId"`
+	ConnectionID string    `json:"connectionId,omitempty"`
+	Interval     string    `json:"interval"`
+	Queue        string    `json:"queue,omitempty"`
+	CreatedAt    time.Time `json:"createdAt"`
+}
+
+func schedulesJSON(list []tasks.RefreshSchedule) []scheduleJSON {
+	out := make([]scheduleJSON, 0, len(list))
+	for _, s := range list {
+		out = append(out, scheduleJSON{ID: s.ID, UserID: s.UserID, ConnectionID: s.ConnectionID, Interval: s.Interval.String(),
+			Queue: s.Queue, CreatedAt: s.CreatedAt})
+	}
+	return out
 }
