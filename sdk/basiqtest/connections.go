@@ -54,14 +54,22 @@ func (s *Server) createConnection(w http.ResponseWriter, r *http.Request) *apiEr
 	if err != nil {
 		return err
 	}
-	c := &connection{id: s.store.newID(), userID: u.id, institution: strings.TrimSpace(b.Institution.ID),
-		loginID: b.LoginID, password: b.Password, created: s.now()}
-	s.genAccounts(c)
-	s.store.conns[c.id] = c
-	u.conns = append(u.conns, c.id)
+	c := s.addConnection(r, u, strings.TrimSpace(b.Institution.ID), "", b.LoginID, b.Password)
 	j := s.newJob(c, u)
 	writeJSON(w, 202, s.stub(r, j.id))
 	return nil
+}
+
+// addConnection makes a new connection of u (its job follows) and emits connection.created.
+// Call with store.mu held for writing.
+func (s *Server) addConnection(r *http.Request, u *user, inst, method, loginID, password string) *connection {
+	c := &connection{id: s.store.newID(), userID: u.id, institution: inst, method: method,
+		loginID: loginID, password: password, created: s.now(), reported: "pending"}
+	s.genAccounts(c)
+	s.store.conns[c.id] = c
+	u.conns = append(u.conns, c.id)
+	s.record(r, "connection.created", u.id, "/users/"+u.id+"/connections/"+c.id, s.connectionJSON(r, c))
+	return c
 }
 
 func (s *Server) updateConnection(w http.ResponseWriter, r *http.Request) *apiError {
@@ -97,6 +105,7 @@ func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request) *apiEr
 	if err != nil {
 		return err
 	}
+	s.record(r, "connection.deleted", c.userID, "/users/"+c.userID+"/connections/"+c.id, s.connectionJSON(r, c))
 	c.deleted = true
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -124,6 +133,14 @@ func (s *Server) refresh(c *connection) (jobID string, status int, err *apiError
 	}
 	if s.connStatus(c) == "invalid" {
 		return "", 0, errNotValid(param("connectionId"), "Connection "+c.id+" is invalid: update its credentials before refreshing.")
+	}
+	if c.method == "pdf" || c.method == "csv" {
+		return "", 0, errNotValid(param("connectionId"), "Connection "+c.id+" was made from a statement upload: upload a new statement instead.")
+	}
+	if c.method == "openbanking" {
+		if ok, wait := s.refreshLimit.allow(c.id, s.now()); !ok {
+			return "", 0, limitReached("Open Banking refresh limit of "+itoa(s.cfg.refreshLimit)+" per day reached for connection "+c.id+".", wait)
+		}
 	}
 	return s.newJob(c, s.store.users[c.userID]).id, 202, nil
 }
@@ -166,6 +183,9 @@ func (s *Server) runningJob(c *connection) string {
 // settled the credentials decides (active, or invalid on a user-side failure); jobs that failed
 // institution-side or are still verifying leave the decision to older jobs; none -> pending.
 func (s *Server) connStatus(c *connection) string {
+	if c.consentEnded {
+		return "invalid"
+	}
 	for i := len(c.jobs) - 1; i >= 0; i-- {
 		j, _ := s.store.job(c.jobs[i])
 		if v := credentialsVerdict(s.snapshot(j)); v != "" {

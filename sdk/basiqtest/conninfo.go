@@ -6,7 +6,9 @@ type connectionOut struct {
 	Type        string    `json:"type"`
 	ID          string    `json:"id"`
 	Status      string    `json:"status"`
+	Method      string    `json:"method,omitempty"`
 	CreatedDate string    `json:"createdDate"`
+	ExpiryDate  string    `json:"expiryDate,omitempty"`
 	LastUsed    string    `json:"lastUsed"`
 	Institution instRef   `json:"institution"`
 	Accounts    list      `json:"accounts"`
@@ -37,6 +39,10 @@ func (s *Server) connectionJSON(r *http.Request, c *connection) connectionOut {
 		Accounts:    list{Type: "list", Data: []any{}},
 		Links: connLinks{Self: user + "/connections/" + c.id, User: user, Accounts: user + "/accounts" + flt,
 			Transactions: user + "/transactions" + flt}}
+	o.Method = c.method
+	if cs := s.connConsent(c); cs != nil {
+		o.ExpiryDate = rfc3339(cs.expires)
+	}
 	if len(c.jobs) > 0 {
 		if j, ok := s.store.job(c.jobs[len(c.jobs)-1]); ok {
 			o.LastUsed = rfc3339(j.created)
@@ -88,5 +94,18 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) *apiError
 		return err
 	}
 	writeJSON(w, 200, s.connectionJSON(r, c))
+	return nil
+}
+
+// connConsent is the consent c was made or re-authorised under, or nil. Call with store.mu held.
+func (s *Server) connConsent(c *connection) *consent {
+	if c.consentID == "" {
+		return nil
+	}
+	for _, cs := range s.store.users[c.userID].consents {
+		if cs.id == c.consentID {
+			return cs
+		}
+	}
 	return nil
 }

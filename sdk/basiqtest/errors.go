@@ -33,18 +33,19 @@ type errorBody struct {
 }
 
 var errorTitles = map[string]string{
-	"parameter-not-supplied":      "Required parameter not supplied",
-	"parameter-not-valid":         "Parameter value is not valid",
-	"invalid-content":             "Invalid content",
-	"resource-not-found":          "Requested resource is not found",
-	"invalid-authorization-token": "Invalid authorization token",
-	"access-denied":               "Access denied",
-	"forbidden-access":            "Forbidden access",
-	"unsupported-content-type":    "Unsupported content type",
-	"too-many-requests":           "Too many requests",
-	"internal-server-error":       "Internal server error",
-	"service-unavailable":         "Service unavailable",
-	"method-not-allowed":          "Method not allowed",
+	"parameter-not-supplied":       "Required parameter not supplied",
+	"parameter-not-valid":          "Parameter value is not valid",
+	"invalid-content":              "Invalid content",
+	"resource-not-found":           "Requested resource is not found",
+	"invalid-authorization-token":  "Invalid authorization token",
+	"access-denied":                "Access denied",
+	"forbidden-access":             "Forbidden access",
+	"unsupported-content-type":     "Unsupported content type",
+	"too-many-requests":            "Too many requests",
+	"internal-server-error":        "Internal server error",
+	"service-unavailable":          "Service unavailable",
+	"method-not-allowed":           "Method not allowed",
+	"resource-no-longer-available": "Resource no longer available",
 }
 
 func newError(status int, code, detail string, src *errSource) *apiError {
@@ -88,3 +89,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
+
+// Error makes an apiError an error for the Go methods of Server: "code: detail".
+func (e *apiError) Error() string { return "basiqtest: " + e.item.Code + ": " + e.item.Detail }

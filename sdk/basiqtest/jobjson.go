@@ -80,6 +80,8 @@ func (s *Server) stepResult(base string, j *job, x stepState) any {
 	switch x.title {
 	case stepAccounts:
 		return linkResult{Type: "link", URL: "/users/" + j.userID + "/accounts" + filter}
+	case stepStatements:
+		return linkResult{Type: "link", URL: "/users/" + j.userID + "/statements"}
 	case stepTransactions:
 		return linkResult{Type: "link", URL: "/users/" + j.userID + "/transactions" + filter}
 	}

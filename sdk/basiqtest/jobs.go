@@ -14,6 +14,7 @@ type job struct {
 	mfaMethod          string    // "" when the institution has no MFA
 	mfaAt              time.Time // when an MFA answer arrived; zero = none yet
 	mfaOK              bool
+	seen               int // steps whose end settle has handled (under store.mu)
 }
 
 // stepState is a step's status at one instant.
@@ -59,9 +60,9 @@ func (j *job) stepEnd(p stepPlan, t, now time.Time, mfaExpiry time.Duration) (en
 	if p.title == stepMFA {
 		switch {
 		case !j.mfaAt.IsZero() && j.mfaOK:
-			return j.mfaAt.Add(p.dur), "", true
+			return maxTime(j.mfaAt, t).Add(p.dur), "", true
 		case !j.mfaAt.IsZero():
-			return j.mfaAt, "invalid-credentials", true
+			return maxTime(j.mfaAt, t), "invalid-credentials", true
 		}
 		deadline := t.Add(mfaExpiry)
 		return deadline, "job-timed-out", !now.Before(deadline)
@@ -112,10 +113,16 @@ func (s *Server) newJob(c *connection, u *user) *job {
 	id := s.store.newID()
 	j := &job{id: id, userID: c.userID, connID: c.id, created: s.now(), mfaMethod: inst.mfa}
 	j.steps = s.plan(id, inst, c.loginID, c.password, len(c.jobs)+1)
-	c.jobs = append(c.jobs, id)
-	u.jobs = append(u.jobs, id)
-	s.store.putJob(j)
+	s.addJob(c, u, j)
 	return j
+}
+
+// addJob stores a new job of c and starts following it for events. Call with store.mu held.
+func (s *Server) addJob(c *connection, u *user, j *job) {
+	c.jobs = append(c.jobs, j.id)
+	u.jobs = append(u.jobs, j.id)
+	s.store.putJob(j)
+	s.track.push(milestone{at: j.created, j: j})
 }
 
 type jobStub struct {
@@ -141,20 +148,35 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) *apiError {
 	return nil
 }
 
+// jobWindow is how far back GET /users/{uid}/jobs looks, as Basiq's.
+const jobWindow = 7 * 24 * time.Hour
+
+// listJobs answers a user's jobs newest first, those of the last 7 days, paged.
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) *apiError {
-	return s.serveList(w, r, jobFields, func(f filter) ([]any, *apiError) {
-		u, err := s.store.liveUser(r.PathValue("uid"))
-		if err != nil {
-			return nil, err
+	f, err := parseFilter(r.URL.Query().Get("filter"), jobFields)
+	if err != nil {
+		return err
+	}
+	limit, offset, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	s.store.mu.RLock()
+	defer s.store.mu.RUnlock()
+	u, err := s.store.liveUser(r.PathValue("uid"))
+	if err != nil {
+		return err
+	}
+	since := s.now().Add(-jobWindow)
+	var data []any
+	for i := len(u.jobs) - 1; i >= 0; i-- {
+		j, ok := s.store.job(u.jobs[i])
+		if ok && !j.created.Before(since) && f.match(func(string) string { return j.connID }) {
+			data = append(data, s.jobJSON(r, j))
 		}
-		var data []any
-		for _, id := range u.jobs {
-			if j, ok := s.store.job(id); ok && f.match(func(string) string { return j.connID }) {
-				data = append(data, s.jobJSON(r, j))
-			}
-		}
-		return data, nil
-	})
+	}
+	writeJSON(w, 200, s.pagedList(r, data, limit, offset))
+	return nil
 }
 
 var jobFields = map[string]bool{"connection.id": true}
@@ -193,6 +215,7 @@ func (s *Server) answerMFA(j *job, answer string) *apiError {
 	for _, st := range j.states(now, s.cfg.mfaExpiry) {
 		if st.challenge {
 			j.mfaAt, j.mfaOK = now, answer == mfaAnswers[j.mfaMethod]
+			s.track.push(milestone{at: now, j: j})
 			return nil
 		}
 	}

@@ -234,8 +234,8 @@ func TestJobs_List_filter(t *testing.T) {
 		query string
 		want  []string
 	}{
-		{"", []string{jid, other, jid2}},
-		{"?filter=" + urlq("connection.id.eq('"+cid+"')"), []string{jid, jid2}},
+		{"", []string{jid2, other, jid}}, // newest first
+		{"?filter=" + urlq("connection.id.eq('"+cid+"')"), []string{jid2, jid}},
 	}
 	for _, tt := range tests {
 		var l struct {
@@ -252,6 +252,46 @@ func TestJobs_List_filter(t *testing.T) {
 		}
 	}
 	c.must(400, "GET", "/users/"+uid+"/jobs?filter="+urlq("status.eq('x')"), "")
+}
+
+func TestJobs_List_pagedAndWindowed(t *testing.T) {
+	_, c, clk := setup(t)
+	uid, cid, old := c.connect("AU00000", "jared", "django")
+	clk.Advance(8 * 24 * hour) // past Basiq's 7-day window
+	var ids []string
+	for i := 0; i < 3; i++ {
+		clk.Advance(hour)
+		ids = append([]string{c.must(202, "POST", "/users/"+uid+"/connections/"+cid+"/refresh", "").obj(t)["id"].(string)}, ids...)
+	}
+	type page struct {
+		Count int       `json:"count"`
+		Size  int       `json:"size"`
+		Data  []jobView `json:"data"`
+		Links struct {
+			Next string `json:"next"`
+		} `json:"links"`
+	}
+	var got []string
+	next := "/users/" + uid + "/jobs?limit=2"
+	for pages := 0; next != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("paging does not end")
+		}
+		var p page
+		c.must(200, "GET", next, "").decode(t, &p)
+		if p.Size != 3 {
+			t.Errorf("size %d, want 3 (the job older than 7 days is not listed)", p.Size)
+		}
+		for _, j := range p.Data {
+			got = append(got, j.ID)
+		}
+		next = p.Links.Next
+	}
+	if fmt.Sprint(got) != fmt.Sprint(ids) {
+		t.Errorf("pages gave %v, want %v (newest first, without %s)", got, ids, old)
+	}
+	c.must(400, "GET", "/users/"+uid+"/jobs?limit=501", "")
+	c.must(400, "GET", "/users/"+uid+"/jobs?next=x", "")
 }
 
 func TestJobs_jitterDeterministic(t *testing.T) {

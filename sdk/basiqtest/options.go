@@ -16,6 +16,9 @@ type StepDurations struct {
 	Accounts time.Duration
 	// Transactions is the duration of retrieve-transactions.
 	Transactions time.Duration
+	// Statements is the duration of retrieve-statements, the last step of a statement upload's
+	// job (default 1s).
+	Statements time.Duration
 }
 
 type config struct {
@@ -26,6 +29,7 @@ type config struct {
 	jitter     float64
 	seed       int64
 	clock      func() time.Time
+	ownClock   bool // clock came from WithClock
 	faults     []Fault
 	txPerAcct  int
 	mfaExpiry  time.Duration
@@ -35,12 +39,17 @@ type config struct {
 	tokenLimit   int // token requests per tokenWindow per API key; <= 0: none
 	tokenWindow  time.Duration
 	refreshLimit int // Open Banking refreshes per connection per 24 h; <= 0: none
+
+	consentTTL      time.Duration
+	consentRedirect string
+	hookRetries     []time.Duration // waits before each retry of a webhook delivery
+	hookTimeout     time.Duration
 }
 
 func defaultConfig() config {
 	return config{
 		tokenTTL:  time.Hour,
-		steps:     StepDurations{Credentials: time.Second, Accounts: 2 * time.Second, Transactions: 3 * time.Second},
+		steps:     StepDurations{Credentials: time.Second, Accounts: 2 * time.Second, Transactions: 3 * time.Second, Statements: time.Second},
 		seed:      1,
 		clock:     time.Now,
 		txPerAcct: 150,
@@ -50,6 +59,10 @@ func defaultConfig() config {
 		tokenLimit:   1500,
 		tokenWindow:  5 * time.Minute,
 		refreshLimit: 20,
+
+		consentTTL:  365 * 24 * time.Hour,
+		hookRetries: BasiqWebhookRetries,
+		hookTimeout: 10 * time.Second,
 	}
 }
 
@@ -75,7 +88,9 @@ func WithJitter(fraction float64) Option { return func(c *config) { c.jitter = f
 func WithSeed(seed int64) Option { return func(c *config) { c.seed = seed } }
 
 // WithClock replaces time.Now: jobs, tokens and rate limits all follow this clock.
-func WithClock(now func() time.Time) Option { return func(c *config) { c.clock = now } }
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.clock, c.ownClock = now, true }
+}
 
 // WithFaults sets the initial faults (see Server.SetFaults).
 func WithFaults(f ...Fault) Option { return func(c *config) { c.faults = append([]Fault(nil), f...) } }
@@ -105,3 +120,24 @@ func WithTokenLimit(n int, window time.Duration) Option {
 // WithRefreshLimit sets how many refresh jobs an Open Banking connection may start in any 24 hours
 // (default 20); past it a refresh is 429 too-many-requests. n <= 0 removes the limit.
 func WithRefreshLimit(n int) Option { return func(c *config) { c.refreshLimit = n } }
+
+// WithConsentTTL sets how long a consent lasts before it expires by itself (default 365 days).
+func WithConsentTTL(d time.Duration) Option { return func(c *config) { c.consentTTL = d } }
+
+// WithConsentRedirect sets the URL the Consent UI redirects to (303) when the user is done, with
+// jobId, jobIds and state added to its query. Without it the UI ends on a page of its own.
+func WithConsentRedirect(url string) Option { return func(c *config) { c.consentRedirect = url } }
+
+// BasiqWebhookRetries is Basiq's schedule of webhook delivery retries: the waits after the first
+// failed attempt, the second, and so on.
+var BasiqWebhookRetries = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute,
+	2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+
+// WithWebhookRetries replaces the waits between webhook delivery attempts (default
+// BasiqWebhookRetries); tests pass short ones. No waits means a single attempt.
+func WithWebhookRetries(waits ...time.Duration) Option {
+	return func(c *config) { c.hookRetries = append([]time.Duration(nil), waits...) }
+}
+
+// WithWebhookTimeout sets how long a webhook delivery attempt waits for its answer (default 10s).
+func WithWebhookTimeout(d time.Duration) Option { return func(c *config) { c.hookTimeout = d } }

@@ -22,8 +22,13 @@ type Server struct {
 	flt   *faultSet
 	corr  atomic.Uint64
 
-	tokenLimit *windowLimit
-	insts      []institution
+	tokenLimit   *windowLimit
+	refreshLimit *windowLimit
+	track        *tracker
+	events       *eventLog
+	hooks        *webhooks
+	lastBase     atomic.Pointer[string]
+	insts        []institution
 }
 
 // New returns a Server that is not listening; serve it with Handler. Links use the base URL set
@@ -40,6 +45,8 @@ func New(opts ...Option) *Server {
 	s.flt = newFaultSet(cfg.seed, cfg.faults)
 	s.insts = institutions(cfg.steps)
 	s.tokenLimit = newWindowLimit(cfg.tokenLimit, cfg.tokenWindow)
+	s.refreshLimit = newWindowLimit(cfg.refreshLimit, 24*time.Hour)
+	s.track, s.events, s.hooks = newTracker(), newEventLog(), newWebhooks(cfg)
 	s.routes()
 	return s
 }
@@ -57,8 +64,10 @@ func NewServer(opts ...Option) *Server {
 	return s
 }
 
-// Close stops a server started by NewServer. It is a no-op for New.
+// Close stops the webhook dispatcher (started by the first webhook subscription) and a server
+// started by NewServer.
 func (s *Server) Close() {
+	s.stopDispatcher()
 	if s.ts != nil {
 		s.ts.CloseClientConnections()
 		s.ts.Close()
@@ -165,6 +174,26 @@ func (s *Server) routes() {
 	s.handle("DELETE /users/{uid}/connections/{cid}", bearer, s.deleteConnection)
 	s.handle("POST /users/{uid}/connections/{cid}/refresh", bearer, s.refreshConnection)
 	s.handle("GET /users/{uid}/jobs", bearer, s.listJobs)
+	s.handle("POST /users/{uid}/connections/{cid}/purge", bearer, s.purgeConnection)
+	s.handle("POST /users/{uid}/statements", bearer, s.uploadStatement)
+	s.handle("GET /users/{uid}/consents", bearer, s.listConsents)
+	s.handle("DELETE /users/{uid}/consents/{id}", bearer, s.revokeConsent)
+	s.handle("POST /users/{uid}/auth_link", bearer, s.createAuthLink)
+	s.handle("GET /users/{uid}/auth_link", bearer, s.getAuthLink)
+	s.handle("DELETE /users/{uid}/auth_link", bearer, s.deleteAuthLink)
+	s.handle("GET /connectors", bearer, s.listConnectors)
+	s.handle("GET /connectors/{id}/{method}", bearer, s.getConnector)
+	s.handle("GET /events", bearer, s.listEvents)
+	s.handle("GET /events/types", bearer, s.listEventTypes)
+	s.handle("GET /events/types/{id}", bearer, s.getEventType)
+	s.handle("GET /events/{id}", bearer, s.getEvent)
+	s.handle("POST /notifications/webhooks", bearer, s.createWebhook)
+	s.handle("GET /notifications/webhooks", bearer, s.listWebhooks)
+	s.handle("GET /notifications/webhooks/{id}", bearer, s.getWebhook)
+	s.handle("POST /notifications/webhooks/{id}", bearer, s.updateWebhook)
+	s.handle("DELETE /notifications/webhooks/{id}", bearer, s.deleteWebhook)
+	s.handle("POST /_mock/consent", mockRoute, s.postMockConsent)
+	s.handle("POST /_mock/users/{uid}/consents/{id}/expire", mockRoute, s.postExpireConsent)
 	s.handle("GET /jobs/{id}", bearer, s.getJob)
 	s.handle("POST /jobs/{id}/mfa", bearer, s.postMFA)
 	s.handle("GET /users/{uid}/accounts", bearer, s.listAccounts)

@@ -15,6 +15,23 @@ type Stats struct {
 	TokensIssued int `json:"tokensIssued"`
 	// Jobs holds every job by id.
 	Jobs map[string]JobStats `json:"jobs"`
+	// Events counts the events emitted (GET /events shows those of the last 7 days).
+	Events int `json:"events"`
+	// Deliveries holds every webhook message by its webhook-id.
+	Deliveries map[string]DeliveryStats `json:"deliveries"`
+}
+
+// DeliveryStats describes one webhook message: one event for one subscription.
+type DeliveryStats struct {
+	WebhookID string `json:"webhookId"`
+	EventID   string `json:"eventId"`
+	EventType string `json:"eventType"`
+	// Status is pending, delivered, failed (every attempt failed) or dropped (its webhook was
+	// deleted).
+	Status   string            `json:"status"`
+	Attempts []DeliveryAttempt `json:"attempts"`
+	// NextAttempt is when a pending message is tried next.
+	NextAttempt time.Time `json:"nextAttempt,omitzero"`
 }
 
 // JobStats describes one job.
@@ -49,7 +66,11 @@ func (sr *statsRecorder) count(route string, status int) {
 
 // Stats returns a snapshot of request counts, tokens issued and every job.
 func (s *Server) Stats() Stats {
-	st := Stats{Requests: map[string]map[int]int{}, Jobs: map[string]JobStats{}}
+	s.settleNow()
+	st := Stats{Requests: map[string]map[int]int{}, Jobs: map[string]JobStats{}, Deliveries: s.hooks.stats()}
+	s.events.mu.RLock()
+	st.Events = len(s.events.list)
+	s.events.mu.RUnlock()
 	s.stats.mu.Lock()
 	for route, m := range s.stats.req {
 		c := make(map[int]int, len(m))

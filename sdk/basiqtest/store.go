@@ -21,6 +21,8 @@ type user struct {
 	conns                                  []string // connection ids, creation order
 	jobs                                   []string // job ids, creation order
 	deleted                                bool
+	consents                               []*consent // creation order
+	authLink                               *authLink  // the newest auth link, nil when none
 }
 
 type connection struct {
@@ -32,6 +34,11 @@ type connection struct {
 	txs                     []*transaction // generated on first read
 	txOnce                  sync.Once
 	deleted                 bool
+	method                  string    // 3.0: web, openbanking, pdf or csv; "" for a 2.x credentials create
+	consentID               string    // the consent it was made or re-authorised under (3.0)
+	consentEnded            bool      // its consent was revoked or expired: invalid until re-authorised
+	reported                string    // the status its events last reported
+	purgedAt                time.Time // data kept before this instant is gone (purge)
 }
 
 type jobShard struct {

@@ -156,6 +156,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) *apiError {
 	u.apply(b)
 	s.store.users[u.id] = u
 	out := s.userJSON(r, u, false)
+	s.record(r, "user.created", u.id, "/users/"+u.id, s.userJSON(r, u, true))
 	s.store.mu.Unlock()
 	writeJSON(w, 201, out)
 	return nil
@@ -187,7 +188,9 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) *apiError {
 		return err
 	}
 	u.apply(b)
-	writeJSON(w, 200, s.userJSON(r, u, true))
+	out := s.userJSON(r, u, true)
+	s.record(r, "user.updated", u.id, "/users/"+u.id, out)
+	writeJSON(w, 200, out)
 	return nil
 }
 
@@ -198,6 +201,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) *apiError {
 	if err != nil {
 		return err
 	}
+	s.record(r, "user.deleted", u.id, "/users/"+u.id, s.userJSON(r, u, false))
 	u.deleted = true
 	w.WriteHeader(http.StatusNoContent)
 	return nil
