@@ -2,22 +2,20 @@ package worker_test
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
-	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker"
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
 
-// Embedding the worker: build the Basiq client with no retries of its own
-// and the shared token store, then run until SIGTERM.
+// Embedding the worker, as cmd/basiq-worker does: one Redis client for
+// everything, the Basiq client of a worker process (NewClient: no retries of
+// its own, the token shared through Redis and sealed), DefaultConfig with
+// what this process needs, then Run until SIGTERM.
 func ExampleNew() {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
 	defer rdb.Close()
@@ -25,24 +23,17 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
-	apiKey := os.Getenv("BASIQ_API_KEY")
-	api, err := sdk.New(apiKey,
-		sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}), // retries go through asynq
-		sdk.WithTokenStore(worker.NewTokenStore(rdb, "basiq", apiKey)),
-		sdk.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}))
+	cfg := worker.DefaultConfig()
+	api, err := worker.NewClient(worker.ClientOptions{
+		APIKey: os.Getenv("BASIQ_API_KEY"), BaseURL: "https://au-api.basiq.io", APIVersion: "2.0",
+		Redis: rdb, Namespace: cfg.Namespace, Keyring: keyring, Concurrency: cfg.Concurrency,
+	})
 	if err != nil {
 		panic(err)
 	}
-	w, err := worker.New(worker.Config{
-		RedisConnOpt: asynq.RedisClientOpt{Addr: "127.0.0.1:6379"},
-		Redis:        rdb,
-		Namespace:    "basiq",
-		Basiq:        worker.NewBasiq(api),
-		Keyring:      keyring,
-		Concurrency:  20,
-		Policy:       worker.DefaultPollPolicy(),
-		Logger:       zerolog.New(os.Stdout).With().Timestamp().Logger(),
-	})
+	cfg.Redis, cfg.Basiq, cfg.Keyring = rdb, worker.NewBasiq(api), keyring
+	cfg.Logger = zerolog.New(os.Stdout).With().Timestamp().Logger()
+	w, err := worker.New(cfg)
 	if err != nil {
 		panic(err)
 	}

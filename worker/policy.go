@@ -26,12 +26,6 @@ type PollPolicy struct {
 	Jitter float64
 }
 
-// DefaultPollPolicy returns the defaults, the same as the binary's
-// POLL_* variables: 500 ms, ×1.5, at most 5 s, ±20 %.
-func DefaultPollPolicy() PollPolicy {
-	return PollPolicy{Initial: 500 * time.Millisecond, Factor: 1.5, Max: 5 * time.Second, Jitter: 0.2}
-}
-
 // Validate reports a policy that cannot work.
 func (p PollPolicy) Validate() error {
 	switch {

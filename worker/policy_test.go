@@ -39,7 +39,7 @@ func TestPollPolicy_Validate(t *testing.T) {
 		p    PollPolicy
 		ok   bool
 	}{
-		{"default", DefaultPollPolicy(), true},
+		{"default", DefaultConfig().Policy, true},
 		{"zero initial", PollPolicy{Factor: 1, Max: time.Second}, false},
 		{"factor below 1", PollPolicy{Initial: time.Second, Factor: 0.5, Max: time.Second}, false},
 		{"max below initial", PollPolicy{Initial: time.Second, Factor: 1, Max: time.Millisecond}, false},

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -13,8 +12,9 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// Config configures a Worker. Redis, Basiq and Keyring are required;
-// zero values of the others take the defaults documented on each field.
+// Config configures a Worker. Start from DefaultConfig and set Redis,
+// Basiq and Keyring, which are required; a zero value of any other field
+// takes its DefaultConfig value (noted on each field).
 type Config struct {
 	// RedisConnOpt is asynq's connection; when nil, asynq shares Redis.
 	RedisConnOpt asynq.RedisConnOpt
@@ -27,32 +27,32 @@ type Config struct {
 	Basiq Basiq
 	// Keyring opens the sealed credentials and MFA answers.
 	Keyring *tasks.Keyring
-	// Concurrency is the number of tasks processed at once (default 10).
+	// Concurrency is the number of tasks processed at once (default 20).
 	Concurrency int
 	// Queues maps queue names to priorities (default {"default": 1}).
 	// Follow-up polls go to the queue of the task that scheduled them.
 	Queues map[string]int
-	// Policy is the poll back-off (default DefaultPollPolicy).
+	// Policy is the poll back-off (default 500ms, ×1.5, at most 5s, ±20%).
 	Policy PollPolicy
 	// JobDeadline is how long a job may run, counted from the task's
 	// enqueue time, when the task sets no deadline (default 10m).
 	JobDeadline time.Duration
 	// StepRetries is how many times a connection is refreshed after an
-	// institution-side failure (maintenance, ...) (default 3; <0 for none).
+	// institution-side failure (maintenance, ...) (default 3; negative for none).
 	StepRetries int
 	// StepRetryDelay is the wait before the first such refresh, doubling
 	// each time (default 1m).
 	StepRetryDelay time.Duration
-	// PollMaxRetry is asynq's MaxRetry of poll tasks (default 10).
+	// PollMaxRetry is asynq's MaxRetry of poll tasks (default 20).
 	PollMaxRetry int
 	// DelayedTaskCheckInterval is how often asynq moves due scheduled and
-	// retry tasks to their queue (default 200ms; asynq's own is 5s).
+	// retry tasks to their queue (default 250ms; asynq's own is 5s).
 	DelayedTaskCheckInterval time.Duration
 	// TaskCheckInterval bounds the pickup latency from an empty queue
 	// (default 200ms).
 	TaskCheckInterval time.Duration
 	// ShutdownTimeout is how long Run waits for running handlers once ctx
-	// is done; unfinished tasks go back to their queue (default 10s).
+	// is done; unfinished tasks go back to their queue (default 25s).
 	ShutdownTimeout time.Duration
 	// ResultRetention is how long finished poll tasks, and so their results,
 	// stay visible in the web UI (default 24h).
@@ -64,57 +64,6 @@ type Config struct {
 	Logger zerolog.Logger
 	// Observer receives metrics; nil records nothing.
 	Observer Observer
-}
-
-// withDefaults validates c and fills in its defaults.
-func (c Config) withDefaults() (Config, error) {
-	switch {
-	case c.Redis == nil:
-		return c, errors.New("worker: Config.Redis is required")
-	case c.Basiq == nil:
-		return c, errors.New("worker: Config.Basiq is required")
-	case c.Keyring == nil:
-		return c, errors.New("worker: Config.Keyring is required")
-	}
-	if c.Policy == (PollPolicy{}) {
-		c.Policy = DefaultPollPolicy()
-	}
-	if err := c.Policy.Validate(); err != nil {
-		return c, fmt.Errorf("worker: %w", err)
-	}
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.JobDeadline, 10*time.Minute)
-	def(&c.StepRetryDelay, time.Minute)
-	def(&c.DelayedTaskCheckInterval, 200*time.Millisecond)
-	def(&c.TaskCheckInterval, 200*time.Millisecond)
-	def(&c.ShutdownTimeout, 10*time.Second)
-	def(&c.ResultRetention, tasks.DefaultRetention)
-	if c.Namespace == "" {
-		c.Namespace = tasks.DefaultNamespace
-	}
-	if c.Concurrency <= 0 {
-		c.Concurrency = 10
-	}
-	if len(c.Queues) == 0 {
-		c.Queues = map[string]int{tasks.DefaultQueue: 1}
-	}
-	switch {
-	case c.StepRetries == 0:
-		c.StepRetries = 3
-	case c.StepRetries < 0:
-		c.StepRetries = 0
-	}
-	if c.ResultsMaxLen <= 0 {
-		c.ResultsMaxLen = tasks.DefaultMaxLen
-	}
-	if c.PollMaxRetry <= 0 {
-		c.PollMaxRetry = 10
-	}
-	return c, nil
 }
 
 // Worker processes basiq-worker tasks from Redis.

@@ -55,11 +55,7 @@ func blockingN(o options) int {
 	if o.blockingN > 0 {
 		return min(o.blockingN, o.n)
 	}
-	conc := o.concurrency
-	if conc <= 0 {
-		conc = defaultConcurrency
-	}
-	return min(o.n, 10*conc*o.workers)
+	return min(o.n, 10*o.concurrency*o.workers)
 }
 
 // env is what one run sets up: the fake Basiq server, Redis, the ids of the run.

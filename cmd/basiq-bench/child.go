@@ -23,9 +23,6 @@ const (
 	envAPIKey  = "BASIQ_BENCH_API_KEY"
 )
 
-// defaultConcurrency is the worker's default, used by the blocking baseline too.
-const defaultConcurrency = 10
-
 // runChild is a worker process: the real worker (worker.New) or the blocking baseline. It
 // prints "ready" once built and runs until ctx is done.
 func runChild(ctx context.Context, o options, getenv func(string) string, stdout io.Writer) error {
@@ -41,9 +38,6 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 		defer pprof.StopCPUProfile()
 	}
 	conc := o.concurrency
-	if conc <= 0 {
-		conc = defaultConcurrency
-	}
 	ropt, err := redis.ParseURL(o.redisURL)
 	if err != nil {
 		return fmt.Errorf("redis url: %w", err)
@@ -67,11 +61,12 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 	if o.childMode == modeBlocking {
 		return runBlockingChild(ctx, o, rdb, conc, queues, basiq, keyring, stdout)
 	}
-	w, err := worker.New(worker.Config{
-		Redis: rdb, Namespace: o.childNS, Basiq: basiq, Keyring: keyring,
-		Concurrency: conc, Queues: queues, Policy: o.policy, Observer: m,
-		DelayedTaskCheckInterval: o.delayedCheck, TaskCheckInterval: o.taskCheck, Logger: childLogger(o),
-	})
+	cfg := worker.DefaultConfig()
+	cfg.Redis, cfg.Namespace, cfg.Basiq, cfg.Keyring = rdb, o.childNS, basiq, keyring
+	cfg.Concurrency, cfg.Queues, cfg.Policy = conc, queues, o.policy
+	cfg.DelayedTaskCheckInterval, cfg.TaskCheckInterval = o.delayedCheck, o.taskCheck
+	cfg.Logger, cfg.Observer = childLogger(o), m
+	w, err := worker.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -82,12 +77,8 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 // runBlockingChild serves the blocking baseline handler until ctx is done.
 func runBlockingChild(ctx context.Context, o options, rdb *redis.Client, conc int, queues map[string]int,
 	basiq worker.Basiq, keyring *tasks.Keyring, stdout io.Writer) error {
-	taskCheck := o.taskCheck
-	if taskCheck <= 0 {
-		taskCheck = 200 * time.Millisecond // as the worker
-	}
 	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
-		Concurrency: conc, Queues: queues, TaskCheckInterval: taskCheck, LogLevel: asynq.WarnLevel,
+		Concurrency: conc, Queues: queues, TaskCheckInterval: o.taskCheck, LogLevel: asynq.WarnLevel,
 		ShutdownTimeout: 2 * time.Second,
 	})
 	h := &blockingHandler{basiq: basiq, keyring: keyring, interval: o.blockInterval,

@@ -46,9 +46,6 @@ func (r *Run) fill(e *env, start time.Time, enq map[string]time.Time, col *colle
 // describe records the settings of the run.
 func (r *Run) describe(o options) {
 	r.WorkerProcs, r.Concurrency = o.workers, o.concurrency
-	if r.Concurrency <= 0 {
-		r.Concurrency = defaultConcurrency
-	}
 	if r.Mode == modeScheduled {
 		r.Policy = policyString(o.policy)
 	} else {

@@ -56,7 +56,8 @@ type options struct {
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
-	o := options{policy: worker.DefaultPollPolicy()}
+	def := worker.DefaultConfig() // the worker's defaults, as basiq-worker runs
+	o := options{policy: def.Policy}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.n, "n", 1000, "connections to enqueue")
@@ -64,7 +65,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.mode, "mode", modeScheduled, "scheduled (basiq-worker), blocking (baseline) or both")
 	fs.IntVar(&o.blockingN, "blocking-n", 0, "connections of the blocking run (default: n, capped at 10 rounds of -concurrency per worker; the makespan is then extrapolated linearly to n)")
 	fs.IntVar(&o.workers, "workers", 1, "worker processes")
-	fs.IntVar(&o.concurrency, "concurrency", 0, "tasks at once per worker process (default: the worker's, 10)")
+	fs.IntVar(&o.concurrency, "concurrency", def.Concurrency, "tasks at once per worker process (the worker's default)")
 	fs.BoolVar(&o.workerLog, "worker-log", false, "worker logs JSON at info level, as basiq-worker does (to io.Discard: the cost without the terminal)")
 	fs.IntVar(&o.idlePerHost, "idle-conns-per-host", 0, "worker's idle HTTP connections to Basiq (default 0: one per slot, as cmd/basiq-worker)")
 	fs.DurationVar(&o.policy.Initial, "poll-initial", o.policy.Initial, "poll policy: first back-off delay")
@@ -79,8 +80,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.Int64Var(&o.seed, "seed", 1, "fake Basiq: seed of ids and jitter")
 	fs.IntVar(&o.txPerAccount, "tx-per-account", 2, "fake Basiq: transactions generated per account (the worker reads none; keeps the fake server small)")
 	fs.StringVar(&o.redisURL, "redis-url", envOr(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis (default $REDIS_URL)")
-	fs.DurationVar(&o.delayedCheck, "delayed-check", 0, "worker DelayedTaskCheckInterval (default: the worker's)")
-	fs.DurationVar(&o.taskCheck, "task-check", 0, "worker TaskCheckInterval (default: the worker's)")
+	fs.DurationVar(&o.delayedCheck, "delayed-check", def.DelayedTaskCheckInterval, "worker DelayedTaskCheckInterval (the worker's default)")
+	fs.DurationVar(&o.taskCheck, "task-check", def.TaskCheckInterval, "worker TaskCheckInterval (the worker's default)")
 	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "give up waiting for results after this long")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON instead of a table")
 	fs.StringVar(&o.jsonFile, "json-file", "", "also write the JSON report to this file")
@@ -111,6 +112,10 @@ func (o options) validate() error {
 		return fmt.Errorf("-n must be > 0")
 	case o.workers <= 0:
 		return fmt.Errorf("-workers must be > 0")
+	case o.concurrency <= 0:
+		return fmt.Errorf("-concurrency must be > 0")
+	case o.delayedCheck <= 0 || o.taskCheck <= 0:
+		return fmt.Errorf("-delayed-check and -task-check must be > 0")
 	case o.mode != modeScheduled && o.mode != modeBlocking && o.mode != modeBoth:
 		return fmt.Errorf("-mode must be scheduled, blocking or both")
 	}

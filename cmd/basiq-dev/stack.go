@@ -131,6 +131,20 @@ func (st *stack) startRedis(getenv func(string) string) error {
 // devConcurrency is the dev worker's number of slots.
 const devConcurrency = 10
 
+// devConfig is worker.DefaultConfig with what suits a first look on a
+// laptop: fewer slots, quick pickup, a short deadline, a quick refresh after
+// maintenance and a quick Ctrl-C.
+func devConfig(st *stack, log zerolog.Logger, obs worker.Observer) worker.Config {
+	cfg := worker.DefaultConfig()
+	cfg.RedisConnOpt, cfg.Redis, cfg.Namespace = st.connOpt, st.rdb, st.ns
+	cfg.Basiq, cfg.Keyring, cfg.Logger, cfg.Observer = worker.NewBasiq(st.api), st.keyring, log, obs
+	cfg.Concurrency = devConcurrency
+	cfg.JobDeadline, cfg.StepRetryDelay = 2*time.Minute, 2*time.Second
+	cfg.DelayedTaskCheckInterval, cfg.TaskCheckInterval = 100*time.Millisecond, 100*time.Millisecond
+	cfg.ShutdownTimeout = 3 * time.Second
+	return cfg
+}
+
 // loadKeys reads BASIQ_SECRET_KEY or generates a throw-away dev keyring.
 func (st *stack) loadKeys(getenv func(string) string) error {
 	if spec := getenv("BASIQ_SECRET_KEY"); spec != "" {
@@ -158,13 +172,7 @@ func (st *stack) startWorker(ctx context.Context, o options, m *metrics.Metrics,
 		return fmt.Errorf("-log-level: %w", err)
 	}
 	log := zerolog.New(zerolog.ConsoleWriter{Out: stderr, TimeFormat: "15:04:05", NoColor: !isTerminal(stderr)}).Level(level).With().Timestamp().Logger()
-	w, err := worker.New(worker.Config{
-		RedisConnOpt: st.connOpt, Redis: st.rdb, Namespace: st.ns,
-		Basiq: worker.NewBasiq(st.api), Keyring: st.keyring,
-		Concurrency: devConcurrency, JobDeadline: 2 * time.Minute, StepRetryDelay: 2 * time.Second,
-		DelayedTaskCheckInterval: 100 * time.Millisecond, TaskCheckInterval: 100 * time.Millisecond,
-		ShutdownTimeout: 3 * time.Second, Logger: log, Observer: m,
-	})
+	w, err := worker.New(devConfig(st, log, m))
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,92 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/tasks"
+)
+
+// DefaultConfig returns the worker's defaults, the one source of them: the
+// binary's variables (config.Worker) are parsed onto it, basiq-dev and
+// basiq-bench start from it, and New fills any zero field of a Config from
+// it. Set Redis, Basiq and Keyring before passing it to New.
+//
+// Where earlier sources disagreed, the values basiq-worker documented
+// (its -h listing and docker-compose) won: 20 slots, 25 s to shut down
+// (under compose's 30 s stop_grace_period), a 250 ms delayed-task check.
+func DefaultConfig() Config {
+	return Config{
+		Namespace:   tasks.DefaultNamespace,
+		Concurrency: 20,
+		Queues:      map[string]int{tasks.DefaultQueue: 1},
+		// The knee of the benchmark's sweep: p99 detection under 1 s with
+		// under 5 polls per job (README, "Poll policy").
+		Policy:                   PollPolicy{Initial: 500 * time.Millisecond, Factor: 1.5, Max: 5 * time.Second, Jitter: 0.2},
+		JobDeadline:              10 * time.Minute,
+		StepRetries:              3,
+		StepRetryDelay:           time.Minute,
+		PollMaxRetry:             10,
+		DelayedTaskCheckInterval: 250 * time.Millisecond,
+		TaskCheckInterval:        200 * time.Millisecond,
+		ShutdownTimeout:          25 * time.Second,
+		ResultRetention:          tasks.DefaultRetention,
+		ResultsMaxLen:            tasks.DefaultMaxLen,
+	}
+}
+
+// withDefaults validates c and fills its zero fields from DefaultConfig.
+func (c Config) withDefaults() (Config, error) {
+	if err := c.checkRequired(); err != nil {
+		return c, err
+	}
+	d := DefaultConfig()
+	if c.Policy == (PollPolicy{}) {
+		c.Policy = d.Policy
+	}
+	if err := c.Policy.Validate(); err != nil {
+		return c, fmt.Errorf("worker: %w", err)
+	}
+	orDefault(&c.JobDeadline, d.JobDeadline)
+	orDefault(&c.StepRetryDelay, d.StepRetryDelay)
+	orDefault(&c.DelayedTaskCheckInterval, d.DelayedTaskCheckInterval)
+	orDefault(&c.TaskCheckInterval, d.TaskCheckInterval)
+	orDefault(&c.ShutdownTimeout, d.ShutdownTimeout)
+	orDefault(&c.ResultRetention, d.ResultRetention)
+	orDefault(&c.Concurrency, d.Concurrency)
+	orDefault(&c.ResultsMaxLen, d.ResultsMaxLen)
+	orDefault(&c.PollMaxRetry, d.PollMaxRetry)
+	if c.Namespace == "" {
+		c.Namespace = d.Namespace
+	}
+	if len(c.Queues) == 0 {
+		c.Queues = d.Queues
+	}
+	switch {
+	case c.StepRetries == 0:
+		c.StepRetries = d.StepRetries
+	case c.StepRetries < 0:
+		c.StepRetries = 0
+	}
+	return c, nil
+}
+
+func (c Config) checkRequired() error {
+	switch {
+	case c.Redis == nil:
+		return errors.New("worker: Config.Redis is required")
+	case c.Basiq == nil:
+		return errors.New("worker: Config.Basiq is required")
+	case c.Keyring == nil:
+		return errors.New("worker: Config.Keyring is required")
+	}
+	return nil
+}
+
+// orDefault sets *v to def when it is zero or negative.
+func orDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
