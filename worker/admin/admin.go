@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/basiq-worker/basiq-worker/internal/asynqconn"
 	"github.com/hibiken/asynq"
 	asynqmetrics "github.com/hibiken/asynq/x/metrics"
 	"github.com/hibiken/asynqmon"
@@ -31,10 +32,12 @@ const DefaultUIPath = "/ui"
 
 // Options configures the admin server.
 type Options struct {
-	// RedisConnOpt is the asynq connection used by the UI and the queue gauges. Required.
-	RedisConnOpt asynq.RedisConnOpt
-	// Redis is pinged by /readyz. When nil, a client is made from RedisConnOpt and closed by Close.
+	// Redis serves the UI, the queue gauges and /readyz. When nil, a client
+	// is made from RedisConnOpt and closed by Close.
 	Redis redis.UniversalClient
+	// RedisConnOpt is an asynq connection of the UI and the queue gauges'
+	// own; when nil, they share Redis (one of the two is required).
+	RedisConnOpt asynq.RedisConnOpt
 	// Registry is served at /metrics. When nil, a new one is made (see Handler.Registry).
 	Registry *prometheus.Registry
 	// UIEnabled mounts the asynqmon UI at UIPath (default "/ui").
@@ -74,8 +77,8 @@ func New(opts Options) (*Handler, error) {
 		rdb = c
 		h.closers = append(h.closers, c.Close)
 	}
-	inspector := asynq.NewInspector(opts.RedisConnOpt)
-	h.closers = append(h.closers, inspector.Close)
+	inspector, closeInspector := asynqconn.Inspector(opts.RedisConnOpt, rdb)
+	h.closers = append(h.closers, closeInspector)
 	if err := h.registerCollectors(asynqmetrics.NewQueueMetricsCollector(inspector), opts.Queues); err != nil {
 		h.Close()
 		return nil, err
@@ -92,14 +95,26 @@ func New(opts Options) (*Handler, error) {
 	h.mux.Handle("GET /readyz", readyz(rdb))
 	if opts.UIEnabled {
 		root := strings.TrimSuffix(opts.uiPath(), "/")
-		ui := asynqmon.New(asynqmon.Options{RootPath: root, RedisConnOpt: opts.RedisConnOpt, ReadOnly: opts.UIReadOnly})
-		h.closers = append(h.closers, ui.Close)
-		h.mux.Handle(root+"/", protect(ui))
-		h.mux.Handle(root, protect(ui))
+		h.mountUI(root, opts, rdb, protect)
 	}
 	return h, nil
 }
 
+// mountUI serves asynqmon at root. On a shared Redis, asynqmon's Close is
+// never called: it would close the shared client (asynqmon takes only a
+// RedisConnOpt and closes what that makes).
+func (h *Handler) mountUI(root string, opts Options, rdb redis.UniversalClient, protect func(http.Handler) http.Handler) {
+	conn := opts.RedisConnOpt
+	if conn == nil {
+		conn = asynqconn.Shared(rdb)
+	}
+	ui := asynqmon.New(asynqmon.Options{RootPath: root, RedisConnOpt: conn, ReadOnly: opts.UIReadOnly})
+	if opts.RedisConnOpt != nil {
+		h.closers = append(h.closers, ui.Close)
+	}
+	h.mux.Handle(root+"/", protect(ui))
+	h.mux.Handle(root, protect(ui))
+}
 func (o Options) uiPath() string {
 	if o.UIPath == "" {
 		return DefaultUIPath
@@ -108,8 +123,8 @@ func (o Options) uiPath() string {
 }
 
 func (o Options) validate() error {
-	if o.RedisConnOpt == nil {
-		return errors.New("admin: RedisConnOpt is required")
+	if o.RedisConnOpt == nil && o.Redis == nil {
+		return errors.New("admin: Redis or RedisConnOpt is required")
 	}
 	if o.Username != "" && o.Password == "" {
 		return errors.New("admin: Password is required with Username")

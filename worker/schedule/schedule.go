@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/asynqconn"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -40,7 +41,7 @@ const checkEvery = time.Second
 
 // Options configures Run.
 type Options struct {
-	// RedisConnOpt is asynq's connection. Required.
+	// RedisConnOpt is asynq's connection; when nil, asynq shares Redis.
 	RedisConnOpt asynq.RedisConnOpt
 	// Redis holds the schedules. Required.
 	Redis redis.UniversalClient
@@ -56,8 +57,8 @@ type Options struct {
 
 // Run enqueues the registered refreshes until ctx is done.
 func Run(ctx context.Context, opts Options) error {
-	if opts.RedisConnOpt == nil || opts.Redis == nil {
-		return errors.New("schedule: RedisConnOpt and Redis are required")
+	if opts.Redis == nil {
+		return errors.New("schedule: Redis is required")
 	}
 	if opts.Namespace == "" {
 		opts.Namespace = tasks.DefaultNamespace
@@ -65,8 +66,8 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.SyncInterval <= 0 {
 		opts.SyncInterval = DefaultSyncInterval
 	}
-	client := asynq.NewClient(opts.RedisConnOpt)
-	defer client.Close()
+	client, closeClient := asynqconn.Client(opts.RedisConnOpt, opts.Redis)
+	defer closeClient()
 	s := &scheduler{client: client, rdb: opts.Redis, ns: opts.Namespace, log: opts.Logger, last: map[string]int64{}}
 	s.sync(ctx)
 	opts.Logger.Info().Dur("sync_interval", opts.SyncInterval).Msg("refresh scheduler started")

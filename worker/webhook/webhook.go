@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/asynqconn"
 	"github.com/basiq-worker/basiq-worker/internal/asynqlog"
 	"github.com/basiq-worker/basiq-worker/internal/taskmux"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -45,7 +46,7 @@ const (
 
 // Options configures Run.
 type Options struct {
-	// RedisConnOpt is asynq's connection. Required.
+	// RedisConnOpt is asynq's connection; when nil, asynq shares Redis.
 	RedisConnOpt asynq.RedisConnOpt
 	// Redis is used to read the results stream. Required.
 	Redis redis.UniversalClient
@@ -82,8 +83,8 @@ type Options struct {
 
 func (o Options) withDefaults() (Options, error) {
 	switch {
-	case o.RedisConnOpt == nil || o.Redis == nil:
-		return o, errors.New("webhook: RedisConnOpt and Redis are required")
+	case o.Redis == nil:
+		return o, errors.New("webhook: Redis is required")
 	case o.URL == "":
 		return o, errors.New("webhook: URL is required")
 	case len(o.Secret) == 0:
@@ -139,7 +140,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	srv := asynq.NewServer(opts.RedisConnOpt, asynq.Config{
+	srv := asynqconn.Server(opts.RedisConnOpt, opts.Redis, asynq.Config{
 		Concurrency: opts.Concurrency, Queues: map[string]int{opts.Queue: 1},
 		RetryDelayFunc: retryDelay(opts.RetryDelay), DelayedTaskCheckInterval: time.Second,
 		IsFailure: func(err error) bool { return err != nil },
@@ -154,8 +155,8 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("webhook: start: %w", err)
 	}
 	defer srv.Shutdown()
-	client := asynq.NewClient(opts.RedisConnOpt)
-	defer client.Close()
+	client, closeClient := asynqconn.Client(opts.RedisConnOpt, opts.Redis)
+	defer closeClient()
 	d := &Dispatcher{rdb: opts.Redis, enq: client, opts: opts}
 	opts.Logger.Info().Str("url", opts.URL).Str("queue", opts.Queue).Msg("webhooks started")
 	return d.Run(ctx)
