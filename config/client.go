@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
@@ -12,40 +11,75 @@ import (
 // Client is the configuration of applications and the CLI that enqueue work
 // and read results.
 type Client struct {
-	RedisURL       string `envconfig:"REDIS_URL" default:"redis://127.0.0.1:6379/0" desc:"Redis: redis://, rediss:// or redis-sentinel:// URL"`
-	RedisNamespace string `envconfig:"REDIS_NAMESPACE" default:"basiq" desc:"prefix of the results keys in Redis"`
-	BasiqSecretKey string `envconfig:"BASIQ_SECRET_KEY" secret:"true" desc:"keyring sealing credentials (kid:BASE64KEY32,...); needed only to enqueue credentials or MFA answers"`
+	RedisURL       string
+	RedisNamespace string
+	BasiqSecretKey string
+}
+
+// DefaultClient returns the client configuration when no variable is set.
+func DefaultClient() *Client {
+	return &Client{RedisURL: DefaultRedisURL, RedisNamespace: tasks.DefaultNamespace}
+}
+
+func (c *Client) variables() []variable {
+	return []variable{
+		{"REDIS_URL", &c.RedisURL, "Redis: redis://, rediss:// or redis-sentinel:// URL", 0},
+		{"REDIS_NAMESPACE", &c.RedisNamespace, "prefix of the results keys in Redis", 0},
+		{"BASIQ_SECRET_KEY", &c.BasiqSecretKey, "keyring sealing credentials (kid:BASE64KEY32,...); needed only to enqueue credentials or MFA answers", secret},
+	}
 }
 
 // ErrNoSecretKey is returned by Client.Keyring when BASIQ_SECRET_KEY is unset.
 var ErrNoSecretKey = errors.New("BASIQ_SECRET_KEY: required to seal credentials")
 
-// LoadClient loads and validates the client configuration from getenv.
+// LoadClient parses the variables getenv returns onto DefaultClient and
+// validates the result; an empty variable is taken as unset. The error, an
+// *Error, names every bad variable.
 func LoadClient(getenv func(string) string) (*Client, error) {
-	var c Client
-	if err := load(&c, getenv); err != nil {
-		return nil, err
+	c := DefaultClient()
+	errs, bad := parse(c.variables(), func(k string) (string, bool) {
+		v := getenv(k)
+		return v, v != ""
+	})
+	for _, err := range c.problems() {
+		if !bad[nameOf(err)] {
+			errs = append(errs, err)
+		}
 	}
-	if err := c.Validate(); err != nil {
-		return nil, err
+	if len(errs) > 0 {
+		return nil, &Error{Problems: errs}
 	}
-	return &c, nil
+	return c, nil
 }
 
-// Validate checks every rule; each error names its variable.
+// Validate checks every rule; the error, an *Error, names each bad variable.
 func (c *Client) Validate() error {
-	var errKeyring error
-	if c.BasiqSecretKey != "" {
-		_, errKeyring = parseKeyring(c.BasiqSecretKey)
+	if p := c.problems(); len(p) > 0 {
+		return &Error{Problems: p}
 	}
-	return errors.Join(checkRedisURL(c.RedisURL), checkNamespace(c.RedisNamespace), errKeyring)
+	return nil
+}
+
+func (c *Client) problems() []error {
+	var errs []error
+	for _, err := range []error{checkRedisURL(c.RedisURL), checkNamespace(c.RedisNamespace)} {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.BasiqSecretKey != "" {
+		if _, err := parseKeyring(c.BasiqSecretKey); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }
 
 // RedisConnOpt returns the asynq connection options of REDIS_URL.
 func (c *Client) RedisConnOpt() asynq.RedisConnOpt { return redisConnOpt(c.RedisURL) }
 
 // RedisClient returns a new go-redis client for REDIS_URL; the caller closes it.
-func (c *Client) RedisClient() redis.UniversalClient { return redisClient(c.RedisURL) }
+func (c *Client) RedisClient() redis.UniversalClient { return redisClient(c.RedisURL, 0) }
 
 // Keyring parses BASIQ_SECRET_KEY; ErrNoSecretKey when it is unset.
 func (c *Client) Keyring() (*tasks.Keyring, error) {
@@ -62,10 +96,10 @@ func (c Client) Redacted() Client {
 	return c
 }
 
-// String prints the redacted configuration.
+// String prints every variable of the redacted configuration, NAME=value.
 func (c Client) String() string {
-	type plain Client
-	return fmt.Sprintf("%+v", plain(c.Redacted()))
+	r := c.Redacted()
+	return listVars(r.variables())
 }
 
 // GoString prints the redacted configuration.

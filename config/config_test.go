@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +16,13 @@ var (
 	testSecret = "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 )
 
-func env(overrides map[string]string) func(string) string {
+// env is a lookupEnv of the two required variables and overrides.
+func env(overrides map[string]string) func(string) (string, bool) {
 	base := map[string]string{"BASIQ_API_KEY": "api-key-secret-1", "BASIQ_SECRET_KEY": "k1:" + testKey}
 	for k, v := range overrides {
 		base[k] = v
 	}
-	return func(k string) string { return base[k] }
+	return func(k string) (string, bool) { v, ok := base[k]; return v, ok }
 }
 
 func TestLoadWorker_defaults(t *testing.T) {
@@ -35,16 +35,16 @@ func TestLoadWorker_defaults(t *testing.T) {
 		got, want any
 	}{
 		{"REDIS_URL", w.RedisURL, "redis://127.0.0.1:6379/0"},
-		{"REDIS_NAMESPACE", w.RedisNamespace, "basiq"},
+		{"REDIS_NAMESPACE", w.Namespace, "basiq"},
 		{"BASIQ_API_VERSION", w.BasiqAPIVersion, "2.0"},
 		{"BASIQ_BASE_URL", w.BasiqBaseURL, "https://au-api.basiq.io"},
 		{"WORKER_CONCURRENCY", w.Concurrency, 20},
-		{"WORKER_QUEUES", w.Queues.String(), "default:1"},
+		{"WORKER_QUEUES", Queues(w.Queues).String(), "default:1"},
 		{"WORKER_SHUTDOWN_TIMEOUT", w.ShutdownTimeout, 25 * time.Second},
-		{"POLL_INITIAL_DELAY", w.PollInitialDelay, 500 * time.Millisecond},
-		{"POLL_FACTOR", w.PollFactor, 1.5},
-		{"POLL_MAX_DELAY", w.PollMaxDelay, 5 * time.Second},
-		{"POLL_JITTER", w.PollJitter, 0.2},
+		{"POLL_INITIAL_DELAY", w.Policy.Initial, 500 * time.Millisecond},
+		{"POLL_FACTOR", w.Policy.Factor, 1.5},
+		{"POLL_MAX_DELAY", w.Policy.Max, 5 * time.Second},
+		{"POLL_JITTER", w.Policy.Jitter, 0.2},
 		{"JOB_DEADLINE", w.JobDeadline, 10 * time.Minute},
 		{"POLL_MAX_RETRY", w.PollMaxRetry, 10},
 		{"STEP_RETRIES", w.StepRetries, 3},
@@ -64,10 +64,10 @@ func TestLoadWorker_defaults(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", tc.name, tc.got, tc.want)
 		}
 	}
-	if k, err := w.Keyring(); err != nil || k.CurrentKeyID() != "k1" {
-		t.Errorf("Keyring: got %v, %v", k, err)
+	if w.Keyring == nil || w.Keyring.CurrentKeyID() != "k1" {
+		t.Errorf("Keyring: got %v", w.Keyring)
 	}
-	if w.RedisConnOpt() == nil || w.RedisClient().Close() != nil {
+	if w.RedisClient().Close() != nil {
 		t.Error("redis options not usable")
 	}
 }
@@ -81,7 +81,7 @@ func TestLoadWorker_values(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := w.Queues.String(), "critical:6,default:3,low:1"; got != want {
+	if got, want := Queues(w.Queues).String(), "critical:6,default:3,low:1"; got != want {
 		t.Errorf("WORKER_QUEUES: got %s, want %s", got, want)
 	}
 	if w.IsLoopback() {
@@ -202,10 +202,9 @@ func TestWorker_loggedListsEveryVariable(t *testing.T) {
 	var logged bytes.Buffer
 	logger := zerolog.New(&logged)
 	logger.Info().EmbedObject(w).Msg("config")
-	typ := reflect.TypeFor[Worker]()
-	for i := range typ.NumField() {
-		if name := typ.Field(i).Tag.Get("envconfig"); name != "" && !strings.Contains(logged.String(), `"`+name+`"`) {
-			t.Errorf("logged configuration lacks %s", name)
+	for _, v := range w.variables() {
+		if !strings.Contains(logged.String(), `"`+v.name+`"`) {
+			t.Errorf("logged configuration lacks %s", v.name)
 		}
 	}
 }
@@ -241,7 +240,7 @@ func TestLoadClient(t *testing.T) {
 
 func TestUsage(t *testing.T) {
 	var b bytes.Buffer
-	if err := Usage(&b, &Worker{}); err != nil {
+	if err := Usage(&b, DefaultWorker()); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"REDIS_URL", "BASIQ_API_KEY", "WORKER_QUEUES", "POLL_JITTER", "UI_PASSWORD", "WEBHOOK_SECRET"} {

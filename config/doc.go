@@ -1,6 +1,11 @@
 // Package config loads the configuration of each binary from the
-// environment: one struct per binary ([Worker], [Client]) with envconfig tags,
-// defaults and descriptions, validated when loaded so that a bad value stops
-// the process at start with an error naming its variable. Secret values never
-// appear in errors or in the String / zerolog form of a struct.
+// environment. [Worker] is worker.Config, starting from
+// worker.DefaultConfig (the one source of the worker's defaults), with the
+// variables parsed onto it, plus the process's own settings; [Client] is
+// what apps and the CLI need. This package only parses and names the
+// variables: one table per configuration binds each name to the field it
+// sets, and [Usage] lists them with the defaults read from the same
+// values. A bad configuration stops the process at start with an [Error]
+// naming every bad variable. Secret values never appear in errors or in the
+// String / zerolog form of a configuration.
 package config

@@ -41,8 +41,19 @@ func redisConnOpt(raw string) asynq.RedisConnOpt {
 	return opt
 }
 
-func redisClient(raw string) redis.UniversalClient {
-	return redisConnOpt(raw).MakeRedisClient().(redis.UniversalClient)
+// redisClient returns a client of raw; poolSize > 0 overrides go-redis's
+// default pool (10 connections per CPU).
+func redisClient(raw string, poolSize int) redis.UniversalClient {
+	opt := redisConnOpt(raw)
+	if poolSize > 0 {
+		switch o := opt.(type) {
+		case asynq.RedisClientOpt:
+			o.PoolSize, opt = poolSize, o
+		case asynq.RedisFailoverClientOpt:
+			o.PoolSize, opt = poolSize, o
+		}
+	}
+	return opt.MakeRedisClient().(redis.UniversalClient)
 }
 
 func checkNamespace(ns string) error {

@@ -1,183 +1,118 @@
 package config
 
 import (
-	"errors"
-	"fmt"
 	"net"
-	"net/url"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
 
-	"github.com/basiq-worker/basiq-worker/tasks"
-	"github.com/hibiken/asynq"
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/worker"
+	"github.com/basiq-worker/basiq-worker/worker/admin"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
 
-// Worker is the configuration of the basiq-worker binary.
+// DefaultRedisURL is REDIS_URL when it is not set.
+const DefaultRedisURL = "redis://127.0.0.1:6379/0"
+
+// Worker is the configuration of the basiq-worker binary: worker.Config,
+// starting from worker.DefaultConfig with the worker's variables parsed
+// onto it (and Keyring from BASIQ_SECRET_KEY), plus the process's own
+// settings. The caller sets Config.Redis, Basiq, Logger and Observer.
 type Worker struct {
-	RedisURL       string `envconfig:"REDIS_URL" default:"redis://127.0.0.1:6379/0" desc:"Redis: redis://[user:pass@]host:port/db, rediss:// (TLS) or redis-sentinel://[:pass@]host1:port,host2:port?master=NAME"`
-	RedisNamespace string `envconfig:"REDIS_NAMESPACE" default:"basiq" desc:"prefix of the results keys in Redis"`
+	worker.Config
 
-	BasiqAPIKey     string `envconfig:"BASIQ_API_KEY" required:"true" secret:"true" desc:"Basiq API key"`
-	BasiqAPIVersion string `envconfig:"BASIQ_API_VERSION" default:"2.0" desc:"Basiq API version: 1.0, 2.0, 2.1 or 3.0"`
-	BasiqBaseURL    string `envconfig:"BASIQ_BASE_URL" default:"https://au-api.basiq.io" desc:"Basiq API base URL (absolute http or https)"`
-	BasiqSecretKey  string `envconfig:"BASIQ_SECRET_KEY" required:"true" secret:"true" desc:"keyring sealing credentials: kid1:BASE64KEY32[,kid2:BASE64KEY32]; the first key seals, all open"`
+	RedisURL        string
+	BasiqAPIKey     string
+	BasiqAPIVersion string
+	BasiqBaseURL    string
+	BasiqSecretKey  string
 
-	Concurrency     int           `envconfig:"WORKER_CONCURRENCY" default:"20" desc:"tasks processed at once"`
-	Queues          Queues        `envconfig:"WORKER_QUEUES" default:"default:1" desc:"queues to serve with their priority: name:priority,..."`
-	ShutdownTimeout time.Duration `envconfig:"WORKER_SHUTDOWN_TIMEOUT" default:"25s" desc:"time given to running tasks on shutdown"`
+	LogFormat string
+	LogLevel  string
 
-	PollInitialDelay time.Duration `envconfig:"POLL_INITIAL_DELAY" default:"500ms" desc:"delay before the first poll of a Basiq job"`
-	PollFactor       float64       `envconfig:"POLL_FACTOR" default:"1.5" desc:"growth factor of the poll delay (>= 1)"`
-	PollMaxDelay     time.Duration `envconfig:"POLL_MAX_DELAY" default:"5s" desc:"largest delay between polls"`
-	PollJitter       float64       `envconfig:"POLL_JITTER" default:"0.2" desc:"random fraction added to or removed from poll delays (>= 0, < 1)"`
-	JobDeadline      time.Duration `envconfig:"JOB_DEADLINE" default:"10m" desc:"a Basiq job still running after this is reported timed_out"`
-	PollMaxRetry     int           `envconfig:"POLL_MAX_RETRY" default:"10" desc:"retries of a poll whose Basiq call fails (5xx, network) before a failed result"`
-	StepRetries      int           `envconfig:"STEP_RETRIES" default:"3" desc:"refreshes of a connection after an institution-side failure (maintenance, ...); 0 for none"`
-	StepRetryDelay   time.Duration `envconfig:"STEP_RETRY_DELAY" default:"1m" desc:"wait before the first such refresh, doubling each time"`
+	HTTPAddr   string
+	UIPath     string
+	UIEnabled  bool
+	UIReadOnly bool
+	UIUsername string
+	UIPassword string
 
-	DelayedTaskCheckInterval time.Duration `envconfig:"DELAYED_TASK_CHECK_INTERVAL" default:"250ms" desc:"how often asynq moves due scheduled tasks (sub-second polls need < 1s)"`
-	TaskCheckInterval        time.Duration `envconfig:"TASK_CHECK_INTERVAL" default:"200ms" desc:"how often an idle worker looks for tasks in an empty queue (bounds pickup latency)"`
-	ResultsMaxLen            int64         `envconfig:"RESULTS_MAX_LEN" default:"100000" desc:"approximate maximum length of the results stream"`
-	ResultRetention          time.Duration `envconfig:"RESULT_RETENTION" default:"24h" desc:"how long finished tasks and their results stay in asynq (and the UI)"`
-
-	LogFormat string `envconfig:"LOG_FORMAT" default:"json" desc:"log format: json or console"`
-	LogLevel  string `envconfig:"LOG_LEVEL" default:"info" desc:"log level: trace, debug, info, warn, error"`
-
-	HTTPAddr   string `envconfig:"HTTP_ADDR" default:"127.0.0.1:8080" desc:"listen address of metrics, health and the UI"`
-	UIPath     string `envconfig:"UI_PATH" default:"/ui" desc:"path of the asynq web UI"`
-	UIEnabled  bool   `envconfig:"UI_ENABLED" default:"true" desc:"serve the asynq web UI"`
-	UIReadOnly bool   `envconfig:"UI_READONLY" default:"false" desc:"UI without actions (delete, run, archive)"`
-	UIUsername string `envconfig:"UI_USERNAME" desc:"UI basic-auth user; required when HTTP_ADDR is not loopback"`
-	UIPassword string `envconfig:"UI_PASSWORD" secret:"true" desc:"UI basic-auth password; required when HTTP_ADDR is not loopback"`
-
-	WebhookURL    string `envconfig:"WEBHOOK_URL" desc:"optional URL receiving a signed webhook per result"`
-	WebhookSecret string `envconfig:"WEBHOOK_SECRET" secret:"true" desc:"webhook signing secret whsec_<base64>; required with WEBHOOK_URL"`
+	WebhookURL    string
+	WebhookSecret string
 }
 
-// Queues maps queue names to asynq priorities. It decodes "name:priority,...".
-type Queues map[string]int
-
-// Decode parses "name:priority,..." (a name alone has priority 1).
-func (q *Queues) Decode(s string) error {
-	out := Queues{}
-	for _, part := range strings.Split(s, ",") {
-		name, prio, hasPrio := strings.Cut(strings.TrimSpace(part), ":")
-		if name == "" {
-			return errors.New("empty queue name")
-		}
-		n := 1
-		if hasPrio {
-			var err error
-			if n, err = strconv.Atoi(prio); err != nil || n <= 0 {
-				return fmt.Errorf("queue %q: priority must be an integer > 0", name)
-			}
-		}
-		out[name] = n
+// DefaultWorker returns the configuration of basiq-worker when no variable
+// is set: worker.DefaultConfig and the process's defaults.
+func DefaultWorker() *Worker {
+	return &Worker{
+		Config:   worker.DefaultConfig(),
+		RedisURL: DefaultRedisURL, BasiqAPIVersion: "2.0", BasiqBaseURL: sdk.DefaultBaseURL,
+		LogFormat: "json", LogLevel: "info",
+		HTTPAddr: "127.0.0.1:8080", UIPath: admin.DefaultUIPath, UIEnabled: true,
 	}
-	*q = out
-	return nil
 }
 
-// String returns "name:priority,..." sorted by name.
-func (q Queues) String() string {
-	parts := make([]string, 0, len(q))
-	for name, p := range q {
-		parts = append(parts, name+":"+strconv.Itoa(p))
+// variables names every variable of the worker and the field it sets.
+func (w *Worker) variables() []variable {
+	c := &w.Config
+	return []variable{
+		{"REDIS_URL", &w.RedisURL, "Redis: redis://[user:pass@]host:port/db, rediss:// (TLS) or redis-sentinel://[:pass@]host1:port,host2:port?master=NAME", 0},
+		{"REDIS_NAMESPACE", &c.Namespace, "prefix of the results keys in Redis", 0},
+		{"BASIQ_API_KEY", &w.BasiqAPIKey, "Basiq API key", required | secret},
+		{"BASIQ_API_VERSION", &w.BasiqAPIVersion, "Basiq API version: 1.0, 2.0, 2.1 or 3.0", 0},
+		{"BASIQ_BASE_URL", &w.BasiqBaseURL, "Basiq API base URL (absolute http or https)", 0},
+		{"BASIQ_SECRET_KEY", &w.BasiqSecretKey, "keyring sealing credentials: kid1:BASE64KEY32[,kid2:BASE64KEY32]; the first key seals, all open", required | secret},
+		{"WORKER_CONCURRENCY", &c.Concurrency, "tasks processed at once", 0},
+		{"WORKER_QUEUES", (*Queues)(&c.Queues), "queues to serve with their priority: name:priority,...", 0},
+		{"WORKER_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, "time given to running tasks on shutdown", 0},
+		{"POLL_INITIAL_DELAY", &c.Policy.Initial, "delay before the first poll of a Basiq job", 0},
+		{"POLL_FACTOR", &c.Policy.Factor, "growth factor of the poll delay (>= 1)", 0},
+		{"POLL_MAX_DELAY", &c.Policy.Max, "largest delay between polls", 0},
+		{"POLL_JITTER", &c.Policy.Jitter, "random fraction added to or removed from poll delays (>= 0, < 1)", 0},
+		{"JOB_DEADLINE", &c.JobDeadline, "a Basiq job still running after this is reported timed_out", 0},
+		{"POLL_MAX_RETRY", &c.PollMaxRetry, "retries of a poll whose Basiq call fails (5xx, network) before a failed result", 0},
+		{"STEP_RETRIES", (*stepRetries)(&c.StepRetries), "refreshes of a connection after an institution-side failure (maintenance, ...); 0 for none", 0},
+		{"STEP_RETRY_DELAY", &c.StepRetryDelay, "wait before the first such refresh, doubling each time", 0},
+		{"DELAYED_TASK_CHECK_INTERVAL", &c.DelayedTaskCheckInterval, "how often asynq moves due scheduled tasks (sub-second polls need < 1s)", 0},
+		{"TASK_CHECK_INTERVAL", &c.TaskCheckInterval, "how often an idle worker looks for tasks in an empty queue (bounds pickup latency)", 0},
+		{"RESULTS_MAX_LEN", &c.ResultsMaxLen, "approximate maximum length of the results stream", 0},
+		{"RESULT_RETENTION", &c.ResultRetention, "how long finished tasks and their results stay in asynq (and the UI)", 0},
+		{"LOG_FORMAT", &w.LogFormat, "log format: json or console", 0},
+		{"LOG_LEVEL", &w.LogLevel, "log level: trace, debug, info, warn, error", 0},
+		{"HTTP_ADDR", &w.HTTPAddr, "listen address of metrics, health and the UI", 0},
+		{"UI_PATH", &w.UIPath, "path of the asynq web UI", 0},
+		{"UI_ENABLED", &w.UIEnabled, "serve the asynq web UI", 0},
+		{"UI_READONLY", &w.UIReadOnly, "UI without actions (delete, run, archive)", 0},
+		{"UI_USERNAME", &w.UIUsername, "UI basic-auth user; required when HTTP_ADDR is not loopback", 0},
+		{"UI_PASSWORD", &w.UIPassword, "UI basic-auth password; required when HTTP_ADDR is not loopback", secret},
+		{"WEBHOOK_URL", &w.WebhookURL, "optional URL receiving a signed webhook per result", 0},
+		{"WEBHOOK_SECRET", &w.WebhookSecret, "webhook signing secret whsec_<base64>; required with WEBHOOK_URL", secret},
 	}
-	sort.Strings(parts)
-	return strings.Join(parts, ",")
 }
 
-// LoadWorker loads and validates the worker configuration from getenv
-// (os.Getenv in main). The error lists every bad variable by name.
-func LoadWorker(getenv func(string) string) (*Worker, error) {
-	var w Worker
-	if err := load(&w, getenv); err != nil {
-		return nil, err
-	}
-	if err := w.Validate(); err != nil {
-		return nil, err
-	}
-	return &w, nil
-}
-
-// Validate checks every rule; each error names its variable.
-func (w *Worker) Validate() error {
-	return errors.Join(
-		checkRedisURL(w.RedisURL),
-		checkNamespace(w.RedisNamespace),
-		w.checkBasiq(),
-		positive("WORKER_CONCURRENCY", w.Concurrency),
-		nonEmptyQueues(w.Queues),
-		positiveDuration("WORKER_SHUTDOWN_TIMEOUT", w.ShutdownTimeout),
-		w.checkPoll(),
-		positiveDuration("JOB_DEADLINE", w.JobDeadline),
-		positive("POLL_MAX_RETRY", w.PollMaxRetry),
-		notNegative("STEP_RETRIES", w.StepRetries),
-		positiveDuration("STEP_RETRY_DELAY", w.StepRetryDelay),
-		positiveDuration("DELAYED_TASK_CHECK_INTERVAL", w.DelayedTaskCheckInterval),
-		positiveDuration("TASK_CHECK_INTERVAL", w.TaskCheckInterval),
-		positive("RESULTS_MAX_LEN", int(w.ResultsMaxLen)),
-		positiveDuration("RESULT_RETENTION", w.ResultRetention),
-		oneOf("LOG_FORMAT", w.LogFormat, "json", "console"),
-		checkLogLevel(w.LogLevel),
-		w.checkHTTP(),
-		w.checkWebhook(),
-	)
-}
-
-func (w *Worker) checkBasiq() error {
-	var errs []error
-	if w.BasiqAPIKey == "" {
-		errs = append(errs, errors.New("BASIQ_API_KEY: required"))
-	}
-	errs = append(errs, oneOf("BASIQ_API_VERSION", w.BasiqAPIVersion, "1.0", "2.0", "2.1", "3.0"))
-	if u, err := url.Parse(w.BasiqBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("BASIQ_BASE_URL: must be an absolute http(s) URL, got %q", w.BasiqBaseURL))
-	}
-	if _, err := parseKeyring(w.BasiqSecretKey); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
-}
-
-func (w *Worker) checkPoll() error {
-	var errs []error
-	errs = append(errs, positiveDuration("POLL_INITIAL_DELAY", w.PollInitialDelay))
-	if w.PollFactor < 1 {
-		errs = append(errs, fmt.Errorf("POLL_FACTOR: must be >= 1, got \"%g\"", w.PollFactor))
-	}
-	if w.PollMaxDelay < w.PollInitialDelay {
-		errs = append(errs, fmt.Errorf("POLL_MAX_DELAY: must be >= POLL_INITIAL_DELAY (%s), got %q", w.PollInitialDelay, w.PollMaxDelay))
-	}
-	if w.PollJitter < 0 || w.PollJitter >= 1 {
-		errs = append(errs, fmt.Errorf("POLL_JITTER: must be >= 0 and < 1, got \"%g\"", w.PollJitter))
-	}
-	return errors.Join(errs...)
-}
-
-func (w *Worker) checkHTTP() error {
-	host, _, err := net.SplitHostPort(w.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("HTTP_ADDR: must be host:port, got %q", w.HTTPAddr)
-	}
-	var errs []error
-	if !strings.HasPrefix(w.UIPath, "/") {
-		errs = append(errs, fmt.Errorf("UI_PATH: must start with /, got %q", w.UIPath))
-	}
-	if w.UIEnabled && !isLoopback(host) {
-		if w.UIUsername == "" {
-			errs = append(errs, fmt.Errorf("UI_USERNAME: required when UI_ENABLED and HTTP_ADDR %q is not loopback", w.HTTPAddr))
-		}
-		if w.UIPassword == "" {
-			errs = append(errs, fmt.Errorf("UI_PASSWORD: required when UI_ENABLED and HTTP_ADDR %q is not loopback", w.HTTPAddr))
+// LoadWorker parses the variables lookupEnv finds (os.LookupEnv in main)
+// onto DefaultWorker and validates the result. A variable that is set is
+// parsed even when empty: WORKER_QUEUES= is an error, not the default. The
+// error, an *Error, names every bad variable.
+func LoadWorker(lookupEnv func(string) (string, bool)) (*Worker, error) {
+	w := DefaultWorker()
+	errs, bad := parse(w.variables(), lookupEnv)
+	for _, err := range w.problems() {
+		if !bad[nameOf(err)] {
+			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return nil, &Error{Problems: errs}
+	}
+	w.Keyring, _ = parseKeyring(w.BasiqSecretKey)
+	return w, nil
+}
+
+// RedisClient returns a new go-redis client for REDIS_URL, the one client
+// of the process, with a pool sized for the worker's slots plus asynq's,
+// the scheduler's and the webhooks' own loops; the caller closes it.
+func (w *Worker) RedisClient() redis.UniversalClient {
+	return redisClient(w.RedisURL, 2*w.Concurrency+16)
 }
 
 // IsLoopback reports whether HTTP_ADDR listens on loopback only.
@@ -194,129 +129,16 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func (w *Worker) checkWebhook() error {
-	if w.WebhookURL == "" {
-		return nil
-	}
-	if u, err := url.Parse(w.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return errors.New("WEBHOOK_URL: must be an absolute http(s) URL")
-	}
-	if w.WebhookSecret == "" {
-		return errors.New("WEBHOOK_SECRET: required when WEBHOOK_URL is set")
-	}
-	if _, err := tasks.ParseWebhookSecret(w.WebhookSecret); err != nil {
-		return fmt.Errorf("WEBHOOK_SECRET: %v", err)
-	}
-	return nil
-}
-
-// RedisConnOpt returns the asynq connection options of REDIS_URL.
-func (w *Worker) RedisConnOpt() asynq.RedisConnOpt { return redisConnOpt(w.RedisURL) }
-
-// RedisClient returns a new go-redis client for REDIS_URL; the caller closes it.
-func (w *Worker) RedisClient() redis.UniversalClient { return redisClient(w.RedisURL) }
-
-// Keyring parses BASIQ_SECRET_KEY.
-func (w *Worker) Keyring() (*tasks.Keyring, error) { return parseKeyring(w.BasiqSecretKey) }
-
 // WebhookSecretBytes decodes WEBHOOK_SECRET (nil when unset).
 func (w *Worker) WebhookSecretBytes() ([]byte, error) {
 	if w.WebhookSecret == "" {
 		return nil, nil
 	}
-	b, err := tasks.ParseWebhookSecret(w.WebhookSecret)
-	if err != nil {
-		return nil, fmt.Errorf("WEBHOOK_SECRET: %v", err)
-	}
-	return b, nil
+	return parseWebhookSecret(w.WebhookSecret)
 }
 
 // ZerologLevel returns LOG_LEVEL as a zerolog level.
 func (w *Worker) ZerologLevel() zerolog.Level {
 	l, _ := zerolog.ParseLevel(w.LogLevel)
 	return l
-}
-
-// Redacted returns a copy with every secret masked as "****" (including a
-// password inside REDIS_URL), safe to print or log.
-func (w Worker) Redacted() Worker {
-	w.RedisURL = redactURL(w.RedisURL)
-	w.BasiqAPIKey = mask(w.BasiqAPIKey)
-	w.BasiqSecretKey = mask(w.BasiqSecretKey)
-	w.UIPassword = mask(w.UIPassword)
-	w.WebhookSecret = mask(w.WebhookSecret)
-	return w
-}
-
-// String prints the redacted configuration.
-func (w Worker) String() string {
-	type plain Worker // drop the String method to avoid recursion
-	return fmt.Sprintf("%+v", plain(w.Redacted()))
-}
-
-// GoString prints the redacted configuration.
-func (w Worker) GoString() string { return w.String() }
-
-// MarshalZerologObject logs the redacted configuration.
-func (w Worker) MarshalZerologObject(e *zerolog.Event) {
-	r := w.Redacted()
-	e.Str("REDIS_URL", r.RedisURL).Str("REDIS_NAMESPACE", r.RedisNamespace).
-		Str("BASIQ_API_KEY", r.BasiqAPIKey).Str("BASIQ_API_VERSION", r.BasiqAPIVersion).
-		Str("BASIQ_BASE_URL", r.BasiqBaseURL).Str("BASIQ_SECRET_KEY", r.BasiqSecretKey).
-		Int("WORKER_CONCURRENCY", r.Concurrency).Str("WORKER_QUEUES", r.Queues.String()).
-		Dur("WORKER_SHUTDOWN_TIMEOUT", r.ShutdownTimeout).
-		Dur("POLL_INITIAL_DELAY", r.PollInitialDelay).Float64("POLL_FACTOR", r.PollFactor).
-		Dur("POLL_MAX_DELAY", r.PollMaxDelay).Float64("POLL_JITTER", r.PollJitter).
-		Dur("JOB_DEADLINE", r.JobDeadline).Int("POLL_MAX_RETRY", r.PollMaxRetry).
-		Int("STEP_RETRIES", r.StepRetries).Dur("STEP_RETRY_DELAY", r.StepRetryDelay).
-		Dur("DELAYED_TASK_CHECK_INTERVAL", r.DelayedTaskCheckInterval).Dur("TASK_CHECK_INTERVAL", r.TaskCheckInterval).
-		Int64("RESULTS_MAX_LEN", r.ResultsMaxLen).Dur("RESULT_RETENTION", r.ResultRetention).
-		Str("LOG_FORMAT", r.LogFormat).Str("LOG_LEVEL", r.LogLevel).Str("HTTP_ADDR", r.HTTPAddr).
-		Str("UI_PATH", r.UIPath).Bool("UI_ENABLED", r.UIEnabled).Bool("UI_READONLY", r.UIReadOnly).
-		Str("UI_USERNAME", r.UIUsername).Str("UI_PASSWORD", r.UIPassword).
-		Str("WEBHOOK_URL", r.WebhookURL).Str("WEBHOOK_SECRET", r.WebhookSecret)
-}
-
-func positive(name string, n int) error {
-	if n <= 0 {
-		return fmt.Errorf("%s: must be > 0, got \"%d\"", name, n)
-	}
-	return nil
-}
-
-func notNegative(name string, n int) error {
-	if n < 0 {
-		return fmt.Errorf("%s: must be >= 0, got \"%d\"", name, n)
-	}
-	return nil
-}
-
-func positiveDuration(name string, d time.Duration) error {
-	if d <= 0 {
-		return fmt.Errorf("%s: must be > 0, got %q", name, d)
-	}
-	return nil
-}
-
-func nonEmptyQueues(q Queues) error {
-	if len(q) == 0 {
-		return errors.New("WORKER_QUEUES: at least one queue required")
-	}
-	return nil
-}
-
-func oneOf(name, v string, allowed ...string) error {
-	for _, a := range allowed {
-		if v == a {
-			return nil
-		}
-	}
-	return fmt.Errorf("%s: must be one of %s, got %q", name, strings.Join(allowed, ", "), v)
-}
-
-func checkLogLevel(l string) error {
-	if _, err := zerolog.ParseLevel(l); err != nil || l == "" {
-		return fmt.Errorf("LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, panic, disabled, got %q", l)
-	}
-	return nil
 }

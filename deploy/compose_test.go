@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"os"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -124,25 +123,15 @@ func TestCompose_services(t *testing.T) {
 	}
 }
 
-// workerVars returns the environment variables of config.Worker, by envconfig tag, and
-// the struct fields that declare them.
-func workerVars(t *testing.T) map[string]reflect.StructField {
+// workerVars returns the environment variables of config.Worker by name.
+func workerVars(t *testing.T) map[string]config.Variable {
 	t.Helper()
-	vars := map[string]reflect.StructField{}
-	typ := reflect.TypeFor[config.Worker]()
-	for i := range typ.NumField() {
-		f := typ.Field(i)
-		name := f.Tag.Get("envconfig")
-		if name == "" || !f.IsExported() {
-			continue
-		}
-		if f.Tag.Get("split_words") == "true" {
-			t.Fatalf("config.Worker.%s uses split_words; this test reads only explicit names", f.Name)
-		}
-		vars[name] = f
+	vars := map[string]config.Variable{}
+	for _, v := range config.Variables(config.DefaultWorker()) {
+		vars[v.Name] = v
 	}
 	if len(vars) == 0 {
-		t.Fatal("config.Worker declares no envconfig variables")
+		t.Fatal("config.Worker declares no variables")
 	}
 	return vars
 }
@@ -156,13 +145,13 @@ func TestCompose_workerEnvironment(t *testing.T) {
 			t.Errorf("worker environment: %s is not a variable of config.Worker", name)
 			continue
 		}
-		if f.Tag.Get("secret") == "true" && !strings.HasPrefix(value, "${") {
+		if f.Secret && !strings.HasPrefix(value, "${") {
 			t.Errorf("worker environment: secret %s is written in the file; take it from ${%s:?}", name, name)
 		}
 	}
 	required := []string{"REDIS_URL", "HTTP_ADDR"}
 	for name, f := range vars {
-		if f.Tag.Get("required") == "true" {
+		if f.Required {
 			required = append(required, name)
 		}
 	}
@@ -193,7 +182,7 @@ func TestCompose_workerConfigLoads(t *testing.T) {
 		}
 		env[name] = v
 	}
-	w, err := config.LoadWorker(func(k string) string { return env[k] })
+	w, err := config.LoadWorker(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		t.Fatalf("config.LoadWorker(compose worker environment): %v", err)
 	}

@@ -19,7 +19,7 @@ import (
 // returned stop shuts the server down.
 func serveAdmin(cfg *config.Worker, rdb redis.UniversalClient, reg *prometheus.Registry, log zerolog.Logger) (stop func(), err error) {
 	h, err := admin.New(admin.Options{
-		RedisConnOpt: cfg.RedisConnOpt(), Redis: rdb, Registry: reg,
+		Redis: rdb, Registry: reg,
 		UIEnabled: cfg.UIEnabled, UIPath: cfg.UIPath, UIReadOnly: cfg.UIReadOnly,
 		Username: cfg.UIUsername, Password: cfg.UIPassword,
 	})

@@ -18,15 +18,15 @@ import (
 func startExtras(ctx context.Context, cfg *config.Worker, rdb redis.UniversalClient, secret []byte, log zerolog.Logger) (wait func()) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		err := schedule.Run(ctx, schedule.Options{RedisConnOpt: cfg.RedisConnOpt(), Redis: rdb,
-			Namespace: cfg.RedisNamespace, Logger: log.With().Str("component", "schedule").Logger()})
+		err := schedule.Run(ctx, schedule.Options{Redis: rdb,
+			Namespace: cfg.Namespace, Logger: log.With().Str("component", "schedule").Logger()})
 		if err != nil && ctx.Err() == nil {
 			log.Error().Err(err).Msg("refresh scheduler stopped")
 		}
 	})
 	if cfg.WebhookURL != "" {
 		wg.Go(func() {
-			err := webhook.Run(ctx, webhook.Options{RedisConnOpt: cfg.RedisConnOpt(), Redis: rdb, Namespace: cfg.RedisNamespace,
+			err := webhook.Run(ctx, webhook.Options{Redis: rdb, Namespace: cfg.Namespace,
 				URL: cfg.WebhookURL, Secret: secret, Logger: log.With().Str("component", "webhook").Logger()})
 			if err != nil && ctx.Err() == nil {
 				log.Error().Err(err).Msg("webhook deliveries stopped")

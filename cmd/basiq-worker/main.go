@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/config"
-	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/metrics"
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,7 +29,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args, os.LookupEnv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "basiq-worker:", err)
 		os.Exit(exitCode(err))
 	}
@@ -51,7 +50,7 @@ func exitCode(err error) int {
 
 // run is the whole program: it returns when ctx is done (a signal) and
 // the worker has shut down, or on a configuration or startup error.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("basiq-worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { usage(stdout) }
@@ -64,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected arguments %q (configuration comes from the environment; see -h)", fs.Args())}
 	}
-	cfg, err := config.LoadWorker(getenv)
+	cfg, err := config.LoadWorker(lookupEnv)
 	if err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
@@ -82,7 +81,7 @@ gracefully on SIGTERM or SIGINT.
 Environment variables:
 
 `)
-	_ = config.Usage(w, &config.Worker{})
+	_ = config.Usage(w, config.DefaultWorker())
 }
 
 // newLogger builds the process logger: JSON lines, or console on request.
@@ -98,23 +97,19 @@ func newLogger(cfg *config.Worker, stdout io.Writer) zerolog.Logger {
 // the webhook deliveries and the admin server, and runs them until ctx is
 // done.
 func serve(ctx context.Context, cfg *config.Worker, log zerolog.Logger) error {
-	keyring, err := cfg.Keyring()
-	if err != nil {
-		return usageError{fmt.Errorf("configuration: BASIQ_SECRET_KEY: %w", err)}
-	}
 	rdb := cfg.RedisClient()
 	defer rdb.Close()
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)
 	api, err := worker.NewClient(worker.ClientOptions{
 		APIKey: cfg.BasiqAPIKey, BaseURL: cfg.BasiqBaseURL, APIVersion: cfg.BasiqAPIVersion,
-		Redis: rdb, Namespace: cfg.RedisNamespace, Keyring: keyring,
+		Redis: rdb, Namespace: cfg.Namespace, Keyring: cfg.Keyring,
 		Concurrency: cfg.Concurrency, Observer: m, WrapTransport: m.Transport,
 	})
 	if err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
-	w, err := worker.New(workerConfig(cfg, rdb, worker.NewBasiq(api), keyring, log, m))
+	w, err := worker.New(workerConfig(cfg, rdb, worker.NewBasiq(api), log, m))
 	if err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
@@ -137,27 +132,10 @@ func serve(ctx context.Context, cfg *config.Worker, log zerolog.Logger) error {
 	return err
 }
 
-// workerConfig maps every worker variable of cfg onto worker.Config.
-func workerConfig(cfg *config.Worker, rdb redis.UniversalClient, api worker.Basiq, keyring *tasks.Keyring, log zerolog.Logger, obs worker.Observer) worker.Config {
-	stepRetries := cfg.StepRetries
-	if stepRetries == 0 {
-		stepRetries = -1 // STEP_RETRIES=0 means none; worker.Config's zero means its default
-	}
-	return worker.Config{
-		RedisConnOpt: cfg.RedisConnOpt(), Redis: rdb, Namespace: cfg.RedisNamespace,
-		Basiq: api, Keyring: keyring,
-		Concurrency: cfg.Concurrency, Queues: cfg.Queues,
-		Policy:                   worker.PollPolicy{Initial: cfg.PollInitialDelay, Factor: cfg.PollFactor, Max: cfg.PollMaxDelay, Jitter: cfg.PollJitter},
-		JobDeadline:              cfg.JobDeadline,
-		StepRetries:              stepRetries,
-		StepRetryDelay:           cfg.StepRetryDelay,
-		PollMaxRetry:             cfg.PollMaxRetry,
-		DelayedTaskCheckInterval: cfg.DelayedTaskCheckInterval,
-		TaskCheckInterval:        cfg.TaskCheckInterval,
-		ShutdownTimeout:          cfg.ShutdownTimeout,
-		ResultRetention:          cfg.ResultRetention,
-		ResultsMaxLen:            cfg.ResultsMaxLen,
-		Logger:                   log,
-		Observer:                 obs,
-	}
+// workerConfig is the worker.Config the variables were parsed onto, with
+// the process's one Redis client, its Basiq client, logger and metrics.
+func workerConfig(cfg *config.Worker, rdb redis.UniversalClient, api worker.Basiq, log zerolog.Logger, obs worker.Observer) worker.Config {
+	c := cfg.Config
+	c.Redis, c.Basiq, c.Logger, c.Observer = rdb, api, log, obs
+	return c
 }

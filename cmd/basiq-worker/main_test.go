@@ -11,7 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
+
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +24,10 @@ import (
 	"github.com/basiq-worker/basiq-worker/worker/webhook"
 )
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+// env is a lookupEnv of m.
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
 
 func secretKey() string {
 	k := make([]byte, 32)
@@ -47,6 +50,7 @@ func TestRun_badConfig(t *testing.T) {
 		{"bad step retry delay", "STEP_RETRY_DELAY", "soon"},
 		{"zero poll max retry", "POLL_MAX_RETRY", "0"},
 		{"bad task check interval", "TASK_CHECK_INTERVAL", "0s"},
+		{"empty queues", "WORKER_QUEUES", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,16 +68,30 @@ func TestRun_badConfig(t *testing.T) {
 	}
 }
 
+// TestRun_everyBadVariable: several bad variables are all named in one
+// message, exit 2 (issue 9: only the first was).
+func TestRun_everyBadVariable(t *testing.T) {
+	e := map[string]string{"BASIQ_SECRET_KEY": secretKey(), "WORKER_CONCURRENCY": "many", "POLL_FACTOR": "0.5",
+		"WORKER_QUEUES": "", "LOG_FORMAT": "xml"}
+	err := run(context.Background(), []string{"basiq-worker"}, env(e), io.Discard, io.Discard)
+	if exitCode(err) != 2 {
+		t.Fatalf("run = %v (exit %d), want exit 2", err, exitCode(err))
+	}
+	for _, name := range []string{"BASIQ_API_KEY", "WORKER_CONCURRENCY", "POLL_FACTOR", "WORKER_QUEUES", "LOG_FORMAT"} {
+		if !strings.Contains(err.Error(), name+":") {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+}
+
 func TestRun_help(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), []string{"basiq-worker", "-h"}, env(nil), &stdout, &stderr); err != nil {
 		t.Fatalf("run -h = %v", err)
 	}
-	typ := reflect.TypeOf(config.Worker{})
-	for i := range typ.NumField() {
-		name := typ.Field(i).Tag.Get("envconfig")
-		if name != "" && !strings.Contains(stdout.String(), name) {
-			t.Errorf("-h does not list %s", name)
+	for _, v := range config.Variables(config.DefaultWorker()) {
+		if !strings.Contains(stdout.String(), v.Name) {
+			t.Errorf("-h does not list %s", v.Name)
 		}
 	}
 	if !strings.Contains(stdout.String(), "redis://127.0.0.1:6379/0") {

@@ -28,7 +28,7 @@ func TestWorkerConfig_everyVariableReachesTheWorker(t *testing.T) {
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:0"})
 	t.Cleanup(func() { rdb.Close() })
-	wc := workerConfig(cfg, rdb, nil, nil, zerolog.Nop(), nil)
+	wc := workerConfig(cfg, rdb, nil, zerolog.Nop(), nil)
 	for _, tc := range []struct {
 		name      string
 		got, want any
@@ -46,7 +46,8 @@ func TestWorkerConfig_everyVariableReachesTheWorker(t *testing.T) {
 		{"TASK_CHECK_INTERVAL", wc.TaskCheckInterval, 350 * time.Millisecond},
 		{"RESULTS_MAX_LEN", wc.ResultsMaxLen, int64(1234)},
 		{"RESULT_RETENTION", wc.ResultRetention, 2 * time.Hour},
-		{"REDIS_URL", wc.RedisConnOpt != nil && wc.Redis == rdb, true},
+		{"REDIS_URL (one client, no pool of asynq's own)", wc.RedisConnOpt == nil && wc.Redis == rdb, true},
+		{"BASIQ_SECRET_KEY", wc.Keyring != nil, true},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: got %v, want %v", tc.name, tc.got, tc.want)
@@ -61,7 +62,7 @@ func TestWorkerConfig_stepRetriesZeroMeansNone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := workerConfig(cfg, nil, nil, nil, zerolog.Nop(), nil).StepRetries; got >= 0 {
+	if got := workerConfig(cfg, nil, nil, zerolog.Nop(), nil).StepRetries; got >= 0 {
 		t.Errorf("StepRetries: got %d, want < 0 (none)", got)
 	}
 }
@@ -83,17 +84,13 @@ func TestWorkerConfig_acceptedByWorker(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", over, err)
 		}
-		keyring, err := cfg.Keyring()
-		if err != nil {
-			t.Fatal(err)
-		}
 		api, err := sdk.New("key", sdk.WithBaseURL("http://127.0.0.1:1"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
 		t.Cleanup(func() { rdb.Close() })
-		if _, err := worker.New(workerConfig(cfg, rdb, worker.NewBasiq(api), keyring, zerolog.Nop(), nil)); err != nil {
+		if _, err := worker.New(workerConfig(cfg, rdb, worker.NewBasiq(api), zerolog.Nop(), nil)); err != nil {
 			t.Errorf("%v: worker.New: %v", over, err)
 		}
 	}

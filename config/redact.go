@@ -1,0 +1,94 @@
+package config
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Redacted returns a copy with every secret masked as "****" (including a
+// password inside REDIS_URL), safe to print or log.
+func (w Worker) Redacted() Worker {
+	w.RedisURL = redactURL(w.RedisURL)
+	w.BasiqAPIKey = mask(w.BasiqAPIKey)
+	w.BasiqSecretKey = mask(w.BasiqSecretKey)
+	w.UIPassword = mask(w.UIPassword)
+	w.WebhookSecret = mask(w.WebhookSecret)
+	return w
+}
+
+// String prints every variable of the redacted configuration, NAME=value.
+func (w Worker) String() string {
+	r := w.Redacted()
+	return listVars(r.variables())
+}
+
+// GoString prints the redacted configuration.
+func (w Worker) GoString() string { return w.String() }
+
+// MarshalZerologObject logs every variable of the redacted configuration.
+func (w Worker) MarshalZerologObject(e *zerolog.Event) {
+	r := w.Redacted()
+	logVars(e, r.variables())
+}
+
+func listVars(vars []variable) string {
+	parts := make([]string, len(vars))
+	for i, v := range vars {
+		parts[i] = v.name + "=" + format(v.value)
+	}
+	return strings.Join(parts, " ")
+}
+
+func logVars(e *zerolog.Event, vars []variable) {
+	for _, v := range vars {
+		switch p := v.value.(type) {
+		case *int:
+			e.Int(v.name, *p)
+		case *int64:
+			e.Int64(v.name, *p)
+		case *float64:
+			e.Float64(v.name, *p)
+		case *bool:
+			e.Bool(v.name, *p)
+		case *time.Duration:
+			e.Str(v.name, formatDuration(*p))
+		default:
+			e.Str(v.name, format(p))
+		}
+	}
+}
+
+// redactURL masks the password of a Redis URL.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return mask(s)
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return strings.Replace(u.String(), "xxxxx", "****", 1)
+		}
+	}
+	return u.String()
+}
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "****"
+}
+
+// urlErr drops the URL from url.Parse errors, which would print a password.
+func urlErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

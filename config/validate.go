@@ -1,0 +1,193 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/rs/zerolog"
+)
+
+// Error is a configuration with bad variables: one problem per variable,
+// each naming it.
+type Error struct {
+	Problems []error
+}
+
+// Error names every bad variable, one per line after the first when there
+// are several.
+func (e *Error) Error() string {
+	if len(e.Problems) == 1 {
+		return e.Problems[0].Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d bad variables:", len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  " + p.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the problems.
+func (e *Error) Unwrap() []error { return e.Problems }
+
+// nameOf returns the variable a problem names (its text up to the colon).
+func nameOf(err error) string {
+	name, _, _ := strings.Cut(err.Error(), ":")
+	return name
+}
+
+// Validate checks every rule; the error, an *Error, names each bad variable.
+func (w *Worker) Validate() error {
+	if p := w.problems(); len(p) > 0 {
+		return &Error{Problems: p}
+	}
+	return nil
+}
+
+func (w *Worker) problems() []error {
+	var errs []error
+	add := func(es ...error) {
+		for _, e := range es {
+			if e != nil {
+				errs = append(errs, e)
+			}
+		}
+	}
+	add(checkRedisURL(w.RedisURL), checkNamespace(w.Namespace))
+	add(w.checkBasiq()...)
+	add(positive("WORKER_CONCURRENCY", w.Concurrency), nonEmptyQueues(w.Queues),
+		positiveDuration("WORKER_SHUTDOWN_TIMEOUT", w.ShutdownTimeout))
+	add(w.checkPoll()...)
+	add(positiveDuration("JOB_DEADLINE", w.JobDeadline), positive("POLL_MAX_RETRY", w.PollMaxRetry),
+		positiveDuration("STEP_RETRY_DELAY", w.StepRetryDelay),
+		positiveDuration("DELAYED_TASK_CHECK_INTERVAL", w.DelayedTaskCheckInterval),
+		positiveDuration("TASK_CHECK_INTERVAL", w.TaskCheckInterval),
+		positive("RESULTS_MAX_LEN", int(w.ResultsMaxLen)), positiveDuration("RESULT_RETENTION", w.ResultRetention),
+		oneOf("LOG_FORMAT", w.LogFormat, "json", "console"), checkLogLevel(w.LogLevel))
+	add(w.checkHTTP()...)
+	add(w.checkWebhook()...)
+	return errs
+}
+
+func (w *Worker) checkBasiq() []error {
+	var errs []error
+	if w.BasiqAPIKey == "" {
+		errs = append(errs, errors.New("BASIQ_API_KEY: required"))
+	}
+	if err := oneOf("BASIQ_API_VERSION", w.BasiqAPIVersion, "1.0", "2.0", "2.1", "3.0"); err != nil {
+		errs = append(errs, err)
+	}
+	if u, err := url.Parse(w.BasiqBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("BASIQ_BASE_URL: must be an absolute http(s) URL, got %q", w.BasiqBaseURL))
+	}
+	if w.BasiqSecretKey == "" {
+		errs = append(errs, errors.New("BASIQ_SECRET_KEY: required"))
+	} else if _, err := parseKeyring(w.BasiqSecretKey); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+func (w *Worker) checkPoll() []error {
+	p := w.Policy
+	var errs []error
+	if err := positiveDuration("POLL_INITIAL_DELAY", p.Initial); err != nil {
+		errs = append(errs, err)
+	}
+	if p.Factor < 1 {
+		errs = append(errs, fmt.Errorf("POLL_FACTOR: must be >= 1, got \"%g\"", p.Factor))
+	}
+	if p.Max < p.Initial {
+		errs = append(errs, fmt.Errorf("POLL_MAX_DELAY: must be >= POLL_INITIAL_DELAY (%s), got %q", formatDuration(p.Initial), formatDuration(p.Max)))
+	}
+	if p.Jitter < 0 || p.Jitter >= 1 {
+		errs = append(errs, fmt.Errorf("POLL_JITTER: must be >= 0 and < 1, got \"%g\"", p.Jitter))
+	}
+	return errs
+}
+
+func (w *Worker) checkHTTP() []error {
+	var errs []error
+	if !strings.HasPrefix(w.UIPath, "/") {
+		errs = append(errs, fmt.Errorf("UI_PATH: must start with /, got %q", w.UIPath))
+	}
+	host, _, err := net.SplitHostPort(w.HTTPAddr)
+	if err != nil {
+		return append(errs, fmt.Errorf("HTTP_ADDR: must be host:port, got %q", w.HTTPAddr))
+	}
+	if w.UIEnabled && !isLoopback(host) {
+		if w.UIUsername == "" {
+			errs = append(errs, fmt.Errorf("UI_USERNAME: required when UI_ENABLED and HTTP_ADDR %q is not loopback", w.HTTPAddr))
+		}
+		if w.UIPassword == "" {
+			errs = append(errs, fmt.Errorf("UI_PASSWORD: required when UI_ENABLED and HTTP_ADDR %q is not loopback", w.HTTPAddr))
+		}
+	}
+	return errs
+}
+
+func (w *Worker) checkWebhook() []error {
+	if w.WebhookURL == "" {
+		return nil
+	}
+	var errs []error
+	if u, err := url.Parse(w.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, errors.New("WEBHOOK_URL: must be an absolute http(s) URL"))
+	}
+	if w.WebhookSecret == "" {
+		errs = append(errs, errors.New("WEBHOOK_SECRET: required when WEBHOOK_URL is set"))
+	} else if _, err := parseWebhookSecret(w.WebhookSecret); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+func parseWebhookSecret(s string) ([]byte, error) {
+	b, err := tasks.ParseWebhookSecret(s)
+	if err != nil {
+		return nil, fmt.Errorf("WEBHOOK_SECRET: %v", err)
+	}
+	return b, nil
+}
+
+func positive(name string, n int) error {
+	if n <= 0 {
+		return fmt.Errorf("%s: must be > 0, got \"%d\"", name, n)
+	}
+	return nil
+}
+
+func positiveDuration(name string, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("%s: must be > 0, got %q", name, formatDuration(d))
+	}
+	return nil
+}
+
+func nonEmptyQueues(q map[string]int) error {
+	if len(q) == 0 {
+		return errors.New("WORKER_QUEUES: at least one queue required")
+	}
+	return nil
+}
+
+func oneOf(name, v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: must be one of %s, got %q", name, strings.Join(allowed, ", "), v)
+}
+
+func checkLogLevel(l string) error {
+	if _, err := zerolog.ParseLevel(l); err != nil || l == "" {
+		return fmt.Errorf("LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, panic, disabled, got %q", l)
+	}
+	return nil
+}
