@@ -2,8 +2,12 @@ package sdk_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -164,4 +168,30 @@ func TestBody_snippetBounded(t *testing.T) {
 	if len(be.Snippet) > 200 || len(err.Error()) > 400 {
 		t.Fatalf("got %d-byte snippet, %d-byte message; want at most 200 and 400", len(be.Snippet), len(err.Error()))
 	}
+}
+
+// A 200 with a null body is not a job: the worker can tell it from an API
+// error and from a network failure.
+func ExampleBodyError() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			fmt.Fprint(w, `{"access_token":"t","token_type":"Bearer","expires_in":3600}`)
+			return
+		}
+		fmt.Fprint(w, "null")
+	}))
+	defer srv.Close()
+	c, err := sdk.New("YOUR-API-KEY", sdk.WithBaseURL(srv.URL), sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = c.Jobs.Get(context.Background(), "j-1")
+	var be *sdk.BodyError
+	if errors.As(err, &be) {
+		fmt.Println(be.StatusCode, be.Method, be.Path, be.Reason)
+		fmt.Println(err)
+	}
+	// Output:
+	// 200 GET /jobs/j-1 null body
+	// basiq: 200 (GET /jobs/j-1): unexpected answer: null body: null
 }
