@@ -2,10 +2,8 @@ package sdk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -108,20 +106,6 @@ func idempotent(method string) bool {
 		return true
 	}
 	return false
-}
-
-// IsNotSent reports whether err proves that the request never left this
-// process or never reached the server: it failed before sending (the token
-// fetch failed, or the request could not be built) or while dialing. Such a
-// request, even a POST, can be sent again safely; any other failure of a
-// POST (a timeout, a connection cut mid-request) leaves its outcome unknown.
-func IsNotSent(err error) bool {
-	var ns notSent
-	if errors.As(err, &ns) {
-		return true
-	}
-	var oe *net.OpError
-	return errors.As(err, &oe) && oe.Op == "dial"
 }
 
 // sleep waits d or until ctx ends.
