@@ -41,7 +41,7 @@ func (s *Server) stepDone(c *connection, title string) (time.Time, bool) {
 	for _, id := range c.jobs {
 		j, _ := s.store.job(id)
 		for _, x := range s.snapshot(j) {
-			if x.title == title && x.status == "success" && x.end.After(c.purgedAt) {
+			if x.title == title && x.status == "success" && x.end.After(s.store.cget(c).purgedAt) {
 				return x.end, true
 			}
 		}

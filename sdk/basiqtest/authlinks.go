@@ -57,18 +57,18 @@ func (s *Server) createAuthLink(w http.ResponseWriter, r *http.Request) *apiErro
 	if mobile == "" {
 		return errNotSupplied("/mobile")
 	}
-	if u.authLink != nil {
-		u.authLink.gone = true
+	if s.store.uget(u).authLink != nil {
+		s.store.uext(u).authLink.gone = true
 	}
 	now := s.now()
-	u.authLink = &authLink{id: s.store.newID()[:8], userID: u.id, mobile: mobile, created: now, expires: now.Add(authLinkTTL)}
-	writeJSON(w, 201, s.authLinkJSON(r, u.authLink))
+	s.store.uext(u).authLink = &authLink{id: s.store.newID()[:8], userID: u.id, mobile: mobile, created: now, expires: now.Add(authLinkTTL)}
+	writeJSON(w, 201, s.authLinkJSON(r, s.store.uext(u).authLink))
 	return nil
 }
 
 // liveAuthLink returns u's usable auth link: 404 when none, 410 when expired, cancelled or used.
 func (s *Server) liveAuthLink(u *user) (*authLink, *apiError) {
-	l := u.authLink
+	l := s.store.uget(u).authLink
 	switch {
 	case l == nil:
 		return nil, errNotFound("auth link")
@@ -100,10 +100,10 @@ func (s *Server) deleteAuthLink(w http.ResponseWriter, r *http.Request) *apiErro
 	if err != nil {
 		return err
 	}
-	if u.authLink == nil || u.authLink.gone {
+	if s.store.uget(u).authLink == nil || s.store.uget(u).authLink.gone {
 		return errNotFound("auth link")
 	}
-	u.authLink.gone = true
+	s.store.uext(u).authLink.gone = true
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -111,7 +111,7 @@ func (s *Server) deleteAuthLink(w http.ResponseWriter, r *http.Request) *apiErro
 // authLinkUser finds the live user of a usable auth link id. Call with store.mu held.
 func (s *Server) authLinkUser(id string) (*user, *apiError) {
 	for _, u := range s.store.users {
-		if u.authLink != nil && u.authLink.id == id && !u.deleted {
+		if l := s.store.uget(u).authLink; l != nil && l.id == id && !u.deleted {
 			_, err := s.liveAuthLink(u)
 			return u, err
 		}

@@ -63,8 +63,11 @@ func (s *Server) createConnection(w http.ResponseWriter, r *http.Request) *apiEr
 // addConnection makes a new connection of u (its job follows) and emits connection.created.
 // Call with store.mu held for writing.
 func (s *Server) addConnection(r *http.Request, u *user, inst, method, loginID, password string) *connection {
-	c := &connection{id: s.store.newID(), userID: u.id, institution: inst, method: method,
-		loginID: loginID, password: password, created: s.now(), reported: "pending"}
+	c := &connection{id: s.store.newID(), userID: u.id, institution: inst,
+		loginID: loginID, password: password, created: s.now()}
+	if method != "" {
+		s.store.cext(c).method = method
+	}
 	s.genAccounts(c)
 	s.store.conns[c.id] = c
 	u.conns = append(u.conns, c.id)
@@ -134,10 +137,10 @@ func (s *Server) refresh(c *connection) (jobID string, status int, err *apiError
 	if s.connStatus(c) == "invalid" {
 		return "", 0, errNotValid(param("connectionId"), "Connection "+c.id+" is invalid: update its credentials before refreshing.")
 	}
-	if c.method == "pdf" || c.method == "csv" {
+	if s.store.cget(c).method == "pdf" || s.store.cget(c).method == "csv" {
 		return "", 0, errNotValid(param("connectionId"), "Connection "+c.id+" was made from a statement upload: upload a new statement instead.")
 	}
-	if c.method == "openbanking" {
+	if s.store.cget(c).method == "openbanking" {
 		if ok, wait := s.refreshLimit.allow(c.id, s.now()); !ok {
 			return "", 0, limitReached("Open Banking refresh limit of "+itoa(s.cfg.refreshLimit)+" per day reached for connection "+c.id+".", wait)
 		}
@@ -183,7 +186,7 @@ func (s *Server) runningJob(c *connection) string {
 // settled the credentials decides (active, or invalid on a user-side failure); jobs that failed
 // institution-side or are still verifying leave the decision to older jobs; none -> pending.
 func (s *Server) connStatus(c *connection) string {
-	if c.consentEnded {
+	if s.store.cget(c).consentEnded {
 		return "invalid"
 	}
 	for i := len(c.jobs) - 1; i >= 0; i-- {

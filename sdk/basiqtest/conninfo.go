@@ -39,7 +39,7 @@ func (s *Server) connectionJSON(r *http.Request, c *connection) connectionOut {
 		Accounts:    list{Type: "list", Data: []any{}},
 		Links: connLinks{Self: user + "/connections/" + c.id, User: user, Accounts: user + "/accounts" + flt,
 			Transactions: user + "/transactions" + flt}}
-	o.Method = c.method
+	o.Method = s.store.cget(c).method
 	if cs := s.connConsent(c); cs != nil {
 		o.ExpiryDate = rfc3339(cs.expires)
 	}
@@ -99,11 +99,11 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) *apiError
 
 // connConsent is the consent c was made or re-authorised under, or nil. Call with store.mu held.
 func (s *Server) connConsent(c *connection) *consent {
-	if c.consentID == "" {
+	if s.store.cget(c).consentID == "" {
 		return nil
 	}
-	for _, cs := range s.store.users[c.userID].consents {
-		if cs.id == c.consentID {
+	for _, cs := range s.store.uget(s.store.users[c.userID]).consents {
+		if cs.id == s.store.cget(c).consentID {
 			return cs
 		}
 	}

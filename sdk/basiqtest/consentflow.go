@@ -88,12 +88,12 @@ func (s *Server) consentConnect(r *http.Request, q consentRequest) (consentResul
 	if c == nil {
 		c = s.addConnection(r, u, q.InstitutionID, connectionMethod(q.InstitutionID), q.LoginID, q.Password)
 	} else {
-		c.password, c.consentEnded = q.Password, false
+		c.password, s.store.cext(c).consentEnded = q.Password, false
 		if q.LoginID != "" {
 			c.loginID = q.LoginID
 		}
 	}
-	c.consentID = cs.id
+	s.store.cext(c).consentID = cs.id
 	j := s.newJob(c, u)
 	if len(q.MFAResponse) > 0 {
 		s.preAnswerMFA(j, q.MFAResponse[0])
@@ -110,7 +110,7 @@ func (s *Server) consentTarget(u *user, q consentRequest) (*connection, *apiErro
 		if err != nil {
 			return nil, err
 		}
-		if c.method == "pdf" || c.method == "csv" {
+		if s.store.cget(c).method == "pdf" || s.store.cget(c).method == "csv" {
 			return nil, errNotValid(pointer("/connectionId"), "Connection "+c.id+" was made from a statement upload; it has no login.")
 		}
 		return c, nil
@@ -135,7 +135,7 @@ func (s *Server) preAnswerMFA(j *job, answer string) {
 	for _, st := range j.states(now, s.cfg.mfaExpiry) {
 		if st.title == stepMFA && (st.status == "pending" || st.challenge) && j.mfaAt.IsZero() {
 			j.mfaAt, j.mfaOK = now, answer == mfaAnswers[j.mfaMethod]
-			s.track.push(milestone{at: now, j: j})
+			s.track.pushJob(now, j)
 		}
 	}
 }

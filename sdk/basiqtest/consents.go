@@ -15,8 +15,8 @@ type consent struct {
 
 // activeConsent returns u's active consent, or nil. Call with store.mu held (after settle).
 func (s *Server) activeConsent(u *user) *consent {
-	for i := len(u.consents) - 1; i >= 0; i-- {
-		if cs := u.consents[i]; cs.status == "active" {
+	for i := len(s.store.uget(u).consents) - 1; i >= 0; i-- {
+		if cs := s.store.uget(u).consents[i]; cs.status == "active" {
 			return cs
 		}
 	}
@@ -27,9 +27,9 @@ func (s *Server) activeConsent(u *user) *consent {
 func (s *Server) newConsent(r *http.Request, u *user) *consent {
 	now := s.now()
 	cs := &consent{id: s.store.newID(), userID: u.id, created: now, updated: now, expires: now.Add(s.cfg.consentTTL), status: "active"}
-	u.consents = append(u.consents, cs)
+	s.store.uext(u).consents = append(s.store.uext(u).consents, cs)
 	s.record(r, "consent.created", u.id, consentPath(cs), s.consentJSON(r, cs))
-	s.track.push(milestone{at: cs.expires, consent: cs})
+	s.track.pushConsent(cs.expires, cs)
 	return cs
 }
 
@@ -53,8 +53,8 @@ func (s *Server) endConsent(cs *consent, status string, at time.Time) {
 	s.emit("consent."+status, cs.userID, s.baseURL(r)+consentPath(cs), s.consentJSON(r, cs), at)
 	u := s.store.users[cs.userID]
 	for _, cid := range u.conns {
-		if c := s.store.conns[cid]; !c.deleted && c.consentID == cs.id {
-			c.consentEnded = true
+		if c := s.store.conns[cid]; !c.deleted && s.store.cget(c).consentID == cs.id {
+			s.store.cext(c).consentEnded = true
 			s.connStatusEvent(r, c, "invalid", at)
 		}
 	}
@@ -66,7 +66,7 @@ func (s *Server) userConsent(uid, id string) (*consent, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	for _, cs := range u.consents {
+	for _, cs := range s.store.uget(u).consents {
 		if cs.id == id {
 			return cs, nil
 		}
@@ -83,8 +83,8 @@ func (s *Server) listConsents(w http.ResponseWriter, r *http.Request) *apiError 
 		return err
 	}
 	data := []any{}
-	for i := len(u.consents) - 1; i >= 0; i-- {
-		data = append(data, s.consentJSON(r, u.consents[i]))
+	for i := len(s.store.uget(u).consents) - 1; i >= 0; i-- {
+		data = append(data, s.consentJSON(r, s.store.uget(u).consents[i]))
 	}
 	n := len(data)
 	writeJSON(w, 200, struct {

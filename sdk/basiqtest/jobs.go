@@ -14,7 +14,7 @@ type job struct {
 	mfaMethod          string    // "" when the institution has no MFA
 	mfaAt              time.Time // when an MFA answer arrived; zero = none yet
 	mfaOK              bool
-	seen               int // steps whose end settle has handled (under store.mu)
+	seen               uint8 // steps whose end settle has handled (under store.mu)
 }
 
 // stepState is a step's status at one instant.
@@ -122,7 +122,7 @@ func (s *Server) addJob(c *connection, u *user, j *job) {
 	c.jobs = append(c.jobs, j.id)
 	u.jobs = append(u.jobs, j.id)
 	s.store.putJob(j)
-	s.track.push(milestone{at: j.created, j: j})
+	s.track.pushJob(j.created, j)
 }
 
 type jobStub struct {
@@ -215,7 +215,7 @@ func (s *Server) answerMFA(j *job, answer string) *apiError {
 	for _, st := range j.states(now, s.cfg.mfaExpiry) {
 		if st.challenge {
 			j.mfaAt, j.mfaOK = now, answer == mfaAnswers[j.mfaMethod]
-			s.track.push(milestone{at: now, j: j})
+			s.track.pushJob(now, j)
 			return nil
 		}
 	}

@@ -100,7 +100,7 @@ func (s *Server) purgeConnection(w http.ResponseWriter, r *http.Request) *apiErr
 	if st := s.connStatus(c); st != "active" {
 		return errNotValid(param("connectionId"), "Connection "+c.id+" is "+st+": only an active connection can be purged.")
 	}
-	c.purgedAt = s.now()
+	s.store.cext(c).purgedAt = s.now()
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -14,6 +14,9 @@ type store struct {
 	users  map[string]*user
 	conns  map[string]*connection
 	shards []jobShard
+	// The 3.0 state of users and connections lives beside them, so that 2.x ones stay small.
+	userX map[string]*userExtra
+	connX map[string]*connExtra
 }
 
 type user struct {
@@ -21,8 +24,32 @@ type user struct {
 	conns                                  []string // connection ids, creation order
 	jobs                                   []string // job ids, creation order
 	deleted                                bool
-	consents                               []*consent // creation order
-	authLink                               *authLink  // the newest auth link, nil when none
+}
+
+// userExtra is the API 3.0 state of a user.
+type userExtra struct {
+	consents []*consent // creation order
+	authLink *authLink  // the newest auth link, nil when none
+}
+
+var noUserExtra userExtra
+
+// uget returns u's 3.0 state for reading (zero when none). Call with mu held.
+func (st *store) uget(u *user) *userExtra {
+	if x := st.userX[u.id]; x != nil {
+		return x
+	}
+	return &noUserExtra
+}
+
+// uext returns u's 3.0 state for writing, making it on first use. Call with mu held for writing.
+func (st *store) uext(u *user) *userExtra {
+	x := st.userX[u.id]
+	if x == nil {
+		x = &userExtra{}
+		st.userX[u.id] = x
+	}
+	return x
 }
 
 type connection struct {
@@ -34,11 +61,42 @@ type connection struct {
 	txs                     []*transaction // generated on first read
 	txOnce                  sync.Once
 	deleted                 bool
-	method                  string    // 3.0: web, openbanking, pdf or csv; "" for a 2.x credentials create
-	consentID               string    // the consent it was made or re-authorised under (3.0)
-	consentEnded            bool      // its consent was revoked or expired: invalid until re-authorised
-	reported                string    // the status its events last reported
-	purgedAt                time.Time // data kept before this instant is gone (purge)
+	reported                uint8 // the status its events last reported: pending, active or invalid
+}
+
+// Reported statuses of a connection.
+const (
+	reportedPending uint8 = iota
+	reportedActive
+	reportedInvalid
+)
+
+// connExtra is the API 3.0 state of a connection.
+type connExtra struct {
+	method       string    // web, openbanking, pdf or csv; "" for a 2.x credentials create
+	consentID    string    // the consent it was made or re-authorised under
+	consentEnded bool      // its consent was revoked or expired: invalid until re-authorised
+	purgedAt     time.Time // data kept before this instant is gone (purge)
+}
+
+var noConnExtra connExtra
+
+// cget returns c's 3.0 state for reading (zero when none). Call with mu held.
+func (st *store) cget(c *connection) *connExtra {
+	if x := st.connX[c.id]; x != nil {
+		return x
+	}
+	return &noConnExtra
+}
+
+// cext returns c's 3.0 state for writing, making it on first use. Call with mu held for writing.
+func (st *store) cext(c *connection) *connExtra {
+	x := st.connX[c.id]
+	if x == nil {
+		x = &connExtra{}
+		st.connX[c.id] = x
+	}
+	return x
 }
 
 type jobShard struct {
@@ -51,6 +109,8 @@ func newStore(cfg config) *store {
 		rng:    rand.New(rand.NewPCG(uint64(cfg.seed), 0x62617369)),
 		users:  make(map[string]*user),
 		conns:  make(map[string]*connection),
+		userX:  make(map[string]*userExtra),
+		connX:  make(map[string]*connExtra),
 		shards: make([]jobShard, cfg.jobShards),
 	}
 	for i := range st.shards {

@@ -1,7 +1,6 @@
 package basiqtest
 
 import (
-	"container/heap"
 	"net/http"
 	"net/url"
 	"sync"
@@ -15,38 +14,79 @@ import (
 // emits the events with the exact instant of the change. It runs before every emit (so events
 // stay in time order), on GET /events and Stats, and in the webhook dispatcher.
 
-type milestone struct {
-	at      time.Time
-	j       *job
-	consent *consent
+// at is a heap entry: a job or a consent to look at again at a Unix-nanosecond instant (16
+// bytes, since every job has one while it runs).
+type at[T any] struct {
+	nanos int64
+	v     T
 }
 
-type milestoneHeap []milestone
+// minHeap is a binary heap of entries by instant.
+type minHeap[T any] []at[T]
 
-func (h milestoneHeap) Len() int           { return len(h) }
-func (h milestoneHeap) Less(i, k int) bool { return h[i].at.Before(h[k].at) }
-func (h milestoneHeap) Swap(i, k int)      { h[i], h[k] = h[k], h[i] }
-func (h *milestoneHeap) Push(x any)        { *h = append(*h, x.(milestone)) }
-func (h *milestoneHeap) Pop() any {
-	old := *h
-	m := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return m
+func (h *minHeap[T]) push(e at[T]) {
+	*h = append(*h, e)
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		p := (i - 1) / 2
+		if a[p].nanos <= a[i].nanos {
+			break
+		}
+		a[p], a[i] = a[i], a[p]
+		i = p
+	}
+}
+
+func (h *minHeap[T]) pop() at[T] {
+	a := *h
+	top, n := a[0], len(a)-1
+	a[0] = a[n]
+	var zero at[T]
+	a[n] = zero
+	a = a[:n]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < n && a[l].nanos < a[m].nanos {
+			m = l
+		}
+		if l+1 < n && a[l+1].nanos < a[m].nanos {
+			m = l + 1
+		}
+		if m == i {
+			break
+		}
+		a[m], a[i] = a[i], a[m]
+		i = m
+	}
+	*h = a
+	return top
 }
 
 type tracker struct {
-	mu   sync.Mutex
-	h    milestoneHeap
-	wake chan struct{} // signalled when an earlier milestone may exist (dispatcher only)
-	on   atomic.Bool   // the dispatcher runs
+	mu       sync.Mutex
+	jobs     minHeap[*job]
+	consents minHeap[*consent]
+	wake     chan struct{} // signalled when an earlier milestone may exist (dispatcher only)
+	on       atomic.Bool   // the dispatcher runs
 }
 
 func newTracker() *tracker { return &tracker{wake: make(chan struct{}, 1)} }
 
-func (t *tracker) push(m milestone) {
+func (t *tracker) pushJob(when time.Time, j *job) {
 	t.mu.Lock()
-	heap.Push(&t.h, m)
+	t.jobs.push(at[*job]{when.UnixNano(), j})
 	t.mu.Unlock()
+	t.signal()
+}
+
+func (t *tracker) pushConsent(when time.Time, cs *consent) {
+	t.mu.Lock()
+	t.consents.push(at[*consent]{when.UnixNano(), cs})
+	t.mu.Unlock()
+	t.signal()
+}
+
+func (t *tracker) signal() {
 	if t.on.Load() {
 		select {
 		case t.wake <- struct{}{}:
@@ -55,38 +95,49 @@ func (t *tracker) push(m milestone) {
 	}
 }
 
-// popDue returns the earliest milestone due at now, if any.
-func (t *tracker) popDue(now time.Time) (milestone, bool) {
+// popDue returns the earliest job or consent due at now, if any.
+func (t *tracker) popDue(now time.Time) (*job, *consent, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.h) == 0 || t.h[0].at.After(now) {
-		return milestone{}, false
+	n := now.UnixNano()
+	switch {
+	case len(t.jobs) > 0 && t.jobs[0].nanos <= n:
+		return t.jobs.pop().v, nil, true
+	case len(t.consents) > 0 && t.consents[0].nanos <= n:
+		return nil, t.consents.pop().v, true
 	}
-	return heap.Pop(&t.h).(milestone), true
+	return nil, nil, false
 }
 
 // next is the instant of the earliest milestone (zero when none).
 func (t *tracker) next() time.Time {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.h) == 0 {
+	var n int64
+	if len(t.jobs) > 0 {
+		n = t.jobs[0].nanos
+	}
+	if len(t.consents) > 0 && (n == 0 || t.consents[0].nanos < n) {
+		n = t.consents[0].nanos
+	}
+	if n == 0 {
 		return time.Time{}
 	}
-	return t.h[0].at
+	return time.Unix(0, n)
 }
 
 // settle processes every milestone due now. Call with store.mu held for writing.
 func (s *Server) settle() {
 	now := s.now()
 	for {
-		m, ok := s.track.popDue(now)
-		if !ok {
+		j, cs, ok := s.track.popDue(now)
+		switch {
+		case !ok:
 			return
-		}
-		if m.j != nil {
-			s.advanceJob(m.j, now)
-		} else {
-			s.expireIfDue(m.consent, now)
+		case j != nil:
+			s.advanceJob(j, now)
+		default:
+			s.expireIfDue(cs, now)
 		}
 	}
 }
@@ -102,16 +153,16 @@ func (s *Server) settleNow() {
 // the next look at the end of the running step.
 func (s *Server) advanceJob(j *job, now time.Time) {
 	st := s.snapshot(j)
-	for ; j.seen < len(st); j.seen++ {
+	for ; int(j.seen) < len(st); j.seen++ {
 		x := st[j.seen]
 		if x.status != "success" && x.status != "failed" {
 			break
 		}
 		s.stepEvents(j, x)
 	}
-	if j.seen < len(st) && st[j.seen].status == "in-progress" {
-		if at, ok := j.nextChange(st[j.seen], s.cfg.mfaExpiry); ok {
-			s.track.push(milestone{at: maxTime(at, now), j: j})
+	if int(j.seen) < len(st) && st[j.seen].status == "in-progress" {
+		if when, ok := j.nextChange(st[j.seen], s.cfg.mfaExpiry); ok {
+			s.track.pushJob(maxTime(when, now), j)
 		}
 	}
 }
@@ -174,14 +225,14 @@ func (j *job) hasStep(title string) bool {
 // connStatusEvent emits connection.activated or connection.invalidated when c's reported status
 // changes to status. Call with store.mu held for writing.
 func (s *Server) connStatusEvent(r *http.Request, c *connection, status string, at time.Time) {
-	if c.reported == status {
+	rep, typ := reportedActive, "connection.activated"
+	if status == "invalid" {
+		rep, typ = reportedInvalid, "connection.invalidated"
+	}
+	if c.reported == rep {
 		return
 	}
-	c.reported = status
-	typ := "connection.activated"
-	if status == "invalid" {
-		typ = "connection.invalidated"
-	}
+	c.reported = rep
 	s.emit(typ, c.userID, s.baseURL(r)+"/users/"+c.userID+"/connections/"+c.id, s.connectionJSON(r, c), at)
 }
 
