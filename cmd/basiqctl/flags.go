@@ -18,11 +18,15 @@ import (
 )
 
 // newFlags returns a flag set that reports errors to stderr and has --json.
-func newFlags(e env, name, args string) (*flag.FlagSet, *bool) {
+// Lines of about, if any, are printed by --help between usage and flags.
+func newFlags(e env, name, args string, about ...string) (*flag.FlagSet, *bool) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "usage: basiqctl %s %s\n", name, args)
+		if len(about) > 0 {
+			fmt.Fprintf(e.stderr, "\n%s\n\n", strings.Join(about, "\n"))
+		}
 		fs.PrintDefaults()
 	}
 	return fs, fs.Bool("json", false, "print JSON for scripts")

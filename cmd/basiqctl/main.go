@@ -71,7 +71,7 @@ func commands() []command {
 		{"refresh-all", "--user U", "enqueue a refresh of all of a user's connections", runRefreshAll},
 		{"mfa", "--user U --job J --answer A [--answer A2] [--wait 30s]", "answer an MFA challenge, and wait until the worker sent it to Basiq", runMFA},
 		{"wait", "TASK_ID [--timeout 10m] [--unserved 5s]", "follow a task's Basiq job live until its result", runWait},
-		{"tail", "[--from $|0|STREAM_ID] [--count N]", "follow the results stream", runTail},
+		{"tail", tailUsage, "follow the results stream; --count N: print its last N events and exit", runTail},
 		{"stats", "[--queue Q]", "show the queues", runStats},
 		{"schedule", "add --user U [--connection C] --every 6h | list | rm ID", "manage periodic refreshes", runSchedule},
 	}

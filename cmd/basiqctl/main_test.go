@@ -204,6 +204,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"wait"}, "exactly one TASK_ID"},
 		{[]string{"refresh", "--user", "u"}, "--connection is required"},
 		{[]string{"tail", "--bogus"}, "flag provided but not defined"},
+		{[]string{"tail", "--count", "2", "--follow", "--from", "0"}, "takes no --from"},
 		{[]string{"mfa", "--user", "u", "--job", "j"}, "--answer is required"},
 		{[]string{"create", "--deadline", "soon", "--user", "u", "--institution", "i", "--login", "l", "--password-env", "X"}, "--deadline"},
 	}
