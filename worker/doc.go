@@ -10,7 +10,19 @@
 // the task is calling Basiq, makes the one call that starts the Basiq job,
 // records the job id, schedules the first job:poll task and returns. A
 // re-delivered task finds the record and resumes following the same job: a
-// create is never sent twice when it may have reached Basiq.
+// create is never sent twice when it may have reached Basiq. A task whose
+// deadline passed while it waited in the queue sends nothing: its result is
+// timed_out with code deadline-exceeded-before-send.
+//
+// # One follower per Basiq job
+//
+// A Basiq job is followed by one poll chain, whatever the number of tasks
+// that lead to it (a refresh-all and a refresh that Basiq answered with the
+// running job). The first task to attach to the job's follower record in
+// Redis owns the chain; the others wait on it, and the chain's deadline is
+// the latest of theirs. When the job ends, its outcome is stored and every
+// waiting task gets a result with that outcome (follow.go): one outcome per
+// Basiq job, one result per task and job.
 //
 // A job:poll task makes one GET /jobs/{id}. When every step succeeded it
 // lists the connection's accounts and publishes a completed result; when a
@@ -62,7 +74,8 @@
 // # Exactly once
 //
 // Results go through tasks.Publisher, whose dedupe key per event id
-// ("result:"+jobID) makes a re-run publish nothing new; the result is also
+// ("result:"+jobID for the chain's task, "result:"+jobID+":"+taskID for a
+// task waiting on it) makes a re-run publish nothing new; the result is also
 // written as the asynq task result of the final poll. The Basiq access token
 // is shared by all processes through TokenStore.
 package worker

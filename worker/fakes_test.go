@@ -150,6 +150,7 @@ type testEnv struct {
 	mr    *miniredis.Miniredis
 	kr    *tasks.Keyring
 	sub   *tasks.Subscriber
+	ran   map[string]bool // polls run by runPolls
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -157,6 +158,14 @@ func newTestEnv(t *testing.T) *testEnv {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
+	e := newTestEnvOn(t, rdb, "t")
+	e.mr = mr
+	return e
+}
+
+// newTestEnvOn is a testEnv on rdb, with its keys under namespace ns.
+func newTestEnvOn(t *testing.T, rdb *redis.Client, ns string) *testEnv {
+	t.Helper()
 	key := make([]byte, tasks.KeySize)
 	rand.Read(key)
 	kr, err := tasks.NewKeyring("k1", map[string][]byte{"k1": key})
@@ -164,7 +173,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	fb := newFakeBasiq()
-	cfg, err := Config{Redis: rdb, Basiq: fb, Keyring: kr, Namespace: "t", StepRetryDelay: 2 * time.Second,
+	cfg, err := Config{Redis: rdb, Basiq: fb, Keyring: kr, Namespace: ns, StepRetryDelay: 2 * time.Second,
 		Policy: PollPolicy{Initial: time.Second, Factor: 2, Max: 8 * time.Second}, Logger: zerolog.New(zerolog.NewTestWriter(t))}.withDefaults()
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +181,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	enq := &fakeEnqueuer{tasks: map[string]*asynq.Task{}, at: map[string]time.Time{}}
 	h := newHandlers(cfg, enq)
 	h.rnd = func() float64 { return 0.5 }
-	return &testEnv{h: h, basiq: fb, enq: enq, rdb: rdb, mr: mr, kr: kr, sub: tasks.NewSubscriber(rdb, tasks.WithNamespace("t"))}
+	return &testEnv{h: h, basiq: fb, enq: enq, rdb: rdb, kr: kr, sub: tasks.NewSubscriber(rdb, tasks.WithNamespace(ns)), ran: map[string]bool{}}
 }
 
 // ctx is a handler context for delivery retry of task id.

@@ -367,31 +367,3 @@ func TestRefreshAll_fansOut(t *testing.T) {
 		}
 	}
 }
-
-// TestRefreshConnection_sharedJob: Basiq answers a second refresh with the
-// job the first one started; both tasks follow it and both get a result.
-func TestRefreshConnection_sharedJob(t *testing.T) {
-	e := newTestEnv(t)
-	e.basiq.refresh = func(string, string) (*sdk.Job, error) { return job("j-1", sdk.StatusInProgress), nil }
-	e.basiq.jobs["j-1"] = []*sdk.Job{job("j-1", sdk.StatusSuccess, sdk.StatusSuccess, sdk.StatusSuccess)}
-	b, _ := json.Marshal(tasks.RefreshConnectionPayload{V: 1, UserID: "u-1", ConnectionID: "c-1"})
-	for _, id := range []string{"r1", "r2", "r1"} { // r1 runs twice: still the owner
-		if err := e.h.RefreshConnection(e.ctx(id, 0, false), asynq.NewTask(tasks.TypeRefreshConnection, b)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := e.enq.order; len(got) != 2 || got[0] != PollTaskID("j-1", 1) || got[1] != "poll:j-1:r2:1" {
-		t.Fatalf("scheduled %v, want the owner's and r2's first polls", got)
-	}
-	for _, id := range e.enq.order {
-		p := pollPayload(t, e, id)
-		if err := pollOnce(t, e, p, false); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, id := range []string{"r1", "r2"} {
-		if r := e.result(t, id); r == nil || r.Outcome != tasks.OutcomeCompleted || r.JobID != "j-1" {
-			t.Errorf("%s: result = %+v, want completed j-1", id, r)
-		}
-	}
-}

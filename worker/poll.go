@@ -37,27 +37,29 @@ func (h *Handlers) schedulePoll(ctx context.Context, p PollPayload, queue string
 	return h.enqueueFollowUp(ctx, asynq.NewTask(tasks.TypePollJob, b), p.pollID(), queue, due)
 }
 
-// firstPoll returns the state of a job just started, and when to look first.
-func (h *Handlers) firstPoll(ctx context.Context, p PollPayload, job *sdk.Job) (PollPayload, time.Time, error) {
+// firstPoll attaches p's task to job (follow.go) and, when the task owns
+// the job's chain, returns the state of its first poll and when to run it.
+func (h *Handlers) firstPoll(ctx context.Context, p PollPayload, job *sdk.Job) (PollPayload, time.Time, attachment, error) {
 	now := h.now()
 	p.V, p.JobID, p.N, p.Action, p.Shared = tasks.PayloadVersion, job.ID, 1, actionLook, false
-	p, err := h.claim(ctx, p)
-	if err != nil {
-		return p, now, err
+	if p.StartedAt.IsZero() {
+		p.StartedAt = now
 	}
 	if p.ConnectionID == "" {
 		p.ConnectionID = job.ConnectionID()
 	}
-	p.Steps, p.Step, p.StepSince, p.Looks, p.LastLook, p.MFASent = nil, "", now, 0, now, false
-	if p.StartedAt.IsZero() {
-		p.StartedAt = now
+	att, err := h.attach(ctx, p)
+	if err != nil || att.role != roleOwner {
+		return p, now, att, err
 	}
+	p.Deadline = later(p.Deadline, att.deadline)
+	p.Steps, p.Step, p.StepSince, p.Looks, p.LastLook, p.MFASent = nil, "", now, 0, now, false
 	p.Step = sdk.StepVerifyCredentials
 	if cur := job.CurrentStep(); cur != nil {
 		p.Step = cur.Title
 	}
 	d := h.policy.Delay(StepState{Expected: h.expect.step(ctx, p.InstitutionID, p.Step)}, h.rnd())
-	return p, h.due(now, d, p.Deadline), nil
+	return p, h.due(now, d, p.Deadline), att, nil
 }
 
 // due is when to run a follow-up d from now: never past the deadline (so a
@@ -100,7 +102,10 @@ func (h *Handlers) PollJob(ctx context.Context, t *asynq.Task) error {
 	case job.Done():
 		return h.jobDone(ctx, t, p, a, job)
 	case !h.now().Before(p.Deadline):
-		return h.finish(ctx, t, p, tasks.OutcomeTimedOut, timedOut(p), nil)
+		// A waiter attached since may have brought a later deadline.
+		if p.Deadline = h.chainDeadline(ctx, p); !h.now().Before(p.Deadline) {
+			return h.finish(ctx, t, p, tasks.OutcomeTimedOut, timedOut(p), nil)
+		}
 	}
 	if err := h.maybeSendMFA(ctx, p, job); err != nil {
 		return h.retry(ctx, a, err)

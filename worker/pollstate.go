@@ -1,14 +1,12 @@
 package worker
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/tasks"
-	"github.com/rs/zerolog"
 )
 
 // Poll actions.
@@ -46,9 +44,13 @@ type PollPayload struct {
 	StepSince time.Time `json:"stepSince"`
 	Looks     int       `json:"looks"`
 	LastLook  time.Time `json:"lastLook,omitzero"`
-	// Shared is set when another task already follows this Basiq job (Basiq
-	// answers a refresh with the job still running): this chain's poll ids
-	// and event ids then carry TaskID, so that each task gets its result.
+	// Prev are the jobs this chain followed before JobID (institution-side
+	// refreshes): their waiters get this chain's outcome too.
+	Prev []string `json:"prev,omitempty"`
+	// Shared was set by earlier versions on a second chain following a job
+	// another task followed; such chains (still in flight during an
+	// upgrade) keep their poll and event ids. New chains never set it: a
+	// second task waits on the job's one chain (follow.go).
 	Shared bool `json:"shared,omitempty"`
 	// MFASent is set once the mfa_required event was published.
 	MFASent   bool      `json:"mfaSent,omitempty"`
@@ -87,27 +89,4 @@ func (p PollPayload) eventSuffix() string {
 		return ":" + p.TaskID
 	}
 	return ""
-}
-
-func (h *Handlers) followerKey(jobID string) string { return "{" + h.ns + "}:worker:job:" + jobID }
-
-// claim records p's task as the follower of its job, or marks p Shared
-// when another task already follows it.
-func (h *Handlers) claim(ctx context.Context, p PollPayload) (PollPayload, error) {
-	key := h.followerKey(p.JobID)
-	ok, err := h.rdb.SetNX(ctx, key, p.TaskID, startTTL).Result()
-	if err != nil {
-		return p, fmt.Errorf("claim job: %w", err)
-	}
-	if !ok {
-		owner, err := h.rdb.Get(ctx, key).Result()
-		if err != nil {
-			return p, fmt.Errorf("claim job: %w", err)
-		}
-		p.Shared = owner != p.TaskID
-	}
-	if p.Shared {
-		zerolog.Ctx(ctx).Info().Str("followed_job_id", p.JobID).Msg("job already followed by another task; following it too")
-	}
-	return p, nil
 }

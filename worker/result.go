@@ -28,18 +28,41 @@ const (
 	CodeExpiredBeforeSend = "deadline-exceeded-before-send"
 )
 
-// finish publishes the result of the job followed by p.
+// finish settles the outcome of the job followed by p (the first one
+// stored wins: see follow.go), answers the tasks waiting on it and
+// publishes the result of p's task.
 func (h *Handlers) finish(ctx context.Context, t *asynq.Task, p PollPayload, outcome tasks.Outcome, e *tasks.ErrorInfo, accounts []string) error {
-	r := result(p, outcome, e)
-	r.JobID, r.Steps, r.Accounts, r.Polls = p.JobID, p.Steps, accounts, p.Polls
-	return h.publish(ctx, t, p.eventSuffix(), r)
+	o := jobOutcome{Outcome: outcome, Error: e, JobID: p.JobID, ConnectionID: p.ConnectionID, Steps: p.Steps,
+		Accounts: accounts, Polls: p.Polls}
+	if p.JobID != "" && !p.Shared { // a chain of an earlier version (Shared) has no record
+		stored, ws, err := h.settle(ctx, p, o)
+		if err == nil {
+			err = h.answerWaiters(ctx, stored, ws)
+		}
+		if err != nil {
+			return h.retry(ctx, attemptOf(ctx), err)
+		}
+		o = stored
+	}
+	return h.publish(ctx, t, p.eventSuffix(), o.resultFor(p))
 }
 
-// publish publishes r once (the Publisher's dedupe key makes a second run
-// of the same handler a no-op), writes it as the asynq task result, logs it
-// and returns nil for a completed job, else an error wrapping SkipRetry.
-// idSuffix is appended to the event id (see PollPayload.Shared).
+// publish publishes r once (see emit) and returns nil for a completed job,
+// else an error wrapping SkipRetry. idSuffix is appended to the event id.
 func (h *Handlers) publish(ctx context.Context, t *asynq.Task, idSuffix string, r tasks.Result) error {
+	if err := h.emit(ctx, t, idSuffix, r); err != nil {
+		return h.retry(ctx, attemptOf(ctx), err)
+	}
+	if r.Outcome == tasks.OutcomeCompleted {
+		return nil
+	}
+	return &finalError{r.Outcome, r.Error}
+}
+
+// emit publishes r once (the Publisher's dedupe key makes a second run of
+// the same handler a no-op), writes it as the asynq result of t when t is
+// not nil, and logs it.
+func (h *Handlers) emit(ctx context.Context, t *asynq.Task, idSuffix string, r tasks.Result) error {
 	r.FinishedAt = h.now()
 	if r.StartedAt.IsZero() {
 		r.StartedAt = r.FinishedAt
@@ -53,11 +76,11 @@ func (h *Handlers) publish(ctx context.Context, t *asynq.Task, idSuffix string, 
 	ev := tasks.NewResultEvent(r)
 	ev.ID += idSuffix
 	published, err := h.pub.Publish(ctx, ev)
-	if err == nil {
+	if err == nil && t != nil {
 		err = writeResult(t, ev.Result)
 	}
 	if err != nil {
-		return h.retry(ctx, attemptOf(ctx), err)
+		return err
 	}
 	total := r.FinishedAt.Sub(r.StartedAt)
 	l := zerolog.Ctx(ctx).Info()
@@ -67,15 +90,15 @@ func (h *Handlers) publish(ctx context.Context, t *asynq.Task, idSuffix string, 
 	if r.Error != nil {
 		l = l.Str("code", r.Error.Code).Str("failed_step", r.Error.Step)
 	}
+	if t == nil {
+		l = l.Str("waiter_task_id", r.TaskID) // answered by the chain that followed its job
+	}
 	l.Str("outcome", string(r.Outcome)).Int("polls", r.Polls).Int("accounts", len(r.Accounts)).
 		Dur("duration", total).Bool("duplicate", !published).Msg("result published")
 	if published {
 		h.obs.ResultPublished(string(r.Outcome), r.Polls, total)
 	}
-	if r.Outcome == tasks.OutcomeCompleted {
-		return nil
-	}
-	return &finalError{r.Outcome, r.Error}
+	return nil
 }
 
 // finalError is returned after a failed or timed-out result was published:

@@ -102,18 +102,27 @@ func (h *Handlers) refreshAfterFailure(ctx context.Context, t *asynq.Task, p Pol
 	p.Retries++
 	zerolog.Ctx(ctx).Info().Str("new_job_id", job.ID).Int("refresh_attempt", p.Retries).
 		Msg("connection refreshed")
-	np, due, err := h.firstPoll(ctx, p, job)
-	if err == nil {
-		err = h.schedulePoll(ctx, np, a.queue, due)
+	p.Prev = append(p.Prev, p.JobID)
+	np, due, att, err := h.firstPoll(ctx, p, job)
+	view := startView{Jobs: []string{job.ID}}
+	switch {
+	case err != nil:
+	case att.role == roleOwner:
+		err, view.FirstPoll = h.schedulePoll(ctx, np, a.queue, due), due
+	default: // Basiq answered with a job another task follows: this chain ends here
+		err = h.joined(ctx, t, np, att)
+		view.Waiting = []string{att.jobID}
 	}
 	if err != nil {
 		return h.retry(ctx, a, err)
 	}
-	return writeResult(t, startView{Jobs: []string{job.ID}, FirstPoll: due})
+	return writeResult(t, view)
 }
 
 // startView is the asynq task result of a task that started Basiq jobs.
 type startView struct {
 	Jobs      []string  `json:"jobs"`
-	FirstPoll time.Time `json:"firstPoll"`
+	FirstPoll time.Time `json:"firstPoll,omitzero"`
+	// Waiting are the jobs followed by another task's chain, which answers this one.
+	Waiting []string `json:"waiting,omitempty"`
 }

@@ -147,24 +147,29 @@ func logStarted(ctx context.Context, base PollPayload, jobs []*sdk.Job, took tim
 	}
 }
 
-// follow schedules the first poll of each job.
+// follow attaches the task to each of its jobs: it schedules the first
+// poll of the jobs whose chain it owns; the others answer it (follow.go).
 func (h *Handlers) follow(ctx context.Context, t *asynq.Task, base PollPayload, a attempt, jobIDs []string, startedAt time.Time) error {
 	if len(jobIDs) == 0 {
 		return h.publish(ctx, t, "", result(base, tasks.OutcomeCompleted, nil))
 	}
 	base.StartedAt = startedAt
-	var first time.Time
+	view := startView{Jobs: jobIDs}
 	for _, id := range jobIDs {
-		p, due, err := h.firstPoll(ctx, base, &sdk.Job{ID: id})
-		if err == nil {
-			err = h.schedulePoll(ctx, p, a.queue, due)
+		p, due, att, err := h.firstPoll(ctx, base, &sdk.Job{ID: id})
+		switch {
+		case err != nil:
+		case att.role == roleOwner:
+			err, view.FirstPoll = h.schedulePoll(ctx, p, a.queue, due), due
+		default:
+			err = h.joined(ctx, t, p, att)
+			view.Waiting = append(view.Waiting, att.jobID)
 		}
 		if err != nil {
 			return h.retry(ctx, a, err)
 		}
-		first = due
 	}
-	return writeResult(t, startView{Jobs: jobIDs, FirstPoll: first})
+	return writeResult(t, view)
 }
 
 func (h *Handlers) loadStart(ctx context.Context, key string) (startRecord, error) {

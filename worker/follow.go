@@ -1,0 +1,250 @@
+package worker
+
+// One follower per Basiq job. Tasks that lead to the same Basiq job (a
+// refresh-all and a refresh that Basiq answered with the running job, a
+// re-run) meet on the job's follower record in Redis:
+//
+//	{ns}:worker:follow:<jobID>          hash: owner (the task whose poll chain follows the
+//	                                    job), deadline (unix ms, the latest of all attached),
+//	                                    done (the job's outcome, once settled), moved (the job
+//	                                    the chain went on to after an institution-side refresh)
+//	{ns}:worker:follow:<jobID>:waiters  hash: task id -> waiter (what its result needs)
+//
+// The first task to attach owns the job's one poll chain; the others are
+// waiters and schedule nothing. When the chain ends, finish.lua stores the
+// outcome and returns the waiters in one step, and the chain publishes a
+// result with that outcome for each (event id result:<jobID>:<taskID>).
+// Attach and finish are atomic scripts on the same record, so a waiter
+// attaching as the job ends is either returned to the chain or finds the
+// outcome and publishes its own result: it cannot fall between them. A
+// chain that re-runs its last poll reads the stored outcome (the first one
+// stored wins) and publishes again through the dedupe keys.
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+)
+
+//go:embed follow_attach.lua
+var attachLua string
+
+//go:embed follow_finish.lua
+var finishLua string
+
+var attachScript, finishScript = redis.NewScript(attachLua), redis.NewScript(finishLua)
+
+// Roles of a task attached to a job.
+const (
+	roleOwner  = "owner"  // its poll chain follows the job
+	roleWaiter = "waiter" // another task's chain follows the job and will answer it
+	roleDone   = "done"   // the job's outcome is settled: publish the task's result now
+	roleMoved  = "moved"  // the job's chain went on to another job: attach there
+)
+
+// maxMoves bounds the moved links followed by attach.
+const maxMoves = 8
+
+// waiter is what a task waiting on another task's chain needs for its result.
+type waiter struct {
+	TaskID         string    `json:"taskId"`
+	IdempotencyKey string    `json:"idempotencyKey,omitempty"`
+	Kind           string    `json:"kind"`
+	UserID         string    `json:"userId"`
+	InstitutionID  string    `json:"institutionId,omitempty"`
+	ConnectionID   string    `json:"connectionId,omitempty"`
+	StartedAt      time.Time `json:"startedAt"`
+}
+
+func waiterOf(p PollPayload) waiter {
+	return waiter{TaskID: p.TaskID, IdempotencyKey: p.IdempotencyKey, Kind: p.Kind, UserID: p.UserID,
+		InstitutionID: p.InstitutionID, ConnectionID: p.ConnectionID, StartedAt: p.StartedAt}
+}
+
+// payload is the identity part of a poll payload for w: what result() reads.
+func (w waiter) payload() PollPayload {
+	return PollPayload{TaskID: w.TaskID, IdempotencyKey: w.IdempotencyKey, Kind: w.Kind, UserID: w.UserID,
+		InstitutionID: w.InstitutionID, ConnectionID: w.ConnectionID, StartedAt: w.StartedAt}
+}
+
+// jobOutcome is the one outcome of a Basiq job, shared by every task waiting on it.
+type jobOutcome struct {
+	Outcome      tasks.Outcome           `json:"outcome"`
+	Error        *tasks.ErrorInfo        `json:"error,omitempty"`
+	JobID        string                  `json:"jobId"`
+	ConnectionID string                  `json:"connectionId,omitempty"`
+	Steps        []tasks.StepObservation `json:"steps"`
+	Accounts     []string                `json:"accounts"`
+	Polls        int                     `json:"polls"`
+}
+
+// resultFor is the result of the task w describes.
+func (o jobOutcome) resultFor(w PollPayload) tasks.Result {
+	if w.ConnectionID == "" {
+		w.ConnectionID = o.ConnectionID
+	}
+	r := result(w, o.Outcome, o.Error)
+	r.JobID, r.Steps, r.Accounts, r.Polls = o.JobID, o.Steps, o.Accounts, o.Polls
+	return r
+}
+
+// attachment is what attach found.
+type attachment struct {
+	role     string
+	jobID    string      // the job attached to (after moved links)
+	deadline time.Time   // roleOwner, roleWaiter: the chain's deadline
+	done     *jobOutcome // roleDone
+	owner    string      // roleDone: the task whose chain followed the job
+	waiters  []waiter    // roleDone: waiters of the chain's earlier jobs, to answer too
+}
+
+func (h *Handlers) followKey(jobID string) string  { return "{" + h.ns + "}:worker:follow:" + jobID }
+func (h *Handlers) waitersKey(jobID string) string { return h.followKey(jobID) + ":waiters" }
+
+// recordKeys are the record and waiters keys of each job, in order.
+func (h *Handlers) recordKeys(jobIDs ...string) []string {
+	keys := make([]string, 0, 2*len(jobIDs))
+	for _, id := range jobIDs {
+		keys = append(keys, h.followKey(id), h.waitersKey(id))
+	}
+	return keys
+}
+
+// attach attaches p's task to the record of job p.JobID (p.Prev are the
+// jobs its chain followed before).
+func (h *Handlers) attach(ctx context.Context, p PollPayload) (attachment, error) {
+	w, err := json.Marshal(waiterOf(p))
+	if err != nil {
+		return attachment{}, fmt.Errorf("attach to job: %w", err)
+	}
+	jobID := p.JobID
+	for range maxMoves {
+		keys := h.recordKeys(append([]string{jobID}, p.Prev...)...)
+		res, err := attachScript.Run(ctx, h.rdb, keys, p.TaskID, w, p.Deadline.UnixMilli(), startTTL.Milliseconds(), jobID).StringSlice()
+		if err != nil {
+			return attachment{}, fmt.Errorf("attach to job %s: %w", jobID, err)
+		}
+		if res[0] == roleMoved {
+			jobID = res[1]
+			continue
+		}
+		return parseAttachment(jobID, res)
+	}
+	return attachment{}, fmt.Errorf("attach to job %s: more than %d moves", p.JobID, maxMoves)
+}
+
+func parseAttachment(jobID string, res []string) (attachment, error) {
+	a := attachment{role: res[0], jobID: jobID}
+	if a.role != roleDone {
+		ms, err := strconv.ParseInt(res[1], 10, 64)
+		if err != nil {
+			return a, fmt.Errorf("attach to job %s: deadline %q: %w", jobID, res[1], err)
+		}
+		a.deadline = time.UnixMilli(ms)
+		return a, nil
+	}
+	var o jobOutcome
+	if err := json.Unmarshal([]byte(res[1]), &o); err != nil {
+		return a, fmt.Errorf("attach to job %s: outcome: %w", jobID, err)
+	}
+	a.done, a.owner = &o, res[2]
+	ws, err := parseWaiters(res[3:])
+	a.waiters = ws
+	return a, err
+}
+
+func parseWaiters(kv []string) ([]waiter, error) {
+	var ws []waiter
+	for i := 0; i+1 < len(kv); i += 2 {
+		var w waiter
+		if err := json.Unmarshal([]byte(kv[i+1]), &w); err != nil {
+			return nil, fmt.Errorf("waiter %s: %w", kv[i], err)
+		}
+		ws = append(ws, w)
+	}
+	return ws, nil
+}
+
+// settle stores o as the outcome of p's job (and of the jobs its chain
+// followed before), unless one is stored already, and returns the stored
+// outcome with the tasks waiting on those jobs.
+func (h *Handlers) settle(ctx context.Context, p PollPayload, o jobOutcome) (jobOutcome, []waiter, error) {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return o, nil, fmt.Errorf("settle job: %w", err)
+	}
+	keys := h.recordKeys(append([]string{p.JobID}, p.Prev...)...)
+	res, err := finishScript.Run(ctx, h.rdb, keys, b, startTTL.Milliseconds()).StringSlice()
+	if err != nil {
+		return o, nil, fmt.Errorf("settle job %s: %w", p.JobID, err)
+	}
+	var stored jobOutcome
+	if err := json.Unmarshal([]byte(res[0]), &stored); err != nil {
+		return o, nil, fmt.Errorf("settle job %s: stored outcome: %w", p.JobID, err)
+	}
+	ws, err := parseWaiters(res[1:])
+	return stored, ws, err
+}
+
+// chainDeadline is the deadline of p's chain: the latest of the tasks
+// attached to its job, read when p's own has come.
+func (h *Handlers) chainDeadline(ctx context.Context, p PollPayload) time.Time {
+	if p.Shared {
+		return p.Deadline
+	}
+	ms, err := h.rdb.HGet(ctx, h.followKey(p.JobID), "deadline").Int64()
+	if err != nil {
+		if !errors.Is(err, redis.Nil) {
+			zerolog.Ctx(ctx).Warn().Err(err).Msg("chain deadline not read; the poll's own applies")
+		}
+		return p.Deadline
+	}
+	return later(p.Deadline, time.UnixMilli(ms))
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// joined handles a task that does not own the chain of the job it attached
+// to: a waiter is answered by that chain later; a job already settled
+// answers it (and the waiters of its earlier jobs) now.
+func (h *Handlers) joined(ctx context.Context, t *asynq.Task, p PollPayload, att attachment) error {
+	if att.role == roleWaiter {
+		zerolog.Ctx(ctx).Info().Str("followed_job_id", att.jobID).
+			Msg("job followed by another task; waiting on its outcome")
+		return nil
+	}
+	if err := h.answerWaiters(ctx, *att.done, att.waiters); err != nil {
+		return err
+	}
+	suffix := ":" + p.TaskID
+	if att.owner == p.TaskID {
+		suffix = "" // the owner's result has the job's own event id
+	}
+	return h.emit(ctx, t, suffix, att.done.resultFor(p))
+}
+
+// answerWaiters publishes the result of each waiter from o. Its task result
+// is not the current task's, so it is not written as such.
+func (h *Handlers) answerWaiters(ctx context.Context, o jobOutcome, ws []waiter) error {
+	for _, w := range ws {
+		r := o.resultFor(w.payload())
+		if err := h.emit(ctx, nil, ":"+w.TaskID, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
