@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 )
 
 // BodyError is a 2xx answer whose body is not the resource the call asked
@@ -18,8 +20,9 @@ import (
 type BodyError struct {
 	// StatusCode is the HTTP status, 200 to 299.
 	StatusCode int
-	// Method and Path name the request (never its query or headers).
-	Method, Path string
+	// Method and Path name the request (never its query or headers);
+	// Route is Path with its ids replaced by {id}, such as /jobs/{id}.
+	Method, Path, Route string
 	// Reason says what is wrong, such as `null body` or
 	// `type "list", want "job"`.
 	Reason string
@@ -33,9 +36,10 @@ type BodyError struct {
 	Limit int64
 }
 
-// Error names the status, the request, the reason and the body's start.
+// Error names the status, the request's method and route (not its ids,
+// which the caller has), the reason and the body's start.
 func (e *BodyError) Error() string {
-	msg := fmt.Sprintf("basiq: %d (%s %s): unexpected answer: %s", e.StatusCode, e.Method, e.Path, e.Reason)
+	msg := fmt.Sprintf("basiq: %d (%s %s): unexpected answer: %s", e.StatusCode, e.Method, e.Route, e.Reason)
 	if e.Snippet != "" {
 		msg += ": " + e.Snippet
 	}
@@ -46,20 +50,33 @@ func (e *BodyError) Error() string {
 // wrong with it, "" when it is what was asked for.
 type checker interface{ check() string }
 
-// decodeAnswer decodes a 2xx body into out, or says why it is not the
-// resource asked for.
-func decodeAnswer(status int, method, path string, data []byte, out any) error {
-	reason := unexpected(data, out)
-	if reason == "" {
-		return nil
-	}
-	e := &BodyError{StatusCode: status, Method: method, Path: path, Reason: reason, Snippet: snippet(data, 200)}
+// bodyError is the *BodyError of a 2xx answer to method u whose body,
+// data, is not what was asked for.
+func (c *Client) bodyError(status int, method string, u *url.URL, reason string, data []byte) *BodyError {
+	e := &BodyError{StatusCode: status, Method: method, Path: u.Path, Route: c.route(u.Path), Reason: reason, Snippet: snippet(data, 200)}
 	if eb, ok := errorList(data); ok {
 		e.Reason, e.CorrelationID, e.Details = "a Basiq error list", eb.CorrelationID, eb.Data
 	}
 	return e
 }
 
+// route is the API route of path, ids replaced by {id}, as in
+// /users/{id}/connections/{id}/refresh. Basiq's paths alternate
+// collection and id (/users/U/jobs, /jobs/J/mfa); the one action in an id's
+// place is refresh (/users/U/connections/refresh).
+func (c *Client) route(path string) string {
+	rest := strings.TrimPrefix(path, c.base.Path)
+	segs := strings.Split(strings.TrimPrefix(rest, "/"), "/")
+	for i := 1; i < len(segs); i += 2 {
+		if segs[i] != "refresh" && segs[i] != "" {
+			segs[i] = "{id}"
+		}
+	}
+	return "/" + strings.Join(segs, "/")
+}
+
+// unexpected decodes a 2xx body into out and says what is wrong with it,
+// "" when it is the resource asked for.
 func unexpected(data []byte, out any) string {
 	trimmed := bytes.TrimSpace(data)
 	switch {

@@ -36,14 +36,15 @@ func TestBody_notTheResource(t *testing.T) {
 		call      func(*sdk.Client) error
 		method    string
 		path      string
+		route     string
 		wantCalls int64 // a GET is retried (MaxAttempts 3), a POST never resent
 	}{
-		{"Users.Get", getUser, "GET", "/users/u-1", 3},
-		{"Jobs.Get", func(c *sdk.Client) error { _, err := c.Jobs.Get(bg, "j-1"); return err }, "GET", "/jobs/j-1", 3},
+		{"Users.Get", getUser, "GET", "/users/u-1", "/users/{id}", 3},
+		{"Jobs.Get", func(c *sdk.Client) error { _, err := c.Jobs.Get(bg, "j-1"); return err }, "GET", "/jobs/j-1", "/jobs/{id}", 3},
 		{"Connections.Create", func(c *sdk.Client) error {
 			_, err := c.Connections.Create(bg, "u-1", gavin)
 			return err
-		}, "POST", "/users/u-1/connections", 1},
+		}, "POST", "/users/u-1/connections", "/users/{id}/connections", 1},
 	}
 	bodies := []struct {
 		name, body, reason string
@@ -66,11 +67,12 @@ func TestBody_notTheResource(t *testing.T) {
 				if !errors.As(err, &be) {
 					t.Fatalf("got %v, want a *sdk.BodyError", err)
 				}
-				if be.StatusCode != 200 || be.Method != c.method || be.Path != c.path || !strings.Contains(be.Reason, b.reason) {
-					t.Errorf("got %d %s %s %q, want 200 %s %s and a reason with %q", be.StatusCode, be.Method, be.Path, be.Reason, c.method, c.path, b.reason)
+				if be.StatusCode != 200 || be.Method != c.method || be.Path != c.path || be.Route != c.route || !strings.Contains(be.Reason, b.reason) {
+					t.Errorf("got %d %s %s (%s) %q, want 200 %s %s (%s) and a reason with %q",
+						be.StatusCode, be.Method, be.Path, be.Route, be.Reason, c.method, c.path, c.route, b.reason)
 				}
 				msg := err.Error()
-				for _, want := range []string{"200", c.method + " " + c.path, b.reason, strings.TrimSpace(b.body)} {
+				for _, want := range []string{"200", c.method + " " + c.route, b.reason, strings.TrimSpace(b.body)} {
 					if !strings.Contains(msg, want) {
 						t.Errorf("got %q, want it to contain %q", msg, want)
 					}
@@ -193,5 +195,5 @@ func ExampleBodyError() {
 	}
 	// Output:
 	// 200 GET /jobs/j-1 null body
-	// basiq: 200 (GET /jobs/j-1): unexpected answer: null body: null
+	// basiq: 200 (GET /jobs/{id}): unexpected answer: null body: null
 }

@@ -180,7 +180,10 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, body []
 	if err != nil || out == nil {
 		return err
 	}
-	return decodeAnswer(status, method, u.Path, data, out)
+	if reason := unexpected(data, out); reason != "" {
+		return c.bodyError(status, method, u, reason, data)
+	}
+	return nil
 }
 
 // send makes one attempt. It returns the status and body of a 2xx answer,
@@ -215,7 +218,7 @@ func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byt
 		return 0, nil, fmt.Errorf("sdk: read %s %s: %w", method, u.Path, err)
 	}
 	if over {
-		return 0, nil, &BodyError{StatusCode: resp.StatusCode, Method: method, Path: u.Path, Limit: maxBody,
+		return 0, nil, &BodyError{StatusCode: resp.StatusCode, Method: method, Path: u.Path, Route: c.route(u.Path), Limit: maxBody,
 			Reason: "body over the client's limit of " + sizeString(maxBody) + ", not read further", Snippet: snippet(data, 200)}
 	}
 	return resp.StatusCode, data, nil

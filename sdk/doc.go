@@ -41,7 +41,8 @@
 // whose body is not the resource asked for (empty, null, not JSON, another
 // type, no id, a list item that is not the listed resource, or a Basiq
 // error list sent with a 2xx) is a *BodyError naming the status, the
-// request, the reason and the body's first 200 bytes; so is a body over
+// method and route (ids replaced by {id}; Path has them), the reason and
+// the body's first 200 bytes; so is a body over
 // the client's 32 MiB limit, which is not read further (and not retried).
 // A 2xx means the server got the request: for a POST that failed so,
 // whether it took effect is unknown.
