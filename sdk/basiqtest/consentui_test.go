@@ -1,0 +1,126 @@
+package basiqtest
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// form posts a Consent UI form without following redirects.
+func (c *client) form(path string, v url.Values) (int, http.Header, string) {
+	c.t.Helper()
+	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var res *http.Response
+	var err error
+	if v == nil {
+		res, err = cl.Get(c.srv.URL + path)
+	} else {
+		res, err = cl.PostForm(c.srv.URL+path, v)
+	}
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, string(b)
+}
+
+func TestConsentUI_pages(t *testing.T) {
+	_, c, _ := setup(t, WithConsentRedirect("https://app.example/back"))
+	uid := c.createUser()
+	client := c.token3(uid)
+	tests := []struct {
+		name, query string
+		status      int
+		contains    string
+	}{
+		{"no token", "", 401, "token is missing"},
+		{"server token", "token=" + c.token3(""), 403, "CLIENT_ACCESS"},
+		{"bad action", "action=manage&token=" + client, 400, "not served"},
+		{"update without connection", "action=update&token=" + client, 400, "needs a connectionId"},
+		{"picker", "state=abc&token=" + client, 200, `<select name="institutionId"`},
+		{"fixed bank", "institutionId=AU00001&token=" + client, 200, "Hooli Bank MFA Token"},
+		{"unknown bank", "institutionId=AU99999&token=" + client, 400, "does not exist"},
+	}
+	for _, tt := range tests {
+		status, _, body := c.form("/consent?"+tt.query, nil)
+		if status != tt.status || !strings.Contains(body, tt.contains) {
+			t.Errorf("%s: got %d, want %d with %q:\n%s", tt.name, status, tt.status, tt.contains, body)
+		}
+	}
+	_, _, body := c.form("/consent?token="+client, nil)
+	for _, login := range []string{"gavinBelson", "hooli2016", "bighead", `name="consent"`} {
+		if !strings.Contains(body, login) {
+			t.Errorf("the form does not show %q", login)
+		}
+	}
+}
+
+var jobIDsRE = regexp.MustCompile(`^https://app\.example/back\?jobId=([0-9a-f-]{36})&jobIds=([0-9a-f-]{36})&state=s%26t$`)
+
+func TestConsentUI_submit(t *testing.T) {
+	srv, c, clk := setup(t, WithConsentRedirect("https://app.example/back"))
+	uid := c.createUser()
+	client := c.token3(uid)
+	v := url.Values{"token": {client}, "state": {"s&t"}, "institutionId": {"AU00000"}, "loginId": {"gavinBelson"}, "password": {"hooli2016"}}
+	if status, _, body := c.form("/consent", v); status != 400 || !strings.Contains(body, "Tick the box") {
+		t.Fatalf("without consent: got %d %s", status, body)
+	}
+	if srv.Connections() != 0 {
+		t.Fatal("a refused submit made a connection")
+	}
+	v.Set("consent", "yes")
+	status, h, _ := c.form("/consent", v)
+	m := jobIDsRE.FindStringSubmatch(h.Get("Location"))
+	if status != 303 || m == nil || m[1] != m[2] {
+		t.Fatalf("submit: got %d Location %q", status, h.Get("Location"))
+	}
+	clk.Advance(10 * time.Second)
+	if js, _ := srv.Job(m[1]); js.Status != "success" || js.UserID != uid {
+		t.Errorf("job %+v", js)
+	}
+	// MFA bank: the prompt, then the redirect; the consent exists, so no box.
+	v = url.Values{"token": {client}, "institutionId": {"AU00002"}, "loginId": {"jared"}, "password": {"django"}}
+	status, _, body := c.form("/consent", v)
+	jm := regexp.MustCompile(`name="jobId" value="([0-9a-f-]{36})"`).FindStringSubmatch(body)
+	if status != 200 || jm == nil || !strings.Contains(body, "first employer") {
+		t.Fatalf("MFA prompt: got %d %s", status, body)
+	}
+	status, h, _ = c.form("/consent/mfa", url.Values{"token": {client}, "jobId": {jm[1]}, "answer": {"Hooli"}})
+	if status != 303 || !strings.Contains(h.Get("Location"), "jobId="+jm[1]) {
+		t.Fatalf("MFA answer: got %d %q", status, h.Get("Location"))
+	}
+	clk.Advance(10 * time.Second)
+	if js, _ := srv.Job(jm[1]); js.Status != "success" {
+		t.Errorf("MFA job %+v", js)
+	}
+	other := c.token3(c.createUser())
+	if status, _, _ := c.form("/consent/mfa", url.Values{"token": {other}, "jobId": {jm[1]}, "answer": {"Hooli"}}); status != 400 {
+		t.Errorf("another user's job: got %d, want 400", status)
+	}
+}
+
+func TestConsentUI_authLink(t *testing.T) {
+	srv, c, _ := setup(t)
+	uid := c.must(201, "POST", "/users", `{"email":"a@b.co","mobile":"+61410888999"}`).obj(t)["id"].(string)
+	link := c.must(201, "POST", "/users/"+uid+"/auth_link", "").obj(t)["links"].(map[string]any)["public"].(string)
+	u, _ := url.Parse(link)
+	if status, _, body := c.form(u.RequestURI(), nil); status != 200 || !strings.Contains(body, "a@b.co") {
+		t.Fatalf("auth link page: %d %s", status, body)
+	}
+	v := url.Values{"authLink": {u.Query().Get("authLink")}, "institutionId": {"AU00000"}, "loginId": {"jared"}, "password": {"django"}, "consent": {"yes"}}
+	status, _, body := c.form("/consent", v)
+	if status != 200 || !strings.Contains(body, `class="job"`) || srv.Connections() != 1 {
+		t.Fatalf("submit without a redirect URL: got %d %s, want the done page", status, body)
+	}
+	if r := c.do("GET", "/users/"+uid+"/auth_link", ""); r.status != 410 {
+		t.Errorf("used auth link: got %d, want 410", r.status)
+	}
+	if status, _, _ := c.form("/consent", v); status != 410 {
+		t.Errorf("second use: got %d, want 410", status)
+	}
+}
