@@ -125,6 +125,9 @@ func (c *Client) config(opts []EnqueueOption) enqueueConfig {
 // enqueue marshals payload and enqueues it. An id conflict (same idempotency
 // key) returns the existing task id and a nil error.
 func (c *Client) enqueue(ctx context.Context, taskType string, payload any, cfg enqueueConfig) (string, error) {
+	if err := checkIdempotencyKey("idempotencyKey", cfg.key); err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", taskType, err)
+	}
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", taskType, err)

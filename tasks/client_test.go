@@ -64,7 +64,7 @@ func TestClient_noPlaintextInRedis(t *testing.T) {
 	c, q := newTestClient(t, testKeyring(t))
 	rdb := testredis.Client(t)
 	const pw, code, answer = "pw-hooli2016-secret", "sc-98765", "mfa-answer-1234"
-	id, err := c.CreateConnection(ctx, CreateConnection{UserID: "u", InstitutionID: "AU1",
+	id, err := c.CreateConnection(ctx, CreateConnection{UserID: "u", InstitutionID: "AU00000",
 		Credentials: Credentials{LoginID: "l", Password: pw, SecurityCode: code}})
 	if err != nil {
 		t.Fatal(err)
@@ -110,13 +110,13 @@ func TestClient_validation(t *testing.T) {
 		want string
 	}{
 		{"create no user", func() (string, error) {
-			return c.CreateConnection(ctx, CreateConnection{InstitutionID: "i", Credentials: creds})
+			return c.CreateConnection(ctx, CreateConnection{InstitutionID: "AU00000", Credentials: creds})
 		}, "UserID"},
 		{"create no institution", func() (string, error) {
 			return c.CreateConnection(ctx, CreateConnection{UserID: "u", Credentials: creds})
 		}, "InstitutionID"},
 		{"create no password", func() (string, error) {
-			return c.CreateConnection(ctx, CreateConnection{UserID: "u", InstitutionID: "i", Credentials: Credentials{LoginID: "l"}})
+			return c.CreateConnection(ctx, CreateConnection{UserID: "u", InstitutionID: "AU00000", Credentials: Credentials{LoginID: "l"}})
 		}, "Credentials.Password"},
 		{"update no connection", func() (string, error) {
 			return c.UpdateConnection(ctx, UpdateConnection{UserID: "u", Credentials: creds})
@@ -125,7 +125,7 @@ func TestClient_validation(t *testing.T) {
 		{"refresh all no user", func() (string, error) { return c.RefreshAll(ctx, RefreshAll{}) }, "UserID"},
 		{"mfa no answers", func() (string, error) { return c.AnswerMFA(ctx, AnswerMFA{UserID: "u", JobID: "j"}) }, "Answers"},
 		{"create without keyring", func() (string, error) {
-			return noKeys.CreateConnection(ctx, CreateConnection{UserID: "u", InstitutionID: "i", Credentials: creds})
+			return noKeys.CreateConnection(ctx, CreateConnection{UserID: "u", InstitutionID: "AU00000", Credentials: creds})
 		}, "keyring"},
 		{"mfa without keyring", func() (string, error) {
 			return noKeys.AnswerMFA(ctx, AnswerMFA{UserID: "u", JobID: "j", Answers: []string{"1"}})

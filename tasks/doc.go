@@ -15,6 +15,19 @@
 // The ciphertext is bound to its user id (GCM additional data), so a sealed
 // blob cannot be replayed into another user's task.
 //
+// # Bounds
+//
+// Ids are checked where they enter: by the [Client] before it enqueues and
+// by [Decode] when the worker takes the task. User, connection and job ids
+// are 1 to [MaxIDLen] ASCII letters, digits, '-' and '_' (Basiq's ids are
+// UUIDs or shorter hex strings; nothing that could change a URL path or a
+// Redis key); institution ids match [InstitutionIDPattern] (AU00000);
+// idempotency keys are at most [MaxIdempotencyKeyLen] bytes of printable
+// ASCII without spaces; credential fields and MFA answers at most
+// [MaxCredentialLen] bytes; sealed values at most [MaxSealedLen]. A task
+// outside them is refused with an error that names the field and quotes at
+// most a few bytes of the value ([PayloadError]), and the worker archives it.
+//
 // # Idempotency
 //
 // An idempotency key becomes the asynq task id ([TaskID]): enqueuing the same

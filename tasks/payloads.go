@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/clip"
 	"github.com/hibiken/asynq"
 )
 
@@ -66,32 +67,35 @@ type AnswerMFAPayload struct {
 	EnqueuedAt     time.Time `json:"enqueuedAt"`
 }
 
-// Validate checks the version and required fields.
+// Validate checks the version, the required fields and the bounds of every
+// id (see MaxIDLen, InstitutionIDPattern, MaxIdempotencyKeyLen, MaxSealedLen).
 func (p CreateConnectionPayload) Validate() error {
-	return firstErr(checkVersion(p.V), required("userId", p.UserID), required("institutionId", p.InstitutionID),
-		requiredSealed("credentials", p.Credentials))
+	return firstErr(checkVersion(p.V), requiredID("userId", p.UserID), requiredInstitution("institutionId", p.InstitutionID),
+		checkSealed("credentials", p.Credentials), checkIdempotencyKey("idempotencyKey", p.IdempotencyKey))
 }
 
-// Validate checks the version and required fields.
+// Validate checks the version, the required fields and the bounds of every id.
 func (p UpdateConnectionPayload) Validate() error {
-	return firstErr(checkVersion(p.V), required("userId", p.UserID), required("connectionId", p.ConnectionID),
-		requiredSealed("credentials", p.Credentials))
+	return firstErr(checkVersion(p.V), requiredID("userId", p.UserID), requiredID("connectionId", p.ConnectionID),
+		optionalInstitution("institutionId", p.InstitutionID), checkSealed("credentials", p.Credentials),
+		checkIdempotencyKey("idempotencyKey", p.IdempotencyKey))
 }
 
-// Validate checks the version and required fields.
+// Validate checks the version, the required fields and the bounds of every id.
 func (p RefreshConnectionPayload) Validate() error {
-	return firstErr(checkVersion(p.V), required("userId", p.UserID), required("connectionId", p.ConnectionID))
+	return firstErr(checkVersion(p.V), requiredID("userId", p.UserID), requiredID("connectionId", p.ConnectionID),
+		checkIdempotencyKey("idempotencyKey", p.IdempotencyKey))
 }
 
-// Validate checks the version and required fields.
+// Validate checks the version, the required fields and the bounds of every id.
 func (p RefreshAllPayload) Validate() error {
-	return firstErr(checkVersion(p.V), required("userId", p.UserID))
+	return firstErr(checkVersion(p.V), requiredID("userId", p.UserID), checkIdempotencyKey("idempotencyKey", p.IdempotencyKey))
 }
 
-// Validate checks the version and required fields.
+// Validate checks the version, the required fields and the bounds of every id.
 func (p AnswerMFAPayload) Validate() error {
-	return firstErr(checkVersion(p.V), required("userId", p.UserID), required("jobId", p.JobID),
-		requiredSealed("answers", p.Answers))
+	return firstErr(checkVersion(p.V), requiredID("userId", p.UserID), requiredID("jobId", p.JobID),
+		checkSealed("answers", p.Answers), checkIdempotencyKey("idempotencyKey", p.IdempotencyKey))
 }
 
 // Validator is implemented by payloads that Decode validates.
@@ -99,22 +103,39 @@ type Validator interface{ Validate() error }
 
 // Decode is the one decode path for task payloads. It unmarshals the task's
 // JSON payload into T and, when T implements Validator, validates it. Every
-// error wraps asynq.SkipRetry (a bad payload never gets better by retrying)
-// and reads "decode <type>: <what>", naming the field at fault.
+// error is a *PayloadError, wraps asynq.SkipRetry (a bad payload never gets
+// better by retrying) and reads "decode <type>: <what>", naming the field
+// at fault and quoting at most a few bytes of a bad value.
 func Decode[T any](t *asynq.Task) (T, error) {
 	var v T
 	if err := json.Unmarshal(t.Payload(), &v); err != nil {
 		var zero T
-		return zero, fmt.Errorf("decode %s: %v: %w", t.Type(), jsonErr(err), asynq.SkipRetry)
+		return zero, &PayloadError{Type: t.Type(), Err: jsonErr(err)}
 	}
 	if val, ok := any(v).(Validator); ok {
 		if err := val.Validate(); err != nil {
 			var zero T
-			return zero, fmt.Errorf("decode %s: %v: %w", t.Type(), err, asynq.SkipRetry)
+			return zero, &PayloadError{Type: t.Type(), Err: err}
 		}
 	}
 	return v, nil
 }
+
+// PayloadError is the error of Decode: the payload of a task of Type cannot
+// be used. It wraps Err and asynq.SkipRetry.
+type PayloadError struct {
+	Type string
+	Err  error
+}
+
+// Error reads "decode <type>: <what>: skip retry for the task", the type
+// cut to 64 bytes (it is whatever the enqueuer wrote).
+func (e *PayloadError) Error() string {
+	return "decode " + clip.String(e.Type, 64) + ": " + e.Err.Error() + ": " + asynq.SkipRetry.Error()
+}
+
+// Unwrap returns Err and asynq.SkipRetry.
+func (e *PayloadError) Unwrap() []error { return []error{e.Err, asynq.SkipRetry} }
 
 func jsonErr(err error) error {
 	var te *json.UnmarshalTypeError
@@ -138,13 +159,6 @@ func checkVersion(v int) error {
 func required(field, v string) error {
 	if v == "" {
 		return fmt.Errorf("field %s: required", field)
-	}
-	return nil
-}
-
-func requiredSealed(field string, s Sealed) error {
-	if s.KeyID == "" || len(s.Nonce) == 0 || len(s.Data) == 0 {
-		return fmt.Errorf("field %s: required sealed value (kid, nonce, data)", field)
 	}
 	return nil
 }

@@ -15,11 +15,11 @@ func TestDecode_errors(t *testing.T) {
 	}{
 		{"bad json", `{"v":1,`, "invalid JSON"},
 		{"wrong type", `{"v":1,"userId":7}`, "field userId"},
-		{"missing version", `{"userId":"u","institutionId":"i","credentials":` + sealed + `}`, "field v: missing"},
-		{"wrong version", `{"v":2,"userId":"u","institutionId":"i","credentials":` + sealed + `}`, "field v: unsupported payload version 2"},
-		{"missing user", `{"v":1,"institutionId":"i","credentials":` + sealed + `}`, "field userId: required"},
+		{"missing version", `{"userId":"u","institutionId":"AU00000","credentials":` + sealed + `}`, "field v: missing"},
+		{"wrong version", `{"v":2,"userId":"u","institutionId":"AU00000","credentials":` + sealed + `}`, "field v: unsupported payload version 2"},
+		{"missing user", `{"v":1,"institutionId":"AU00000","credentials":` + sealed + `}`, "field userId: required"},
 		{"missing institution", `{"v":1,"userId":"u","credentials":` + sealed + `}`, "field institutionId: required"},
-		{"missing credentials", `{"v":1,"userId":"u","institutionId":"i"}`, "field credentials: required"},
+		{"missing credentials", `{"v":1,"userId":"u","institutionId":"AU00000"}`, "field credentials: required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Decode[CreateConnectionPayload](asynq.NewTask(TypeCreateConnection, []byte(tc.payload)))

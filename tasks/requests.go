@@ -33,33 +33,36 @@ type AnswerMFA struct {
 	Answers []string
 }
 
-// Validate checks the required fields.
+// Validate checks the required fields and their bounds (see MaxIDLen,
+// InstitutionIDPattern, MaxCredentialLen).
 func (r CreateConnection) Validate() error {
-	return firstErr(required("UserID", r.UserID), required("InstitutionID", r.InstitutionID),
-		required("Credentials.LoginID", r.Credentials.LoginID), required("Credentials.Password", r.Credentials.Password))
+	return firstErr(requiredID("UserID", r.UserID), requiredInstitution("InstitutionID", r.InstitutionID),
+		required("Credentials.LoginID", r.Credentials.LoginID), required("Credentials.Password", r.Credentials.Password),
+		checkCredentials("Credentials.", r.Credentials))
 }
 
-// Validate checks the required fields.
+// Validate checks the required fields and their bounds.
 func (r UpdateConnection) Validate() error {
-	return firstErr(required("UserID", r.UserID), required("ConnectionID", r.ConnectionID),
-		required("Credentials.Password", r.Credentials.Password))
+	return firstErr(requiredID("UserID", r.UserID), requiredID("ConnectionID", r.ConnectionID),
+		optionalInstitution("InstitutionID", r.InstitutionID),
+		required("Credentials.Password", r.Credentials.Password), checkCredentials("Credentials.", r.Credentials))
 }
 
-// Validate checks the required fields.
+// Validate checks the required fields and their bounds.
 func (r RefreshConnection) Validate() error {
-	return firstErr(required("UserID", r.UserID), required("ConnectionID", r.ConnectionID))
+	return firstErr(requiredID("UserID", r.UserID), requiredID("ConnectionID", r.ConnectionID))
 }
 
-// Validate checks the required fields.
-func (r RefreshAll) Validate() error { return required("UserID", r.UserID) }
+// Validate checks the required field and its bounds.
+func (r RefreshAll) Validate() error { return requiredID("UserID", r.UserID) }
 
-// Validate checks the required fields.
+// Validate checks the required fields and their bounds.
 func (r AnswerMFA) Validate() error {
-	if err := firstErr(required("UserID", r.UserID), required("JobID", r.JobID)); err != nil {
+	if err := firstErr(requiredID("UserID", r.UserID), requiredID("JobID", r.JobID)); err != nil {
 		return err
 	}
 	if len(r.Answers) == 0 {
 		return required("Answers", "")
 	}
-	return nil
+	return checkAnswers("Answers", r.Answers)
 }

@@ -160,7 +160,8 @@ func (k *Keyring) SealCredentials(c Credentials, aad string) (Sealed, error) {
 	return k.Seal(b, []byte(aad))
 }
 
-// OpenCredentials opens credentials sealed by SealCredentials with the same aad.
+// OpenCredentials opens credentials sealed by SealCredentials with the same
+// aad. Fields longer than MaxCredentialLen are refused (by size, never quoted).
 func (k *Keyring) OpenCredentials(s Sealed, aad string) (Credentials, error) {
 	b, err := k.Open(s, []byte(aad))
 	if err != nil {
@@ -168,6 +169,9 @@ func (k *Keyring) OpenCredentials(s Sealed, aad string) (Credentials, error) {
 	}
 	var c sealedCredentials
 	if err := json.Unmarshal(b, &c); err != nil {
+		return Credentials{}, fmt.Errorf("open credentials: %w", err)
+	}
+	if err := checkCredentials("", Credentials(c)); err != nil {
 		return Credentials{}, fmt.Errorf("open credentials: %w", err)
 	}
 	return Credentials(c), nil
@@ -190,6 +194,9 @@ func (k *Keyring) OpenStrings(s Sealed, aad string) ([]string, error) {
 	}
 	var v []string
 	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("open: %w", err)
+	}
+	if err := checkAnswers("answers", v); err != nil {
 		return nil, fmt.Errorf("open: %w", err)
 	}
 	return v, nil

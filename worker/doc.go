@@ -53,10 +53,13 @@
 //
 // # Failure classes (classify.go)
 //
-//   - Unknown task type: a type the worker does not serve (asynq's
+//   - Rejected on arrival: a task type the worker does not serve (asynq's
 //     ServeMux would retry "handler not found" MaxRetry times, and route a
-//     type by prefix) is archived on its first delivery with the reason,
-//     logged once and counted by Observer.TaskRejected.
+//     type by prefix), and a payload that does not decode or holds an id
+//     out of bounds (tasks.Decode, tasks.PayloadError), are archived on
+//     their first delivery with the reason, logged with bounded fields and
+//     counted by Observer.TaskRejected; a refused connection task also gets
+//     a failed invalid-payload result.
 //   - Permanent: bad payload, 4xx answers other than 408/429, and failed
 //     steps with user-side codes (invalid-credentials, user-action-required,
 //     ...): a failed result with Basiq's code, title, detail and correlation

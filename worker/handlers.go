@@ -95,7 +95,7 @@ func (h *Handlers) Mux(log zerolog.Logger) *asynq.ServeMux {
 		tasks.TypeAnswerMFA:         h.AnswerMFA,
 	}
 	mux := asynq.NewServeMux()
-	mux.Use(logMiddleware(log))
+	mux.Use(logMiddleware(log), h.countRejected)
 	types := make([]string, 0, len(routes))
 	for typ, handler := range routes {
 		mux.Handle(typ, handler)

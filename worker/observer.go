@@ -17,7 +17,8 @@ type Observer interface {
 	// "transient" or "maintenance".
 	RetryWait(reason string, d time.Duration)
 	// TaskRejected counts a task archived on its first delivery because it
-	// cannot be processed: reason is RejectUnknownType.
+	// cannot be processed: reason is RejectUnknownType or
+	// RejectInvalidPayload.
 	TaskRejected(reason string)
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/clip"
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
 
@@ -67,9 +68,26 @@ func (p PollPayload) Validate() error {
 		return errors.New("fields taskId, userId and jobId are required")
 	case p.Deadline.IsZero():
 		return errors.New("field deadline: required")
+	case len(p.TaskID) > maxTaskIDLen:
+		return fmt.Errorf("field taskId: %d bytes, longer than %d", len(p.TaskID), maxTaskIDLen)
+	case p.InstitutionID != "" && !tasks.InstitutionIDPattern.MatchString(p.InstitutionID):
+		return fmt.Errorf("field institutionId: %q is not a Basiq institution id", clip.String(p.InstitutionID, 16))
+	case len(p.IdempotencyKey) > tasks.MaxIdempotencyKeyLen:
+		return fmt.Errorf("field idempotencyKey: %d bytes, longer than %d", len(p.IdempotencyKey), tasks.MaxIdempotencyKeyLen)
+	case p.ConnectionID != "":
+		if err := tasks.ValidateID("connectionId", p.ConnectionID); err != nil {
+			return err
+		}
 	}
-	return nil
+	if err := tasks.ValidateID("userId", p.UserID); err != nil {
+		return err
+	}
+	return tasks.ValidateID("jobId", p.JobID)
 }
+
+// maxTaskIDLen bounds the root task id a poll carries: an asynq UUID, or
+// "<type>:<idempotency key>".
+const maxTaskIDLen = 32 + tasks.MaxIdempotencyKeyLen
 
 // PollTaskID is the task id of poll n of a job.
 func PollTaskID(jobID string, n int) string { return "poll:" + jobID + ":" + strconv.Itoa(n) }

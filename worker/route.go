@@ -2,14 +2,22 @@ package worker
 
 import (
 	"context"
+	"errors"
+
+	"github.com/basiq-worker/basiq-worker/tasks"
 
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 )
 
-// RejectUnknownType is the reason of Observer.TaskRejected for a task
-// whose type no handler serves.
-const RejectUnknownType = "unknown-type"
+// Reasons of Observer.TaskRejected.
+const (
+	// RejectUnknownType: no handler serves the task's type.
+	RejectUnknownType = "unknown-type"
+	// RejectInvalidPayload: the task's payload does not decode, or an id in
+	// it is out of bounds (a *tasks.PayloadError).
+	RejectInvalidPayload = "invalid-payload"
+)
 
 // rejectUnknown logs and counts a task of a type the worker does not serve,
 // which taskmux.Exact archives at once rather than asynq retrying "handler
@@ -18,4 +26,16 @@ const RejectUnknownType = "unknown-type"
 func (h *Handlers) rejectUnknown(ctx context.Context, _ *asynq.Task, err error) {
 	zerolog.Ctx(ctx).Error().Err(err).Msg("no handler for task type, archived")
 	h.obs.TaskRejected(RejectUnknownType)
+}
+
+// countRejected counts the tasks whose payload Decode refused: the handlers
+// archive them (and publish a failed result where there is a task to answer).
+func (h *Handlers) countRejected(next asynq.Handler) asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		err := next.ProcessTask(ctx, t)
+		if errors.As(err, new(*tasks.PayloadError)) {
+			h.obs.TaskRejected(RejectInvalidPayload)
+		}
+		return err
+	})
 }

@@ -85,7 +85,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		}, []string{"reason"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "tasks_rejected_total",
-			Help: "Tasks archived on their first delivery, by reason (unknown-type).",
+			Help: "Tasks archived on their first delivery, by reason (unknown-type, invalid-payload).",
 		}, []string{"reason"}),
 	}
 	reg.MustRegister(m.requests, m.requestDuration, m.throttled, m.polls, m.pollsPerJob,
@@ -139,7 +139,8 @@ func (m *Metrics) RetryWait(reason string, d time.Duration) {
 }
 
 // TaskRejected counts a task archived on its first delivery, by reason
-// ("unknown-type": no handler serves its type).
+// ("unknown-type": no handler serves its type; "invalid-payload": its payload
+// does not decode or holds an id out of bounds).
 func (m *Metrics) TaskRejected(reason string) {
 	if m == nil {
 		return

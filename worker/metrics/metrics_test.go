@@ -105,7 +105,7 @@ basiq_worker_token_refreshes_total 1
 # TYPE basiq_worker_retry_waits_total counter
 basiq_worker_retry_waits_total{reason="throttled"} 1
 basiq_worker_retry_waits_total{reason="transient"} 1
-# HELP basiq_worker_tasks_rejected_total Tasks archived on their first delivery, by reason (unknown-type).
+# HELP basiq_worker_tasks_rejected_total Tasks archived on their first delivery, by reason (unknown-type, invalid-payload).
 # TYPE basiq_worker_tasks_rejected_total counter
 basiq_worker_tasks_rejected_total{reason="unknown-type"} 1
 `
