@@ -3,6 +3,7 @@ package sdk
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -16,6 +17,8 @@ type config struct {
 	store     TokenStore
 	retry     RetryPolicy
 	userAgent string
+
+	consentURL *url.URL // the Consent UI's home page
 }
 
 func defaultConfig() config {
@@ -25,6 +28,8 @@ func defaultConfig() config {
 		version:   DefaultAPIVersion,
 		retry:     DefaultRetryPolicy(),
 		userAgent: "basiq-go-sdk",
+
+		consentURL: mustURL(DefaultConsentURL),
 	}
 }
 
