@@ -36,6 +36,13 @@ type Client struct {
 	// Institutions lists the banks Basiq can connect to.
 	Institutions *InstitutionsService
 
+	// Connectors lists API 3.0's connectors, institutions by method.
+	Connectors *ConnectorsService
+	// Events reads Basiq's events (API 3.0).
+	Events *EventsService
+	// Webhooks manages the webhook subscriptions events go to (API 3.0).
+	Webhooks *WebhooksService
+
 	common service
 	cfg    config
 	base   *url.URL
@@ -79,6 +86,9 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	c.Connections = (*ConnectionsService)(&c.common)
 	c.Jobs = (*JobsService)(&c.common)
 	c.Institutions = (*InstitutionsService)(&c.common)
+	c.Connectors = (*ConnectorsService)(&c.common)
+	c.Events = (*EventsService)(&c.common)
+	c.Webhooks = (*WebhooksService)(&c.common)
 	return c, nil
 }
 
@@ -150,9 +160,29 @@ func (c *Client) resolve(ref string) (*url.URL, error) {
 	return &u, nil
 }
 
-// call sends one API request (with retries) and decodes the answer into
-// out; a 2xx whose body is not what out expects is a *BodyError.
+// payload is an encoded request body and its content type.
+type payload struct {
+	data        []byte
+	contentType string
+}
+
+// call sends one API request (with retries) with in as its JSON body (nil
+// for none) and decodes the answer into out; a 2xx whose body is not what
+// out expects is a *BodyError.
 func (c *Client) call(ctx context.Context, method, ref string, q url.Values, in, out any) error {
+	var body *payload
+	if in != nil {
+		data, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("sdk: encode %s %s: %w", method, ref, err)
+		}
+		body = &payload{data: data, contentType: "application/json"}
+	}
+	return c.callBody(ctx, method, ref, q, body, out)
+}
+
+// callBody is call with an encoded body (nil for none).
+func (c *Client) callBody(ctx context.Context, method, ref string, q url.Values, body *payload, out any) error {
 	u, err := c.resolve(ref)
 	if err != nil {
 		return err
@@ -164,18 +194,12 @@ func (c *Client) call(ctx context.Context, method, ref string, q url.Values, in,
 		}
 		u.RawQuery = merged.Encode()
 	}
-	var body []byte
-	if in != nil {
-		if body, err = json.Marshal(in); err != nil {
-			return fmt.Errorf("sdk: encode %s %s: %w", method, u.Path, err)
-		}
-	}
 	return c.doRetry(ctx, method, u, body, out)
 }
 
 // attempt sends the request once and decodes a 2xx answer into out (nil
 // when no body is expected).
-func (c *Client) attempt(ctx context.Context, method string, u *url.URL, body []byte, out any) error {
+func (c *Client) attempt(ctx context.Context, method string, u *url.URL, body *payload, out any) error {
 	status, data, err := c.send(ctx, method, u, body)
 	if err != nil || out == nil {
 		return err
@@ -189,17 +213,17 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, body []
 // send makes one attempt. It returns the status and body of a 2xx answer,
 // or an *Error for any other status, a *BodyError for a 2xx body over
 // maxBody, or a transport error.
-func (c *Client) send(ctx context.Context, method string, u *url.URL, body []byte) (int, []byte, error) {
+func (c *Client) send(ctx context.Context, method string, u *url.URL, body *payload) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
-		rd = bytes.NewReader(body)
+		rd = bytes.NewReader(body.data)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
 		return 0, nil, fmt.Errorf("sdk: %w", err)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", body.contentType)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {

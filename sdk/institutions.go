@@ -31,11 +31,13 @@ type InstitutionStats struct {
 	AverageDurationMs StepDurations `json:"averageDurationMs"`
 }
 
-// StepDurations are average step times in milliseconds.
+// StepDurations are average step times in milliseconds; a field Basiq
+// leaves null or out is 0. RetrieveMeta is reported by connectors only.
 type StepDurations struct {
 	VerifyCredentials    float64 `json:"verifyCredentials"`
 	RetrieveAccounts     float64 `json:"retrieveAccounts"`
 	RetrieveTransactions float64 `json:"retrieveTransactions"`
+	RetrieveMeta         float64 `json:"retrieveMeta,omitempty"`
 	Total                float64 `json:"total"`
 }
 

@@ -37,6 +37,8 @@ type Job struct {
 	Updated time.Time `json:"updated"`
 	Steps   []Step    `json:"steps"`
 	Links   JobLinks  `json:"links"`
+	// Institution is the job's institution, as a user's job list shows it.
+	Institution *Resource `json:"institution,omitempty"`
 }
 
 // JobLinks are a job's links; Source is its connection, once known.
@@ -174,15 +176,6 @@ func (s *JobsService) Get(ctx context.Context, id string) (*Job, error) {
 		return nil, err
 	}
 	return getOne[Job](ctx, s.c, p)
-}
-
-// List lists a user's jobs; filter by connection.id.
-func (s *JobsService) List(ctx context.Context, userID string, f *FilterBuilder) ([]*Job, error) {
-	p, err := pathf("/users/%s/jobs", userID)
-	if err != nil {
-		return nil, err
-	}
-	return getList[*Job](ctx, s.c, p, f)
 }
 
 // For returns a handle on a job, like the Node SDK's Job object. It

@@ -62,7 +62,7 @@ func (p RetryPolicy) backoff(attempt int) time.Duration {
 
 // doRetry sends the request and decodes its answer into out until it
 // succeeds or the policy gives up.
-func (c *Client) doRetry(ctx context.Context, method string, u *url.URL, body []byte, out any) error {
+func (c *Client) doRetry(ctx context.Context, method string, u *url.URL, body *payload, out any) error {
 	for attempt := 1; ; attempt++ {
 		err := c.attempt(ctx, method, u, body, out)
 		if err == nil {
