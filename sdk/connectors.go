@@ -69,3 +69,10 @@ func (s *ConnectorsService) Get(ctx context.Context, id, method string) (*Connec
 	}
 	return getOne[Connector](ctx, s.c, p)
 }
+
+func (c *Connector) kind() (string, string, string) {
+	if c == nil {
+		return "", "", "connector"
+	}
+	return c.Type, c.ID, "connector"
+}

@@ -86,3 +86,10 @@ func (h *UserHandle) RevokeConsent(ctx context.Context, consentID string) error 
 	}
 	return h.c.call(ctx, http.MethodDelete, p, nil, nil, nil)
 }
+
+func (c *Consent) kind() (string, string, string) {
+	if c == nil {
+		return "", "", "consent"
+	}
+	return c.Type, c.ID, "consent"
+}

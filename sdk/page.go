@@ -97,3 +97,7 @@ func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
 	}
 	return out, nil
 }
+
+// check says what is wrong with a page as an answer: not a list, or an
+// item that is not the resource asked for.
+func (p *Page[T]) check() string { return checkList(p.Type, p.Data) }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // WebhooksService manages the webhook subscriptions Basiq delivers events
@@ -111,4 +112,13 @@ func (s *WebhooksService) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	return s.c.call(ctx, http.MethodDelete, p, nil, nil, nil)
+}
+
+// kind takes the type in any case: one of Basiq's examples writes
+// "Webhook".
+func (w *Webhook) kind() (string, string, string) {
+	if w == nil {
+		return "", "", "webhook"
+	}
+	return strings.ToLower(w.Type), w.ID, "webhook"
 }
