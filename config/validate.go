@@ -75,16 +75,7 @@ func (w *Worker) problems() []error {
 }
 
 func (w *Worker) checkBasiq() []error {
-	var errs []error
-	if w.BasiqAPIKey == "" {
-		errs = append(errs, errors.New("BASIQ_API_KEY: required"))
-	}
-	if err := oneOf("BASIQ_API_VERSION", w.BasiqAPIVersion, "1.0", "2.0", "2.1", "3.0"); err != nil {
-		errs = append(errs, err)
-	}
-	if u, err := url.Parse(w.BasiqBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("BASIQ_BASE_URL: must be an absolute http(s) URL, got %q", w.BasiqBaseURL))
-	}
+	errs := checkBasiqAPI(w.BasiqAPIKey, w.BasiqAPIVersion, w.BasiqBaseURL)
 	if w.BasiqSecretKey == "" {
 		errs = append(errs, errors.New("BASIQ_SECRET_KEY: required"))
 	} else if _, err := parseKeyring(w.BasiqSecretKey); err != nil {
