@@ -2,14 +2,16 @@
 // enqueues connection work, follows it live, tails the results and shows
 // the queues.
 //
+//	basiqctl user create --email gavin@hooli.com        # prints the user id
 //	basiqctl create --user U --institution AU00000 --login gavinBelson --password-stdin
 //	basiqctl wait TASK_ID
 //	basiqctl tail --from 0 --json
 //	basiqctl stats
 //
 // Configuration comes from the environment: REDIS_URL, REDIS_NAMESPACE and,
-// to enqueue credentials or MFA answers, BASIQ_SECRET_KEY. Every command
-// takes --json for scripts. Exit codes: 0 success (wait: completed),
+// to enqueue credentials or MFA answers, BASIQ_SECRET_KEY; user create
+// calls Basiq itself with BASIQ_API_KEY, BASIQ_BASE_URL and
+// BASIQ_API_VERSION. Every command takes --json for scripts. Exit codes: 0 success (wait: completed),
 // 1 error (wait: failed; mfa: answer refused), 2 usage error, 3 wait:
 // timed_out, 4 wait --timeout or mfa --wait reached first.
 package main
@@ -65,6 +67,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"user", userCreateUsage, "create a Basiq user: prints the id that --user takes", runUser},
 		{"create", "--user U --institution I --login L (--password-stdin | --password-env NAME)", "enqueue a new connection", runCreate},
 		{"update", "--user U --connection C (--password-stdin | --password-env NAME)", "enqueue new credentials for a connection", runUpdate},
 		{"refresh", "--user U --connection C", "enqueue a refresh of one connection", runRefresh},
@@ -139,6 +142,7 @@ func printUsage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-12s %s\n  %-12s   %s\n", c.name, c.help, "", c.args)
 	}
-	fmt.Fprintln(w, "\nenvironment: REDIS_URL, REDIS_NAMESPACE, BASIQ_SECRET_KEY (to seal credentials and MFA answers)")
+	fmt.Fprintln(w, "\nenvironment: REDIS_URL, REDIS_NAMESPACE, BASIQ_SECRET_KEY (to seal credentials and MFA answers);")
+	fmt.Fprintln(w, "  user create calls Basiq itself: BASIQ_API_KEY, BASIQ_BASE_URL, BASIQ_API_VERSION (as for the worker)")
 	fmt.Fprintln(w, "exit codes: 0 ok, 1 error, failed or refused, 2 usage, 3 timed_out, 4 wait --timeout or mfa --wait reached")
 }
