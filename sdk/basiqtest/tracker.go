@@ -152,7 +152,7 @@ func (s *Server) settleNow() {
 // advanceJob emits the events of the steps of j that ended since the last look, then schedules
 // the next look at the end of the running step.
 func (s *Server) advanceJob(j *job, now time.Time) {
-	st := s.snapshot(j)
+	st, when, more := s.snapshotNext(j, now)
 	for ; int(j.seen) < len(st); j.seen++ {
 		x := st[j.seen]
 		if x.status != "success" && x.status != "failed" {
@@ -160,11 +160,25 @@ func (s *Server) advanceJob(j *job, now time.Time) {
 		}
 		s.stepEvents(j, x)
 	}
-	if int(j.seen) < len(st) && st[j.seen].status == "in-progress" {
-		if when, ok := j.nextChange(st[j.seen], s.cfg.mfaExpiry); ok {
-			s.track.pushJob(maxTime(when, now), j)
+	if more {
+		s.track.pushJob(maxTime(when, now), j)
+	}
+}
+
+// snapshotNext reads j's states at now and when its running step can next change (more is
+// false when no step runs or it never ends), under the shard lock that MFA answers take.
+func (s *Server) snapshotNext(j *job, now time.Time) (st []stepState, when time.Time, more bool) {
+	sh := s.store.shard(j.id)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	st = j.states(now, s.cfg.mfaExpiry)
+	for _, x := range st {
+		if x.status == "in-progress" {
+			when, more = j.nextChange(x, s.cfg.mfaExpiry)
+			break
 		}
 	}
+	return st, when, more
 }
 
 // nextChange is when the running step x can next change: its planned end, or the MFA deadline.
