@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,6 +46,41 @@ type options struct {
 	mfaExpiry    time.Duration
 	txPerAccount int
 	fault        basiqtest.Fault
+
+	// API 3.0
+	consentRedirect string
+	consentTTL      time.Duration
+	tokenLimit      int
+	tokenWindow     time.Duration
+	refreshLimit    int
+	hookRetries     durations
+	hookTimeout     time.Duration
+}
+
+// durations is a comma-separated list of durations as a flag.
+type durations []time.Duration
+
+func (d *durations) String() string {
+	parts := make([]string, len(*d))
+	for i, x := range *d {
+		parts[i] = x.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (d *durations) Set(s string) error {
+	*d = nil
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	for _, p := range strings.Split(s, ",") {
+		x, err := time.ParseDuration(strings.TrimSpace(p))
+		if err != nil || x < 0 {
+			return fmt.Errorf("%q is not a duration", p)
+		}
+		*d = append(*d, x)
+	}
+	return nil
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -71,6 +107,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.fault.RateLimit, "rate-limit", 0, "requests per second per API key before 429 (0 = none)")
 	fs.DurationVar(&o.fault.RetryAfter, "retry-after", 0, "Retry-After of 429 answers (whole seconds)")
 	fs.Float64Var(&o.fault.DropRate, "drop-rate", 0, "share of connections closed without an answer")
+	fs.StringVar(&o.consentRedirect, "consent-redirect", "", "URL the Consent UI redirects to with jobId, jobIds and state (default: a page of its own)")
+	fs.DurationVar(&o.consentTTL, "consent-ttl", 365*24*time.Hour, "how long a consent lasts before it expires")
+	fs.IntVar(&o.tokenLimit, "token-limit", 1500, "token requests per -token-window per API key before 429 (0 = none)")
+	fs.DurationVar(&o.tokenWindow, "token-window", 5*time.Minute, "window of -token-limit")
+	fs.IntVar(&o.refreshLimit, "refresh-limit", 20, "refreshes per Open Banking connection per 24h before 429 (0 = none)")
+	o.hookRetries = append(durations(nil), basiqtest.BasiqWebhookRetries...)
+	fs.Var(&o.hookRetries, "webhook-retries", "comma-separated waits before each webhook delivery retry (default Basiq's)")
+	fs.DurationVar(&o.hookTimeout, "webhook-timeout", 10*time.Second, "how long a webhook delivery attempt waits for its answer")
 	if err := fs.Parse(args[1:]); err != nil {
 		return o, err
 	}
@@ -85,6 +129,12 @@ func (o options) serverOptions(baseURL string) []basiqtest.Option {
 		basiqtest.WithStepDurations(o.steps), basiqtest.WithJitter(o.jitter),
 		basiqtest.WithSeed(o.seed), basiqtest.WithTokenTTL(o.tokenTTL), basiqtest.WithMFAExpiry(o.mfaExpiry),
 		basiqtest.WithTransactionsPerAccount(o.txPerAccount),
+		basiqtest.WithConsentTTL(o.consentTTL), basiqtest.WithTokenLimit(o.tokenLimit, o.tokenWindow),
+		basiqtest.WithRefreshLimit(o.refreshLimit), basiqtest.WithWebhookRetries(o.hookRetries...),
+		basiqtest.WithWebhookTimeout(o.hookTimeout),
+	}
+	if o.consentRedirect != "" {
+		opts = append(opts, basiqtest.WithConsentRedirect(o.consentRedirect))
 	}
 	if baseURL != "" {
 		opts = append(opts, basiqtest.WithBaseURL(baseURL))
@@ -123,6 +173,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	base := "http://" + ln.Addr().String()
 	srv := basiqtest.New(o.serverOptions(linkBase(o.baseURL, ln.Addr()))...)
+	defer srv.Close() // stops the webhook dispatcher
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

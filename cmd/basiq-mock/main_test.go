@@ -93,6 +93,7 @@ func TestRun_flags(t *testing.T) {
 		{"badDuration", []string{"-step-credentials", "soon"}},
 		{"extraArgs", []string{"serve"}},
 		{"badAddr", []string{"-addr", "256.0.0.1:bad"}},
+		{"badRetries", []string{"-webhook-retries", "5s,later"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,8 +116,8 @@ func TestOptions_faults(t *testing.T) {
 		f.ThrottleRate != 0.1 || f.DropRate != 0.01 {
 		t.Errorf("got %+v, want every fault flag parsed", f)
 	}
-	if n := len(o.serverOptions("http://x")); n != 8 {
-		t.Errorf("server options: got %d, want 8 (7 + faults)", n)
+	if n := len(o.serverOptions("http://x")); n != 13 {
+		t.Errorf("server options: got %d, want 13 (12 + faults)", n)
 	}
 }
 
@@ -169,5 +170,32 @@ func TestRun_wildcardLinksFollowHost(t *testing.T) {
 	_ = json.NewDecoder(res.Body).Decode(&inst)
 	if want := "http://basiq-mock:8090/institutions/AU00000"; inst.Links.Self != want {
 		t.Errorf("got self link %q, want %q", inst.Links.Self, want)
+	}
+}
+
+func TestOptions_api3(t *testing.T) {
+	o, err := parseFlags([]string{"basiq-mock", "-consent-redirect", "https://app.example/back", "-token-limit", "1",
+		"-token-window", "1m", "-refresh-limit", "3", "-webhook-retries", "1ms,2ms", "-consent-ttl", "1h"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := o.hookRetries; len(d) != 2 || d[1] != 2*time.Millisecond || o.refreshLimit != 3 || o.consentTTL != time.Hour || o.consentRedirect != "https://app.example/back" || o.tokenLimit != 1 {
+		t.Errorf("got %+v", o)
+	}
+	srv := httptest.NewServer(basiqtest.New(o.serverOptions("")...).Handler())
+	defer srv.Close()
+	if res, _ := post(t, srv.URL+"/token", "Basic k"); res.StatusCode != 200 {
+		t.Fatalf("first token: %d", res.StatusCode)
+	}
+	if res, _ := post(t, srv.URL+"/token", "Basic k"); res.StatusCode != 429 {
+		t.Errorf("second token with -token-limit 1: got %d, want 429", res.StatusCode)
+	}
+	res, err := http.Post(srv.URL+"/_mock/consent", "application/json", strings.NewReader(`{"userId":"nobody","institutionId":"AU00000","loginId":"a","password":"b"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 404 {
+		t.Errorf("POST /_mock/consent for no user: %d, want 404", res.StatusCode)
 	}
 }
