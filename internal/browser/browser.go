@@ -306,4 +306,3 @@ func (b *Browser) Close() {
 	}
 	os.RemoveAll(b.dir)
 }
-
