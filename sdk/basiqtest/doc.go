@@ -11,9 +11,10 @@
 //	// point a client at srv.URL
 //
 // New returns an unstarted server to serve with Handler on your own listener (cmd/basiq-mock
-// does). GET /_mock/stats returns Stats as JSON and POST /_mock/faults replaces the faults with
-// a JSON array like [{"path":"/jobs/","latency":"50ms","errorRate":0.1,"errorStatus":503,
-// "rateLimit":20,"throttleRate":0.05,"retryAfter":"2s","dropRate":0.01}]; neither needs a token.
+// does); Close stops the webhook dispatcher of either. GET /_mock/stats returns Stats as JSON
+// and POST /_mock/faults replaces the faults with a JSON array like [{"path":"/jobs/",
+// "latency":"50ms","errorRate":0.1,"errorStatus":503,"rateLimit":20,"throttleRate":0.05,
+// "retryAfter":"2s","dropRate":0.01}]; no /_mock/ route needs a token.
 //
 // # Routes
 //
@@ -39,6 +40,30 @@
 //	GET    /institutions[?filter=]                     id, name, shortName, country, tier, ...
 //	GET    /institutions/{id}
 //
+// API 3.0 routes (docs/basiq-api.md, section "API 3.0", has every shape and choice):
+//
+//	GET    /users/{uid}/jobs[?filter=&limit=&next=]    newest first, last 7 days, paged
+//	POST   /users/{uid}/connections/{cid}/purge        204; active connections only
+//	POST   /users/{uid}/statements                     multipart institutionId + statement (PDF/CSV): 202 job stub
+//	GET    /users/{uid}/consents                       newest first
+//	DELETE /users/{uid}/consents/{id}                  204; revokes
+//	POST   /users/{uid}/auth_link                      201; a new one cancels the old
+//	GET    /users/{uid}/auth_link                      404 none, 410 expired, cancelled or used
+//	DELETE /users/{uid}/auth_link                      204
+//	GET    /connectors[?filter=]                       connector.id, .method, .stage, .status, ...
+//	GET    /connectors/{id}/{method}                   web, openbanking, pdf, csv
+//	GET    /events[?filter=&limit=&next=]              user.id, event.entity, event.type; last 7 days
+//	GET    /events/{id}
+//	GET    /events/types, /events/types/{id}
+//	POST   /notifications/webhooks                     201 with the secret (whsec_...), only here
+//	GET    /notifications/webhooks[/{id}]
+//	POST   /notifications/webhooks/{id}                given fields replace
+//	DELETE /notifications/webhooks/{id}                204; pending deliveries dropped
+//	GET    /consent?token=|authLink=[&state&institutionId&action&connectionId]   the Consent UI (HTML)
+//	POST   /consent, POST /consent/mfa                 its form and MFA prompt; 303 to WithConsentRedirect
+//	POST   /_mock/consent                              the Consent UI as JSON: 201 {consentId, connectionId, jobId, jobIds, state, redirect}
+//	POST   /_mock/users/{uid}/consents/{id}/expire     as Server.ExpireConsent
+//
 // The basiq-version header (1.0, 2.0, 2.1 or 3.0) is required on /token and accepted on every
 // route; any other value is 400 parameter-not-valid everywhere. Unknown routes are 404 and wrong
 // methods 405 (code method-not-allowed), in Basiq's error shape like every other error.
@@ -46,7 +71,7 @@
 // # Jobs
 //
 // A job has the steps verify-credentials, mfa-challenge (MFA institutions only), retrieve-accounts
-// and retrieve-transactions. The first step starts when the job is created; each step runs for its
+// and retrieve-transactions (a statement upload's job adds retrieve-statements). The first step starts when the job is created; each step runs for its
 // duration (WithStepDurations, default 1s, 2s, 3s; WithJitter varies it deterministically per job)
 // and the next starts when it ends. After a failure the later steps stay pending. Statuses are
 // computed lazily from the clock (WithClock), so idle jobs cost only memory, and Stats/Job report
@@ -111,14 +136,43 @@
 // with Retry-After, and a share of connections dropped without an answer. Random choices follow
 // the seed.
 //
+// # API 3.0
+//
+// A request speaks its basiq-version header, or else the version its token was issued under.
+// Under 3.0 the credentials routes (POST /users/{uid}/connections and .../connections/{cid})
+// are 403 forbidden-access and create nothing; connections come from the Consent UI (or
+// POST /_mock/consent), which records the user's consent (one active at a time), makes the
+// connection and its job exactly as a credentials create would (same logins, same steps), and
+// for the MFA banks records the MFA answer for the job. Ending a consent (revoked, expired by
+// WithConsentTTL or on request) makes its connections invalid until the user re-authorises them
+// (connectionId). AU00201, AU00301, AU00401, AU00501 and AU01101 make openbanking connections,
+// limited to WithRefreshLimit refreshes a day (default 20; 429 too-many-requests with
+// Retry-After); statement uploads make pdf or csv ones, which cannot be refreshed.
+//
+// # Events and webhooks
+//
+// Every state change emits Basiq's event: user.created/updated/deleted, connection.created,
+// connection.activated and connection.invalidated (when a job's credentials settle, or a consent
+// ends), connection.deleted, account.updated and transactions.updated (when a job's steps
+// succeed), consent.created/revoked/expired. Job-driven events are found lazily, like job
+// statuses: a heap holds each running job's next change and is settled before every event, on
+// GET /events and Stats, and by the dispatcher, so their createdDate is the exact instant of the
+// step's end. The first webhook subscription starts one dispatcher goroutine that delivers each
+// event to each subscription that wants it, signed as Basiq does (Standard Webhooks: webhook-id,
+// webhook-timestamp, webhook-signature "v1,"+Sign(secret, id, timestamp, body)), retried after
+// BasiqWebhookRetries (WithWebhookRetries for tests); Stats().Deliveries shows every attempt.
+//
 // # Auth
 //
 // POST /token takes "Authorization: Basic <key>" (any non-empty key, or only the WithAPIKey
 // one: another is 404 parameter-not-valid); no header is 400 parameter-not-supplied and a
-// malformed one 400 parameter-not-valid. The body may be empty or form-encoded scope
-// (SERVER_ACCESS, CLIENT_ACCESS with userId). Tokens live WithTokenTTL (default 1h). An unknown
-// bearer is 401 invalid-authorization-token and an expired one 403 access-denied "Token has
-// expired". A CLIENT_ACCESS token reaches only its own user's routes, /jobs and /institutions
-// (else 403 forbidden-access). JSON bodies sent with a Content-Type other than application/json
-// are 415 unsupported-content-type.
+// malformed one 400 parameter-not-valid. Under 1.0-2.x the body may be empty or form-encoded
+// scope (SERVER_ACCESS, CLIENT_ACCESS with userId); under 3.0 the scope is required (400
+// parameter-not-supplied) and CLIENT_ACCESS needs the userId of a live user. Tokens live
+// WithTokenTTL (default 1h); each key may ask WithTokenLimit of them (default 1,500 per 5
+// minutes; then 429 too-many-requests with Retry-After). An unknown bearer is 401
+// invalid-authorization-token and an expired one 403 access-denied "Token has expired". A
+// CLIENT_ACCESS token reaches only its own user's routes and jobs, /institutions, /connectors and
+// the Consent UI (else 403 forbidden-access); under 3.0 an MFA answer needs it. JSON bodies sent
+// with a Content-Type other than application/json are 415 unsupported-content-type.
 package basiqtest
