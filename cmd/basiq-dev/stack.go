@@ -17,6 +17,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/basiq-worker/basiq-worker/config"
+	"github.com/basiq-worker/basiq-worker/internal/redislog"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -172,6 +173,7 @@ func (st *stack) startWorker(ctx context.Context, o options, m *metrics.Metrics,
 		return fmt.Errorf("-log-level: %w", err)
 	}
 	log := zerolog.New(zerolog.ConsoleWriter{Out: stderr, TimeFormat: "15:04:05", NoColor: !isTerminal(stderr)}).Level(level).With().Timestamp().Logger()
+	redislog.Install(log) // go-redis's own lines onto this log, rate-limited
 	w, err := worker.New(devConfig(st, log, m))
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/config"
+	"github.com/basiq-worker/basiq-worker/internal/redislog"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/metrics"
 	"github.com/prometheus/client_golang/prometheus"
@@ -67,7 +68,9 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
-	return serve(ctx, cfg, newLogger(cfg, stdout))
+	log := newLogger(cfg, stdout)
+	redislog.Install(log) // go-redis's own lines (dial failures in an outage) onto the JSON log, rate-limited
+	return serve(ctx, cfg, log)
 }
 
 func usage(w io.Writer) {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"regexp"
 	"testing"
@@ -40,12 +41,24 @@ func Client(t testing.TB) *redis.Client {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		if os.Getenv("TEST_REDIS_REQUIRED") != "" {
-			t.Fatalf("testredis: no Redis at %s: %v", Addr(), err)
-		}
-		t.Skipf("testredis: no Redis at %s (%v); set TEST_REDIS_ADDR or start one", Addr(), err)
+		missing(t, fmt.Sprintf("no Redis at %s (%v)", Addr(), err))
 	}
 	return rdb
+}
+
+// Required reports whether tests must fail rather than skip when Redis (or
+// redis-server) is missing: $TEST_REDIS_REQUIRED is set, as in CI.
+func Required() bool { return os.Getenv("TEST_REDIS_REQUIRED") != "" }
+
+// missing fails the test when Redis is required, else skips it with a
+// message that says how to run it.
+func missing(t testing.TB, what string) {
+	t.Helper()
+	if Required() {
+		t.Fatalf("testredis: %s, and TEST_REDIS_REQUIRED is set", what)
+	}
+	t.Skipf("testredis: %s: skipped; start redis-server on 127.0.0.1:6379 (or set TEST_REDIS_ADDR) to run it, "+
+		"and set TEST_REDIS_REQUIRED=1 to make a missing Redis fail (.ci/run does both)", what)
 }
 
 var unsafe = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
