@@ -169,8 +169,8 @@ func TestEvents_wire(t *testing.T) {
 		t.Fatalf("got %v, want %s", ids, want)
 	}
 	reqs := ws.requests()
-	if reqs[0].query != "filter=user.id.eq%28%27u-1%27%29&limit=2" || reqs[1].query != "limit=2&next=2" {
-		t.Fatalf("got queries %q, %q; want the filter and limit, then the next link with the limit", reqs[0].query, reqs[1].query)
+	if reqs[0].query != "filter=user.id.eq%28%27u-1%27%29&limit=2" || reqs[1].query != "next=2&limit=2" {
+		t.Fatalf("got queries %q, %q; want the filter and limit, then the next link as given with the limit appended", reqs[0].query, reqs[1].query)
 	}
 	ev, err := c.Events.Get(ctxT(t), "e-3")
 	if err != nil || ev.Type != sdk.EventUserCreated || string(ev.Data) != `{"id":"u-1"}` {

@@ -17,7 +17,8 @@ type Page[T any] struct {
 	Data  []T       `json:"data"`
 	Links PageLinks `json:"links"`
 
-	limit int // the Limit asked for, kept for the next pages
+	limit int    // the Limit asked for, kept for the next pages
+	url   string // the URL this page was read from
 }
 
 // HasNext reports whether another page follows.
@@ -37,29 +38,30 @@ func getPage[T any](ctx context.Context, c *Client, path string, f *FilterBuilde
 	if po.limit > 0 {
 		q.Set("limit", strconv.Itoa(po.limit))
 	}
-	return readPage[T](ctx, c, path, q, po.limit)
+	u, err := c.firstURL(path, q)
+	if err != nil {
+		return nil, err
+	}
+	return readPage[T](ctx, c, u, po.limit)
 }
 
-// nextPage follows p's next link, adding the first page's limit when the
-// link has none; nil, nil after the last page.
+// nextPage follows p's next link as the server gave it, adding the first
+// page's limit when the link has none; nil, nil after the last page, and
+// an error when the link points at the page just read.
 func nextPage[T any](ctx context.Context, c *Client, p *Page[T]) (*Page[T], error) {
 	if !p.HasNext() {
 		return nil, nil
 	}
-	u, err := c.resolve(p.Links.Next)
+	u, err := c.nextURL(p.Links.Next, p.url, p.limit)
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{}
-	if p.limit > 0 && !u.Query().Has("limit") {
-		q.Set("limit", strconv.Itoa(p.limit))
-	}
-	return readPage[T](ctx, c, u.String(), q, p.limit)
+	return readPage[T](ctx, c, u, p.limit)
 }
 
-func readPage[T any](ctx context.Context, c *Client, ref string, q url.Values, limit int) (*Page[T], error) {
-	pg := &Page[T]{limit: limit}
-	if err := c.call(ctx, http.MethodGet, ref, q, nil, pg); err != nil {
+func readPage[T any](ctx context.Context, c *Client, u *url.URL, limit int) (*Page[T], error) {
+	pg := &Page[T]{limit: limit, url: u.String()}
+	if err := c.call(ctx, http.MethodGet, pg.url, nil, nil, pg); err != nil {
 		return nil, err
 	}
 	return pg, nil

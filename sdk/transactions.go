@@ -2,12 +2,10 @@ package sdk
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 )
 
 // Transaction is one transaction of an account. Money is kept as the
@@ -85,61 +83,26 @@ func (h *UserHandle) ListTransactions(ctx context.Context, f *FilterBuilder, opt
 	if po.limit > 0 {
 		q.Set("limit", strconv.Itoa(po.limit))
 	}
-	u, err := h.c.resolve(p)
+	u, err := h.c.firstURL(p, q)
 	if err != nil {
 		return nil, err
 	}
-	u.RawQuery = q.Encode()
 	return h.page(ctx, u, po.limit)
 }
 
 // NextTransactions reads the page after page by following its next link
 // as the server gave it, adding the page's Limit only when the link has
 // no limit. It returns nil, nil after the last page, and an error when the
-// link points at the page just read (the same URL or its self link).
+// link points at the page just read (the URL it was read from).
 func (h *UserHandle) NextTransactions(ctx context.Context, page *TransactionPage) (*TransactionPage, error) {
 	if !page.HasNext() {
 		return nil, nil
 	}
-	u, err := h.c.resolve(page.Links.Next)
+	u, err := h.c.nextURL(page.Links.Next, page.url, page.limit)
 	if err != nil {
 		return nil, err
 	}
-	asGiven := u.String()
-	if page.limit > 0 {
-		u.RawQuery = withLimit(u.RawQuery, page.limit)
-	}
-	if u.String() == page.url || asGiven == h.selfURL(page) {
-		return nil, fmt.Errorf("sdk: next link %s points at the page just read", snippet([]byte(page.Links.Next), 200))
-	}
 	return h.page(ctx, u, page.limit)
-}
-
-// selfURL is page's self link resolved, "" when it has none.
-func (h *UserHandle) selfURL(page *TransactionPage) string {
-	if page.Links.Self == "" {
-		return ""
-	}
-	self, err := h.c.resolve(page.Links.Self)
-	if err != nil {
-		return ""
-	}
-	return self.String()
-}
-
-// withLimit appends limit=n to a raw query that has no limit, leaving
-// the rest exactly as it is (a cursor may not survive url.Values).
-func withLimit(raw string, n int) string {
-	for _, kv := range strings.Split(raw, "&") {
-		k, _, _ := strings.Cut(kv, "=")
-		if k, err := url.QueryUnescape(k); err == nil && k == "limit" {
-			return raw
-		}
-	}
-	if raw != "" {
-		raw += "&"
-	}
-	return raw + "limit=" + strconv.Itoa(n)
 }
 
 func (h *UserHandle) page(ctx context.Context, u *url.URL, limit int) (*TransactionPage, error) {
