@@ -42,10 +42,10 @@
 // type, no id, a list item that is not the listed resource, or a Basiq
 // error list sent with a 2xx) is a *BodyError naming the status, the
 // method and route (ids replaced by {id}; Path has them), the reason and
-// the body's first 200 bytes; so is a body over
-// the client's 32 MiB limit, which is not read further (and not retried).
-// A 2xx means the server got the request: for a POST that failed so,
-// whether it took effect is unknown.
+// the body's first 200 bytes; so is a body over the client's 32 MiB
+// limit, which is not read further (and not retried). A 2xx means the
+// server got the request: for a POST that failed so, whether it took
+// effect is unknown.
 //
 // GETs and DELETEs are retried on 5xx, 408, network errors and a
 // *BodyError with capped exponential backoff and full jitter; every
@@ -53,6 +53,10 @@
 // Retry-After (RetryAfter reads it); a POST that may have reached the
 // server is never resent (IsNotSent tells the ones that cannot have).
 // WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}) turns retries off.
+//
+// Paged collections (transactions, a user's jobs, events) follow Basiq's
+// next links exactly as given, adding Limit's limit only to a link without
+// one; a next link to the page just read ends the iteration with an error.
 //
 // # From the Node SDK
 //
