@@ -109,6 +109,30 @@ func TestConsentUI_chromium(t *testing.T) {
 			waitJob(t, srv.URL, server, jobID)
 		})
 	}
+	t.Run("two banks in one visit", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		client := token3(t, srv.URL, "scope=CLIENT_ACCESS&userId="+user.ID)
+		must(t, b.Navigate(ctx, srv.URL+"/consent?token="+client+"&state=two"))
+		must(t, b.Fill(ctx, "#institution", "AU00301"))
+		must(t, b.Fill(ctx, "#loginId", "jared"))
+		must(t, b.Fill(ctx, "#password", "django"))
+		must(t, b.Click(ctx, "#another"))
+		must(t, b.WaitFor(ctx, `!!document.querySelector("#connected")`))
+		must(t, b.Fill(ctx, "#institution", "AU00000"))
+		must(t, b.Fill(ctx, "#loginId", "Gilfoyle"))
+		must(t, b.Fill(ctx, "#password", "PiedPiper"))
+		must(t, b.Click(ctx, "#submit"))
+		must(t, b.WaitFor(ctx, `!!document.querySelector("#back")`))
+		q := <-landed
+		ids := strings.Split(q.Get("jobIds"), ",")
+		if len(ids) != 2 || q.Get("jobId") != ids[1] || q.Get("state") != "two" {
+			t.Fatalf("redirect query %v: want two jobIds, jobId the last, state two", q)
+		}
+		for _, id := range ids {
+			waitJob(t, srv.URL, server, id)
+		}
+	})
 }
 
 func must(t *testing.T, err error) {

@@ -21,7 +21,8 @@ input[type=checkbox]{width:auto}button{margin-top:1rem;padding:.6rem 1.4rem;font
 
 {{define "hidden"}}<input type="hidden" name="token" value="{{.Token}}">
 <input type="hidden" name="authLink" value="{{.AuthLink}}"><input type="hidden" name="state" value="{{.State}}">
-<input type="hidden" name="action" value="{{.Action}}"><input type="hidden" name="connectionId" value="{{.ConnectionID}}">{{end}}
+<input type="hidden" name="action" value="{{.Action}}"><input type="hidden" name="connectionId" value="{{.ConnectionID}}">
+<input type="hidden" name="jobIds" value="{{.JobIDs}}">{{end}}
 
 {{define "form"}}{{template "head"}}
 <p>Signed in as <b>{{.UserEmail}}</b>.</p>
@@ -36,7 +37,10 @@ input[type=checkbox]{width:auto}button{margin-top:1rem;padding:.6rem 1.4rem;font
 {{if .NeedConsent}}<label><input type="checkbox" name="consent" id="consent" value="yes"> I consent to share my account
 and transaction data for 12 months.</label>{{else}}<input type="hidden" name="consent" value="existing">{{end}}
 <button type="submit" id="submit">Connect</button>
+<button type="submit" name="next" value="another" id="another">Connect, then another bank</button>
 </form>
+{{if .JobIDs}}<form method="post" action="consent/done" id="finish">{{template "hidden" .}}
+<p id="connected">Connected so far: {{.JobIDs}}</p><button type="submit" id="done">Done</button></form>{{end}}
 <table id="logins"><tr><th>Sandbox login</th><th>Password</th><th></th></tr>
 {{range .Logins}}<tr><td>{{.Login}}</td><td>{{.Password}}</td><td>{{.Outcome}}</td></tr>{{end}}</table>
 <p>MFA banks: Hooli Bank MFA Token answers 1234, Hooli Bank MFA Security Question answers Hooli.</p>
@@ -44,7 +48,7 @@ and transaction data for 12 months.</label>{{else}}<input type="hidden" name="co
 
 {{define "mfa"}}{{template "head"}}
 <form method="post" action="consent/mfa" id="mfa">
-{{template "hidden" .}}<input type="hidden" name="jobId" value="{{.JobID}}">
+{{template "hidden" .}}<input type="hidden" name="jobId" value="{{.JobID}}"><input type="hidden" name="next" value="{{.Next}}">
 <label for="answer">{{.Question}}</label><input name="answer" id="answer" autocomplete="one-time-code">
 <button type="submit" id="submit">Continue</button>
 </form></body></html>{{end}}

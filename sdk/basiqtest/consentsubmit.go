@@ -15,6 +15,9 @@ func (s *Server) postConsentUI(w http.ResponseWriter, r *http.Request) *apiError
 	v := readVisit(r)
 	s.store.mu.Lock()
 	u, uerr := s.visitUser(v)
+	if uerr != nil && v.JobIDs != "" {
+		u, uerr = s.visitUserAfterUse(v) // a visit connecting another bank: its auth link is spent
+	}
 	if uerr == nil {
 		uerr = v.checkAction()
 	}
@@ -35,7 +38,57 @@ func (s *Server) postConsentUI(w http.ResponseWriter, r *http.Request) *apiError
 		renderUI(w, 200, "mfa", mfaPage{consentVisit: v, JobID: res.JobID, Question: mfaQuestion(res.mfa)})
 		return nil
 	}
-	s.finishVisit(w, r, res.JobIDs, v.State)
+	s.afterConnect(w, r, u, v, res.JobID)
+	return nil
+}
+
+// afterConnect ends a connect: the form again for another bank (next=another), or the end of
+// the visit with every job it made.
+func (s *Server) afterConnect(w http.ResponseWriter, r *http.Request, u *user, v consentVisit, jobID string) {
+	s.store.mu.Lock()
+	ids, uerr := s.visitJobs(u, v, jobID)
+	s.store.mu.Unlock()
+	if uerr != nil {
+		renderUI(w, uerr.status, "error", uerr.msg)
+		return
+	}
+	if v.Next != "another" {
+		s.finishVisit(w, r, ids, v.State)
+		return
+	}
+	v.JobIDs, v.Next, v.InstitutionID, v.ConnectionID, v.Action = strings.Join(ids, ","), "", "", "", ""
+	s.store.mu.Lock()
+	p, uerr := s.page(u, v, "")
+	s.store.mu.Unlock()
+	if uerr != nil {
+		renderUI(w, uerr.status, "error", uerr.msg)
+		return
+	}
+	renderUI(w, 200, "form", p)
+}
+
+// postConsentDone ends a visit that connected banks with "another": the redirect with them all.
+func (s *Server) postConsentDone(w http.ResponseWriter, r *http.Request) *apiError {
+	if err := r.ParseForm(); err != nil {
+		renderUI(w, 400, "error", "The form could not be read.")
+		return nil
+	}
+	v := readVisit(r)
+	s.store.mu.Lock()
+	u, uerr := s.visitUserAfterUse(v)
+	var ids []string
+	if uerr == nil {
+		ids, uerr = s.visitJobs(u, v)
+	}
+	s.store.mu.Unlock()
+	if uerr == nil && len(ids) == 0 {
+		uerr = &uiError{400, "No bank was connected in this visit."}
+	}
+	if uerr != nil {
+		renderUI(w, uerr.status, "error", uerr.msg)
+		return nil
+	}
+	s.finishVisit(w, r, ids, v.State)
 	return nil
 }
 
@@ -116,7 +169,7 @@ func (s *Server) postConsentMFA(w http.ResponseWriter, r *http.Request) *apiErro
 		return nil
 	}
 	s.preAnswerMFA(j, answer)
-	s.finishVisit(w, r, []string{jobID}, v.State)
+	s.afterConnect(w, r, u, v, jobID)
 	return nil
 }
 

@@ -14,12 +14,28 @@ import (
 // consentVisit is what one page of a Consent UI visit carries from the query or the form.
 type consentVisit struct {
 	Token, AuthLink, State, Action, InstitutionID, ConnectionID string
+	JobIDs                                                     string // comma-joined jobs this visit made so far
+	Next                                                       string // "another": connect one more bank after this
 }
 
 func readVisit(r *http.Request) consentVisit {
 	g := func(k string) string { return strings.TrimSpace(r.FormValue(k)) }
 	return consentVisit{Token: g("token"), AuthLink: g("authLink"), State: r.FormValue("state"), Action: g("action"),
-		InstitutionID: g("institutionId"), ConnectionID: g("connectionId")}
+		InstitutionID: g("institutionId"), ConnectionID: g("connectionId"), JobIDs: g("jobIds"), Next: g("next")}
+}
+
+// visitJobs checks the jobs a visit carries (they must be u's) and adds more.
+func (s *Server) visitJobs(u *user, v consentVisit, more ...string) ([]string, *uiError) {
+	var ids []string
+	if v.JobIDs != "" {
+		for _, id := range strings.Split(v.JobIDs, ",") {
+			if j, ok := s.store.job(id); !ok || j.userID != u.id {
+				return nil, &uiError{400, "Job " + id + " is not one of this user's."}
+			}
+			ids = append(ids, id)
+		}
+	}
+	return append(ids, more...), nil
 }
 
 // uiError is an HTML error page of the Consent UI.
@@ -88,7 +104,7 @@ var loginHints = func() []loginHint {
 	for l, p := range sandboxLogins {
 		out = append(out, loginHint{l, p, "succeeds"})
 	}
-	sort.Slice(out, func(i, k int) bool { return out[i].Login < out[k].Login })
+	sort.Slice(out, func(i, k int) bool { return strings.ToLower(out[i].Login) < strings.ToLower(out[k].Login) })
 	for _, l := range []string{"bighead", "erlich", "jianYang"} {
 		f := failingLogins[l]
 		out = append(out, loginHint{l, f[0], "fails: " + f[1]})

@@ -124,3 +124,43 @@ func TestConsentUI_authLink(t *testing.T) {
 		t.Errorf("second use: got %d, want 410", status)
 	}
 }
+
+func TestConsentUI_severalBanks(t *testing.T) {
+	_, c, _ := setup(t, WithConsentRedirect("https://app.example/back"))
+	uid := c.createUser()
+	client := c.token3(uid)
+	hidden := regexp.MustCompile(`name="jobIds" value="([^"]*)"`)
+	v := url.Values{"token": {client}, "state": {"7"}, "institutionId": {"AU00000"}, "loginId": {"jared"}, "password": {"django"},
+		"consent": {"yes"}, "next": {"another"}}
+	status, _, body := c.form("/consent", v)
+	m := hidden.FindStringSubmatch(body)
+	if status != 200 || m == nil || m[1] == "" || !strings.Contains(body, `id="done"`) || !strings.Contains(body, `<select name="institutionId"`) {
+		t.Fatalf("connect then another: got %d %s", status, body)
+	}
+	first := m[1]
+	// the second bank has MFA: the prompt carries the visit on
+	v = url.Values{"token": {client}, "state": {"7"}, "jobIds": {first}, "institutionId": {"AU00001"}, "loginId": {"richard"},
+		"password": {"tabsnotspaces"}}
+	status, _, body = c.form("/consent", v)
+	jm := regexp.MustCompile(`name="jobId" value="([0-9a-f-]{36})"`).FindStringSubmatch(body)
+	if status != 200 || jm == nil || !strings.Contains(body, `name="jobIds" value="`+first+`"`) {
+		t.Fatalf("MFA prompt of the second bank: %d %s", status, body)
+	}
+	status, h, _ := c.form("/consent/mfa", url.Values{"token": {client}, "state": {"7"}, "jobIds": {first}, "jobId": {jm[1]}, "answer": {"1234"}})
+	want := "https://app.example/back?jobId=" + jm[1] + "&jobIds=" + first + "," + jm[1] + "&state=7"
+	if status != 303 || h.Get("Location") != want {
+		t.Errorf("end of a two-bank visit: %d %q, want %q", status, h.Get("Location"), want)
+	}
+	status, h, _ = c.form("/consent/done", url.Values{"token": {client}, "jobIds": {first}})
+	if status != 303 || h.Get("Location") != "https://app.example/back?jobId="+first+"&jobIds="+first {
+		t.Errorf("Done: %d %q", status, h.Get("Location"))
+	}
+	other, _, otherJob := c.connect("AU00000", "jared", "django")
+	_ = other
+	if status, _, _ := c.form("/consent/done", url.Values{"token": {client}, "jobIds": {otherJob}}); status != 400 {
+		t.Errorf("Done with another user's job: %d, want 400", status)
+	}
+	if status, _, _ := c.form("/consent/done", url.Values{"token": {client}}); status != 400 {
+		t.Errorf("Done with no job: %d, want 400", status)
+	}
+}

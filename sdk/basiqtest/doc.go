@@ -60,7 +60,7 @@
 //	POST   /notifications/webhooks/{id}                given fields replace
 //	DELETE /notifications/webhooks/{id}                204; pending deliveries dropped
 //	GET    /consent?token=|authLink=[&state&institutionId&action&connectionId]   the Consent UI (HTML)
-//	POST   /consent, POST /consent/mfa                 its form and MFA prompt; 303 to WithConsentRedirect
+//	POST   /consent, /consent/mfa, /consent/done       its form, MFA prompt, end; 303 to WithConsentRedirect
 //	POST   /_mock/consent                              the Consent UI as JSON: 201 {consentId, connectionId, jobId, jobIds, state, redirect}
 //	POST   /_mock/users/{uid}/consents/{id}/expire     as Server.ExpireConsent
 //
