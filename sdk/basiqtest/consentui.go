@@ -14,8 +14,8 @@ import (
 // consentVisit is what one page of a Consent UI visit carries from the query or the form.
 type consentVisit struct {
 	Token, AuthLink, State, Action, InstitutionID, ConnectionID string
-	JobIDs                                                     string // comma-joined jobs this visit made so far
-	Next                                                       string // "another": connect one more bank after this
+	JobIDs                                                      string // comma-joined jobs this visit made so far
+	Next                                                        string // "another": connect one more bank after this
 }
 
 func readVisit(r *http.Request) consentVisit {
