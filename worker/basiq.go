@@ -24,6 +24,11 @@ type Basiq interface {
 	SubmitMFA(ctx context.Context, jobID string, answers ...string) error
 	// AccountIDs lists the ids of a connection's accounts.
 	AccountIDs(ctx context.Context, userID, connID string) ([]string, error)
+	// Connections lists a user's connections (GET /users/{id}/connections).
+	Connections(ctx context.Context, userID string) ([]*sdk.Connection, error)
+	// ConnectionJobs lists the jobs of one of a user's connections
+	// (GET /users/{id}/jobs?filter=connection.id.eq(...)).
+	ConnectionJobs(ctx context.Context, userID, connID string) ([]*sdk.Job, error)
 	// StepDurations returns an institution's average step durations by step
 	// title (sdk.StepVerifyCredentials, ...).
 	StepDurations(ctx context.Context, institutionID string) (map[string]time.Duration, error)
@@ -71,6 +76,14 @@ func (b sdkBasiq) AccountIDs(ctx context.Context, userID, connID string) ([]stri
 		ids = append(ids, a.ID)
 	}
 	return ids, nil
+}
+
+func (b sdkBasiq) Connections(ctx context.Context, userID string) ([]*sdk.Connection, error) {
+	return b.c.Connections.List(ctx, userID, nil)
+}
+
+func (b sdkBasiq) ConnectionJobs(ctx context.Context, userID, connID string) ([]*sdk.Job, error) {
+	return b.c.Jobs.List(ctx, userID, sdk.Filter().Eq("connection.id", connID))
 }
 
 func (b sdkBasiq) StepDurations(ctx context.Context, institutionID string) (map[string]time.Duration, error) {

@@ -25,6 +25,8 @@ func (h *Handlers) CreateConnection(ctx context.Context, t *asynq.Task) error {
 	return h.run(ctx, t, start{base: base, call: func(ctx context.Context) ([]*sdk.Job, error) {
 		job, err := h.basiq.CreateConnection(ctx, p.UserID, sdkCredentials(p.InstitutionID, creds))
 		return jobs(job, err)
+	}, lookup: func(ctx context.Context, sentAt time.Time) ([]string, error) {
+		return h.findCreate(ctx, base.TaskID, p.UserID, p.InstitutionID, sentAt)
 	}})
 }
 

@@ -28,6 +28,7 @@ func DefaultConfig() Config {
 		StepRetries:              3,
 		StepRetryDelay:           time.Minute,
 		PollMaxRetry:             10,
+		ReconcileAfter:           time.Minute,
 		DelayedTaskCheckInterval: 250 * time.Millisecond,
 		TaskCheckInterval:        200 * time.Millisecond,
 		ShutdownTimeout:          25 * time.Second,
@@ -57,6 +58,7 @@ func (c Config) withDefaults() (Config, error) {
 	orDefault(&c.Concurrency, d.Concurrency)
 	orDefault(&c.ResultsMaxLen, d.ResultsMaxLen)
 	orDefault(&c.PollMaxRetry, d.PollMaxRetry)
+	orDefault(&c.ReconcileAfter, d.ReconcileAfter)
 	if c.Namespace == "" {
 		c.Namespace = d.Namespace
 	}

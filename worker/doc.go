@@ -10,7 +10,9 @@
 // the task is calling Basiq, makes the one call that starts the Basiq job,
 // records the job id, schedules the first job:poll task and returns. A
 // re-delivered task finds the record and resumes following the same job: a
-// create is never sent twice when it may have reached Basiq. A task whose
+// create is never sent twice when it may have reached Basiq: a create whose
+// answer was lost is looked up at Basiq (the user's new connections of the
+// institution, reconcile.go) and the job found is adopted. A task whose
 // deadline passed while it waited in the queue sends nothing: its result is
 // timed_out with code deadline-exceeded-before-send.
 //

@@ -28,6 +28,9 @@ type fakeBasiq struct {
 	mfa       [][]string
 	mfaErr    error
 	durations map[string]time.Duration
+	conns     []*sdk.Connection     // answer of Connections
+	connJobs  map[string][]*sdk.Job // answers of ConnectionJobs by connection
+	listErr   error                 // error of Connections
 }
 
 func newFakeBasiq() *fakeBasiq {
@@ -97,6 +100,20 @@ func (f *fakeBasiq) SubmitMFA(_ context.Context, _ string, answers ...string) er
 func (f *fakeBasiq) AccountIDs(context.Context, string, string) ([]string, error) {
 	f.inc("accounts")
 	return f.accounts, nil
+}
+
+func (f *fakeBasiq) Connections(context.Context, string) ([]*sdk.Connection, error) {
+	f.inc("connections")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.conns, f.listErr
+}
+
+func (f *fakeBasiq) ConnectionJobs(_ context.Context, _, connID string) ([]*sdk.Job, error) {
+	f.inc("connection-jobs")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.connJobs[connID], nil
 }
 
 func (f *fakeBasiq) StepDurations(context.Context, string) (map[string]time.Duration, error) {

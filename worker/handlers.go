@@ -52,33 +52,35 @@ type Handlers struct {
 	stepDelay time.Duration
 	// persistFor bounds the retries of a Redis write that must not be lost
 	// (persist); tests shorten it.
-	persistFor time.Duration
-	obs        Observer
-	expect     *expectations
-	now        func() time.Time
-	rnd        func() float64
+	persistFor     time.Duration
+	reconcileAfter time.Duration // Config.ReconcileAfter
+	obs            Observer
+	expect         *expectations
+	now            func() time.Time
+	rnd            func() float64
 }
 
 // newHandlers wires the handlers from a validated config.
 func newHandlers(cfg Config, enq enqueuer) *Handlers {
 	return &Handlers{
-		basiq:      cfg.Basiq,
-		keyring:    cfg.Keyring,
-		rdb:        cfg.Redis,
-		enq:        enq,
-		pub:        tasks.NewPublisher(cfg.Redis, tasks.WithNamespace(cfg.Namespace), tasks.WithMaxLen(cfg.ResultsMaxLen)),
-		ns:         cfg.Namespace,
-		policy:     cfg.Policy,
-		deadline:   cfg.JobDeadline,
-		retention:  cfg.ResultRetention,
-		pollRetry:  cfg.PollMaxRetry,
-		stepRetry:  cfg.StepRetries,
-		stepDelay:  cfg.StepRetryDelay,
-		persistFor: persistFor,
-		obs:        observerOrNop(cfg.Observer),
-		expect:     newExpectations(cfg.Basiq),
-		now:        time.Now,
-		rnd:        rand.Float64,
+		basiq:          cfg.Basiq,
+		keyring:        cfg.Keyring,
+		rdb:            cfg.Redis,
+		enq:            enq,
+		pub:            tasks.NewPublisher(cfg.Redis, tasks.WithNamespace(cfg.Namespace), tasks.WithMaxLen(cfg.ResultsMaxLen)),
+		ns:             cfg.Namespace,
+		policy:         cfg.Policy,
+		deadline:       cfg.JobDeadline,
+		retention:      cfg.ResultRetention,
+		pollRetry:      cfg.PollMaxRetry,
+		stepRetry:      cfg.StepRetries,
+		stepDelay:      cfg.StepRetryDelay,
+		persistFor:     persistFor,
+		reconcileAfter: cfg.ReconcileAfter,
+		obs:            observerOrNop(cfg.Observer),
+		expect:         newExpectations(cfg.Basiq),
+		now:            time.Now,
+		rnd:            rand.Float64,
 	}
 }
 

@@ -114,27 +114,6 @@ func TestCreateConnection_failures(t *testing.T) {
 	}
 }
 
-func TestCreateConnection_lostAnswerNotResent(t *testing.T) {
-	e := newTestEnv(t)
-	e.basiq.create = func(string, sdk.Credentials) (*sdk.Job, error) {
-		return nil, &url.Error{Op: "Post", URL: "http://x", Err: errors.New("timeout")}
-	}
-	task := createTask(t, e.kr, "u-1")
-	if err := e.h.CreateConnection(e.ctx("tid", 0, false), task); !errors.As(err, new(*retryError)) {
-		t.Fatalf("first run: %v, want a retry", err)
-	}
-	err := e.h.CreateConnection(e.ctx("tid", 1, false), task)
-	if !errors.Is(err, asynq.SkipRetry) {
-		t.Fatalf("second run: %v, want SkipRetry", err)
-	}
-	if got := e.basiq.count("create"); got != 1 {
-		t.Errorf("creates = %d, want 1", got)
-	}
-	if r := e.result(t, "tid"); r == nil || r.Error.Code != CodeOutcomeUnknown {
-		t.Errorf("result = %+v, want %s", r, CodeOutcomeUnknown)
-	}
-}
-
 func TestCreateConnection_badPayload(t *testing.T) {
 	e := newTestEnv(t)
 	tests := map[string][]byte{

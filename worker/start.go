@@ -45,6 +45,9 @@ type start struct {
 	// unknown: false for a create (never two connections), true for calls
 	// Basiq makes idempotent enough (a refresh returns the running job).
 	resend bool
+	// lookup finds at Basiq the jobs a call sent at sentAt that lost its
+	// answer may have started (reconcile.go); set when resend is false.
+	lookup func(ctx context.Context, sentAt time.Time) ([]string, error)
 }
 
 // Start actions, chosen by decideStart from the task's start record.
@@ -90,9 +93,7 @@ func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 		}
 		return h.follow(ctx, t, s.base, a, rec.Jobs, rec.At)
 	case startUnknown:
-		e := &tasks.ErrorInfo{Code: CodeOutcomeUnknown, Title: "Outcome of the Basiq call unknown",
-			Detail: "an earlier attempt may have reached Basiq but its answer was lost; not sent twice"}
-		return h.publish(ctx, t, "", result(s.base, tasks.OutcomeFailed, e))
+		return h.reconcile(ctx, t, s, a, key, rec)
 	case startExpired:
 		return h.publish(ctx, t, "", result(s.base, tasks.OutcomeTimedOut, expiredBeforeSend(s.base)))
 	}

@@ -45,6 +45,12 @@ type Config struct {
 	StepRetryDelay time.Duration
 	// PollMaxRetry is asynq's MaxRetry of poll tasks (default 20).
 	PollMaxRetry int
+	// ReconcileAfter is how long after a create was sent its lost answer
+	// is settled by looking at Basiq: a matching job found then is adopted,
+	// none means the create took no effect and it is sent again. It must
+	// exceed the Basiq call timeout, so that no call of another task is
+	// still in flight (default 1m).
+	ReconcileAfter time.Duration
 	// DelayedTaskCheckInterval is how often asynq moves due scheduled and
 	// retry tasks to their queue (default 250ms; asynq's own is 5s).
 	DelayedTaskCheckInterval time.Duration
