@@ -140,15 +140,24 @@ func (s *Server) preAnswerMFA(j *job, answer string) {
 	}
 }
 
-// redirectURL adds jobId (the last job), jobIds and state to the redirect URL's query.
+// redirectURL adds jobId (the last job), jobIds and state to the redirect URL's query (only
+// state when no job was made, as after revoking in the manage page).
 func redirectURL(base string, jobIDs []string, state string) string {
 	if base == "" {
 		return ""
 	}
-	q := "jobId=" + url.QueryEscape(jobIDs[len(jobIDs)-1]) + "&jobIds=" + strings.ReplaceAll(url.QueryEscape(strings.Join(jobIDs, ",")), "%2C", ",")
-	if state != "" {
-		q += "&state=" + url.QueryEscape(state)
+	var parts []string
+	if len(jobIDs) > 0 {
+		parts = append(parts, "jobId="+url.QueryEscape(jobIDs[len(jobIDs)-1]),
+			"jobIds="+strings.ReplaceAll(url.QueryEscape(strings.Join(jobIDs, ",")), "%2C", ","))
 	}
+	if state != "" {
+		parts = append(parts, "state="+url.QueryEscape(state))
+	}
+	if len(parts) == 0 {
+		return base
+	}
+	q := strings.Join(parts, "&")
 	sep := "?"
 	if strings.Contains(base, "?") {
 		sep = "&"

@@ -57,6 +57,17 @@ and transaction data for 12 months.</label>{{else}}<input type="hidden" name="co
 <p id="done">Connected. Jobs: {{range .JobIDs}}<code class="job">{{.}}</code> {{end}}</p>
 </body></html>{{end}}
 
+{{define "manage"}}{{template "head"}}
+{{if .Consent}}<p id="consent-status">Your consent is <b>{{.Consent.Status}}</b> until {{.Consent.ExpiryDate}}.</p>
+<form method="post" action="consent/revoke" id="revoke-form">{{template "hidden" .}}
+<button type="submit" id="revoke">Revoke consent</button></form>
+{{else}}<p id="consent-status">You have no active consent.</p>{{end}}
+<table id="connections"><tr><th>Bank</th><th>Status</th></tr>
+{{range .Connections}}<tr data-id="{{.ID}}"><td>{{.Bank}}</td><td>{{.Status}}</td></tr>{{end}}</table>
+</body></html>{{end}}
+
+{{define "revoked"}}{{template "head"}}<p id="revoked">Your consent is revoked.</p></body></html>{{end}}
+
 {{define "error"}}{{template "head"}}<p class="error" id="error">{{.}}</p></body></html>{{end}}
 `))
 

@@ -40,7 +40,8 @@ func TestConsentUI_pages(t *testing.T) {
 	}{
 		{"no token", "", 401, "token is missing"},
 		{"server token", "token=" + c.token3(""), 403, "CLIENT_ACCESS"},
-		{"bad action", "action=manage&token=" + client, 400, "not served"},
+		{"bad action", "action=delete&token=" + client, 400, "not served"},
+		{"manage without consent", "action=manage&token=" + client, 200, "no active consent"},
 		{"update without connection", "action=update&token=" + client, 400, "needs a connectionId"},
 		{"picker", "state=abc&token=" + client, 200, `<select name="institutionId"`},
 		{"fixed bank", "institutionId=AU00001&token=" + client, 200, "Hooli Bank MFA Token"},
@@ -163,4 +164,28 @@ func TestConsentUI_severalBanks(t *testing.T) {
 	if status, _, _ := c.form("/consent/done", url.Values{"token": {client}}); status != 400 {
 		t.Errorf("Done with no job: %d, want 400", status)
 	}
+}
+
+func TestConsentUI_manageRevoke(t *testing.T) {
+	srv, c, clk := setup(t, WithConsentRedirect("https://app.example/back"))
+	uid := c.createUser()
+	res := c.consent(gavin(uid))
+	clk.Advance(10 * time.Second)
+	client := c.token3(uid)
+	status, _, body := c.form("/consent?action=manage&state=m&token="+client, nil)
+	if status != 200 || !strings.Contains(body, `id="revoke"`) || !strings.Contains(body, `data-id="`+res.ConnectionID+`"`) ||
+		!strings.Contains(body, "<td>active</td>") {
+		t.Fatalf("manage page: %d %s", status, body)
+	}
+	status, h, _ := c.form("/consent/revoke", url.Values{"token": {client}, "state": {"m"}})
+	if status != 303 || h.Get("Location") != "https://app.example/back?state=m" {
+		t.Fatalf("revoke: %d %q", status, h.Get("Location"))
+	}
+	if got := c.eventTypesOf("event.entity.eq('consent')"); len(got) != 2 || got[1] != "consent.revoked" {
+		t.Errorf("consent events %v", got)
+	}
+	if status, _, _ := c.form("/consent/revoke", url.Values{"token": {client}}); status != 400 {
+		t.Errorf("revoking twice: %d, want 400", status)
+	}
+	_ = srv
 }

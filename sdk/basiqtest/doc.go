@@ -61,6 +61,7 @@
 //	DELETE /notifications/webhooks/{id}                204; pending deliveries dropped
 //	GET    /consent?token=|authLink=[&state&institutionId&action&connectionId]   the Consent UI (HTML)
 //	POST   /consent, /consent/mfa, /consent/done       its form, MFA prompt, end; 303 to WithConsentRedirect
+//	POST   /consent/revoke                             action=manage's "Revoke consent"
 //	POST   /_mock/consent                              the Consent UI as JSON: 201 {consentId, connectionId, jobId, jobIds, state, redirect}
 //	POST   /_mock/users/{uid}/consents/{id}/expire     as Server.ExpireConsent
 //
