@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +79,17 @@ func TestMFA_refused(t *testing.T) {
 				t.Errorf("took %s, want an answer within seconds", d)
 			}
 		})
+	}
+}
+
+// TestMFA_waitOver: a worker has taken the answer but not finished with it
+// when --wait runs out: exit code 4, naming the task's state.
+func TestMFA_waitOver(t *testing.T) {
+	te := setup(t)
+	te.serve(t, te.queue, nil) // takes the task and holds it
+	code, out, errOut := te.ctl(t, "", "mfa", "--user", "u1", "--job", "j1", "--answer", "1234", "--queue", te.queue, "--wait", "1s")
+	state := regexp.MustCompile(`is (active|pending)\n$`) // active once the server took it, as it does within 50ms
+	if code != exitWaitOver || !strings.Contains(errOut, "not sent after 1s") || !state.MatchString(errOut) || out != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want %d, nothing on stdout and the task's state", code, out, errOut, exitWaitOver)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -11,16 +12,44 @@ import (
 	"github.com/hibiken/asynq"
 )
 
+// enqueueRaw enqueues a task of type typ with an empty JSON payload to te's queue.
+func (te *testEnv) enqueueRaw(t *testing.T, typ string) string {
+	t.Helper()
+	c := asynq.NewClientFromRedisClient(te.rdb)
+	info, err := c.Enqueue(asynq.NewTask(typ, []byte("{}")), asynq.Queue(te.queue), asynq.Retention(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.ID
+}
+
+// serve runs an asynq server on queue q whose handler is h (nil: one that
+// blocks until the test ends).
+func (te *testEnv) serve(t *testing.T, q string, h asynq.HandlerFunc) {
+	t.Helper()
+	done := make(chan struct{})
+	if h == nil {
+		h = func(ctx context.Context, _ *asynq.Task) error {
+			select {
+			case <-ctx.Done():
+			case <-done:
+			}
+			return errors.New("test over")
+		}
+	}
+	srv := asynq.NewServerFromRedisClient(te.rdb, asynq.Config{Queues: map[string]int{q: 1}, Concurrency: 1,
+		LogLevel: asynq.FatalLevel, ShutdownTimeout: time.Second, TaskCheckInterval: 50 * time.Millisecond})
+	if err := srv.Start(h); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { close(done); srv.Shutdown() })
+}
+
 // idleServer runs an asynq server on te's queue that takes no task of the
 // types enqueued here before their time: a worker that serves the queue.
 func (te *testEnv) idleServer(t *testing.T) {
 	t.Helper()
-	srv := asynq.NewServerFromRedisClient(te.rdb, asynq.Config{Queues: map[string]int{te.queue: 1}, Concurrency: 1,
-		LogLevel: asynq.FatalLevel, ShutdownTimeout: time.Second})
-	if err := srv.Start(asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return nil })); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Shutdown)
+	te.serve(t, te.queue, func(context.Context, *asynq.Task) error { return nil })
 }
 
 // enqueueLater enqueues a refresh to queue q that is due in an hour.
@@ -68,11 +97,22 @@ func TestWait_hopeless(t *testing.T) {
 		{"queue nobody serves", func(t *testing.T) string { return te.enqueueLater(t, testredis.Queue(t, "unserved")) },
 			"no running worker serves it"},
 		{"task without a result", func(*testing.T) string { return mfaTask }, "publishes no result"},
+		{"archived without a result", func(t *testing.T) string { return te.enqueueRaw(t, "connection:frobnicate") },
+			`archived without a result: handler not found for task "connection:frobnicate"`},
+		{"paused queue", func(t *testing.T) string {
+			q := testredis.Queue(t, "paused")
+			id := te.enqueueLater(t, q)
+			if err := asynq.NewInspectorFromRedisClient(te.rdb).PauseQueue(q); err != nil {
+				t.Fatal(err)
+			}
+			te.serve(t, q, nil)
+			return id
+		}, "the queue is paused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
-			code, out, errOut := te.ctl(t, "", "wait", tt.id(t), "--timeout", "20s")
+			code, out, errOut := te.ctl(t, "", "wait", tt.id(t), "--timeout", "20s", "--unserved", "1s")
 			if code != exitFailed || !strings.Contains(errOut, tt.want) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q", code, out, errOut, exitFailed, tt.want)
 			}
