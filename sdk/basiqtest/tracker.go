@@ -1,8 +1,6 @@
 package basiqtest
 
 import (
-	"net/http"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,54 +11,6 @@ import (
 // consent), the next instant something about it can change; settle evaluates what is due and
 // emits the events with the exact instant of the change. It runs before every emit (so events
 // stay in time order), on GET /events and Stats, and in the webhook dispatcher.
-
-// at is a heap entry: a job or a consent to look at again at a Unix-nanosecond instant (16
-// bytes, since every job has one while it runs).
-type at[T any] struct {
-	nanos int64
-	v     T
-}
-
-// minHeap is a binary heap of entries by instant.
-type minHeap[T any] []at[T]
-
-func (h *minHeap[T]) push(e at[T]) {
-	*h = append(*h, e)
-	a := *h
-	for i := len(a) - 1; i > 0; {
-		p := (i - 1) / 2
-		if a[p].nanos <= a[i].nanos {
-			break
-		}
-		a[p], a[i] = a[i], a[p]
-		i = p
-	}
-}
-
-func (h *minHeap[T]) pop() at[T] {
-	a := *h
-	top, n := a[0], len(a)-1
-	a[0] = a[n]
-	var zero at[T]
-	a[n] = zero
-	a = a[:n]
-	for i := 0; ; {
-		l, m := 2*i+1, i
-		if l < n && a[l].nanos < a[m].nanos {
-			m = l
-		}
-		if l+1 < n && a[l+1].nanos < a[m].nanos {
-			m = l + 1
-		}
-		if m == i {
-			break
-		}
-		a[m], a[i] = a[i], a[m]
-		i = m
-	}
-	*h = a
-	return top
-}
 
 type tracker struct {
 	mu       sync.Mutex
@@ -205,74 +155,4 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
-}
-
-// stepEvents emits what the end of step x of job j means for its connection.
-func (s *Server) stepEvents(j *job, x stepState) {
-	c := s.store.conns[j.connID]
-	if c == nil || c.deleted {
-		return
-	}
-	r := s.baseRequest()
-	switch {
-	case x.status == "failed" && userSide[x.fail]:
-		s.connStatusEvent(r, c, "invalid", x.end)
-	case x.status == "failed":
-	case x.title == stepCredentials && !j.hasStep(stepMFA), x.title == stepMFA:
-		s.connStatusEvent(r, c, "active", x.end)
-	case x.title == stepAccounts:
-		s.emit("account.updated", c.userID, s.baseURL(r)+"/users/"+c.userID+"/accounts?filter=connection.id.eq('"+c.id+"')", s.connectionJSON(r, c), x.end)
-	case x.title == stepTransactions:
-		s.emit("transactions.updated", c.userID, s.baseURL(r)+"/users/"+c.userID+"/transactions?filter=connection.id.eq('"+c.id+"')", s.connectionJSON(r, c), x.end)
-	}
-}
-
-func (j *job) hasStep(title string) bool {
-	for _, p := range j.steps {
-		if p.title == title {
-			return true
-		}
-	}
-	return false
-}
-
-// connStatusEvent emits connection.activated or connection.invalidated when c's reported status
-// changes to status. Call with store.mu held for writing.
-func (s *Server) connStatusEvent(r *http.Request, c *connection, status string, at time.Time) {
-	rep, typ := reportedActive, "connection.activated"
-	if status == "invalid" {
-		rep, typ = reportedInvalid, "connection.invalidated"
-	}
-	if c.reported == rep {
-		return
-	}
-	c.reported = rep
-	s.emit(typ, c.userID, s.baseURL(r)+"/users/"+c.userID+"/connections/"+c.id, s.connectionJSON(r, c), at)
-}
-
-// noteBase remembers the link base of a request that changes state, for the links of events
-// that settle later without a request.
-func (s *Server) noteBase(r *http.Request) {
-	if s.cfg.baseURL == "" {
-		b := s.baseURL(r)
-		s.lastBase.Store(&b)
-	}
-}
-
-// baseRequest is a request whose baseURL is the server's link base, for rendering without one.
-func (s *Server) baseRequest() *http.Request {
-	b := s.cfg.baseURL
-	if b == "" {
-		if p := s.lastBase.Load(); p != nil {
-			b = *p
-		} else {
-			b = "http://localhost"
-		}
-	}
-	u, _ := url.Parse(b)
-	r := &http.Request{Host: u.Host, URL: &url.URL{Path: "/"}, Header: http.Header{}}
-	if u.Scheme == "https" {
-		r.Header.Set("X-Forwarded-Proto", "https")
-	}
-	return r
 }
