@@ -187,6 +187,7 @@ func (s *Server) applyFaults(w *statusWriter, r *http.Request) bool {
 	switch {
 	case v.drop:
 		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			w.count()
 			_ = conn.Close()
 			return true
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -118,7 +119,8 @@ const (
 func (s *Server) handle(pattern string, kind routeKind, h handlerFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
-		defer func() { s.stats.count(pattern, sw.status) }()
+		sw.count = sync.OnceFunc(func() { s.stats.count(pattern, sw.status) })
+		defer sw.count()
 		if kind != mockRoute && s.applyFaults(sw, r) {
 			return
 		}
@@ -216,6 +218,10 @@ func (s *Server) routes() {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// count records the answer in the stats, once: a dropped connection
+	// is counted before it is closed, so that a client that saw the drop
+	// also sees it in Stats.
+	count func()
 }
 
 func (w *statusWriter) WriteHeader(code int) {
