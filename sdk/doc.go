@@ -1,5 +1,6 @@
 // Package sdk is a Go client for the Basiq open-banking API: the whole
-// surface of the official Node SDK (basiq-sdk-nodejs 1.1.x), Go-shaped.
+// surface of the official Node SDK (basiq-sdk-nodejs 1.1.x), Go-shaped,
+// and API 3.0's consent era (see "API 3.0" below).
 //
 // One Client holds services as fields, go-github style:
 //
@@ -91,7 +92,9 @@
 //	connection.delete() / connService.delete       c.Connections.Delete(ctx, id, connID) / handle.Delete(ctx)
 //	jobService.get(jobId)                          c.Jobs.Get(ctx, jobID) / c.Jobs.For(jobID).Get(ctx)
 //	jobService.for(jobId)                          c.Jobs.For(jobID) (sends nothing)
-//	(a user's jobs)                                c.Jobs.List(ctx, id, filter) / c.Users.For(id).Jobs(ctx, filter)
+//	(a user's jobs, newest first)                  c.Jobs.List(ctx, id, filter) (every page) / c.Users.For(id).Jobs(ctx, filter),
+//	                                               c.Jobs.ListPage(ctx, id, filter, sdk.Limit(n)) / .Next(ctx, page),
+//	                                               c.Jobs.All(ctx, id, filter) / c.Users.For(id).AllJobs(ctx, filter) (iter.Seq2)
 //	job.getConnectionId()                          job.ConnectionID() ("" while unknown); job.UserID()
 //	job.getConnection() / jobService.getConnection c.Jobs.Connection(ctx, job) / c.Jobs.For(jobID).Connection(ctx)
 //	job.getCurrentStep()                           job.CurrentStep(); job.Step(sdk.StepRetrieveAccounts) (by title)
@@ -100,6 +103,7 @@
 //	  / jobService.waitForCredentials(job, ...)      / c.Jobs.For(jobID).WaitForCredentials(ctx, o)
 //	job.waitForTransactions(interval, timeout)     c.Jobs.WaitForTransactions(ctx, jobID, o) / c.Jobs.For(jobID).WaitForTransactions(ctx, o)
 //	(job MFA answer)                               c.Jobs.SubmitMFA(ctx, jobID, "1234") / c.Jobs.For(jobID).SubmitMFA(ctx, "1234")
+//	                                                 (3.0: with the job user's client token) / c.Users.For(id).SubmitMFA(ctx, jobID, "1234")
 //	session.getInstitutions()                      c.Institutions.List(ctx, filter)
 //	session.getInstitution(id)                     c.Institutions.Get(ctx, id)
 //	new FilterBuilder().eq(field, value)           sdk.Filter().Eq(field, value)
@@ -112,4 +116,49 @@
 // *TimeoutError; the token honours expires_in and refreshes are serialised;
 // connection updates send what Basiq's spec asks (password and the optional
 // fields), not institution.id; filter values are escaped (see FilterBuilder).
+//
+// # API 3.0
+//
+// The Node SDK predates Basiq's API 3.0, where a partner cannot post a
+// bank login: the user connects in Basiq's hosted Consent UI, which hands
+// back one job id per connection, and the partner follows those jobs
+// (WithAPIVersion("3.0"); Basiq then refuses CreateConnection and
+// Connections.Update, basiqtest with 403 forbidden-access). The token
+// request always
+// sends its form body, scope=SERVER_ACCESS or scope=CLIENT_ACCESS&userId=U.
+//
+//	Basiq 3.0 (docs, OpenAPI)                      Go
+//	POST /token scope=CLIENT_ACCESS&userId=U       c.Users.For(id).ClientToken(ctx) (cached per user until shortly before
+//	                                                 expires_in; fetched once however many goroutines ask)
+//	consent.basiq.io/home?token&action&state       c.Users.For(id).ConsentURL(ctx, sdk.ConsentOptions{Action, State,
+//	  &institutionId&connectionId                    InstitutionID, ConnectionID}); WithConsentURL for basiqtest's /consent
+//	redirect ?jobId&jobIds&state                   sdk.ParseConsentRedirect(u) -> ConsentResult{JobIDs, State}, then
+//	                                                 c.Jobs.WaitForTransactions(ctx, jobID, o) for each
+//	POST/GET/DELETE /users/{id}/auth_link          c.Users.For(id).CreateAuthLink(ctx, params) / .AuthLink(ctx) / .DeleteAuthLink(ctx)
+//	GET /users/{id}/consents, DELETE .../{cid}     c.Users.For(id).Consents(ctx) / .RevokeConsent(ctx, consentID)
+//	GET /users/{id}/jobs                           c.Jobs.List / ListPage / All, c.Users.For(id).AllJobs (above)
+//	POST /jobs/{id}/mfa (CLIENT_ACCESS)            c.Jobs.SubmitMFA (reads the job for its user) / c.Users.For(id).SubmitMFA
+//	POST .../connections/{cid}/purge               c.Connections.Purge(ctx, id, connID) / handle.Purge(ctx)
+//	POST /users/{id}/statements (multipart)        c.Users.For(id).UploadStatement(ctx, sdk.Statement{InstitutionID, FileName, Content}) -> *Job
+//	GET /connectors, /connectors/{id}/{method}     c.Connectors.List(ctx, filter) / c.Connectors.Get(ctx, id, sdk.MethodWeb);
+//	                                                 Stats.AverageDurationMs is nil while Basiq has no figures
+//	GET /events, /events/{id}, /events/types       c.Events.List(ctx, filter, sdk.Limit(n)) / .Next / .All (iter.Seq2) / .Get(ctx, id) / .Types(ctx)
+//	/notifications/webhooks                        c.Webhooks.Create(ctx, sdk.WebhookParams{URL, SubscribedEvents}) / .List / .Get / .Update / .Delete
+//	webhook delivery (Standard Webhooks)           v, _ := sdk.NewWebhookVerifier(secret, oldSecret); ev, err := v.Event(r)
+//	                                                 (or v.Verify(header, body), then sdk.DecodeEvent(body))
+//
+// A WebhookVerifier accepts a delivery when webhook-timestamp is within 5
+// minutes of now either way (WithTolerance) and any of the space-separated
+// v1 signatures of webhook-signature is the HMAC-SHA256 of
+// "id.timestamp.body" under any of its secrets (several during rotation),
+// compared in constant time; its errors wrap ErrWebhookHeaders,
+// ErrWebhookTimestamp or ErrWebhookSignature. Deduplicate on the event's ID
+// (Basiq retries a delivery with the same webhook-id). SignWebhook signs as
+// Basiq does, for a receiver's tests.
+//
+// Events decode into Event from either shape Basiq sends (the webhook
+// message and the /events resource); Type is an EventType with a constant
+// for each of the 15 types, and an unknown type decodes without error with
+// Type.Known false. On consent.revoked or consent.expired the partner must
+// delete or de-identify the user's data.
 package sdk
