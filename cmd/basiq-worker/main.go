@@ -13,16 +13,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/config"
-	"github.com/basiq-worker/basiq-worker/internal/redislog"
+	"github.com/basiq-worker/basiq-worker/internal/app"
 	"github.com/basiq-worker/basiq-worker/worker"
-	"github.com/basiq-worker/basiq-worker/worker/metrics"
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/basiq-worker/basiq-worker/worker/admin"
+	"github.com/basiq-worker/basiq-worker/worker/webhook"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
@@ -68,9 +69,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if err != nil {
 		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
-	log := newLogger(cfg, stdout)
-	redislog.Install(log) // go-redis's own lines (dial failures in an outage) onto the JSON log, rate-limited
-	return serve(ctx, cfg, log)
+	return serve(ctx, cfg, newLogger(cfg, stdout))
 }
 
 func usage(w io.Writer) {
@@ -96,49 +95,41 @@ func newLogger(cfg *config.Worker, stdout io.Writer) zerolog.Logger {
 	return zerolog.New(out).Level(cfg.ZerologLevel()).With().Timestamp().Str("service", "basiq-worker").Logger()
 }
 
-// serve wires Redis, the Basiq client, the worker, the refresh scheduler,
-// the webhook deliveries and the admin server, and runs them until ctx is
-// done.
+// serve opens the process's one Redis client and the admin listener, and
+// runs the process (internal/app) until ctx is done.
 func serve(ctx context.Context, cfg *config.Worker, log zerolog.Logger) error {
 	rdb := cfg.RedisClient()
 	defer rdb.Close()
-	reg := prometheus.NewRegistry()
-	m := metrics.New(reg)
-	api, err := worker.NewClient(worker.ClientOptions{
-		APIKey: cfg.BasiqAPIKey, BaseURL: cfg.BasiqBaseURL, APIVersion: cfg.BasiqAPIVersion,
-		Redis: rdb, Namespace: cfg.Namespace, Keyring: cfg.Keyring,
-		Concurrency: cfg.Concurrency, Observer: m, WrapTransport: m.Transport,
-	})
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
+		return fmt.Errorf("HTTP_ADDR: %w", err)
+	}
+	opts, err := appOptions(cfg, rdb, ln, log)
+	if err != nil {
+		ln.Close()
 		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
-	w, err := worker.New(workerConfig(cfg, rdb, worker.NewBasiq(api), log, m))
+	p, err := app.New(opts)
 	if err != nil {
-		return usageError{fmt.Errorf("configuration: %w", err)}
-	}
-	stopHTTP, err := serveAdmin(cfg, rdb, reg, log)
-	if err != nil {
-		return err
-	}
-	defer stopHTTP()
-	secret, err := cfg.WebhookSecretBytes()
-	if err != nil {
+		ln.Close()
 		return usageError{fmt.Errorf("configuration: %w", err)}
 	}
 	log.Info().Object("config", cfg).Msg("starting")
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	waitExtras := startExtras(ctx, cfg, rdb, secret, log)
-	err = w.Run(ctx)
-	cancel()
-	waitExtras()
-	return err
+	return p.Run(ctx)
 }
 
-// workerConfig is the worker.Config the variables were parsed onto, with
-// the process's one Redis client, its Basiq client, logger and metrics.
-func workerConfig(cfg *config.Worker, rdb redis.UniversalClient, api worker.Basiq, log zerolog.Logger, obs worker.Observer) worker.Config {
-	c := cfg.Config
-	c.Redis, c.Basiq, c.Logger, c.Observer = rdb, api, log, obs
-	return c
+// appOptions are the process's options: the worker.Config the variables
+// were parsed onto, how to reach Basiq, the admin server and the webhooks.
+func appOptions(cfg *config.Worker, rdb redis.UniversalClient, ln net.Listener, log zerolog.Logger) (app.Options, error) {
+	secret, err := cfg.WebhookSecretBytes()
+	if err != nil {
+		return app.Options{}, err
+	}
+	return app.Options{
+		Redis: rdb, Worker: cfg.Config, Logger: log, Listener: ln,
+		Basiq: worker.ClientOptions{APIKey: cfg.BasiqAPIKey, BaseURL: cfg.BasiqBaseURL, APIVersion: cfg.BasiqAPIVersion},
+		Admin: admin.Options{UIEnabled: cfg.UIEnabled, UIPath: cfg.UIPath, UIReadOnly: cfg.UIReadOnly,
+			Username: cfg.UIUsername, Password: cfg.UIPassword},
+		Webhook: webhook.Options{URL: cfg.WebhookURL, Secret: secret},
+	}, nil
 }

@@ -1,0 +1,113 @@
+// Package app is the one wiring of a worker process, shared by
+// basiq-worker, basiq-dev and basiq-bench's worker children: on one Redis
+// client it builds the worker's Basiq client and the worker, and runs them
+// with the refresh scheduler, the webhook deliveries and the admin server
+// (metrics, probes, web UI) until the context is done or one of them fails.
+// It also routes go-redis's own log lines onto the process's logger
+// (internal/redislog).
+package app
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/basiq-worker/basiq-worker/internal/redislog"
+	"github.com/basiq-worker/basiq-worker/worker"
+	"github.com/basiq-worker/basiq-worker/worker/admin"
+	"github.com/basiq-worker/basiq-worker/worker/metrics"
+	"github.com/basiq-worker/basiq-worker/worker/schedule"
+	"github.com/basiq-worker/basiq-worker/worker/webhook"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+)
+
+// Options are what one worker process runs. Everything uses Redis: the
+// process opens one pool.
+type Options struct {
+	// Redis is the process's one client. Required; Run does not close it.
+	Redis redis.UniversalClient
+	// Worker is the worker's configuration (worker.DefaultConfig with the
+	// process's settings and Keyring). New sets its Redis, Basiq, Logger
+	// and Observer, and clears RedisConnOpt.
+	Worker worker.Config
+	// Basiq says how to reach Basiq (APIKey, BaseURL, APIVersion, ...). New
+	// builds the worker's client with worker.NewClient and sets its Redis,
+	// Namespace, Keyring, Concurrency, Observer and WrapTransport.
+	Basiq worker.ClientOptions
+	// Listener, when set, serves the admin routes (Admin); Run closes it.
+	// New sets Admin's Redis and Registry.
+	Listener net.Listener
+	Admin    admin.Options
+	// Webhook delivers the results to Webhook.URL when it is set (Secret
+	// required). New sets its Redis, Namespace and Logger.
+	Webhook webhook.Options
+	// Schedule is the refresh scheduler's; New sets its Redis, Namespace
+	// and Logger.
+	Schedule schedule.Options
+	// Registry receives the metrics (default: a new one).
+	Registry *prometheus.Registry
+	// Logger is the process's; the scheduler, the webhooks and the admin
+	// server log with a "component" field.
+	Logger zerolog.Logger
+}
+
+// Process is a wired worker process, ready to Run.
+type Process struct {
+	o      Options
+	worker *worker.Worker
+	admin  *admin.Handler
+}
+
+// New builds the process: the Basiq client, the worker and the admin
+// handler. It connects to nothing; a bad option is reported here.
+func New(o Options) (*Process, error) {
+	if o.Redis == nil {
+		return nil, fmt.Errorf("app: Redis is required")
+	}
+	// go-redis's own lines (dial failures in an outage) onto the process's
+	// log, rate-limited; process-wide (redis.SetLogger).
+	redislog.Install(o.Logger)
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	if o.Worker.Namespace == "" {
+		o.Worker.Namespace = worker.DefaultConfig().Namespace
+	}
+	m := metrics.New(o.Registry)
+	api, err := worker.NewClient(o.basiq(m))
+	if err != nil {
+		return nil, fmt.Errorf("basiq client: %w", err)
+	}
+	wc := o.Worker
+	wc.RedisConnOpt, wc.Redis, wc.Basiq, wc.Logger, wc.Observer = nil, o.Redis, worker.NewBasiq(api), o.Logger, m
+	p := &Process{o: o}
+	if p.worker, err = worker.New(wc); err != nil {
+		return nil, err
+	}
+	if o.Listener != nil {
+		ao := o.Admin
+		ao.RedisConnOpt, ao.Redis, ao.Registry = nil, o.Redis, o.Registry
+		if p.admin, err = admin.New(ao); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// basiq is the worker's Basiq client options, on the process's Redis and
+// metrics.
+func (o Options) basiq(m *metrics.Metrics) worker.ClientOptions {
+	b := o.Basiq
+	b.Redis, b.Namespace, b.Keyring = o.Redis, o.Worker.Namespace, o.Worker.Keyring
+	b.Concurrency = o.Worker.Concurrency
+	if b.Concurrency <= 0 {
+		b.Concurrency = worker.DefaultConfig().Concurrency
+	}
+	b.Observer, b.WrapTransport = m, m.Transport
+	return b
+}
+
+func (o Options) component(name string) zerolog.Logger {
+	return o.Logger.With().Str("component", name).Logger()
+}
