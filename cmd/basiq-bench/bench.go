@@ -95,7 +95,7 @@ func runOnce(ctx context.Context, o options, mode string, n int, stderr io.Write
 	if err := e.rdb.Ping(ctx).Err(); err != nil {
 		return nil, fmt.Errorf("redis %s: %w", o.redisURL, err)
 	}
-	defer e.cleanup()
+	defer e.cleanup(stderr)
 	if err := e.createUsers(ctx); err != nil {
 		return nil, err
 	}
@@ -254,26 +254,6 @@ func parallel(ctx context.Context, n, k int, f func(ctx context.Context, i int) 
 		return err
 	}
 	return ctx.Err()
-}
-
-// cleanup deletes every key of the run: the asynq queue and the namespace.
-func (e *env) cleanup() {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for _, pattern := range []string{"asynq:{" + e.id + "}:*", "{" + e.id + "}:*"} {
-		iter := e.rdb.Scan(ctx, 0, pattern, 1000).Iterator()
-		var batch []string
-		for iter.Next(ctx) {
-			if batch = append(batch, iter.Val()); len(batch) == 500 {
-				e.rdb.Unlink(ctx, batch...)
-				batch = batch[:0]
-			}
-		}
-		if len(batch) > 0 {
-			e.rdb.Unlink(ctx, batch...)
-		}
-	}
-	e.rdb.SRem(ctx, "asynq:queues", e.id)
 }
 
 func randHex(n int) string {

@@ -8,11 +8,10 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/app"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker"
-	"github.com/basiq-worker/basiq-worker/worker/metrics"
 	"github.com/hibiken/asynq"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
@@ -23,7 +22,7 @@ const (
 	envAPIKey  = "BASIQ_BENCH_API_KEY"
 )
 
-// runChild is a worker process: the real worker (worker.New) or the blocking baseline. It
+// runChild is a worker process: the real one (internal/app, as basiq-worker) or the blocking baseline. It
 // prints "ready" once built and runs until ctx is done.
 func runChild(ctx context.Context, o options, getenv func(string) string, stdout io.Writer) error {
 	if o.cpuProfile != "" {
@@ -49,34 +48,32 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	m := metrics.New(prometheus.NewRegistry())
-	c, err := worker.NewClient(worker.ClientOptions{ // wired as cmd/basiq-worker
-		APIKey: getenv(envAPIKey), BaseURL: o.childBasiqURL, Redis: rdb, Namespace: o.childNS, Keyring: keyring,
-		Concurrency: conc, IdleConnsPerHost: o.idlePerHost, Observer: m, WrapTransport: m.Transport,
-	})
-	if err != nil {
-		return err
-	}
-	queues, basiq := map[string]int{o.childQueue: 1}, worker.NewBasiq(c)
+	bo := worker.ClientOptions{APIKey: getenv(envAPIKey), BaseURL: o.childBasiqURL, IdleConnsPerHost: o.idlePerHost}
+	queues := map[string]int{o.childQueue: 1}
 	if o.childMode == modeBlocking {
-		return runBlockingChild(ctx, o, rdb, conc, queues, basiq, keyring, stdout)
+		return runBlockingChild(ctx, o, rdb, bo, queues, keyring, stdout)
 	}
 	cfg := worker.DefaultConfig()
-	cfg.Redis, cfg.Namespace, cfg.Basiq, cfg.Keyring = rdb, o.childNS, basiq, keyring
+	cfg.Namespace, cfg.Keyring = o.childNS, keyring
 	cfg.Concurrency, cfg.Queues, cfg.Policy = conc, queues, o.policy
 	cfg.DelayedTaskCheckInterval, cfg.TaskCheckInterval = o.delayedCheck, o.taskCheck
-	cfg.Logger, cfg.Observer = childLogger(o), m
-	w, err := worker.New(cfg)
+	p, err := app.New(app.Options{Redis: rdb, Worker: cfg, Basiq: bo, Logger: childLogger(o)}) // wired as cmd/basiq-worker
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "ready")
-	return w.Run(ctx)
+	return p.Run(ctx)
 }
 
 // runBlockingChild serves the blocking baseline handler until ctx is done.
-func runBlockingChild(ctx context.Context, o options, rdb *redis.Client, conc int, queues map[string]int,
-	basiq worker.Basiq, keyring *tasks.Keyring, stdout io.Writer) error {
+func runBlockingChild(ctx context.Context, o options, rdb *redis.Client, bo worker.ClientOptions, queues map[string]int,
+	keyring *tasks.Keyring, stdout io.Writer) error {
+	bo.Redis, bo.Namespace, bo.Keyring, bo.Concurrency = rdb, o.childNS, keyring, o.concurrency
+	c, err := worker.NewClient(bo)
+	if err != nil {
+		return err
+	}
+	basiq, conc := worker.NewBasiq(c), o.concurrency
 	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
 		Concurrency: conc, Queues: queues, TaskCheckInterval: o.taskCheck, LogLevel: asynq.WarnLevel,
 		ShutdownTimeout: 2 * time.Second,

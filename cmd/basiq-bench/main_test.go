@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
@@ -24,6 +25,27 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// counter matches asynq's processed and failed counters of a queue, which
+// asynq has no API to delete.
+var counter = regexp.MustCompile(`^asynq:\{bench-[0-9a-f]+\}:(processed|failed)(:\d{4}-\d{2}-\d{2})?$`)
+
+// benchKeys returns the keys of every bench run's queue and namespace.
+func benchKeys(t *testing.T) map[string]bool {
+	t.Helper()
+	rdb := testredis.Client(t)
+	keys := map[string]bool{}
+	for _, pattern := range []string{"asynq:{bench-*", "{bench-*"} {
+		iter := rdb.Scan(context.Background(), 0, pattern, 1000).Iterator()
+		for iter.Next(context.Background()) {
+			keys[iter.Val()] = true
+		}
+		if err := iter.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keys
+}
+
 // redisURL is the test Redis (see internal/testredis): skipped without one.
 func redisURL(t *testing.T) string {
 	t.Helper()
@@ -40,8 +62,18 @@ func TestRun_both(t *testing.T) {
 	args := []string{"basiq-bench", "-n", "20", "-mode", "both", "-json", "-redis-url", url,
 		"-step-credentials", "100ms", "-step-accounts", "100ms", "-step-transactions", "100ms",
 		"-jitter", "0", "-blocking-interval", "50ms", "-blocking-n", "10", "-timeout", "45s"}
+	before := benchKeys(t)
 	if err := run(ctx, args, os.Getenv, &out, &errOut); err != nil {
 		t.Fatalf("run: %v\nstderr: %s", err, errOut.String())
+	}
+	for k := range benchKeys(t) {
+		if before[k] {
+			continue
+		}
+		if !counter.MatchString(k) {
+			t.Errorf("the run left key %s in Redis", k)
+		}
+		testredis.Client(t).Del(context.Background(), k) // the test's own cleanup of what the bench may leave
 	}
 	var rep Report
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {

@@ -11,7 +11,9 @@
 // (-demo N) and prints one line per result until Ctrl-C (or, with
 // -exit-after-demo, until every demo result is in).
 //
-// It also runs the refresh scheduler (worker/schedule) and, when
+// The worker process is wired as basiq-worker's (internal/app): dev mode
+// only adds the embedded Redis, the fake and the banner. It also runs the
+// refresh scheduler (worker/schedule) and, when
 // WEBHOOK_URL and WEBHOOK_SECRET are set, the webhook deliveries
 // (worker/webhook). BASIQ_SECRET_KEY and REDIS_NAMESPACE are honoured when
 // set; otherwise a throw-away keyring is generated and the namespace is
@@ -84,19 +86,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	st, err := startStack(ctx, o, getenv, stdout, stderr)
+	st, err := startStack(o, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.close()
+	ctx, cancel := context.WithCancel(ctx)
+	procErr := make(chan error, 1)
+	go func() { procErr <- st.proc.Run(ctx) }()
+	err = runUntilDone(ctx, st, o, stdout, procErr)
+	cancel()
+	if perr := <-procErr; err == nil { // the graceful shutdown, before Redis and the fake close
+		err = perr
+	}
+	return err
+}
+
+// runUntilDone prints the banner and runs the demo until ctx is done, the
+// demo is over with -exit-after-demo, or the process fails.
+func runUntilDone(ctx context.Context, st *stack, o options, stdout io.Writer, procErr <-chan error) error {
 	st.printBanner(stdout)
 	demoDone := make(chan struct{})
 	demoErr := make(chan error, 1)
 	go func() { demoErr <- runDemo(ctx, st, o.demo, stdout, demoDone) }()
 	select {
 	case <-ctx.Done():
+	case err := <-procErr:
+		return processFailed(err)
 	case <-demoDone:
 		if o.exitAfterDemo {
 			return nil
@@ -104,6 +120,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, "still running: results of other work are printed here too (Ctrl-C to stop)")
 		select {
 		case <-ctx.Done():
+		case err := <-procErr:
+			return processFailed(err)
 		case err := <-demoErr:
 			return demoFailed(ctx, err)
 		}
@@ -112,6 +130,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	fmt.Fprintln(stdout, "shutting down")
 	return nil
+}
+
+// processFailed is the error of a process that stopped before ctx was done.
+func processFailed(err error) error {
+	if err == nil {
+		err = errors.New("stopped")
+	}
+	return fmt.Errorf("worker process: %w", err)
 }
 
 func demoFailed(ctx context.Context, err error) error {

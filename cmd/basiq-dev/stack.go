@@ -1,33 +1,28 @@
 package main
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/basiq-worker/basiq-worker/config"
-	"github.com/basiq-worker/basiq-worker/internal/redislog"
+	"github.com/basiq-worker/basiq-worker/internal/app"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/admin"
-	"github.com/basiq-worker/basiq-worker/worker/metrics"
 	"github.com/basiq-worker/basiq-worker/worker/schedule"
 	"github.com/basiq-worker/basiq-worker/worker/webhook"
 	"github.com/hibiken/asynq"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
@@ -35,11 +30,12 @@ import (
 // devAPIKey is the API key the dev worker uses against the fake server.
 const devAPIKey = "dev-api-key"
 
-// stack is everything basiq-dev runs.
+// stack is everything basiq-dev runs: the embedded Redis, the fake Basiq
+// API and the worker process (internal/app, as basiq-worker runs it).
 type stack struct {
-	redisDesc  string // "embedded (miniredis) at ..." or the redacted REDIS_URL
-	redisURL   string // what to pass as REDIS_URL to basiqctl
-	connOpt    asynq.RedisConnOpt
+	redisDesc  string             // "embedded (miniredis) at ..." or the redacted REDIS_URL
+	redisURL   string             // what to pass as REDIS_URL to basiqctl
+	connOpt    asynq.RedisConnOpt // the demo's own enqueue client (an app, not the process)
 	rdb        redis.UniversalClient
 	ns         string
 	keyring    *tasks.Keyring
@@ -47,15 +43,16 @@ type stack struct {
 	// secretSpec is the generated BASIQ_SECRET_KEY, "" when set by the user.
 	secretSpec string
 	fake       *basiqtest.Server
-	api        *sdk.Client
+	api        *sdk.Client // the demo's client of the fake (creates users)
+	proc       *app.Process
 	uiURL      string
 	portNote   string
 	closers    []func()
 }
 
-// startStack starts Redis (unless REDIS_URL is set), the fake Basiq API, the
-// worker and the admin server. The worker and admin stop when ctx is done.
-func startStack(ctx context.Context, o options, getenv func(string) string, stdout, stderr io.Writer) (*stack, error) {
+// startStack starts Redis (unless REDIS_URL is set) and the fake Basiq API,
+// and builds the worker process on them; run it with st.proc.Run.
+func startStack(o options, getenv func(string) string, stderr io.Writer) (*stack, error) {
 	if err := checkUIAuth(o.httpAddr, getenv); err != nil {
 		return nil, err
 	}
@@ -75,21 +72,17 @@ func startStack(ctx context.Context, o options, getenv func(string) string, stdo
 	st.fake = basiqtest.NewServer(basiqtest.WithStepDurations(basiqtest.StepDurations{
 		Credentials: o.steps[0], Accounts: o.steps[1], Transactions: o.steps[2]}), basiqtest.WithJitter(o.jitter))
 	st.closers = append(st.closers, st.fake.Close)
-	reg := prometheus.NewRegistry()
-	m := metrics.New(reg)
-	api, err := worker.NewClient(worker.ClientOptions{APIKey: devAPIKey, BaseURL: st.fake.URL, APIVersion: "2.0",
-		Redis: st.rdb, Namespace: st.ns, Keyring: st.keyring, Concurrency: devConcurrency, Observer: m, WrapTransport: m.Transport})
+	api, err := sdk.New(devAPIKey, sdk.WithBaseURL(st.fake.URL), sdk.WithAPIVersion("2.0"))
 	if err != nil {
 		return nil, err
 	}
 	st.api = api
-	if err := st.startWorker(ctx, o, m, stderr); err != nil {
+	opts, err := st.appOptions(o, getenv, stderr)
+	if err != nil {
 		return nil, err
 	}
-	if err := st.startExtras(ctx, getenv); err != nil {
-		return nil, err
-	}
-	if err := st.startAdmin(o.httpAddr, reg, getenv); err != nil {
+	if st.proc, err = app.New(opts); err != nil {
+		opts.Listener.Close()
 		return nil, err
 	}
 	ok = true
@@ -129,23 +122,6 @@ func (st *stack) startRedis(getenv func(string) string) error {
 	return nil
 }
 
-// devConcurrency is the dev worker's number of slots.
-const devConcurrency = 10
-
-// devConfig is worker.DefaultConfig with what suits a first look on a
-// laptop: fewer slots, quick pickup, a short deadline, a quick refresh after
-// maintenance and a quick Ctrl-C.
-func devConfig(st *stack, log zerolog.Logger, obs worker.Observer) worker.Config {
-	cfg := worker.DefaultConfig()
-	cfg.RedisConnOpt, cfg.Redis, cfg.Namespace = st.connOpt, st.rdb, st.ns
-	cfg.Basiq, cfg.Keyring, cfg.Logger, cfg.Observer = worker.NewBasiq(st.api), st.keyring, log, obs
-	cfg.Concurrency = devConcurrency
-	cfg.JobDeadline, cfg.StepRetryDelay = 2*time.Minute, 2*time.Second
-	cfg.DelayedTaskCheckInterval, cfg.TaskCheckInterval = 100*time.Millisecond, 100*time.Millisecond
-	cfg.ShutdownTimeout = 3 * time.Second
-	return cfg
-}
-
 // loadKeys reads BASIQ_SECRET_KEY or generates a throw-away dev keyring.
 func (st *stack) loadKeys(getenv func(string) string) error {
 	if spec := getenv("BASIQ_SECRET_KEY"); spec != "" {
@@ -167,81 +143,54 @@ func (st *stack) loadKeys(getenv func(string) string) error {
 	return err
 }
 
-func (st *stack) startWorker(ctx context.Context, o options, m *metrics.Metrics, stderr io.Writer) error {
+// devConcurrency is the dev worker's number of slots.
+const devConcurrency = 10
+
+// devConfig is worker.DefaultConfig with what suits a first look on a
+// laptop: fewer slots, quick pickup, a short deadline, a quick refresh after
+// maintenance and a quick Ctrl-C.
+func devConfig(st *stack) worker.Config {
+	cfg := worker.DefaultConfig()
+	cfg.Namespace, cfg.Keyring = st.ns, st.keyring
+	cfg.Concurrency = devConcurrency
+	cfg.JobDeadline, cfg.StepRetryDelay = 2*time.Minute, 2*time.Second
+	cfg.DelayedTaskCheckInterval, cfg.TaskCheckInterval = 100*time.Millisecond, 100*time.Millisecond
+	cfg.ShutdownTimeout = 3 * time.Second
+	return cfg
+}
+
+// appOptions are the dev process's: basiq-worker's wiring on the embedded
+// Redis and the fake, its logs on stderr, the web UI on -http and, when
+// WEBHOOK_URL is set, the webhooks.
+func (st *stack) appOptions(o options, getenv func(string) string, stderr io.Writer) (app.Options, error) {
 	level, err := zerolog.ParseLevel(o.logLevel)
 	if err != nil {
-		return fmt.Errorf("-log-level: %w", err)
+		return app.Options{}, fmt.Errorf("-log-level: %w", err)
 	}
 	log := zerolog.New(zerolog.ConsoleWriter{Out: stderr, TimeFormat: "15:04:05", NoColor: !isTerminal(stderr)}).Level(level).With().Timestamp().Logger()
-	redislog.Install(log) // go-redis's own lines onto this log, rate-limited
-	w, err := worker.New(devConfig(st, log, m))
-	if err != nil {
-		return err
-	}
-	wctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := w.Run(wctx); err != nil {
-			fmt.Fprintln(stderr, "basiq-dev: worker:", err)
+	var wo webhook.Options
+	if url := getenv("WEBHOOK_URL"); url != "" {
+		secret, err := tasks.ParseWebhookSecret(getenv("WEBHOOK_SECRET"))
+		if err != nil {
+			return app.Options{}, fmt.Errorf("WEBHOOK_SECRET: %w", err)
 		}
-	}()
-	st.closers = append(st.closers, func() { cancel(); <-done })
-	return nil
-}
-
-// startExtras runs the refresh scheduler and, when WEBHOOK_URL and
-// WEBHOOK_SECRET are set, the webhook deliveries.
-func (st *stack) startExtras(ctx context.Context, getenv func(string) string) error {
-	var secret []byte
-	url := getenv("WEBHOOK_URL")
-	if url != "" {
-		var err error
-		if secret, err = tasks.ParseWebhookSecret(getenv("WEBHOOK_SECRET")); err != nil {
-			return fmt.Errorf("WEBHOOK_SECRET: %w", err)
-		}
-		st.webhookURL = url
+		wo, st.webhookURL = webhook.Options{URL: url, Secret: secret}, url
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		schedule.Run(ctx, schedule.Options{RedisConnOpt: st.connOpt, Redis: st.rdb, Namespace: st.ns, SyncInterval: 5 * time.Second})
-	})
-	if url != "" {
-		wg.Go(func() {
-			webhook.Run(ctx, webhook.Options{RedisConnOpt: st.connOpt, Redis: st.rdb, Namespace: st.ns, URL: url, Secret: secret})
-		})
-	}
-	st.closers = append(st.closers, func() { cancel(); wg.Wait() })
-	return nil
-}
-
-// startAdmin serves the web UI, /metrics and the probes on addr. Beyond
-// loopback the UI needs UI_USERNAME and UI_PASSWORD, as cmd/basiq-worker does.
-func (st *stack) startAdmin(addr string, reg *prometheus.Registry, getenv func(string) string) error {
-	user, pass := getenv("UI_USERNAME"), getenv("UI_PASSWORD")
-	h, err := admin.New(admin.Options{RedisConnOpt: st.connOpt, Redis: st.rdb, Registry: reg, UIEnabled: true,
-		Username: user, Password: pass})
+	ln, err := listenNear(o.httpAddr)
 	if err != nil {
-		return err
+		return app.Options{}, err
 	}
-	st.closers = append(st.closers, func() { h.Close() })
-	ln, err := listenNear(addr)
-	if err != nil {
-		return err
+	if ln.Addr().String() != o.httpAddr && !isPortZero(o.httpAddr) {
+		st.portNote = fmt.Sprintf("(%s was taken, using %s)", o.httpAddr, ln.Addr())
 	}
-	if ln.Addr().String() != addr && !isPortZero(addr) {
-		st.portNote = fmt.Sprintf("(%s was taken, using %s)", addr, ln.Addr())
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	st.closers = append(st.closers, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
 	st.uiURL = "http://" + ln.Addr().String()
-	return nil
+	return app.Options{
+		Redis: st.rdb, Worker: devConfig(st), Logger: log, Listener: ln,
+		Basiq:    worker.ClientOptions{APIKey: devAPIKey, BaseURL: st.fake.URL, APIVersion: "2.0"},
+		Admin:    admin.Options{UIEnabled: true, Username: getenv("UI_USERNAME"), Password: getenv("UI_PASSWORD")},
+		Webhook:  wo,
+		Schedule: schedule.Options{SyncInterval: 5 * time.Second},
+	}, nil
 }
 
 // checkUIAuth refuses to serve the web UI beyond loopback without basic auth.
