@@ -69,9 +69,6 @@ func newClient(ac *asynq.Client, keyring *Keyring, opts []ClientOption) *Client 
 	return c
 }
 
-// Namespace returns the results namespace the client was configured with.
-func (c *Client) Namespace() string { return c.namespace }
-
 // Close closes the connection to Redis.
 func (c *Client) Close() error { return c.ac.Close() }
 

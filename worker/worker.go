@@ -113,10 +113,6 @@ func New(cfg Config) (*Worker, error) {
 	return w, nil
 }
 
-// Handlers returns the worker's task handlers, for tests that call
-// ProcessTask directly.
-func (w *Worker) Handlers() *Handlers { return w.handlers }
-
 // Run processes tasks until ctx is done, then shuts down gracefully: it
 // stops taking tasks, gives running handlers ShutdownTimeout to finish and
 // puts unfinished tasks back on their queue. It returns when shut down.
