@@ -108,12 +108,19 @@ func (h *webhooks) due(now time.Time) []*delivery {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var out []*delivery
-	for _, d := range h.msgs {
-		if d.status == "pending" && !d.inflight && !d.next.After(now) {
+	live := h.queue[:0]
+	for _, d := range h.queue {
+		if d.status != "pending" {
+			continue
+		}
+		live = append(live, d)
+		if !d.inflight && !d.next.After(now) {
 			d.inflight = true
 			out = append(out, d)
 		}
 	}
+	clear(h.queue[len(live):])
+	h.queue = live
 	return out
 }
 
@@ -122,7 +129,7 @@ func (h *webhooks) nextDue() time.Time {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var at time.Time
-	for _, d := range h.msgs {
+	for _, d := range h.queue {
 		if d.status == "pending" && !d.inflight && (at.IsZero() || d.next.Before(at)) {
 			at = d.next
 		}

@@ -162,7 +162,7 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) *apiError
 		return err
 	}
 	sub.deleted = true
-	for _, d := range s.hooks.msgs {
+	for _, d := range s.hooks.queue {
 		if d.hookID == sub.id && d.status == "pending" {
 			d.status = "dropped"
 		}

@@ -10,7 +10,8 @@ type webhooks struct {
 	mu    sync.Mutex
 	subs  map[string]*subscription
 	order []string // subscription ids, creation order
-	msgs  []*delivery
+	msgs  []*delivery // every delivery, for the stats
+	queue []*delivery // the pending ones (compacted as they end)
 	byID  map[string]*delivery
 
 	kick    chan struct{} // wakes the dispatcher
@@ -73,6 +74,7 @@ func (h *webhooks) enqueue(s *Server, e *event) {
 		d := &delivery{id: "msg_" + s.store.newID(), hookID: sub.id, eventID: e.id, eventType: e.typ, body: body,
 			status: "pending", next: s.now()}
 		h.msgs = append(h.msgs, d)
+		h.queue = append(h.queue, d)
 		h.byID[d.id] = d
 		n++
 	}

@@ -216,3 +216,29 @@ func TestEvents_routes(t *testing.T) {
 	c.must(400, "GET", "/events?filter="+urlq("job.id.eq('x')"), "")
 	c.as(c.token3(uid)).must(403, "GET", "/events", "")
 }
+
+func TestWebhooks_deleteDropsPending(t *testing.T) {
+	srv := NewServer(WithWebhookRetries(time.Hour))
+	t.Cleanup(srv.Close)
+	c := &client{t: t, srv: srv}
+	c.token = c.newToken()
+	rc := newReceiver(t, 500)
+	id := c.must(201, "POST", "/notifications/webhooks", `{"url":"`+rc.URL+`","subscribedEvents":["user.created"]}`).obj(t)["id"].(string)
+	c.createUser()
+	rc.wait(t, 1)
+	var d DeliveryStats
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && len(d.Attempts) == 0; time.Sleep(5 * time.Millisecond) {
+		for _, x := range srv.Stats().Deliveries {
+			d = x
+		}
+	}
+	if d.Status != "pending" || len(d.Attempts) != 1 || d.Attempts[0].Status != 500 || d.NextAttempt.IsZero() {
+		t.Fatalf("after a 500: %+v, want pending with a next attempt in an hour", d)
+	}
+	c.must(204, "DELETE", "/notifications/webhooks/"+id, "")
+	for _, x := range srv.Stats().Deliveries {
+		if x.Status != "dropped" {
+			t.Errorf("after deleting its webhook: %s, want dropped", x.Status)
+		}
+	}
+}
