@@ -9,7 +9,7 @@ import (
 type webhooks struct {
 	mu    sync.Mutex
 	subs  map[string]*subscription
-	order []string // subscription ids, creation order
+	order []string    // subscription ids, creation order
 	msgs  []*delivery // every delivery, for the stats
 	queue []*delivery // the pending ones (compacted as they end)
 	byID  map[string]*delivery
