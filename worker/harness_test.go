@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
+	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -20,7 +21,8 @@ import (
 	"github.com/rs/zerolog"
 )
 
-const redisAddr = "127.0.0.1:6379"
+// redisAddr is the test Redis: 127.0.0.1:6379 or $TEST_REDIS_ADDR.
+var redisAddr = testredis.Addr()
 
 // harness runs workers against real Redis and a basiqtest server over
 // HTTP, in a queue and namespace of its own.
@@ -54,10 +56,7 @@ func newHarness(t *testing.T, opts ...basiqtest.Option) *harness {
 	if testing.Short() {
 		t.Skip("integration test: needs Redis on " + redisAddr)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
-	if err := rdb.Ping(context.Background()).Err(); err != nil {
-		t.Skipf("no Redis on %s: %v", redisAddr, err)
-	}
+	rdb := testredis.Client(t) // skips, or fails under TEST_REDIS_REQUIRED, without Redis
 	id := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-" + randHex(4)
 	h := &harness{t: t, rdb: rdb, ns: "wt-" + id, queue: "wt-" + id, rec: &recorder{}, logs: &syncbuf.Buffer{}}
 	h.srv = basiqtest.NewServer(append([]basiqtest.Option{fastSteps}, opts...)...)
@@ -109,7 +108,6 @@ func (h *harness) cleanup() {
 	if h.t.Failed() {
 		h.t.Logf("worker log:\n%s", h.logs.String())
 	}
-	h.rdb.Close()
 }
 
 // start runs a worker until the returned stop is called (stop waits for

@@ -45,13 +45,18 @@ func TestUI_browser(t *testing.T) {
 }
 
 // needChromium returns the path of a headless Chromium, skipping the test
-// when none is installed or in -short mode.
+// when none is installed or in -short mode. Under $TEST_BROWSER_REQUIRED or
+// $TEST_REDIS_REQUIRED (CI) a missing Chromium fails the test, as
+// internal/browser.ForTest does.
 func needChromium(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("browser check skipped in -short mode")
 	}
 	chromium := findChromium()
+	if chromium == "" && (os.Getenv("TEST_BROWSER_REQUIRED") != "" || testredis.Required()) {
+		t.Fatal("chromium is not installed (apt-get install -y chromium), and the browser check is required")
+	}
 	if chromium == "" {
 		t.Skip("chromium is not installed (apt-get install -y chromium): skipping the browser check of the UI")
 	}
