@@ -71,7 +71,7 @@ func (s *Server) addConnection(r *http.Request, u *user, inst, method, loginID, 
 	s.genAccounts(c)
 	s.store.conns[c.id] = c
 	u.conns = append(u.conns, c.id)
-	s.record(r, "connection.created", u.id, "/users/"+u.id+"/connections/"+c.id, s.connectionJSON(r, c))
+	s.record(r, "connection.created", u.id, "/users/"+u.id+"/connections/"+c.id, s.connEventData(r, c))
 	return c
 }
 
@@ -108,7 +108,7 @@ func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request) *apiEr
 	if err != nil {
 		return err
 	}
-	s.record(r, "connection.deleted", c.userID, "/users/"+c.userID+"/connections/"+c.id, s.connectionJSON(r, c))
+	s.record(r, "connection.deleted", c.userID, "/users/"+c.userID+"/connections/"+c.id, s.connEventData(r, c))
 	c.deleted = true
 	w.WriteHeader(http.StatusNoContent)
 	return nil

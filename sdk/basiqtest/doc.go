@@ -162,6 +162,7 @@
 // event to each subscription that wants it, signed as Basiq does (Standard Webhooks: webhook-id,
 // webhook-timestamp, webhook-signature "v1,"+Sign(secret, id, timestamp, body)), retried after
 // BasiqWebhookRetries (WithWebhookRetries for tests); Stats().Deliveries shows every attempt.
+// The newest WithEventLimit events (default 100,000) are kept.
 //
 // # Auth
 //

@@ -52,6 +52,19 @@ type eventLog struct {
 
 func newEventLog() *eventLog { return &eventLog{byID: map[string]*event{}} }
 
+// trim keeps the newest limit events once the log is a quarter over it (limit <= 0: all).
+// Call with mu held.
+func (l *eventLog) trim(limit int) {
+	if limit <= 0 || len(l.list) < limit+limit/4+1 {
+		return
+	}
+	drop := len(l.list) - limit
+	for _, e := range l.list[:drop] {
+		delete(l.byID, e.id)
+	}
+	l.list = append([]*event(nil), l.list[drop:]...)
+}
+
 // emit records an event at the given instant and queues its webhook deliveries. Call with
 // store.mu held for writing; data is marshalled at once (a snapshot).
 func (s *Server) emit(typ, userID, dataRef string, data any, at time.Time) {
@@ -60,6 +73,7 @@ func (s *Server) emit(typ, userID, dataRef string, data any, at time.Time) {
 	s.events.mu.Lock()
 	s.events.list = append(s.events.list, e)
 	s.events.byID[e.id] = e
+	s.events.trim(s.cfg.eventLimit)
 	s.events.mu.Unlock()
 	s.hooks.enqueue(s, e)
 }

@@ -19,9 +19,9 @@ func (s *Server) stepEvents(j *job, x stepState) {
 	case x.title == stepCredentials && !j.hasStep(stepMFA), x.title == stepMFA:
 		s.connStatusEvent(r, c, "active", x.end)
 	case x.title == stepAccounts:
-		s.emit("account.updated", c.userID, s.baseURL(r)+"/users/"+c.userID+"/accounts?filter=connection.id.eq('"+c.id+"')", s.connectionJSON(r, c), x.end)
+		s.emit("account.updated", c.userID, s.baseURL(r)+"/users/"+c.userID+"/accounts?filter=connection.id.eq('"+c.id+"')", s.connEventData(r, c), x.end)
 	case x.title == stepTransactions:
-		s.emit("transactions.updated", c.userID, s.baseURL(r)+"/users/"+c.userID+"/transactions?filter=connection.id.eq('"+c.id+"')", s.connectionJSON(r, c), x.end)
+		s.emit("transactions.updated", c.userID, s.baseURL(r)+"/users/"+c.userID+"/transactions?filter=connection.id.eq('"+c.id+"')", s.connEventData(r, c), x.end)
 	}
 }
 
@@ -45,5 +45,26 @@ func (s *Server) connStatusEvent(r *http.Request, c *connection, status string, 
 		return
 	}
 	c.reported = rep
-	s.emit(typ, c.userID, s.baseURL(r)+"/users/"+c.userID+"/connections/"+c.id, s.connectionJSON(r, c), at)
+	s.emit(typ, c.userID, s.baseURL(r)+"/users/"+c.userID+"/connections/"+c.id, s.connEventData(r, c), at)
+}
+
+// connEvent is a connection as Basiq's connection events carry it: no accounts list.
+type connEvent struct {
+	Type        string    `json:"type"`
+	ID          string    `json:"id"`
+	Status      string    `json:"status"`
+	Method      string    `json:"method,omitempty"`
+	CreatedDate string    `json:"createdDate"`
+	LastUsed    string    `json:"lastUsed"`
+	MFAEnabled  bool      `json:"mfaEnabled"`
+	Institution instRef   `json:"institution"`
+	Links       connLinks `json:"links"`
+}
+
+// connEventData is the data of c's events. Call with store.mu held.
+func (s *Server) connEventData(r *http.Request, c *connection) connEvent {
+	o := s.connectionJSON(r, c)
+	inst := s.institution(c.institution)
+	return connEvent{Type: o.Type, ID: o.ID, Status: o.Status, Method: o.Method, CreatedDate: o.CreatedDate,
+		LastUsed: o.LastUsed, MFAEnabled: inst != nil && inst.mfa != "", Institution: o.Institution, Links: o.Links}
 }

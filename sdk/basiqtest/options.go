@@ -44,6 +44,7 @@ type config struct {
 	consentRedirect string
 	hookRetries     []time.Duration // waits before each retry of a webhook delivery
 	hookTimeout     time.Duration
+	eventLimit      int
 }
 
 func defaultConfig() config {
@@ -63,6 +64,7 @@ func defaultConfig() config {
 		consentTTL:  365 * 24 * time.Hour,
 		hookRetries: BasiqWebhookRetries,
 		hookTimeout: 10 * time.Second,
+		eventLimit:  100_000,
 	}
 }
 
@@ -141,3 +143,7 @@ func WithWebhookRetries(waits ...time.Duration) Option {
 
 // WithWebhookTimeout sets how long a webhook delivery attempt waits for its answer (default 10s).
 func WithWebhookTimeout(d time.Duration) Option { return func(c *config) { c.hookTimeout = d } }
+
+// WithEventLimit sets how many of the newest events the server keeps for GET /events (default
+// 100,000; Basiq keeps 7 days, which a busy fake could not hold in memory). n <= 0 keeps all.
+func WithEventLimit(n int) Option { return func(c *config) { c.eventLimit = n } }

@@ -156,7 +156,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) *apiError {
 	u.apply(b)
 	s.store.users[u.id] = u
 	out := s.userJSON(r, u, false)
-	s.record(r, "user.created", u.id, "/users/"+u.id, s.userJSON(r, u, true))
+	s.record(r, "user.created", u.id, "/users/"+u.id, out)
 	s.store.mu.Unlock()
 	writeJSON(w, 201, out)
 	return nil
@@ -189,7 +189,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) *apiError {
 	}
 	u.apply(b)
 	out := s.userJSON(r, u, true)
-	s.record(r, "user.updated", u.id, "/users/"+u.id, out)
+	s.record(r, "user.updated", u.id, "/users/"+u.id, s.userJSON(r, u, false))
 	writeJSON(w, 200, out)
 	return nil
 }

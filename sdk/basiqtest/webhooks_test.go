@@ -242,3 +242,22 @@ func TestWebhooks_deleteDropsPending(t *testing.T) {
 		}
 	}
 }
+
+func TestEvents_limit(t *testing.T) {
+	_, c, _ := setup(t, WithEventLimit(4))
+	var ids []string
+	for i := 0; i < 6; i++ {
+		ids = append(ids, c.createUser())
+	}
+	var l struct {
+		Size int        `json:"size"`
+		Data []eventOut `json:"data"`
+	}
+	c.must(200, "GET", "/events", "").decode(t, &l)
+	if l.Size != 4 || l.Data[0].UserID != ids[5] || l.Data[3].UserID != ids[2] {
+		t.Fatalf("events kept: %d, newest %s: want the 4 newest", l.Size, l.Data[0].UserID)
+	}
+	if got := c.eventTypesOf("user.id.eq('" + ids[0] + "')"); len(got) != 0 {
+		t.Errorf("the oldest user's event is still listed: %v", got)
+	}
+}
