@@ -55,6 +55,7 @@ type options struct {
 	refreshLimit    int
 	hookRetries     durations
 	hookTimeout     time.Duration
+	eventLimit      int
 }
 
 // durations is a comma-separated list of durations as a flag.
@@ -115,6 +116,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	o.hookRetries = append(durations(nil), basiqtest.BasiqWebhookRetries...)
 	fs.Var(&o.hookRetries, "webhook-retries", "comma-separated waits before each webhook delivery retry (default Basiq's)")
 	fs.DurationVar(&o.hookTimeout, "webhook-timeout", 10*time.Second, "how long a webhook delivery attempt waits for its answer")
+	fs.IntVar(&o.eventLimit, "event-limit", 100_000, "newest events kept for GET /events (0 = all)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return o, err
 	}
@@ -131,7 +133,7 @@ func (o options) serverOptions(baseURL string) []basiqtest.Option {
 		basiqtest.WithTransactionsPerAccount(o.txPerAccount),
 		basiqtest.WithConsentTTL(o.consentTTL), basiqtest.WithTokenLimit(o.tokenLimit, o.tokenWindow),
 		basiqtest.WithRefreshLimit(o.refreshLimit), basiqtest.WithWebhookRetries(o.hookRetries...),
-		basiqtest.WithWebhookTimeout(o.hookTimeout),
+		basiqtest.WithWebhookTimeout(o.hookTimeout), basiqtest.WithEventLimit(o.eventLimit),
 	}
 	if o.consentRedirect != "" {
 		opts = append(opts, basiqtest.WithConsentRedirect(o.consentRedirect))

@@ -116,8 +116,8 @@ func TestOptions_faults(t *testing.T) {
 		f.ThrottleRate != 0.1 || f.DropRate != 0.01 {
 		t.Errorf("got %+v, want every fault flag parsed", f)
 	}
-	if n := len(o.serverOptions("http://x")); n != 13 {
-		t.Errorf("server options: got %d, want 13 (12 + faults)", n)
+	if n := len(o.serverOptions("http://x")); n != 14 {
+		t.Errorf("server options: got %d, want 14 (13 + faults)", n)
 	}
 }
 
@@ -175,11 +175,11 @@ func TestRun_wildcardLinksFollowHost(t *testing.T) {
 
 func TestOptions_api3(t *testing.T) {
 	o, err := parseFlags([]string{"basiq-mock", "-consent-redirect", "https://app.example/back", "-token-limit", "1",
-		"-token-window", "1m", "-refresh-limit", "3", "-webhook-retries", "1ms,2ms", "-consent-ttl", "1h"}, io.Discard)
+		"-token-window", "1m", "-refresh-limit", "3", "-webhook-retries", "1ms,2ms", "-consent-ttl", "1h", "-event-limit", "7"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := o.hookRetries; len(d) != 2 || d[1] != 2*time.Millisecond || o.refreshLimit != 3 || o.consentTTL != time.Hour || o.consentRedirect != "https://app.example/back" || o.tokenLimit != 1 {
+	if d := o.hookRetries; len(d) != 2 || d[1] != 2*time.Millisecond || o.refreshLimit != 3 || o.consentTTL != time.Hour || o.consentRedirect != "https://app.example/back" || o.tokenLimit != 1 || o.eventLimit != 7 {
 		t.Errorf("got %+v", o)
 	}
 	srv := httptest.NewServer(basiqtest.New(o.serverOptions("")...).Handler())
