@@ -34,7 +34,7 @@ type startRecord struct {
 	At    time.Time `json:"at"`
 }
 
-func (h *Handlers) startKey(taskID string) string { return "{" + h.ns + "}:worker:start:" + taskID }
+func (h *Handlers) startKey(taskID string) string { return startKeyOf(h.ns, taskID) }
 
 // start is what the create, update, refresh and refresh-all handlers share.
 type start struct {

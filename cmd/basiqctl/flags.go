@@ -14,7 +14,6 @@ import (
 	"github.com/basiq-worker/basiq-worker/config"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 )
 
 // newFlags returns a flag set that reports errors to stderr and has --json.
@@ -89,15 +88,6 @@ func newClient(e env, withKeys bool) (*tasks.Client, error) {
 		}
 	}
 	return tasks.NewClient(c.RedisConnOpt(), k, tasks.WithNamespace(c.RedisNamespace)), nil
-}
-
-func newSubscriber(e env) (*tasks.Subscriber, redis.UniversalClient, error) {
-	c, err := loadConfig(e)
-	if err != nil {
-		return nil, nil, err
-	}
-	rdb := c.RedisClient()
-	return tasks.NewSubscriber(rdb, tasks.WithNamespace(c.RedisNamespace)), rdb, nil
 }
 
 // newInspector returns asynq's Inspector of REDIS_URL; the caller closes it.

@@ -23,6 +23,9 @@ type taskProbe struct {
 	grace         time.Duration
 	unservedSince time.Time
 	now           func() time.Time
+	// started, when set, reports whether a worker has started a task that
+	// asynq no longer holds (worker.TaskStarted).
+	started func(ctx context.Context, taskID string) (bool, error)
 }
 
 func newTaskProbe(insp *asynq.Inspector, grace time.Duration) *taskProbe {
@@ -171,7 +174,7 @@ func (p *taskProbe) waitVerdict(ctx context.Context, sub *tasks.Subscriber, id s
 		case err != nil || r != nil:
 			return true, err
 		case info == nil:
-			return true, fmt.Errorf("unknown task %s: no task with this id in any queue and no stored result (mistyped, or older than the retention)", id)
+			return true, p.unknown(ctx, id)
 		}
 		return true, fmt.Errorf("task %s was archived without a result: %s", id, workerReason(info.LastErr))
 	}
@@ -179,4 +182,16 @@ func (p *taskProbe) waitVerdict(ctx context.Context, sub *tasks.Subscriber, id s
 		return true, nil
 	}
 	return false, p.stuck(info)
+}
+
+// unknown returns the error of an id that asynq does not hold and that has
+// no result, unless a worker started it (enqueued without retention, its
+// job still followed).
+func (p *taskProbe) unknown(ctx context.Context, id string) error {
+	if p.started != nil {
+		if ok, err := p.started(ctx, id); err != nil || ok {
+			return err
+		}
+	}
+	return fmt.Errorf("unknown task %s: no task with this id in any queue and no stored result (mistyped, or older than the retention)", id)
 }

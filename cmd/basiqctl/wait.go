@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/basiq-worker/basiq-worker/worker"
+	"github.com/hibiken/asynq"
 )
 
 func runWait(ctx context.Context, e env, args []string) error {
@@ -25,16 +27,19 @@ func runWait(ctx context.Context, e env, args []string) error {
 		return usagef("wait: want exactly one TASK_ID, got %d arguments", len(pos))
 	}
 	id := pos[0]
-	sub, rdb, err := newSubscriber(e)
+	c, err := loadConfig(e)
 	if err != nil {
 		return err
 	}
+	rdb := c.RedisClient()
 	defer rdb.Close()
-	insp, err := newInspector(e)
-	if err != nil {
-		return err
-	}
+	sub := tasks.NewSubscriber(rdb, tasks.WithNamespace(c.RedisNamespace))
+	insp := asynq.NewInspector(c.RedisConnOpt())
 	defer insp.Close()
+	probe := newTaskProbe(insp, grace)
+	probe.started = func(ctx context.Context, id string) (bool, error) {
+		return worker.TaskStarted(ctx, rdb, c.RedisNamespace, id)
+	}
 	tctx, cancelTimeout := contextWithTimeout(ctx, *timeout)
 	defer cancelTimeout()
 	wctx, cancel := context.WithCancelCause(tctx)
@@ -42,7 +47,7 @@ func runWait(ctx context.Context, e env, args []string) error {
 	defer bg.Wait()
 	defer cancel(nil)
 	bg.Go(func() {
-		if err := watchWait(wctx, newTaskProbe(insp, grace), sub, id); err != nil {
+		if err := watchWait(wctx, probe, sub, id); err != nil {
 			cancel(err)
 		}
 	})

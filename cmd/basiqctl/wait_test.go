@@ -160,3 +160,27 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 		}
 	}
 }
+
+// TestWait_noRetention: a task enqueued without retention leaves asynq once
+// the worker has run it, while its job is still followed; wait keeps
+// waiting for the result (here until --timeout) instead of calling the id
+// unknown.
+func TestWait_noRetention(t *testing.T) {
+	te := setup(t)
+	user := newUser(t, te.startWorker(t))
+	k, err := tasks.ParseKeyring(te.vars["BASIQ_SECRET_KEY"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tasks.NewClient(testredis.ConnOpt(), k, tasks.WithNamespace(te.ns), tasks.WithRetention(0))
+	defer c.Close()
+	id, err := c.CreateConnection(context.Background(), tasks.CreateConnection{UserID: user, InstitutionID: "AU00000",
+		Credentials: tasks.Credentials{LoginID: "never-ends", Password: "x"}}, tasks.Queue(te.queue))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := te.ctl(t, "", "wait", id, "--timeout", "4s")
+	if code != exitWaitOver || !strings.Contains(errOut, "no result after 4s") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want %d (still running), not an unknown task", code, out, errOut, exitWaitOver)
+	}
+}
