@@ -61,12 +61,14 @@ and transaction data for 12 months.</label>{{else}}<input type="hidden" name="co
 {{if .Consent}}<p id="consent-status">Your consent is <b>{{.Consent.Status}}</b> until {{.Consent.ExpiryDate}}.</p>
 <form method="post" action="consent/revoke" id="revoke-form">{{template "hidden" .}}
 <button type="submit" id="revoke">Revoke consent</button></form>
+<form method="post" action="consent/extend" id="extend-form">{{template "hidden" .}}
+<button type="submit" id="extend">Extend consent</button></form>
 {{else}}<p id="consent-status">You have no active consent.</p>{{end}}
 <table id="connections"><tr><th>Bank</th><th>Status</th></tr>
 {{range .Connections}}<tr data-id="{{.ID}}"><td>{{.Bank}}</td><td>{{.Status}}</td></tr>{{end}}</table>
 </body></html>{{end}}
 
-{{define "revoked"}}{{template "head"}}<p id="revoked">Your consent is revoked.</p></body></html>{{end}}
+{{define "changed"}}{{template "head"}}<p id="changed">Your consent is {{.}}.</p></body></html>{{end}}
 
 {{define "error"}}{{template "head"}}<p class="error" id="error">{{.}}</p></body></html>{{end}}
 `))

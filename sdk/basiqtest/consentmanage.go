@@ -27,8 +27,26 @@ func (s *Server) managePage(r *http.Request, u *user, v consentVisit) managePage
 }
 
 // postConsentRevoke is the manage page's "Revoke consent": the consent ends (consent.revoked,
-// its connections invalid) and the visit ends with the state only.
+// its connections invalid).
 func (s *Server) postConsentRevoke(w http.ResponseWriter, r *http.Request) *apiError {
+	return s.consentChange(w, r, func(cs *consent) { s.endConsent(cs, "revoked", s.now()) }, "revoked")
+}
+
+// postConsentExtend is the manage page's "Extend consent": the active consent lasts
+// WithConsentTTL from now (consent.updated).
+func (s *Server) postConsentExtend(w http.ResponseWriter, r *http.Request) *apiError {
+	return s.consentChange(w, r, func(cs *consent) {
+		now := s.now()
+		cs.expires, cs.updated = now.Add(s.cfg.consentTTL), now
+		s.track.pushConsent(cs.expires, cs)
+		rq := s.baseRequest()
+		s.emit("consent.updated", cs.userID, s.baseURL(rq)+consentPath(cs), s.consentJSON(rq, cs), now)
+	}, "extended")
+}
+
+// consentChange applies change to the visit user's active consent, then ends the visit with the
+// state only (or a page saying what happened).
+func (s *Server) consentChange(w http.ResponseWriter, r *http.Request, change func(*consent), done string) *apiError {
 	if err := r.ParseForm(); err != nil {
 		renderUI(w, 400, "error", "The form could not be read.")
 		return nil
@@ -41,11 +59,11 @@ func (s *Server) postConsentRevoke(w http.ResponseWriter, r *http.Request) *apiE
 	var cs *consent
 	if uerr == nil {
 		if cs = s.activeConsent(u); cs == nil {
-			uerr = &uiError{400, "There is no active consent to revoke."}
+			uerr = &uiError{400, "There is no active consent to change."}
 		}
 	}
 	if uerr == nil {
-		s.endConsent(cs, "revoked", s.now())
+		change(cs)
 	}
 	s.store.mu.Unlock()
 	if uerr != nil {
@@ -56,6 +74,6 @@ func (s *Server) postConsentRevoke(w http.ResponseWriter, r *http.Request) *apiE
 		http.Redirect(w, r, u, http.StatusSeeOther)
 		return nil
 	}
-	renderUI(w, 200, "revoked", nil)
+	renderUI(w, 200, "changed", done)
 	return nil
 }

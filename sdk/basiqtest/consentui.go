@@ -75,13 +75,13 @@ func (s *Server) visitUser(v consentVisit) (*user, *uiError) {
 // checkAction accepts the actions the fake serves.
 func (v consentVisit) checkAction() *uiError {
 	switch v.Action {
-	case "", "null", "connect", "update", "reauthorise", "manage":
+	case "", "null", "connect", "update", "reauthorise", "manage", "extend":
 		if (v.Action == "update" || v.Action == "reauthorise") && v.ConnectionID == "" {
 			return &uiError{400, "action=" + v.Action + " needs a connectionId."}
 		}
 		return nil
 	}
-	return &uiError{400, "action '" + v.Action + "' is not served by this fake Consent UI (connect, update, reauthorise, manage)."}
+	return &uiError{400, "action '" + v.Action + "' is not served by this fake Consent UI (connect, update, reauthorise, manage, extend)."}
 }
 
 // formPage is what the login form shows.
@@ -145,7 +145,7 @@ func (s *Server) getConsentUI(w http.ResponseWriter, r *http.Request) *apiError 
 	if uerr == nil {
 		uerr = v.checkAction()
 	}
-	if uerr == nil && v.Action == "manage" {
+	if uerr == nil && (v.Action == "manage" || v.Action == "extend") {
 		m := s.managePage(r, u, v)
 		s.store.mu.Unlock()
 		renderUI(w, 200, "manage", m)

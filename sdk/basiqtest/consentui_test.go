@@ -189,3 +189,29 @@ func TestConsentUI_manageRevoke(t *testing.T) {
 	}
 	_ = srv
 }
+
+func TestConsentUI_extend(t *testing.T) {
+	_, c, clk := setup(t, WithConsentTTL(time.Hour))
+	uid := c.createUser()
+	res := c.consent(gavin(uid))
+	client := c.token3(uid)
+	clk.Advance(50 * time.Minute)
+	if status, _, body := c.form("/consent?action=extend&token="+client, nil); status != 200 || !strings.Contains(body, `id="extend"`) {
+		t.Fatalf("extend page: %d %s", status, body)
+	}
+	if status, _, body := c.form("/consent/extend", url.Values{"token": {client}}); status != 200 || !strings.Contains(body, "extended") {
+		t.Fatalf("extend: %d %s", status, body)
+	}
+	clk.Advance(30 * time.Minute) // past the first expiry, not the new one
+	var l struct {
+		Data []consentOut `json:"data"`
+	}
+	c.must(200, "GET", "/users/"+uid+"/consents", "").decode(t, &l)
+	if l.Data[0].ID != res.ConsentID || l.Data[0].Status != "active" {
+		t.Errorf("after extending: %+v, want still active", l.Data[0])
+	}
+	clk.Advance(time.Hour)
+	if got := strings.Join(c.eventTypesOf("event.entity.eq('consent')"), " "); got != "consent.created consent.updated consent.expired" {
+		t.Errorf("consent events: %s", got)
+	}
+}

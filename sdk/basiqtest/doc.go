@@ -61,7 +61,7 @@
 //	DELETE /notifications/webhooks/{id}                204; pending deliveries dropped
 //	GET    /consent?token=|authLink=[&state&institutionId&action&connectionId]   the Consent UI (HTML)
 //	POST   /consent, /consent/mfa, /consent/done       its form, MFA prompt, end; 303 to WithConsentRedirect
-//	POST   /consent/revoke                             action=manage's "Revoke consent"
+//	POST   /consent/revoke, /consent/extend            action=manage's (or extend's) buttons
 //	POST   /_mock/consent                              the Consent UI as JSON: 201 {consentId, connectionId, jobId, jobIds, state, redirect}
 //	POST   /_mock/users/{uid}/consents/{id}/expire     as Server.ExpireConsent
 //
@@ -155,7 +155,7 @@
 // Every state change emits Basiq's event: user.created/updated/deleted, connection.created,
 // connection.activated and connection.invalidated (when a job's credentials settle, or a consent
 // ends), connection.deleted, account.updated and transactions.updated (when a job's steps
-// succeed), consent.created/revoked/expired. Job-driven events are found lazily, like job
+// succeed), consent.created/updated (extended)/revoked/expired. Job-driven events are found lazily, like job
 // statuses: a heap holds each running job's next change and is settled before every event, on
 // GET /events and Stats, and by the dispatcher, so their createdDate is the exact instant of the
 // step's end. The first webhook subscription starts one dispatcher goroutine that delivers each

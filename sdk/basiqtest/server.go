@@ -199,6 +199,7 @@ func (s *Server) routes() {
 	s.handle("POST /consent/mfa", public, s.postConsentMFA)
 	s.handle("POST /consent/done", public, s.postConsentDone)
 	s.handle("POST /consent/revoke", public, s.postConsentRevoke)
+	s.handle("POST /consent/extend", public, s.postConsentExtend)
 	s.handle("POST /_mock/consent", mockRoute, s.postMockConsent)
 	s.handle("POST /_mock/users/{uid}/consents/{id}/expire", mockRoute, s.postExpireConsent)
 	s.handle("GET /jobs/{id}", bearer, s.getJob)
