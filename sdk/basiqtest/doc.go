@@ -59,6 +59,7 @@
 //	GET    /notifications/webhooks[/{id}]
 //	POST   /notifications/webhooks/{id}                given fields replace
 //	DELETE /notifications/webhooks/{id}                204; pending deliveries dropped
+//	GET    /notifications/webhooks/{id}/messages[/{mid}]  its deliveries and their attempts
 //	GET    /consent?token=|authLink=[&state&institutionId&action&connectionId]   the Consent UI (HTML)
 //	POST   /consent, /consent/mfa, /consent/done       its form, MFA prompt, end; 303 to WithConsentRedirect
 //	POST   /consent/revoke, /consent/extend            action=manage's (or extend's) buttons

@@ -194,6 +194,8 @@ func (s *Server) routes() {
 	s.handle("GET /notifications/webhooks/{id}", bearer, s.getWebhook)
 	s.handle("POST /notifications/webhooks/{id}", bearer, s.updateWebhook)
 	s.handle("DELETE /notifications/webhooks/{id}", bearer, s.deleteWebhook)
+	s.handle("GET /notifications/webhooks/{id}/messages", bearer, s.listMessages)
+	s.handle("GET /notifications/webhooks/{id}/messages/{mid}", bearer, s.getMessage)
 	s.handle("GET /consent", public, s.getConsentUI)
 	s.handle("POST /consent", public, s.postConsentUI)
 	s.handle("POST /consent/mfa", public, s.postConsentMFA)

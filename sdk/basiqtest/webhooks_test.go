@@ -101,8 +101,9 @@ func TestWebhooks_crud(t *testing.T) {
 func TestWebhooks_deliveredSigned(t *testing.T) {
 	srv, c, clk := setup(t)
 	rc := newReceiver(t)
-	secret := c.must(201, "POST", "/notifications/webhooks",
-		`{"url":"`+rc.URL+`","subscribedEvents":["connection.created","transactions.updated","consent.revoked"]}`).obj(t)["secret"].(string)
+	hook := c.must(201, "POST", "/notifications/webhooks",
+		`{"url":"`+rc.URL+`","subscribedEvents":["connection.created","transactions.updated","consent.revoked"]}`).obj(t)
+	secret, hookID := hook["secret"].(string), hook["id"].(string)
 	uid := c.createUser()
 	res := c.consent(gavin(uid))
 	clk.Advance(10 * time.Second)
@@ -128,6 +129,20 @@ func TestWebhooks_deliveredSigned(t *testing.T) {
 	if fmt.Sprint(types) != "[connection.created consent.revoked transactions.updated]" {
 		t.Errorf("delivered %v", types)
 	}
+	settled(t, srv) // the receiver got them; wait for the fake to record the answers
+	var msgs struct {
+		Size int          `json:"size"`
+		Data []messageOut `json:"data"`
+	}
+	c.must(200, "GET", "/notifications/webhooks/"+hookID+"/messages", "").decode(t, &msgs)
+	if msgs.Size != 3 || msgs.Data[0].Status != "delivered" || len(msgs.Data[0].Attempts) != 1 || string(msgs.Data[0].Payload) == "" {
+		t.Errorf("messages: %+v", msgs)
+	}
+	m := c.must(200, "GET", "/notifications/webhooks/"+hookID+"/messages/"+msgs.Data[2].ID, "").obj(t)
+	if m["eventId"] != msgs.Data[2].EventID {
+		t.Errorf("message %v", m)
+	}
+	c.must(404, "GET", "/notifications/webhooks/"+hookID+"/messages/nope", "")
 	st := srv.Stats()
 	if len(st.Deliveries) != 3 {
 		t.Errorf("stats: %d deliveries, want 3", len(st.Deliveries))
@@ -155,12 +170,7 @@ func TestWebhooks_retries(t *testing.T) {
 		t.Error("a retry changed webhook-id")
 	}
 	bad.wait(t, 4)
-	var st Stats
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if st = srv.Stats(); countStatus(st, "pending") == 0 {
-			break
-		}
-	}
+	st := settled(t, srv)
 	if countStatus(st, "delivered") != 1 || countStatus(st, "failed") != 1 {
 		t.Fatalf("deliveries %+v: want one delivered after 3 attempts, one failed after 4", st.Deliveries)
 	}
@@ -169,6 +179,18 @@ func TestWebhooks_retries(t *testing.T) {
 			t.Errorf("%s after %d attempts", d.Status, n)
 		}
 	}
+}
+
+// settled waits (up to 5s) until no delivery is pending, and returns the stats.
+func settled(t *testing.T, srv *Server) Stats {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if st := srv.Stats(); countStatus(st, "pending") == 0 {
+			return st
+		}
+	}
+	t.Fatal("deliveries still pending after 5s")
+	return Stats{}
 }
 
 func countStatus(st Stats, status string) int {
