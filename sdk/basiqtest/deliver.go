@@ -103,7 +103,10 @@ func (s *Server) nextWake(now time.Time) time.Duration {
 	return wait
 }
 
-// due marks and returns the pending deliveries whose attempt is due.
+// maxInFlight bounds the delivery attempts running at once; the rest wait for a free slot.
+const maxInFlight = 16
+
+// due marks and returns the pending deliveries whose attempt is due, as many as free slots.
 func (h *webhooks) due(now time.Time) []*delivery {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -114,8 +117,9 @@ func (h *webhooks) due(now time.Time) []*delivery {
 			continue
 		}
 		live = append(live, d)
-		if !d.inflight && !d.next.After(now) {
+		if !d.inflight && !d.next.After(now) && h.busy < maxInFlight {
 			d.inflight = true
+			h.busy++
 			out = append(out, d)
 		}
 	}
@@ -182,6 +186,8 @@ func (s *Server) finish(d *delivery, a DeliveryAttempt, dropped bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	d.inflight = false
+	h.busy--
+	defer h.wake() // a slot is free
 	if dropped {
 		d.status = "dropped"
 		return
@@ -199,7 +205,6 @@ func (s *Server) finish(d *delivery, a DeliveryAttempt, dropped bool) {
 	default:
 		d.next = a.At.Add(s.cfg.hookRetries[n-1])
 	}
-	h.wake()
 }
 
 // Sign returns the base64 HMAC-SHA256 signature Basiq puts after "v1," in webhook-signature:

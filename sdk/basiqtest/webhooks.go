@@ -12,6 +12,7 @@ type webhooks struct {
 	order []string    // subscription ids, creation order
 	msgs  []*delivery // every delivery, for the stats
 	queue []*delivery // the pending ones (compacted as they end)
+	busy  int         // attempts in flight (at most maxInFlight)
 	byID  map[string]*delivery
 
 	kick    chan struct{} // wakes the dispatcher

@@ -283,3 +283,37 @@ func TestEvents_limit(t *testing.T) {
 		t.Errorf("the oldest user's event is still listed: %v", got)
 	}
 }
+
+func TestWebhooks_boundedInFlight(t *testing.T) {
+	srv := NewServer()
+	t.Cleanup(srv.Close)
+	c := &client{t: t, srv: srv}
+	c.token = c.newToken()
+	var mu sync.Mutex
+	now, most, total := 0, 0, 0
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		now++
+		most = max(most, now)
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		mu.Lock()
+		now--
+		total++
+		mu.Unlock()
+	}))
+	t.Cleanup(slow.Close)
+	c.must(201, "POST", "/notifications/webhooks", `{"url":"`+slow.URL+`","subscribedEvents":["user.created"]}`)
+	for i := 0; i < 3*maxInFlight; i++ {
+		c.createUser()
+	}
+	st := settled(t, srv)
+	mu.Lock()
+	defer mu.Unlock()
+	if countStatus(st, "delivered") != 3*maxInFlight || total != 3*maxInFlight {
+		t.Errorf("delivered %d, received %d, want %d", countStatus(st, "delivered"), total, 3*maxInFlight)
+	}
+	if most > maxInFlight {
+		t.Errorf("%d deliveries at once, want at most %d", most, maxInFlight)
+	}
+}
