@@ -82,6 +82,14 @@ func TestOpenBankingRefreshLimit(t *testing.T) {
 	if r.status != 429 || r.errCode(t) != "too-many-requests" || r.header.Get("Retry-After") != itoa(int((24*time.Hour-2*time.Minute)/time.Second)) {
 		t.Errorf("3rd refresh in a day: got %d %s Retry-After %s", r.status, r.body, r.header.Get("Retry-After"))
 	}
+	var all struct {
+		Data []struct{ ID string } `json:"data"`
+	}
+	c.must(202, "POST", "/users/"+uid+"/connections/refresh", "").decode(t, &all)
+	if len(all.Data) != 1 {
+		t.Errorf("refresh-all over the limit: %d jobs, want 1 (the web connection only)", len(all.Data))
+	}
+	clk.Advance(time.Minute)
 	for i := 0; i < 3; i++ {
 		if r := refresh(web.ConnectionID); r.status != 202 {
 			t.Errorf("web connection refresh %d: got %d, want 202 (no limit)", i+1, r.status)
@@ -145,7 +153,12 @@ func TestStatements(t *testing.T) {
 			continue
 		}
 		clk.Advance(time.Minute)
-		j := c.job(r.obj(t)["id"].(string))
+		jid := r.obj(t)["id"].(string)
+		j := c.job(jid)
+		js, _ := c.srv.Job(jid)
+		if r := c.do("POST", "/users/"+uid+"/connections/"+js.ConnectionID+"/refresh", ""); r.status != 400 {
+			t.Errorf("%s: refreshing a statement connection: got %d, want 400", tt.name, r.status)
+		}
 		if j.statuses() != "verify-credentials=success,retrieve-accounts=success,retrieve-transactions=success,retrieve-statements=success" {
 			t.Errorf("%s: job %s", tt.name, j.statuses())
 		}
