@@ -87,7 +87,7 @@ func New(o Options) (*Process, error) {
 	}
 	if o.Listener != nil {
 		ao := o.Admin
-		ao.RedisConnOpt, ao.Redis, ao.Registry = nil, o.Redis, o.Registry
+		ao.Redis, ao.Registry = o.Redis, o.Registry
 		if p.admin, err = admin.New(ao); err != nil {
 			return nil, err
 		}

@@ -43,22 +43,18 @@ func (p *Process) Run(ctx context.Context) error {
 	if p.admin != nil {
 		p.serveAdmin(gctx, g, &running)
 	}
-	err := g.Wait()
-	if p.admin != nil {
-		p.admin.Close()
-	}
-	return err
+	return g.Wait()
 }
 
 func (p *Process) runSchedule(ctx context.Context) error {
 	so := p.o.Schedule
-	so.RedisConnOpt, so.Redis, so.Namespace, so.Logger = nil, p.o.Redis, p.o.Worker.Namespace, p.o.component("schedule")
+	so.Redis, so.Namespace, so.Logger = p.o.Redis, p.o.Worker.Namespace, p.o.component("schedule")
 	return schedule.Run(ctx, so)
 }
 
 func (p *Process) runWebhooks(ctx context.Context) error {
 	wo := p.o.Webhook
-	wo.RedisConnOpt, wo.Redis, wo.Namespace, wo.Logger = nil, p.o.Redis, p.o.Worker.Namespace, p.o.component("webhook")
+	wo.Redis, wo.Namespace, wo.Logger = p.o.Redis, p.o.Worker.Namespace, p.o.component("webhook")
 	return webhook.Run(ctx, wo)
 }
 

@@ -32,12 +32,9 @@ const DefaultUIPath = "/ui"
 
 // Options configures the admin server.
 type Options struct {
-	// Redis serves the UI, the queue gauges and /readyz. When nil, a client
-	// is made from RedisConnOpt and closed by Close.
+	// Redis serves the UI, the queue gauges and /readyz: the process's one
+	// client, which the handler never closes. Required.
 	Redis redis.UniversalClient
-	// RedisConnOpt is an asynq connection of the UI and the queue gauges'
-	// own; when nil, they share Redis (one of the two is required).
-	RedisConnOpt asynq.RedisConnOpt
 	// Registry is served at /metrics. When nil, a new one is made (see Handler.Registry).
 	Registry *prometheus.Registry
 	// UIEnabled mounts the asynqmon UI at UIPath (default "/ui").
@@ -52,11 +49,11 @@ type Options struct {
 	Queues []string
 }
 
-// Handler serves the admin routes. Close it to release its Redis connections.
+// Handler serves the admin routes. It holds no connection of its own:
+// everything runs on Options.Redis.
 type Handler struct {
-	mux     *http.ServeMux
-	reg     *prometheus.Registry
-	closers []func() error
+	mux *http.ServeMux
+	reg *prometheus.Registry
 }
 
 // New builds the admin handler described in the package documentation.
@@ -69,18 +66,8 @@ func New(opts Options) (*Handler, error) {
 		h.reg = prometheus.NewRegistry()
 	}
 	rdb := opts.Redis
-	if rdb == nil {
-		c, ok := opts.RedisConnOpt.MakeRedisClient().(redis.UniversalClient)
-		if !ok {
-			return nil, fmt.Errorf("admin: unsupported RedisConnOpt %T", opts.RedisConnOpt)
-		}
-		rdb = c
-		h.closers = append(h.closers, c.Close)
-	}
-	inspector, closeInspector := asynqconn.Inspector(opts.RedisConnOpt, rdb)
-	h.closers = append(h.closers, closeInspector)
+	inspector := asynq.NewInspectorFromRedisClient(rdb) // shared: never closed
 	if err := h.registerCollectors(asynqmetrics.NewQueueMetricsCollector(inspector), opts.Queues); err != nil {
-		h.Close()
 		return nil, err
 	}
 
@@ -100,21 +87,15 @@ func New(opts Options) (*Handler, error) {
 	return h, nil
 }
 
-// mountUI serves asynqmon at root. On a shared Redis, asynqmon's Close is
-// never called: it would close the shared client (asynqmon takes only a
-// RedisConnOpt and closes what that makes).
+// mountUI serves asynqmon at root on the shared client. asynqmon takes
+// only a RedisConnOpt and its Close would close what that makes, here the
+// shared client: it is never called, asynqmon holds nothing else.
 func (h *Handler) mountUI(root string, opts Options, rdb redis.UniversalClient, protect func(http.Handler) http.Handler) {
-	conn := opts.RedisConnOpt
-	if conn == nil {
-		conn = asynqconn.Shared(rdb)
-	}
-	ui := asynqmon.New(asynqmon.Options{RootPath: root, RedisConnOpt: conn, ReadOnly: opts.UIReadOnly})
-	if opts.RedisConnOpt != nil {
-		h.closers = append(h.closers, ui.Close)
-	}
+	ui := asynqmon.New(asynqmon.Options{RootPath: root, RedisConnOpt: asynqconn.Shared(rdb), ReadOnly: opts.UIReadOnly})
 	h.mux.Handle(root+"/", protect(ui))
 	h.mux.Handle(root, protect(ui))
 }
+
 func (o Options) uiPath() string {
 	if o.UIPath == "" {
 		return DefaultUIPath
@@ -123,8 +104,8 @@ func (o Options) uiPath() string {
 }
 
 func (o Options) validate() error {
-	if o.RedisConnOpt == nil && o.Redis == nil {
-		return errors.New("admin: Redis or RedisConnOpt is required")
+	if o.Redis == nil {
+		return errors.New("admin: Redis is required")
 	}
 	if o.Username != "" && o.Password == "" {
 		return errors.New("admin: Password is required with Username")
@@ -159,13 +140,3 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 
 // Registry is the registry served at /metrics: Options.Registry or the one New made.
 func (h *Handler) Registry() *prometheus.Registry { return h.reg }
-
-// Close releases the inspector and the Redis connections that New opened.
-func (h *Handler) Close() error {
-	var errs []error
-	for _, c := range h.closers {
-		errs = append(errs, c())
-	}
-	h.closers = nil
-	return errors.Join(errs...)
-}

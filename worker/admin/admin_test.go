@@ -9,6 +9,7 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/worker/metrics"
@@ -32,14 +33,13 @@ func enqueue(t *testing.T, q string, types ...string) []*asynq.TaskInfo {
 
 func newHandler(t *testing.T, opts Options) *Handler {
 	t.Helper()
-	if opts.RedisConnOpt == nil {
-		opts.RedisConnOpt = testredis.ConnOpt()
+	if opts.Redis == nil {
+		opts.Redis = testredis.Client(t)
 	}
 	h, err := New(opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	t.Cleanup(func() { h.Close() })
 	return h
 }
 
@@ -149,14 +149,15 @@ func TestHandler_uiReadOnly(t *testing.T) {
 }
 
 func TestNew_invalid(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: testredis.Addr()})
+	defer rdb.Close()
 	for name, opts := range map[string]Options{
 		"no redis":         {},
-		"user without pw":  {RedisConnOpt: testredis.ConnOpt(), Username: "op"},
-		"relative ui path": {RedisConnOpt: testredis.ConnOpt(), UIEnabled: true, UIPath: "ui"},
-		"root ui path":     {RedisConnOpt: testredis.ConnOpt(), UIEnabled: true, UIPath: "/"},
+		"user without pw":  {Redis: rdb, Username: "op"},
+		"relative ui path": {Redis: rdb, UIEnabled: true, UIPath: "ui"},
+		"root ui path":     {Redis: rdb, UIEnabled: true, UIPath: "/"},
 	} {
-		if h, err := New(opts); err == nil {
-			h.Close()
+		if _, err := New(opts); err == nil {
 			t.Errorf("New(%s): got nil error", name)
 		}
 	}

@@ -7,21 +7,22 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/basiq-worker/basiq-worker/worker/admin"
-	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 // Serve metrics, probes and the read-only web UI at /ops, with basic auth
 // because the address is reachable beyond loopback.
 func ExampleNew() {
-	mr, err := miniredis.Run() // any Redis: asynq.RedisClientOpt{Addr: "127.0.0.1:6379"}
+	mr, err := miniredis.Run() // any Redis
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer mr.Close()
 	addr := "0.0.0.0:8080"
-	opts := admin.Options{RedisConnOpt: asynq.RedisClientOpt{Addr: mr.Addr()},
-		UIEnabled: true, UIPath: "/ops", UIReadOnly: true}
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()}) // the process's one client
+	defer rdb.Close()
+	opts := admin.Options{Redis: rdb, UIEnabled: true, UIPath: "/ops", UIReadOnly: true}
 	if admin.RequireAuth(addr) {
 		opts.Username, opts.Password = "ops", "s3cret"
 	}
@@ -30,7 +31,6 @@ func ExampleNew() {
 		fmt.Println(err)
 		return
 	}
-	defer h.Close()
 	srv := httptest.NewServer(h) // in production: http.Server{Addr: addr, Handler: h}
 	defer srv.Close()
 

@@ -6,14 +6,16 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
-	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 func TestHandler_readyz(t *testing.T) {
 	const password = "pw-that-must-not-show"
 	srv := testredis.StartServer(t, "--requirepass", password)
 	addr := srv.Addr
-	h := newHandler(t, Options{RedisConnOpt: asynq.RedisClientOpt{Addr: addr, Password: password}})
+	rdb := redis.NewClient(&redis.Options{Addr: addr, Password: password})
+	t.Cleanup(func() { rdb.Close() })
+	h := newHandler(t, Options{Redis: rdb})
 
 	if code, body := do(t, h, "GET", "/readyz"); code != 200 || body != "ok" {
 		t.Fatalf("GET /readyz = %d %q, want 200 \"ok\"", code, body)

@@ -29,7 +29,6 @@ func ExampleRun() {
 	}
 
 	err := schedule.Run(ctx, schedule.Options{
-		RedisConnOpt: asynq.RedisClientOpt{Addr: "127.0.0.1:6379"},
 		Redis:        rdb,
 		SyncInterval: 30 * time.Second, // new, changed and removed schedules take effect within this
 	})

@@ -26,7 +26,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/internal/asynqconn"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -41,9 +40,8 @@ const checkEvery = time.Second
 
 // Options configures Run.
 type Options struct {
-	// RedisConnOpt is asynq's connection; when nil, asynq shares Redis.
-	RedisConnOpt asynq.RedisConnOpt
-	// Redis holds the schedules. Required.
+	// Redis holds the schedules; the refreshes are enqueued on it too
+	// (asynq.NewClientFromRedisClient). Required; Run does not close it.
 	Redis redis.UniversalClient
 	// Namespace of the schedules (default tasks.DefaultNamespace).
 	Namespace string
@@ -66,8 +64,7 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.SyncInterval <= 0 {
 		opts.SyncInterval = DefaultSyncInterval
 	}
-	client, closeClient := asynqconn.Client(opts.RedisConnOpt, opts.Redis)
-	defer closeClient()
+	client := asynq.NewClientFromRedisClient(opts.Redis) // shared: not closed
 	s := &scheduler{client: client, rdb: opts.Redis, ns: opts.Namespace, log: opts.Logger, last: map[string]int64{}}
 	s.sync(ctx)
 	opts.Logger.Info().Dur("sync_interval", opts.SyncInterval).Msg("refresh scheduler started")

@@ -43,7 +43,7 @@ func TestRun_twoProcessesEnqueueOncePerTick(t *testing.T) {
 	done := make(chan error, 2)
 	for range 2 {
 		go func() {
-			done <- Run(ctx, Options{RedisConnOpt: conn, Redis: rdb, Namespace: ns, SyncInterval: 200 * time.Millisecond})
+			done <- Run(ctx, Options{Redis: rdb, Namespace: ns, SyncInterval: 200 * time.Millisecond})
 		}()
 	}
 	insp := asynq.NewInspector(conn)
@@ -151,7 +151,7 @@ func TestRun_restartMidTick(t *testing.T) {
 	run := func(until time.Time) {
 		ctx, cancel := context.WithDeadline(ctx, until)
 		defer cancel()
-		if err := Run(ctx, Options{RedisConnOpt: conn, Redis: rdb, Namespace: ns, SyncInterval: 100 * time.Millisecond}); err != nil {
+		if err := Run(ctx, Options{Redis: rdb, Namespace: ns, SyncInterval: 100 * time.Millisecond}); err != nil {
 			t.Error(err)
 		}
 	}

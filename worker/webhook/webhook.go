@@ -26,7 +26,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/internal/asynqconn"
 	"github.com/basiq-worker/basiq-worker/internal/asynqlog"
 	"github.com/basiq-worker/basiq-worker/internal/taskmux"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -46,9 +45,9 @@ const (
 
 // Options configures Run.
 type Options struct {
-	// RedisConnOpt is asynq's connection; when nil, asynq shares Redis.
-	RedisConnOpt asynq.RedisConnOpt
-	// Redis is used to read the results stream. Required.
+	// Redis holds the results stream and the delivery tasks (asynq's
+	// server and client on it, FromRedisClient). Required; Run does not
+	// close it.
 	Redis redis.UniversalClient
 	// Namespace of the results (default tasks.DefaultNamespace).
 	Namespace string
@@ -140,7 +139,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	srv := asynqconn.Server(opts.RedisConnOpt, opts.Redis, asynq.Config{
+	srv := asynq.NewServerFromRedisClient(opts.Redis, asynq.Config{
 		Concurrency: opts.Concurrency, Queues: map[string]int{opts.Queue: 1},
 		RetryDelayFunc: retryDelay(opts.RetryDelay), DelayedTaskCheckInterval: time.Second,
 		IsFailure: func(err error) bool { return err != nil },
@@ -155,8 +154,7 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("webhook: start: %w", err)
 	}
 	defer srv.Shutdown()
-	client, closeClient := asynqconn.Client(opts.RedisConnOpt, opts.Redis)
-	defer closeClient()
+	client := asynq.NewClientFromRedisClient(opts.Redis) // shared: not closed
 	d := &Dispatcher{rdb: opts.Redis, enq: client, opts: opts}
 	opts.Logger.Info().Str("url", opts.URL).Str("queue", opts.Queue).Msg("webhooks started")
 	return d.Run(ctx)

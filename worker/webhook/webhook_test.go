@@ -68,7 +68,7 @@ func setup(t *testing.T, answer func(id string, call int) int) *fixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{RedisConnOpt: testredis.ConnOpt(), Redis: rdb, Namespace: f.ns, URL: srv.URL,
+		done <- Run(ctx, Options{Redis: rdb, Namespace: f.ns, URL: srv.URL,
 			Secret: secret, Queue: f.queue, StartFrom: "0", MaxRetry: 3, RetryDelay: func(int) time.Duration { return 100 * time.Millisecond }})
 	}()
 	t.Cleanup(func() {
@@ -162,7 +162,7 @@ func TestDefaultQueueFor(t *testing.T) {
 		if got := DefaultQueueFor(ns); got != want {
 			t.Errorf("DefaultQueueFor(%q) = %q, want %q", ns, got, want)
 		}
-		o, err := Options{RedisConnOpt: asynq.RedisClientOpt{}, Redis: redis.NewClient(&redis.Options{}), Namespace: ns,
+		o, err := Options{Redis: redis.NewClient(&redis.Options{}), Namespace: ns,
 			URL: "http://x", Secret: []byte("s")}.withDefaults()
 		if err != nil || o.Queue != want {
 			t.Errorf("withDefaults of namespace %q: Queue = %q, %v; want %q", ns, o.Queue, err, want)
