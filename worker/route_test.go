@@ -54,14 +54,14 @@ func TestMux_unknownTypeArchived(t *testing.T) {
 
 func TestWorker_unknownTypeArchivedAtOnce(t *testing.T) {
 	h := newHarness(t)
-	ac := asynq.NewClient(h.cfg.RedisConnOpt)
+	ac := asynq.NewClient(asynq.RedisClientOpt{Addr: redisAddr})
 	defer ac.Close()
 	info, err := ac.Enqueue(asynq.NewTask("connection:delete", []byte(`{"v":1}`)), asynq.Queue(h.queue), asynq.MaxRetry(25))
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.start()
-	insp := asynq.NewInspector(h.cfg.RedisConnOpt)
+	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr})
 	defer insp.Close()
 	var ti *asynq.TaskInfo
 	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {

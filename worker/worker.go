@@ -16,9 +16,9 @@ import (
 // Basiq and Keyring, which are required; a zero value of any other field
 // takes its DefaultConfig value (noted on each field).
 type Config struct {
-	// RedisConnOpt is asynq's connection; when nil, asynq shares Redis.
-	RedisConnOpt asynq.RedisConnOpt
-	// Redis holds the start records, the results and the MFA records.
+	// Redis is the process's one client: asynq's server, client and
+	// inspector run on it (New*FromRedisClient) with the start records, the
+	// results and the MFA records. Run does not close it.
 	Redis redis.UniversalClient
 	// Namespace prefixes the worker's and the results' keys (default
 	// tasks.DefaultNamespace); apps' tasks.Subscriber must use the same.
@@ -99,17 +99,10 @@ func New(cfg Config) (*Worker, error) {
 		LogLevel:                 asynq.WarnLevel,
 	}
 	w := &Worker{cfg: cfg}
-	if cfg.RedisConnOpt != nil {
-		w.srv, w.client = asynq.NewServer(cfg.RedisConnOpt, acfg), asynq.NewClient(cfg.RedisConnOpt)
-	} else {
-		w.srv, w.client = asynq.NewServerFromRedisClient(cfg.Redis, acfg), asynq.NewClientFromRedisClient(cfg.Redis)
-	}
+	// On the shared client, none of the three is closed (asynq refuses to).
+	w.srv, w.client = asynq.NewServerFromRedisClient(cfg.Redis, acfg), asynq.NewClientFromRedisClient(cfg.Redis)
 	w.handlers = newHandlers(cfg, w.client)
-	if cfg.RedisConnOpt != nil {
-		w.handlers.runner = asynq.NewInspector(cfg.RedisConnOpt)
-	} else {
-		w.handlers.runner = asynq.NewInspectorFromRedisClient(cfg.Redis)
-	}
+	w.handlers.runner = asynq.NewInspectorFromRedisClient(cfg.Redis)
 	return w, nil
 }
 
@@ -118,19 +111,12 @@ func New(cfg Config) (*Worker, error) {
 // puts unfinished tasks back on their queue. It returns when shut down.
 func (w *Worker) Run(ctx context.Context) error {
 	if err := w.srv.Start(w.handlers.Mux(w.cfg.Logger)); err != nil {
-		w.client.Close()
 		return fmt.Errorf("worker: start: %w", err)
 	}
 	w.cfg.Logger.Info().Int("concurrency", w.cfg.Concurrency).Interface("queues", w.cfg.Queues).Msg("worker started")
 	<-ctx.Done()
 	w.cfg.Logger.Info().Dur("timeout", w.cfg.ShutdownTimeout).Msg("worker stopping")
 	w.srv.Shutdown()
-	if w.cfg.RedisConnOpt != nil { // an inspector on a shared client cannot be closed
-		_ = w.handlers.runner.Close()
-	}
-	if err := w.client.Close(); err != nil && w.cfg.RedisConnOpt != nil {
-		return fmt.Errorf("worker: close: %w", err)
-	}
 	w.cfg.Logger.Info().Msg("worker stopped")
 	return nil
 }

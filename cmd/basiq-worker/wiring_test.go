@@ -41,7 +41,7 @@ func TestAppOptions_everyVariableReachesTheProcess(t *testing.T) {
 		got, want any
 	}{
 		{"REDIS_NAMESPACE", wc.Namespace, "ns-wiring"},
-		{"REDIS_URL (the one client)", o.Redis == rdb && wc.RedisConnOpt == nil, true},
+		{"REDIS_URL (the one client)", o.Redis == rdb, true},
 		{"BASIQ_API_KEY", o.Basiq.APIKey, "key"},
 		{"BASIQ_BASE_URL", o.Basiq.BaseURL, "http://basiq.test"},
 		{"BASIQ_API_VERSION", o.Basiq.APIVersion, "3.0"},

@@ -29,7 +29,7 @@ type Options struct {
 	Redis redis.UniversalClient
 	// Worker is the worker's configuration (worker.DefaultConfig with the
 	// process's settings and Keyring). New sets its Redis, Basiq, Logger
-	// and Observer, and clears RedisConnOpt.
+	// and Observer.
 	Worker worker.Config
 	// Basiq says how to reach Basiq (APIKey, BaseURL, APIVersion, ...). New
 	// builds the worker's client with worker.NewClient and sets its Redis,
@@ -80,7 +80,7 @@ func New(o Options) (*Process, error) {
 		return nil, fmt.Errorf("basiq client: %w", err)
 	}
 	wc := o.Worker
-	wc.RedisConnOpt, wc.Redis, wc.Basiq, wc.Logger, wc.Observer = nil, o.Redis, worker.NewBasiq(api), o.Logger, m
+	wc.Redis, wc.Basiq, wc.Logger, wc.Observer = o.Redis, worker.NewBasiq(api), o.Logger, m
 	p := &Process{o: o}
 	if p.worker, err = worker.New(wc); err != nil {
 		return nil, err
