@@ -1,11 +1,21 @@
 // Package asynqlog routes asynq's own log lines to zerolog. It is the one
 // asynq.Logger of the worker, the webhook deliveries and the refresh
 // scheduler.
+//
+// While Redis is away asynq repeats the same failure several times a second
+// ("Failed to forward scheduled tasks: ...", every DelayedTaskCheckInterval):
+// warnings and errors are written at most once per kind (the message up to
+// its first colon) every RepeatInterval, the next one carrying how many were
+// suppressed.
 package asynqlog
 
 import (
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/internal/clip"
+	"github.com/basiq-worker/basiq-worker/internal/lograte"
 
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
@@ -16,17 +26,21 @@ import (
 // returned asynq.SkipRetry.
 const retryExhausted = "Retry exhausted for task"
 
+// RepeatInterval is how often a warning or error of one kind is written.
+const RepeatInterval = 5 * time.Second
+
 // Logger is an asynq.Logger writing to a zerolog.Logger with
 // component=asynq.
 type Logger struct {
 	l     zerolog.Logger
 	quiet bool // "Retry exhausted" at debug level
+	rate  *lograte.Limiter
 }
 
 var _ asynq.Logger = Logger{}
 
 // New returns a Logger writing to l.
-func New(l zerolog.Logger) Logger { return Logger{l: l} }
+func New(l zerolog.Logger) Logger { return Logger{l: l, rate: lograte.New(RepeatInterval, nil)} }
 
 // WithoutRetryExhausted returns a copy that writes asynq's "Retry exhausted
 // for task id=..." warning at debug level: for servers whose handlers log
@@ -50,15 +64,38 @@ func (a Logger) Warn(args ...any) {
 		a.l.Debug().Str("component", "asynq").Msg(msg)
 		return
 	}
-	a.l.Warn().Str("component", "asynq").Msg(msg)
+	a.limited(a.l.Warn(), msg)
 }
 
 // Error implements asynq.Logger.
-func (a Logger) Error(args ...any) { a.write(a.l.Error(), args) }
+func (a Logger) Error(args ...any) { a.limited(a.l.Error(), fmt.Sprint(args...)) }
 
 // Fatal implements asynq.Logger.
 func (a Logger) Fatal(args ...any) { a.write(a.l.Fatal(), args) }
 
 func (a Logger) write(e *zerolog.Event, args []any) {
-	e.Str("component", "asynq").Msg(fmt.Sprint(args...))
+	e.Str("component", "asynq").Msg(clip.String(fmt.Sprint(args...), maxLine))
+}
+
+// maxLine bounds a line: asynq quotes task types and Redis errors.
+const maxLine = 1 << 10
+
+// limited writes msg unless a line of its kind was written less than
+// RepeatInterval ago. A Logger built without New is not limited.
+func (a Logger) limited(e *zerolog.Event, msg string) {
+	if e == nil { // level disabled
+		return
+	}
+	if a.rate != nil {
+		kind, _, _ := strings.Cut(msg, ":")
+		n, ok := a.rate.Admit(kind)
+		if !ok {
+			e.Discard()
+			return
+		}
+		if n > 0 {
+			e = e.Int("suppressed", n).Dur("suppressed_over", RepeatInterval)
+		}
+	}
+	e.Str("component", "asynq").Msg(clip.String(msg, maxLine))
 }

@@ -48,3 +48,20 @@ func TestLogger_WithoutRetryExhausted(t *testing.T) {
 		t.Errorf("log = %s, want %s", buf.String(), want)
 	}
 }
+
+func TestLogger_repeatsLimited(t *testing.T) {
+	var buf bytes.Buffer
+	l := New(zerolog.New(&buf))
+	for i := 0; i < 15; i++ { // 3 s of a Redis outage at a 200ms DelayedTaskCheckInterval
+		l.Error("Failed to forward scheduled tasks: INTERNAL_ERROR: redis eval error: dial tcp 127.0.0.1:6379: connect: connection refused")
+		l.Warn("Failed to write server state data: UNKNOWN: dial tcp 127.0.0.1:6379: connect: connection refused")
+	}
+	l.Info("Starting processing")
+	l.Info("Starting processing")
+	got := buf.String()
+	for kind, want := range map[string]int{"Failed to forward": 1, "Failed to write server state": 1, "Starting processing": 2} {
+		if n := strings.Count(got, kind); n != want {
+			t.Errorf("%q lines = %d, want %d; log:\n%s", kind, n, want, got)
+		}
+	}
+}

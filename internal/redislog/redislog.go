@@ -15,10 +15,10 @@ package redislog
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/clip"
+	"github.com/basiq-worker/basiq-worker/internal/lograte"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
@@ -33,27 +33,19 @@ const maxLine = 1 << 10
 // Logger is a go-redis logger (redis.SetLogger) writing to a zerolog.Logger.
 // It is safe for concurrent use.
 type Logger struct {
-	l     zerolog.Logger
-	every time.Duration
-	now   func() time.Time
-
-	mu    sync.Mutex
-	kinds map[string]*kind // by format string: a fixed, small set
-}
-
-// kind is the state of one kind of message.
-type kind struct {
-	last       time.Time // when a line of this kind was last written
-	suppressed int       // lines dropped since
+	l    zerolog.Logger
+	rate *lograte.Limiter // by go-redis's format string: a fixed, small set
 }
 
 // New returns a Logger writing to l at most one line per kind of message
 // every interval (DefaultInterval when interval <= 0).
-func New(l zerolog.Logger, interval time.Duration) *Logger {
+func New(l zerolog.Logger, interval time.Duration) *Logger { return newLogger(l, interval, nil) }
+
+func newLogger(l zerolog.Logger, interval time.Duration, now func() time.Time) *Logger {
 	if interval <= 0 {
 		interval = DefaultInterval
 	}
-	return &Logger{l: l.With().Str("component", "redis").Logger(), every: interval, now: time.Now, kinds: map[string]*kind{}}
+	return &Logger{l: l.With().Str("component", "redis").Logger(), rate: lograte.New(interval, now)}
 }
 
 // Install makes New(l, DefaultInterval) go-redis's logger for the whole
@@ -68,31 +60,13 @@ func Install(l zerolog.Logger) *Logger {
 // format string, so "failed to dial" lines of every address share one
 // budget.
 func (rl *Logger) Printf(_ context.Context, format string, v ...any) {
-	suppressed, ok := rl.admit(format)
+	suppressed, ok := rl.rate.Admit(format)
 	if !ok {
 		return
 	}
 	e := rl.l.Warn()
 	if suppressed > 0 {
-		e = e.Int("suppressed", suppressed).Dur("suppressed_over", rl.every)
+		e = e.Int("suppressed", suppressed).Dur("suppressed_over", rl.rate.Interval())
 	}
 	e.Msg(clip.String(fmt.Sprintf(format, v...), maxLine))
-}
-
-// admit reports whether a line of kind format is written now, and how many
-// of its kind were suppressed since the last one written.
-func (rl *Logger) admit(format string) (suppressed int, ok bool) {
-	now := rl.now()
-	rl.mu.Lock()
-	defer rl.mu.Unlock()
-	k := rl.kinds[format]
-	if k == nil {
-		k = &kind{}
-		rl.kinds[format] = k
-	} else if now.Sub(k.last) < rl.every {
-		k.suppressed++
-		return 0, false
-	}
-	suppressed, k.suppressed, k.last = k.suppressed, 0, now
-	return suppressed, true
 }

@@ -36,9 +36,8 @@ func lines(t *testing.T, b *bytes.Buffer) []line {
 
 func TestLogger_rateLimited(t *testing.T) {
 	var buf bytes.Buffer
-	rl := New(zerolog.New(&buf), 5*time.Second)
 	now := time.Unix(1000, 0)
-	rl.now = func() time.Time { return now }
+	rl := newLogger(zerolog.New(&buf), 5*time.Second, func() time.Time { return now })
 	const dial = "redis: connection pool: failed to dial after %d attempts: %v"
 	ctx := context.Background()
 	for i := 0; i < 50; i++ { // 50 lines in 3 s, as a worker writes in an outage
