@@ -142,7 +142,7 @@
 //	POST /users/{id}/statements (multipart)        c.Users.For(id).UploadStatement(ctx, sdk.Statement{InstitutionID, FileName, Content}) -> *Job
 //	GET /connectors, /connectors/{id}/{method}     c.Connectors.List(ctx, filter) / c.Connectors.Get(ctx, id, sdk.MethodWeb);
 //	                                                 Stats.AverageDurationMs is nil while Basiq has no figures
-//	GET /events, /events/{id}, /events/types       c.Events.List(ctx, filter, sdk.Limit(n)) / .Next / .All (iter.Seq2) / .Get(ctx, id) / .Types(ctx)
+//	GET /events, /events/{id}, /events/types       c.Events.List(ctx, filter, sdk.Limit(n)) / .Next / .All (iter.Seq2) / .Get(ctx, id) / .Types(ctx) / .Type(ctx, t)
 //	/notifications/webhooks                        c.Webhooks.Create(ctx, sdk.WebhookParams{URL, SubscribedEvents}) / .List / .Get / .Update / .Delete
 //	webhook delivery (Standard Webhooks)           v, _ := sdk.NewWebhookVerifier(secret, oldSecret); ev, err := v.Event(r)
 //	                                                 (or v.Verify(header, body), then sdk.DecodeEvent(body))

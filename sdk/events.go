@@ -44,6 +44,15 @@ func (s *EventsService) Get(ctx context.Context, id string) (*Event, error) {
 	return getOne[Event](ctx, s.c, p)
 }
 
+// Type reads one event type, such as sdk.EventConsentRevoked.
+func (s *EventsService) Type(ctx context.Context, id EventType) (*EventTypeInfo, error) {
+	p, err := pathf("/events/types/%s", string(id))
+	if err != nil {
+		return nil, err
+	}
+	return getOne[EventTypeInfo](ctx, s.c, p)
+}
+
 // Types lists the event types Basiq emits.
 func (s *EventsService) Types(ctx context.Context) ([]*EventTypeInfo, error) {
 	return getList[*EventTypeInfo](ctx, s.c, "/events/types", nil)

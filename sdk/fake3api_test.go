@@ -98,6 +98,13 @@ func TestFake3_EventTypes(t *testing.T) {
 			t.Errorf("type %+v: want a known type with a description", ty)
 		}
 	}
+	one, err := c.Events.Type(ctxT(t), sdk.EventConsentRevoked)
+	if err != nil || one.ID != sdk.EventConsentRevoked {
+		t.Fatalf("got %+v, %v; want consent.revoked", one, err)
+	}
+	if _, err := c.Events.Type(ctxT(t), "job.updated"); !sdk.IsNotFound(err) {
+		t.Fatalf("job.updated: got %v, want 404", err)
+	}
 }
 
 func TestFake3_MFA(t *testing.T) {
