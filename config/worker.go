@@ -3,7 +3,6 @@ package config
 import (
 	"net"
 
-	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/admin"
 	"github.com/redis/go-redis/v9"
@@ -43,9 +42,10 @@ type Worker struct {
 // DefaultWorker returns the configuration of basiq-worker when no variable
 // is set: worker.DefaultConfig and the process's defaults.
 func DefaultWorker() *Worker {
+	b := DefaultBasiqAPI()
 	return &Worker{
 		Config:   worker.DefaultConfig(),
-		RedisURL: DefaultRedisURL, BasiqAPIVersion: "2.0", BasiqBaseURL: sdk.DefaultBaseURL,
+		RedisURL: DefaultRedisURL, BasiqAPIVersion: b.APIVersion, BasiqBaseURL: b.BaseURL,
 		LogFormat: "json", LogLevel: "info",
 		HTTPAddr: "127.0.0.1:8080", UIPath: admin.DefaultUIPath, UIEnabled: true,
 	}

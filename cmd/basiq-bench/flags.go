@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/config"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/worker"
 )
@@ -79,7 +80,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.Float64Var(&o.jitter, "jitter", 0.2, "fake Basiq: vary each step duration by up to ± this fraction")
 	fs.Int64Var(&o.seed, "seed", 1, "fake Basiq: seed of ids and jitter")
 	fs.IntVar(&o.txPerAccount, "tx-per-account", 2, "fake Basiq: transactions generated per account (the worker reads none; keeps the fake server small)")
-	fs.StringVar(&o.redisURL, "redis-url", envOr(getenv, "REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis (default $REDIS_URL)")
+	fs.StringVar(&o.redisURL, "redis-url", envOr(getenv, "REDIS_URL", config.DefaultRedisURL), "Redis (default $REDIS_URL)")
 	fs.DurationVar(&o.delayedCheck, "delayed-check", def.DelayedTaskCheckInterval, "worker DelayedTaskCheckInterval (the worker's default)")
 	fs.DurationVar(&o.taskCheck, "task-check", def.TaskCheckInterval, "worker TaskCheckInterval (the worker's default)")
 	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "give up waiting for results after this long")

@@ -30,6 +30,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/basiq-worker/basiq-worker/config"
 )
 
 func main() {
@@ -59,7 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.httpAddr, "http", "127.0.0.1:8080", "listen address of the web UI and /metrics (next free port if taken; port 0 picks one)")
+	fs.StringVar(&o.httpAddr, "http", config.DefaultWorker().HTTPAddr, "listen address of the web UI and /metrics (next free port if taken; port 0 picks one)")
 	fs.IntVar(&o.demo, "demo", 5, "number of demo connections to send (0 for none)")
 	fs.BoolVar(&o.exitAfterDemo, "exit-after-demo", false, "exit once every demo result is in")
 	fs.StringVar(&o.logLevel, "log-level", "error", "worker log level on stderr: debug, info, warn, error")
