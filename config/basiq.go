@@ -45,7 +45,7 @@ func LoadBasiqAPI(getenv func(string) string) (*BasiqAPI, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, &Error{Problems: errs}
+		return nil, newError(errs, b.variables())
 	}
 	return b, nil
 }

@@ -47,7 +47,7 @@ func LoadClient(getenv func(string) string) (*Client, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, &Error{Problems: errs}
+		return nil, newError(errs, c.variables())
 	}
 	return c, nil
 }

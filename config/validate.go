@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +31,17 @@ func (e *Error) Error() string {
 		b.WriteString("\n  " + p.Error())
 	}
 	return b.String()
+}
+
+// newError orders the problems as the variables are listed (-h), whether
+// they failed to parse or to validate.
+func newError(problems []error, vars []variable) *Error {
+	pos := map[string]int{}
+	for i, v := range vars {
+		pos[v.name] = i
+	}
+	slices.SortStableFunc(problems, func(a, b error) int { return pos[nameOf(a)] - pos[nameOf(b)] })
+	return &Error{Problems: problems}
 }
 
 // Unwrap returns the problems.

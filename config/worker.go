@@ -102,7 +102,7 @@ func LoadWorker(lookupEnv func(string) (string, bool)) (*Worker, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, &Error{Problems: errs}
+		return nil, newError(errs, w.variables())
 	}
 	w.Keyring, _ = parseKeyring(w.BasiqSecretKey)
 	return w, nil
