@@ -8,6 +8,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"net"
 
@@ -63,7 +64,7 @@ type Process struct {
 // handler. It connects to nothing; a bad option is reported here.
 func New(o Options) (*Process, error) {
 	if o.Redis == nil {
-		return nil, fmt.Errorf("app: Redis is required")
+		return nil, errors.New("app: Redis is required")
 	}
 	// go-redis's own lines (dial failures in an outage) onto the process's
 	// log, rate-limited; process-wide (redis.SetLogger).
