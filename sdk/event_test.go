@@ -2,6 +2,7 @@ package sdk_test
 
 import (
 	"encoding/json"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -31,6 +32,9 @@ func TestDecodeEvent(t *testing.T) {
 		{"event resource", eventResource, sdk.Event{ID: "5a47115a", Type: "connection.updated", Entity: "connection", UserID: "84e33255",
 			Created: time.Date(2024, 4, 17, 23, 57, 17, 0, time.UTC), Data: json.RawMessage(`{"id":"8bd4f752","status":"active","type":"connection"}`),
 			Links: sdk.EventLinks{Self: "https://au-api.basiq.io/events/5a47115a", EventEntity: "https://au-api.basiq.io/users/84e33255/connections/8bd4f752"}}, false, "8bd4f752"},
+		{"transactions of a connection", `{"eventTypeId":"transactions.updated","eventId":"e-5","links":{"eventEntity":
+		 "https://au-api.basiq.io/users/u-1/transactions?filter=connection.id.eq%28%27c-7%27%29"}}`, sdk.Event{ID: "e-5", Type: sdk.EventTransactionsUpdated,
+			UserID: "u-1", Links: sdk.EventLinks{EventEntity: "https://au-api.basiq.io/users/u-1/transactions?filter=connection.id.eq%28%27c-7%27%29"}}, true, "c-7"},
 		{"unknown type", `{"eventTypeId":"payment.settled","eventId":"e-9"}`, sdk.Event{ID: "e-9", Type: "payment.settled"}, false, ""},
 		{"links as an array", `{"id":"e-1","entity":"consent","eventType":"revoked","links":[{"self":"x"}],"data":"[{}]"}`,
 			sdk.Event{ID: "e-1", Type: sdk.EventConsentRevoked, Entity: "consent", Data: json.RawMessage(`"[{}]"`)}, true, ""},
@@ -67,6 +71,24 @@ func TestDecodeEvent_bad(t *testing.T) {
 				t.Fatalf("got %+v, want an error", ev)
 			}
 		})
+	}
+}
+
+func TestEvent_ConnectionID_filter(t *testing.T) {
+	tests := map[string]string{
+		"filter=connection.id.eq('c-1')":                      "c-1",
+		"filter=account.id.eq('a-1'),connection.id.eq('c-2')": "c-2",
+		`filter=connection.id.eq('it\'s')`:                    "it's",
+		"filter=subconnection.id.eq('x')":                     "",
+		"filter=connection.id.eq('unterminated":               "",
+		"filter=institution.id.eq('AU00000')":                 "",
+		"other=connection.id.eq('c-1')":                       "",
+	}
+	for q, want := range tests {
+		ev := sdk.Event{Links: sdk.EventLinks{EventEntity: "https://au-api.basiq.io/users/u-1/accounts?" + url.PathEscape(q)}}
+		if got := ev.ConnectionID(); got != want {
+			t.Errorf("%s: got %q, want %q", q, got, want)
+		}
 	}
 }
 

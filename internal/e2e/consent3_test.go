@@ -145,8 +145,10 @@ func TestConsentJourney_3_0(t *testing.T) {
 			t.Fatalf("%s delivery %+v: want an event of user %s", ev.Type, ev, user.ID)
 		}
 	}
-	if created.ConnectionID() != conns[0].ID {
-		t.Fatalf("connection.created names connection %q, want %q", created.ConnectionID(), conns[0].ID)
+	for _, ev := range []*sdk.Event{created, updated} {
+		if ev.ConnectionID() != conns[0].ID {
+			t.Fatalf("%s names connection %q (entity %s), want %q", ev.Type, ev.ConnectionID(), ev.Links.EventEntity, conns[0].ID)
+		}
 	}
 
 	consents, err := u.Consents(ctx)
