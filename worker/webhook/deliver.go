@@ -32,9 +32,15 @@ func (p Payload) Validate() error {
 		return fmt.Errorf("field v: unsupported payload version %d", p.V)
 	case p.EventID == "" || len(p.Event) == 0:
 		return errors.New("fields eventId and event are required")
+	case len(p.EventID) > maxEventIDLen:
+		return fmt.Errorf("field eventId: %d bytes, longer than %d", len(p.EventID), maxEventIDLen)
 	}
 	return nil
 }
+
+// maxEventIDLen bounds an event id ("result:<job id>[:<task id>]"): it is
+// sent as the webhook-id header and logged with every delivery.
+const maxEventIDLen = 256
 
 // TaskID is the delivery task id of an event: "webhook:" + event id.
 func TaskID(eventID string) string { return "webhook:" + eventID }
