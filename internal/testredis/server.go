@@ -17,6 +17,8 @@ type Server struct {
 	// Addr is host:port of the server.
 	Addr string
 	cmd  *exec.Cmd
+	args []string // redis-server's command line, for Restart
+	pass string
 }
 
 // StartServer runs redis-server on a free port with args added to its
@@ -36,21 +38,39 @@ func StartServer(t testing.TB, args ...string) *Server {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port)}
-	base := []string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir()}
-	s.cmd = exec.Command(bin, append(base, args...)...)
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), pass: password(args)}
+	base := []string{bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir()}
+	s.args = append(base, args...)
+	s.start(t)
+	t.Cleanup(s.Kill)
+	return s
+}
+
+// start runs the server's command line and waits until it answers PING.
+func (s *Server) start(t testing.TB) {
+	t.Helper()
+	s.cmd = exec.Command(s.args[0], s.args[1:]...)
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("testredis: start redis-server: %v", err)
 	}
-	t.Cleanup(s.Kill)
-	rdb := redis.NewClient(&redis.Options{Addr: s.Addr, Password: password(args)})
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr, Password: s.pass})
 	defer rdb.Close()
 	for end := time.Now().Add(5 * time.Second); rdb.Ping(context.Background()).Err() != nil; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(end) {
 			t.Fatalf("testredis: redis-server on %s did not answer within 5s", s.Addr)
 		}
 	}
-	return s
+}
+
+// Restart kills the server (SIGKILL), waits down, and starts it again on
+// the same port and directory, returning once it answers. Started with
+// "--appendonly", "yes", "--appendfsync", "always", it keeps its data, as
+// a production Redis does across a restart.
+func (s *Server) Restart(t testing.TB, down time.Duration) {
+	t.Helper()
+	s.Kill()
+	time.Sleep(down)
+	s.start(t)
 }
 
 // Kill kills the server (SIGKILL) and waits for it to exit; a second Kill
