@@ -56,6 +56,10 @@ func TestBrowser_fillClickNavigate(t *testing.T) {
 	if x := <-got; x != "42" {
 		t.Errorf("the form posted %q, want 42", x)
 	}
+	png, err := b.Screenshot(ctx)
+	if err != nil || len(png) < 8 || string(png[1:4]) != "PNG" {
+		t.Errorf("screenshot: %d bytes, %v", len(png), err)
+	}
 	big, err := b.String(ctx, `"x".repeat(200000)`)
 	if err != nil || len(big) != 200000 {
 		t.Errorf("a 200 KB value: %d bytes, %v", len(big), err)

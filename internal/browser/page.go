@@ -103,3 +103,19 @@ func (b *Browser) Click(ctx context.Context, selector string) error {
 		if (!e) throw new Error("no element "+`+string(sel)+`); e.click(); })()`)
 	return err
 }
+
+// Screenshot returns a PNG of the page as it is shown now (for a test's failure report, or for
+// a person to look at).
+func (b *Browser) Screenshot(ctx context.Context) ([]byte, error) {
+	res, err := b.Call(ctx, "Page.captureScreenshot", map[string]string{"format": "png"})
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Data []byte `json:"data"` // base64 in the JSON, decoded by encoding/json
+	}
+	if err := json.Unmarshal(res, &out); err != nil {
+		return nil, fmt.Errorf("browser: screenshot: %w", err)
+	}
+	return out.Data, nil
+}
