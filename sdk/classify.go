@@ -28,28 +28,36 @@ func IsNotFound(err error) bool {
 	return ok && e.StatusCode == http.StatusNotFound
 }
 
-// IsThrottled reports whether err is a 429 answer, with its Retry-After
-// (zero when the server gave none).
+// IsThrottled reports whether err is Basiq refusing a client over its
+// limits: a 429, or a 403 with code too-many-requests (Basiq documents
+// both), with its Retry-After (zero when the server gave none).
 func IsThrottled(err error) (retryAfter time.Duration, ok bool) {
 	e, ok := asError(err)
-	if !ok || e.StatusCode != http.StatusTooManyRequests {
+	if !ok || !e.throttled() {
 		return 0, false
 	}
 	return e.RetryAfter, true
 }
 
-// RetryAfter is the wait a 429 or 503 answer asked for in its
-// Retry-After; zero for any other error or when the header was absent.
+func (e *Error) throttled() bool {
+	return e.StatusCode == http.StatusTooManyRequests ||
+		(e.StatusCode == http.StatusForbidden && e.Code() == CodeTooManyRequests)
+}
+
+// RetryAfter is the wait a throttled (IsThrottled) or 503 answer asked
+// for in its Retry-After; zero for any other error or when the header was
+// absent. Callers that retry wait at least this long, whatever else they
+// decide.
 func RetryAfter(err error) time.Duration {
 	e, ok := asError(err)
-	if !ok || (e.StatusCode != http.StatusTooManyRequests && e.StatusCode != http.StatusServiceUnavailable) {
+	if !ok || (!e.throttled() && e.StatusCode != http.StatusServiceUnavailable) {
 		return 0
 	}
 	return e.RetryAfter
 }
 
 // IsRetryable reports whether trying again later may succeed: 5xx, 408,
-// 429, network errors and a 2xx whose body was not the resource asked for
+// throttled (IsThrottled), network errors and a 2xx whose body was not the resource asked for
 // (*BodyError, unless it was over the size limit). Context cancellation
 // is not retryable. Whether a request that failed may be sent again is
 // another question: see IsNotSent.
@@ -63,7 +71,7 @@ func IsRetryable(err error) bool {
 	}
 	if e, ok := asError(err); ok {
 		s := e.StatusCode
-		return s >= 500 || s == http.StatusRequestTimeout || s == http.StatusTooManyRequests
+		return s >= 500 || s == http.StatusRequestTimeout || e.throttled()
 	}
 	var ne net.Error
 	return errors.As(err, &ne) || isNetworkError(err)
@@ -86,7 +94,7 @@ func IsTokenExpired(err error) bool {
 	}
 	for _, d := range e.Details {
 		switch {
-		case e.StatusCode == http.StatusUnauthorized && d.Code == "invalid-authorization-token":
+		case e.StatusCode == http.StatusUnauthorized && ErrorCode(d.Code) == CodeInvalidAuthorization:
 			return true
 		case e.StatusCode == http.StatusForbidden && strings.Contains(strings.ToLower(d.Detail+" "+d.Title), "expired"):
 			return true
@@ -107,4 +115,16 @@ func IsNotSent(err error) bool {
 	}
 	var oe *net.OpError
 	return errors.As(err, &oe) && oe.Op == "dial"
+}
+
+// IsNotApplied reports whether err proves that the request had no effect
+// at Basiq: it was never sent (IsNotSent), or Basiq answered it with a
+// status above 299 (an *Error: Basiq starts a job, or changes anything,
+// only on a 2xx). A POST that failed otherwise (a timeout, a connection cut
+// mid-request, a 2xx whose body could not be read: *BodyError) may have
+// taken effect; its outcome is unknown until it is looked up. The client's
+// own retries are more careful: they never resend a POST after a 5xx.
+func IsNotApplied(err error) bool {
+	_, answered := asError(err)
+	return answered || IsNotSent(err)
 }

@@ -60,7 +60,7 @@ func TestConnections_Create_badRequest(t *testing.T) {
 	tests := []struct {
 		name        string
 		cr          sdk.Credentials
-		wantCode    string
+		wantCode    sdk.ErrorCode
 		wantPointer bool
 	}{
 		{"no password", sdk.Credentials{Institution: "AU00000", LoginID: "gavinBelson"}, "parameter-not-supplied", true},

@@ -37,8 +37,13 @@
 //
 // # Errors and retries
 //
-// Every answer above 299 is an *Error (use errors.As); IsNotFound,
-// IsThrottled, IsRetryable and IsTokenExpired classify it. A 2xx answer
+// Every answer above 299 is an *Error (use errors.As); its Code is an
+// ErrorCode, compared with the Code* constants (a failed job step's
+// StepResult.Code is one too; ErrorCode.InstitutionSide tells the step
+// failures worth a later refresh). IsNotFound, IsThrottled (429, or 403
+// too-many-requests), IsRetryable and IsTokenExpired classify it; IsNotSent
+// and IsNotApplied tell whether a failed request reached Basiq and whether
+// it can have taken effect. A 2xx answer
 // whose body is not the resource asked for (empty, null, not JSON, another
 // type, no id, a list item that is not the listed resource, or a Basiq
 // error list sent with a 2xx) is a *BodyError naming the status, the
@@ -50,7 +55,7 @@
 //
 // GETs and DELETEs are retried on 5xx, 408, network errors and a
 // *BodyError with capped exponential backoff and full jitter; every
-// request is retried on 429; a retry after a 429 or 503 waits at least its
+// request is retried when throttled; a retry after a throttled or 503 waits at least its
 // Retry-After (RetryAfter reads it); a POST that may have reached the
 // server is never resent (IsNotSent tells the ones that cannot have).
 // WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}) turns retries off.

@@ -13,7 +13,7 @@ import (
 // errors.As to reach it:
 //
 //	var apiErr *sdk.Error
-//	if errors.As(err, &apiErr) && apiErr.Code() == "resource-not-found" { ... }
+//	if errors.As(err, &apiErr) && apiErr.Code() == sdk.CodeResourceNotFound { ... }
 type Error struct {
 	// StatusCode is the HTTP status.
 	StatusCode int
@@ -85,12 +85,12 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("basiq: %d%s: %s", e.StatusCode, req, strings.Join(msgs, " "))
 }
 
-// Code is the first detail's code, such as "resource-not-found".
-func (e *Error) Code() string {
+// Code is the first detail's code, such as CodeResourceNotFound.
+func (e *Error) Code() ErrorCode {
 	if len(e.Details) == 0 {
 		return ""
 	}
-	return e.Details[0].Code
+	return ErrorCode(e.Details[0].Code)
 }
 
 // errorBody is Basiq's error envelope.
@@ -153,7 +153,10 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 
 // StepError is returned by the waits when a job step failed.
 type StepError struct {
-	JobID, Step, Code, Title, Detail string
+	JobID, Step string
+	Code        ErrorCode
+	Title       string
+	Detail      string
 }
 
 // Error names the step and its code.

@@ -14,7 +14,7 @@ func TestDecodeError(t *testing.T) {
 		name       string
 		status     int
 		body       string
-		wantCode   string
+		wantCode   ErrorCode
 		wantSource *ErrorSource
 		wantMsg    string
 	}{

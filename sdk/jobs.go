@@ -61,7 +61,7 @@ type Step struct {
 type StepResult struct {
 	Type        string            `json:"type"`
 	URL         string            `json:"url,omitempty"`
-	Code        string            `json:"code,omitempty"`
+	Code        ErrorCode         `json:"code,omitempty"`
 	Title       string            `json:"title,omitempty"`
 	Detail      string            `json:"detail,omitempty"`
 	Method      string            `json:"method,omitempty"`

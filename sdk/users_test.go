@@ -55,7 +55,7 @@ func TestUsers_Create_badRequest(t *testing.T) {
 	tests := []struct {
 		name     string
 		params   sdk.UserParams
-		wantCode string
+		wantCode sdk.ErrorCode
 	}{
 		{"no email or mobile", sdk.UserParams{FirstName: "G"}, "parameter-not-supplied"},
 		{"bad email", sdk.UserParams{Email: "not-an-email"}, "parameter-not-valid"},

@@ -13,7 +13,7 @@ import (
 func TestJobs_WaitForCredentials(t *testing.T) {
 	tests := []struct {
 		name, login, password string
-		wantCode              string
+		wantCode              sdk.ErrorCode
 	}{
 		{"success", "gavinBelson", "hooli2016", ""},
 		{"wrong password", "gavinBelson", "nope", "invalid-credentials"},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/sdk"
@@ -20,9 +19,11 @@ import (
 //   - transient: a 5xx answer, 408, a network error. The task is retried by
 //     asynq with the poll policy's back-off; on its last attempt a failed
 //     result is published instead.
-//   - throttled: a 429 answer. The task is retried no sooner than the
-//     answer's Retry-After (never less; the policy's back-off when absent).
-//     A throttled attempt does not count against the task's retries.
+//   - throttled: a 429 answer, or a 403 too-many-requests (sdk.IsThrottled).
+//     The task is retried no sooner than the answer's Retry-After (never
+//     less; the policy's back-off when absent), and every worker of the
+//     namespace waits it out (gate.go). A throttled attempt does not count
+//     against the task's retries. A 503's Retry-After is honoured too.
 //   - institution-side step failure (maintenance, system-unavailable,
 //     service-unavailable, institution-not-available, connector-error): the
 //     Basiq job is over, so the worker refreshes the connection after a
@@ -30,6 +31,10 @@ import (
 //     publishes the failed result.
 //   - deadline: a job still running at its deadline publishes a timed_out
 //     result.
+//   - outcome unknown: a create whose failure does not prove that it had no
+//     effect (sdk.IsNotApplied: a timeout, a connection cut, a 2xx with an
+//     unreadable body) is reconciled: looked up at Basiq, never blindly sent
+//     twice (reconcile.go).
 type class int
 
 const (
@@ -48,53 +53,40 @@ func (c class) String() string {
 	return "permanent"
 }
 
-// classify sorts an error of a Basiq call.
+// classify sorts a failed call. The SDK answers for Basiq's answers
+// (sdk.IsThrottled, sdk.IsRetryable, sdk.IsTokenExpired); anything Basiq
+// did not answer (a network error, a context ended by shutdown, Redis
+// away) is transient, and asynq.SkipRetry permanent.
 func classify(err error) class {
-	if _, ok := sdk.IsThrottled(err); ok {
+	switch {
+	case throttled(err):
 		return classThrottled
-	}
-	var apiErr *sdk.Error
-	if errors.As(err, &apiErr) {
-		if apiErr.StatusCode == http.StatusForbidden && apiErr.Code() == "too-many-requests" {
-			return classThrottled // Basiq may answer 403 for clients over their limit
-		}
-		if apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusRequestTimeout || sdk.IsTokenExpired(err) {
-			return classTransient
-		}
+	case errors.Is(err, asynq.SkipRetry):
+		return classPermanent
+	case answered(err) && !sdk.IsRetryable(err) && !sdk.IsTokenExpired(err):
 		return classPermanent
 	}
-	if errors.Is(err, asynq.SkipRetry) {
-		return classPermanent
-	}
-	// Network errors, timeouts and a context ended by shutdown: try again.
 	return classTransient
 }
 
-// institutionSideCodes are the failed-step codes worth a later retry:
-// the institution, not the user, is at fault.
-var institutionSideCodes = map[string]bool{
-	"maintenance":               true,
-	"system-unavailable":        true,
-	"service-unavailable":       true,
-	"institution-not-available": true,
-	"connector-error":           true,
+func throttled(err error) bool {
+	_, ok := sdk.IsThrottled(err)
+	return ok
 }
+
+// answered reports whether Basiq answered the call: an error status, or a
+// 2xx whose body was not the resource asked for.
+func answered(err error) bool {
+	return errors.As(err, new(*sdk.Error)) || errors.As(err, new(*sdk.BodyError))
+}
+
+// final reports whether a failed call ends the task rather than being
+// retried: a permanent error, or any error on the task's last attempt.
+func final(err error, a attempt) bool { return classify(err) == classPermanent || a.last }
 
 // retryableStep reports whether a job that failed with this step code is
-// worth refreshing later. User-side codes (invalid-credentials,
-// account-not-accessible-requires-user-action, user-action-required),
-// institution-disabled, field errors, unknown-error and job-timed-out (an
-// unanswered MFA challenge) are final.
-func retryableStep(code string) bool { return institutionSideCodes[code] }
-
-// notSent reports whether err proves that the request never reached Basiq:
-// an answer with a status (Basiq answered and started no job: only a 2xx
-// starts one) or a failure to connect at all. A timeout or a connection cut
-// mid-request leaves the outcome unknown.
-func notSent(err error) bool {
-	var apiErr *sdk.Error
-	return errors.As(err, &apiErr) || sdk.IsNotSent(err)
-}
+// worth refreshing later (sdk.ErrorCode.InstitutionSide).
+func retryableStep(code sdk.ErrorCode) bool { return code.InstitutionSide() }
 
 // retryError asks asynq to run the task again later. After, when set, is
 // the least delay (a Retry-After).
@@ -106,25 +98,19 @@ type retryError struct {
 }
 
 func (e *retryError) Error() string {
-	if e.class == classThrottled {
-		return fmt.Sprintf("throttled (retry after %s): %v", e.after, e.err)
+	if e.after > 0 {
+		return fmt.Sprintf("%s (retry after %s): %v", e.class, e.after, e.err)
 	}
 	return fmt.Sprintf("%s: %v", e.class, e.err)
 }
 
 func (e *retryError) Unwrap() error { return e.err }
 
-// retryLater wraps a transient or throttled error for asynq.
+// retryLater wraps a transient or throttled error for asynq, with the
+// Retry-After the answer asked for (sdk.RetryAfter: a throttled or 503
+// answer).
 func retryLater(err error) *retryError {
-	c := classify(err)
-	after, _ := sdk.IsThrottled(err)
-	if c == classThrottled && after == 0 {
-		var apiErr *sdk.Error
-		if errors.As(err, &apiErr) {
-			after = apiErr.RetryAfter
-		}
-	}
-	return &retryError{class: c, after: after, err: err}
+	return &retryError{class: classify(err), after: sdk.RetryAfter(err), err: err}
 }
 
 // isFailure is asynq's Config.IsFailure: a throttled attempt is not a
@@ -138,10 +124,10 @@ func isFailure(err error) bool {
 }
 
 // delayFor is the wait before retry n+1: the policy's back-off by attempt,
-// and for a throttled error at least its Retry-After.
+// and at least the answer's Retry-After.
 func (p PollPolicy) delayFor(n int, re *retryError, rnd float64) time.Duration {
 	d := p.retryDelay(n, rnd)
-	if re != nil && re.class == classThrottled {
+	if re != nil {
 		d = max(d, re.after)
 	}
 	return d

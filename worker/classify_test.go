@@ -24,7 +24,7 @@ func TestClassify(t *testing.T) {
 		name    string
 		err     error
 		want    class
-		notSent bool
+		notSent bool // sdk.IsNotApplied: the call had no effect at Basiq
 	}{
 		{"400", apiErr(400, "parameter-not-valid"), classPermanent, true},
 		{"404", apiErr(404, "resource-not-found"), classPermanent, true},
@@ -32,6 +32,9 @@ func TestClassify(t *testing.T) {
 		{"403 token expired", &sdk.Error{StatusCode: 403, Details: []sdk.ErrorDetail{{Code: "access-denied", Detail: "Token has expired"}}}, classTransient, true},
 		{"408", apiErr(408, ""), classTransient, true},
 		{"429", apiErr(429, "too-many-requests"), classThrottled, true},
+		{"403 too-many-requests", apiErr(403, "too-many-requests"), classThrottled, true},
+		{"2xx body unreadable", &sdk.BodyError{StatusCode: 202, Reason: "empty body"}, classTransient, false},
+		{"2xx body over the limit", &sdk.BodyError{StatusCode: 200, Reason: "too large", Limit: 1 << 25}, classPermanent, false},
 		{"500", apiErr(500, "internal-server-error"), classTransient, true},
 		{"503", apiErr(503, "service-unavailable"), classTransient, true},
 		{"wrapped 502", fmt.Errorf("call: %w", apiErr(502, "")), classTransient, true},
@@ -45,25 +48,10 @@ func TestClassify(t *testing.T) {
 			if got := classify(tt.err); got != tt.want {
 				t.Errorf("classify(%v) = %v, want %v", tt.err, got, tt.want)
 			}
-			if got := notSent(tt.err); got != tt.notSent {
-				t.Errorf("notSent(%v) = %v, want %v", tt.err, got, tt.notSent)
+			if got := sdk.IsNotApplied(tt.err); got != tt.notSent {
+				t.Errorf("sdk.IsNotApplied(%v) = %v, want %v", tt.err, got, tt.notSent)
 			}
 		})
-	}
-}
-
-func TestRetryableStep(t *testing.T) {
-	tests := map[string]bool{
-		"maintenance": true, "system-unavailable": true, "service-unavailable": true,
-		"institution-not-available": true, "connector-error": true,
-		"invalid-credentials": false, "account-not-accessible-requires-user-action": false,
-		"user-action-required": false, "institution-disabled": false, "job-timed-out": false,
-		"unknown-error": false, "": false,
-	}
-	for code, want := range tests {
-		if got := retryableStep(code); got != want {
-			t.Errorf("retryableStep(%q) = %v, want %v", code, got, want)
-		}
 	}
 }
 
@@ -80,6 +68,7 @@ func TestRetryDelayFunc(t *testing.T) {
 		{"transient first", 0, retryLater(apiErr(500, "")), time.Second, 2 * time.Second},
 		{"transient third", 2, retryLater(apiErr(500, "")), 4 * time.Second, 5 * time.Second},
 		{"throttled honours retry-after", 0, retryLater(throttled), 5 * time.Second, 6 * time.Second},
+		{"503 honours retry-after", 0, retryLater(&sdk.Error{StatusCode: 503, RetryAfter: 4 * time.Second}), 4 * time.Second, 5 * time.Second},
 		{"handler's delay", 0, &retryError{class: classTransient, delay: 3 * time.Second}, 3 * time.Second, 4 * time.Second},
 		{"plain error", 1, errors.New("x"), 2 * time.Second, 3 * time.Second},
 	}

@@ -67,9 +67,12 @@
 //     ...): a failed result with Basiq's code, title, detail and correlation
 //     id; the task is archived (asynq.SkipRetry) and never retried.
 //   - Transient: 5xx, 408, network errors: asynq retries with the policy's
-//     back-off; the last attempt publishes a failed result.
-//   - Throttled: 429: retried no sooner than Retry-After (not counted as a
-//     failure).
+//     back-off (no sooner than a 503's Retry-After); the last attempt
+//     publishes a failed result.
+//   - Throttled: 429, or 403 too-many-requests: retried no sooner than
+//     Retry-After (not counted as a failure).
+//   - Outcome unknown: a create that failed without proof that it had no
+//     effect (sdk.IsNotApplied) is reconciled, never blindly sent twice.
 //   - Institution-side step failures (maintenance, system-unavailable,
 //     service-unavailable, institution-not-available, connector-error): the
 //     connection is refreshed after Config.StepRetryDelay (doubling), up to

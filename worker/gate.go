@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
@@ -33,8 +32,8 @@ func (h *Handlers) closeGate(ctx context.Context, d time.Duration) error {
 	return extendGate.Run(context.WithoutCancel(ctx), h.rdb, []string{h.gateKey()}, until, max(d.Milliseconds(), 1)).Err()
 }
 
-// gate returns a throttled retryError while the gate is closed, nil when
-// calls to Basiq may go.
+// gate returns a throttled *retryError while the gate is closed, nil when
+// calls to Basiq may go (or Redis's error, which waitGate takes as open).
 func (h *Handlers) gate(ctx context.Context) error {
 	if h.gateSeen.openRecently(h.now()) {
 		return nil
@@ -71,6 +70,11 @@ func (c *gateCache) set(now time.Time, open bool) {
 	}
 }
 
+// errGateClosed is the error of a task held back by the gate.
+var errGateClosed = errors.New("another worker was throttled; waiting for its Retry-After")
+
+// readGate returns a throttled *retryError with the time left while the
+// gate is closed, nil when it is open, or Redis's error.
 func (h *Handlers) readGate(ctx context.Context) error {
 	v, err := h.rdb.Get(ctx, h.gateKey()).Result()
 	if errors.Is(err, redis.Nil) {
@@ -84,18 +88,16 @@ func (h *Handlers) readGate(ctx context.Context) error {
 	if left <= 0 {
 		return nil
 	}
-	return &sdk.Error{StatusCode: 429, RetryAfter: left, Details: []sdk.ErrorDetail{{
-		Code: "too-many-requests", Detail: "another worker was throttled; waiting for its Retry-After"}}}
+	return &retryError{class: classThrottled, after: left, err: errGateClosed}
 }
 
 // waitGate returns the retry error of a task that must not call Basiq yet,
 // or nil. A Redis error opens the gate: Basiq's own 429 still protects it.
 func (h *Handlers) waitGate(ctx context.Context, a attempt) error {
-	err := h.gate(ctx)
-	if err == nil || classify(err) != classThrottled {
+	var re *retryError
+	if !errors.As(h.gate(ctx), &re) {
 		return nil
 	}
-	re := retryLater(err)
 	re.delay = h.policy.delayFor(a.retry, re, h.rnd())
 	h.obs.RetryWait("throttled", re.delay)
 	zerolog.Ctx(ctx).Debug().Dur("delay", re.delay).Msg("throttled by another worker, retry scheduled")

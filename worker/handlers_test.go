@@ -35,7 +35,7 @@ func job(id string, statuses ...string) *sdk.Job {
 
 func failedJob(id, code string) *sdk.Job {
 	j := job(id, sdk.StatusFailed, sdk.StatusPending, sdk.StatusPending)
-	j.Steps[0].Result = &sdk.StepResult{Type: "error", Code: code, Title: "t-" + code}
+	j.Steps[0].Result = &sdk.StepResult{Type: "error", Code: sdk.ErrorCode(code), Title: "t-" + code}
 	return j
 }
 

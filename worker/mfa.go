@@ -72,7 +72,7 @@ func (h *Handlers) AnswerMFA(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	if err := h.basiq.SubmitMFA(ctx, p.JobID, answers...); err != nil {
-		if classify(err) == classPermanent || a.last {
+		if final(err, a) {
 			zerolog.Ctx(ctx).Error().Err(err).Msg("mfa answer refused, archived")
 			return fmt.Errorf("mfa answer: %w: %w", err, asynq.SkipRetry)
 		}

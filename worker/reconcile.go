@@ -127,7 +127,7 @@ func (h *Handlers) findCreate(ctx context.Context, taskID, userID, institution s
 // reconcile settles a create whose answer was lost (see the top of file).
 func (h *Handlers) reconcile(ctx context.Context, t *asynq.Task, s start, a attempt, key string, rec startRecord) error {
 	found, err := s.lookup(ctx, rec.At)
-	if err != nil && classify(err) != classPermanent && !a.last {
+	if err != nil && !final(err, a) {
 		return h.retry(ctx, a, err)
 	}
 	if err != nil {

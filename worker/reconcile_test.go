@@ -87,7 +87,7 @@ func TestCreateConnection_lostAnswer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newTestEnv(t)
-			e.h.reconcileAfter = tt.settle
+			e.h.reconcileAfter = time.Hour // the first run looks, finds nothing yet and waits
 			e.basiq.create = func(string, sdk.Credentials) (*sdk.Job, error) {
 				if e.basiq.count("create") == 1 {
 					return nil, lost
@@ -98,6 +98,7 @@ func TestCreateConnection_lostAnswer(t *testing.T) {
 			if err := e.h.CreateConnection(e.ctx("tid", 0, false), task); !errors.As(err, new(*retryError)) {
 				t.Fatalf("first run: %v, want a retry", err)
 			}
+			e.h.reconcileAfter = tt.settle
 			now := time.Now()
 			if tt.conns != nil {
 				e.basiq.conns = tt.conns(now)
@@ -143,6 +144,51 @@ func TestCreateConnection_lostAnswer(t *testing.T) {
 			}
 			if r != nil && r.Outcome == tasks.OutcomeCompleted {
 				t.Errorf("completed without a job: %+v", r)
+			}
+		})
+	}
+}
+
+// A create answered 2xx with a body that is not a job may have started
+// one: it goes to the reconcile path (not a retry that could resend it, nor
+// a failed network-error result on the last attempt), and on the last
+// attempt, with nothing matched yet, ends as outcome-unknown.
+func TestCreateConnection_bodyErrorReconciled(t *testing.T) {
+	unreadable := &sdk.BodyError{StatusCode: 202, Method: "POST", Reason: "empty body"}
+	tests := []struct {
+		name      string
+		last      bool
+		wantRetry bool
+		wantCode  string
+	}{
+		{"looked up once the answers settle", false, true, ""},
+		{"last attempt: outcome unknown", true, false, CodeOutcomeUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			e.h.reconcileAfter = time.Hour
+			e.basiq.create = func(string, sdk.Credentials) (*sdk.Job, error) { return nil, unreadable }
+			err := e.h.CreateConnection(e.ctx("tid", 0, tt.last), createTask(t, e.kr, "u-1"))
+			var re *retryError
+			if got := errors.As(err, &re); got != tt.wantRetry {
+				t.Fatalf("err = %v, want retry %v", err, tt.wantRetry)
+			}
+			if tt.wantRetry && re.delay < 59*time.Minute {
+				t.Errorf("retry in %v, want about ReconcileAfter (1h)", re.delay)
+			}
+			if n := e.basiq.count("connections"); n != 1 {
+				t.Errorf("connection look-ups = %d, want 1", n)
+			}
+			r := e.result(t, "tid")
+			switch {
+			case tt.wantCode == "" && r != nil:
+				t.Errorf("result = %+v, want none yet", r)
+			case tt.wantCode != "" && (r == nil || r.Error == nil || r.Error.Code != tt.wantCode):
+				t.Errorf("result = %+v, want %s", r, tt.wantCode)
+			}
+			if n := e.basiq.count("create"); n != 1 {
+				t.Errorf("creates = %d, want 1", n)
 			}
 		})
 	}

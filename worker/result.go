@@ -162,11 +162,11 @@ func expiredBeforeSend(p PollPayload) *tasks.ErrorInfo {
 
 // stepError is the error of a failed job step, as Basiq gave it.
 func stepError(s *sdk.Step) *tasks.ErrorInfo {
-	e := &tasks.ErrorInfo{Step: s.Title, Code: "unknown-error"}
+	e := &tasks.ErrorInfo{Step: s.Title, Code: string(sdk.CodeUnknownError)}
 	if r := s.Result; r != nil {
 		e.Title, e.Detail = r.Title, r.Detail
 		if r.Code != "" {
-			e.Code = r.Code
+			e.Code = string(r.Code)
 		}
 	}
 	return e
@@ -176,7 +176,7 @@ func stepError(s *sdk.Step) *tasks.ErrorInfo {
 func callError(err error, code string) *tasks.ErrorInfo {
 	var apiErr *sdk.Error
 	if errors.As(err, &apiErr) {
-		e := &tasks.ErrorInfo{Code: apiErr.Code(), CorrelationID: apiErr.CorrelationID, Detail: apiErr.Error()}
+		e := &tasks.ErrorInfo{Code: string(apiErr.Code()), CorrelationID: apiErr.CorrelationID, Detail: apiErr.Error()}
 		if len(apiErr.Details) > 0 {
 			e.Title, e.Detail = apiErr.Details[0].Title, apiErr.Details[0].Detail
 		}

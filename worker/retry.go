@@ -38,7 +38,7 @@ func (h *Handlers) callFailed(ctx context.Context, t *asynq.Task, p PollPayload,
 	switch {
 	case !p.Deadline.IsZero() && !h.now().Before(p.Deadline):
 		return h.finish(ctx, t, p, tasks.OutcomeTimedOut, timedOut(p), nil)
-	case classify(err) == classPermanent || a.last:
+	case final(err, a):
 		return h.finish(ctx, t, p, tasks.OutcomeFailed, callError(err, ""), nil)
 	}
 	return h.retry(ctx, a, err)
@@ -50,7 +50,7 @@ func (h *Handlers) callFailed(ctx context.Context, t *asynq.Task, p PollPayload,
 func (h *Handlers) jobDone(ctx context.Context, t *asynq.Task, p PollPayload, a attempt, job *sdk.Job) error {
 	if step, failed := job.FailedStep(); failed {
 		e := stepError(step)
-		if retryableStep(e.Code) && p.Retries < h.stepRetry && p.ConnectionID != "" {
+		if retryableStep(sdk.ErrorCode(e.Code)) && p.Retries < h.stepRetry && p.ConnectionID != "" {
 			if ok, err := h.scheduleRefresh(ctx, p, a, e); ok || err != nil {
 				return err
 			}
@@ -63,7 +63,7 @@ func (h *Handlers) jobDone(ctx context.Context, t *asynq.Task, p PollPayload, a 
 		accounts, err = h.basiq.AccountIDs(ctx, p.UserID, p.ConnectionID)
 	}
 	if err != nil {
-		if classify(err) != classPermanent && !a.last {
+		if !final(err, a) {
 			return h.retry(ctx, a, err)
 		}
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("accounts not listed")

@@ -105,18 +105,23 @@ func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 // sent, is saved with persist: Redis briefly away must not turn either
 // into an unknown outcome.
 func (h *Handlers) send(ctx context.Context, t *asynq.Task, s start, a attempt, key string) error {
-	if err := h.saveStart(ctx, key, startRecord{State: stateSending, At: h.now()}); err != nil {
+	sending := startRecord{State: stateSending, At: h.now()}
+	if err := h.saveStart(ctx, key, sending); err != nil {
 		return h.retry(ctx, a, err)
 	}
 	called := h.now()
 	jobs, err := s.call(ctx)
 	took := h.now().Sub(called)
-	if err != nil {
-		if s.resend || notSent(err) {
-			del := func(ctx context.Context) error { return h.rdb.Del(ctx, key).Err() }
-			if derr := h.persist(ctx, "clear start record", del); derr != nil {
-				return h.retry(ctx, a, derr)
-			}
+	switch {
+	case err == nil:
+	case !s.resend && !sdk.IsNotApplied(err):
+		// The create may have taken effect: its answer is lost.
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("answer lost: the create may have reached Basiq")
+		return h.reconcile(ctx, t, s, a, key, sending)
+	default:
+		del := func(ctx context.Context) error { return h.rdb.Del(ctx, key).Err() }
+		if derr := h.persist(ctx, "clear start record", del); derr != nil {
+			return h.retry(ctx, a, derr)
 		}
 		return h.callFailed(ctx, t, s.base, a, err)
 	}
