@@ -78,6 +78,23 @@ func TestFake3_consentJobsEvents(t *testing.T) {
 	if err != nil || ev.ID != page.Data[0].ID || ev.Type != page.Data[0].Type || len(ev.Data) == 0 {
 		t.Fatalf("got %+v, %v; want event %s with its data", ev, err, page.Data[0].ID)
 	}
+	createdEvents := 0
+	for ev, err := range c.Events.All(ctxT(t), sdk.Filter().Eq("user.id", u.ID()).Eq("event.entity", "connection").Eq("event.type", "created")) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		createdEvents++
+		var got sdk.Connection
+		if err := ev.DecodeData(&got); err != nil || got.ID != conn.ID || ev.ConnectionID() != conn.ID {
+			t.Fatalf("connection.created data %+v, %v; want connection %s", got, err, conn.ID)
+		}
+	}
+	if createdEvents != 1 {
+		t.Fatalf("got %d connection.created events, want 1", createdEvents)
+	}
+	if err := (&sdk.Event{ID: "e"}).DecodeData(new(sdk.Connection)); !errors.Is(err, sdk.ErrNoEventData) {
+		t.Fatalf("no data: got %v, want ErrNoEventData", err)
+	}
 	if err := u.RevokeConsent(ctxT(t), consents[0].ID); err != nil {
 		t.Fatal(err)
 	}
