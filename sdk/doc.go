@@ -164,6 +164,8 @@
 // Events decode into Event from either shape Basiq sends (the webhook
 // message and the /events resource); Type is an EventType with a constant
 // for each of the 15 types, and an unknown type decodes without error with
-// Type.Known false. On consent.revoked or consent.expired the partner must
-// delete or de-identify the user's data.
+// Type.Known false. ConnectionID, ConsentID and UserID read the entity's
+// link; DecodeData decodes the entity an event from c.Events.Get carries.
+// On consent.revoked or consent.expired the partner must delete or
+// de-identify the user's data.
 package sdk
