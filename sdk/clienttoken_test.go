@@ -212,3 +212,22 @@ func TestClientToken_reauthenticates(t *testing.T) {
 		t.Fatalf("got token forms %v and answers %v, want a second client token and the answer resent with it", forms, got)
 	}
 }
+
+func TestToken_formOnEveryVersion(t *testing.T) {
+	for _, v := range []string{"1.0", "2.0", "2.1", "3.0"} {
+		t.Run(v, func(t *testing.T) {
+			s := newScopeStub(t, nil)
+			c := s.client(t, sdk.WithAPIVersion(v))
+			if _, err := c.Token(ctxT(t)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Users.For("u-9").ClientToken(ctxT(t)); err != nil {
+				t.Fatal(err)
+			}
+			forms, _ := s.snapshot()
+			if len(forms) != 2 || forms[0] != "scope=SERVER_ACCESS" || forms[1] != "scope=CLIENT_ACCESS&userId=u-9" {
+				t.Fatalf("got token forms %q, want the server's then the client's scope", forms)
+			}
+		})
+	}
+}
