@@ -49,6 +49,7 @@ func TestLoadWorker_defaults(t *testing.T) {
 		{"POLL_MAX_RETRY", w.PollMaxRetry, 10},
 		{"STEP_RETRIES", w.StepRetries, 3},
 		{"STEP_RETRY_DELAY", w.StepRetryDelay, time.Minute},
+		{"RECONCILE_AFTER", w.ReconcileAfter, time.Minute},
 		{"DELAYED_TASK_CHECK_INTERVAL", w.DelayedTaskCheckInterval, 250 * time.Millisecond},
 		{"TASK_CHECK_INTERVAL", w.TaskCheckInterval, 200 * time.Millisecond},
 		{"RESULTS_MAX_LEN", w.ResultsMaxLen, int64(100000)},
