@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -118,8 +117,7 @@ const (
 
 func (s *Server) handle(pattern string, kind routeKind, h handlerFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
-		sw.count = sync.OnceFunc(func() { s.stats.count(pattern, sw.status) })
+		sw := &statusWriter{ResponseWriter: w, route: pattern, stats: s.stats}
 		defer sw.count()
 		if kind != mockRoute && s.applyFaults(sw, r) {
 			return
@@ -221,10 +219,19 @@ func (s *Server) routes() {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
-	// count records the answer in the stats, once: a dropped connection
-	// is counted before it is closed, so that a client that saw the drop
-	// also sees it in Stats.
-	count func()
+	route  string
+	stats  *statsRecorder
+	done   bool // counted already
+}
+
+// count records the answer in the stats, once: a dropped connection is counted before it is
+// closed, so that a client that saw the drop also sees it in Stats. (A flag, not sync.OnceFunc:
+// one goroutine serves a request, and OnceFunc cost two allocations per request.)
+func (w *statusWriter) count() {
+	if !w.done {
+		w.done = true
+		w.stats.count(w.route, w.status)
+	}
 }
 
 func (w *statusWriter) WriteHeader(code int) {
