@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 const sealedJSON = `{"kid":"k1","nonce":"AAAAAAAAAAAAAAAA","data":"AAAA"}`
@@ -134,8 +135,9 @@ func TestDecode_basiqIDs(t *testing.T) {
 // TestClient_refusesOutOfBounds: the Client refuses what Decode would, before
 // anything reaches Redis (the asynq client here has no server behind it).
 func TestClient_refusesOutOfBounds(t *testing.T) {
-	c := NewClient(asynq.RedisClientOpt{Addr: "127.0.0.1:1"}, testKeyring(t))
-	defer c.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer rdb.Close()
+	c := NewClient(rdb, testKeyring(t))
 	ctx := context.Background()
 	creds := Credentials{LoginID: "gavinBelson", Password: "hooli2016"}
 	for name, tc := range map[string]struct {

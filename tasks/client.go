@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 // Defaults of the Client and the results layout.
@@ -22,16 +23,18 @@ const (
 // ErrNoKeyring is returned when a request carries secrets but the Client has no Keyring.
 var ErrNoKeyring = errors.New("tasks: a keyring is required to enqueue credentials")
 
-// Client enqueues work for basiq-worker. It seals secrets before they reach
+// Client enqueues work for basiq-worker and reads its results, all on the
+// one Redis handle it was made with. It seals secrets before they reach
 // Redis. A Client is safe for concurrent use.
 type Client struct {
 	ac           *asynq.Client
+	rdb          redis.UniversalClient
+	sub          *Subscriber
 	keyring      *Keyring
 	defaultQueue string
 	namespace    string
 	retention    time.Duration
-	// conn and minRefresh serve the refresh schedules (schedule.go).
-	conn       asynq.RedisConnOpt
+	// minRefresh serves the refresh schedules (schedule.go).
 	minRefresh time.Duration
 }
 
@@ -53,24 +56,20 @@ func WithRetention(d time.Duration) ClientOption {
 	return clientOptionFunc(func(c *Client) { c.retention = d })
 }
 
-// NewClient returns a Client enqueuing through redis. keyring may be nil for
-// apps that enqueue only requests without secrets (refreshes).
-func NewClient(redis asynq.RedisConnOpt, keyring *Keyring, opts ...ClientOption) *Client {
-	c := newClient(asynq.NewClient(redis), keyring, opts)
-	c.conn = redis
-	return c
-}
-
-func newClient(ac *asynq.Client, keyring *Keyring, opts []ClientOption) *Client {
-	c := &Client{ac: ac, keyring: keyring, defaultQueue: DefaultQueue, namespace: DefaultNamespace, retention: DefaultRetention}
+// NewClient returns a Client that enqueues tasks and reads their results
+// through rdb, the application's one Redis handle (for example
+// redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})). The Client does
+// not own rdb: the application closes it when it is done. keyring may be nil
+// for apps that enqueue only requests without secrets (refreshes).
+func NewClient(rdb redis.UniversalClient, keyring *Keyring, opts ...ClientOption) *Client {
+	c := &Client{ac: asynq.NewClientFromRedisClient(rdb), rdb: rdb, keyring: keyring,
+		defaultQueue: DefaultQueue, namespace: DefaultNamespace, retention: DefaultRetention}
 	for _, o := range opts {
 		o.applyClient(c)
 	}
+	c.sub = NewSubscriber(rdb, WithNamespace(c.namespace))
 	return c
 }
-
-// Close closes the connection to Redis.
-func (c *Client) Close() error { return c.ac.Close() }
 
 // EnqueueOption configures one enqueue.
 type EnqueueOption func(*enqueueConfig)

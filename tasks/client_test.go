@@ -13,9 +13,7 @@ import (
 
 func newTestClient(t *testing.T, k *Keyring) (*Client, string) {
 	q := testredis.Queue(t, "test")
-	c := NewClient(testredis.ConnOpt(), k, WithDefaultQueue(q))
-	t.Cleanup(func() { c.Close() })
-	return c, q
+	return NewClient(testredis.Client(t), k, WithDefaultQueue(q)), q
 }
 
 func TestClient_CreateConnection_idempotent(t *testing.T) {
@@ -99,10 +97,9 @@ func TestClient_randomIDs(t *testing.T) {
 
 func TestClient_validation(t *testing.T) {
 	ctx := context.Background()
-	c := NewClient(testredis.ConnOpt(), testKeyring(t))
-	defer c.Close()
-	noKeys := NewClient(testredis.ConnOpt(), nil)
-	defer noKeys.Close()
+	rdb := testredis.Client(t)
+	c := NewClient(rdb, testKeyring(t))
+	noKeys := NewClient(rdb, nil)
 	creds := Credentials{LoginID: "l", Password: "p"}
 	for _, tc := range []struct {
 		name string

@@ -39,6 +39,6 @@
 // The worker publishes each outcome exactly once per event id: a durable entry
 // on a Redis Stream ([ResultsStreamKey]), a live copy on Pub/Sub
 // ([ResultsChannel]) and, for results, a per-task key ([ResultKey]) that
-// [Subscriber.Wait] reads. All keys of one namespace share a Redis Cluster hash
+// [Client.Wait] reads. All keys of one namespace share a Redis Cluster hash
 // tag, so the publishing script is valid on a cluster too.
 package tasks

@@ -7,7 +7,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/basiq-worker/basiq-worker/tasks"
-	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 // An application registers a user's connections for a refresh every six
@@ -19,8 +19,9 @@ func ExampleClient_ScheduleRefresh() {
 	}
 	defer mr.Close()
 	ctx := context.Background()
-	client := tasks.NewClient(asynq.RedisClientOpt{Addr: mr.Addr()}, nil)
-	defer client.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	defer rdb.Close()
+	client := tasks.NewClient(rdb, nil)
 
 	id, err := client.ScheduleRefresh(ctx, tasks.RefreshSchedule{UserID: "user-1", Interval: 6 * time.Hour})
 	if err != nil {

@@ -70,17 +70,6 @@ func (s RefreshSchedule) Task() (*asynq.Task, error) {
 	return asynq.NewTask(taskType, b), nil
 }
 
-func (c *Client) redis() (redis.UniversalClient, error) {
-	if c.conn == nil {
-		return nil, errors.New("tasks: refresh schedules need a Client made by NewClient")
-	}
-	rdb, ok := c.conn.MakeRedisClient().(redis.UniversalClient)
-	if !ok {
-		return nil, fmt.Errorf("tasks: unsupported RedisConnOpt %T", c.conn)
-	}
-	return rdb, nil
-}
-
 // ScheduleRefresh stores s (replacing the schedule of the same target) and
 // returns its id. Workers pick it up within their sync interval (see
 // package worker/schedule); its first refresh is due one Interval later.
@@ -104,12 +93,7 @@ func (c *Client) ScheduleRefresh(ctx context.Context, s RefreshSchedule) (string
 	if err != nil {
 		return "", fmt.Errorf("schedule refresh: %w", err)
 	}
-	rdb, err := c.redis()
-	if err != nil {
-		return "", err
-	}
-	defer rdb.Close()
-	if err := rdb.HSet(ctx, SchedulesKey(c.namespace), s.ID, b).Err(); err != nil {
+	if err := c.rdb.HSet(ctx, SchedulesKey(c.namespace), s.ID, b).Err(); err != nil {
 		return "", fmt.Errorf("schedule refresh %s: %w", s.ID, err)
 	}
 	return s.ID, nil
@@ -118,12 +102,7 @@ func (c *Client) ScheduleRefresh(ctx context.Context, s RefreshSchedule) (string
 // UnscheduleRefresh deletes schedule id; workers stop enqueuing it within
 // a second. An unknown id is ErrNoSchedule.
 func (c *Client) UnscheduleRefresh(ctx context.Context, id string) error {
-	rdb, err := c.redis()
-	if err != nil {
-		return err
-	}
-	defer rdb.Close()
-	n, err := rdb.HDel(ctx, SchedulesKey(c.namespace), id).Result()
+	n, err := c.rdb.HDel(ctx, SchedulesKey(c.namespace), id).Result()
 	if err != nil {
 		return fmt.Errorf("unschedule refresh %s: %w", id, err)
 	}
@@ -135,12 +114,7 @@ func (c *Client) UnscheduleRefresh(ctx context.Context, id string) error {
 
 // ListRefreshSchedules returns the schedules sorted by id.
 func (c *Client) ListRefreshSchedules(ctx context.Context) ([]RefreshSchedule, error) {
-	rdb, err := c.redis()
-	if err != nil {
-		return nil, err
-	}
-	defer rdb.Close()
-	return ReadRefreshSchedules(ctx, rdb, c.namespace)
+	return ReadRefreshSchedules(ctx, c.rdb, c.namespace)
 }
 
 // ReadRefreshSchedule reads schedule id of namespace ns; an unknown id is

@@ -30,7 +30,6 @@ import (
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
@@ -131,8 +130,7 @@ func newCrashRig(t *testing.T, redisAddr string, rdb *redis.Client) *crashRig {
 	t.Cleanup(ts.Close)
 	ns := testredis.Name(t, "crash")
 	r.spec = crashSpec{Redis: redisAddr, Namespace: ns, Queue: ns, BasiqURL: ts.URL, Key: hex.EncodeToString(key)}
-	r.client = tasks.NewClient(asynq.RedisClientOpt{Addr: redisAddr}, r.kr, tasks.WithDefaultQueue(ns), tasks.WithNamespace(ns))
-	t.Cleanup(func() { r.client.Close() })
+	r.client = tasks.NewClient(rdb, r.kr, tasks.WithDefaultQueue(ns), tasks.WithNamespace(ns))
 	r.sub = tasks.NewSubscriber(rdb, tasks.WithNamespace(ns))
 	var err error
 	if r.api, err = sdk.New("app-key", sdk.WithBaseURL(ts.URL), sdk.WithAPIVersion("2.0")); err != nil {

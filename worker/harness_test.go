@@ -63,8 +63,7 @@ func newHarness(t *testing.T, opts ...basiqtest.Option) *harness {
 	key := make([]byte, tasks.KeySize)
 	rand.Read(key)
 	h.kr, _ = tasks.NewKeyring("k1", map[string][]byte{"k1": key})
-	connOpt := asynq.RedisClientOpt{Addr: redisAddr}
-	h.client = tasks.NewClient(connOpt, h.kr, tasks.WithDefaultQueue(h.queue), tasks.WithNamespace(h.ns))
+	h.client = tasks.NewClient(rdb, h.kr, tasks.WithDefaultQueue(h.queue), tasks.WithNamespace(h.ns))
 	h.sub = tasks.NewSubscriber(rdb, tasks.WithNamespace(h.ns))
 	var err error
 	h.api, err = sdk.New("app-key", sdk.WithBaseURL(h.srv.URL), sdk.WithAPIVersion("2.0"))
@@ -92,7 +91,6 @@ func newHarness(t *testing.T, opts ...basiqtest.Option) *harness {
 }
 
 func (h *harness) cleanup() {
-	h.client.Close()
 	h.srv.Close()
 	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr})
 	_ = insp.DeleteQueue(h.queue, true)

@@ -17,7 +17,6 @@ import (
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -198,12 +197,7 @@ func (e *env) enqueue(ctx context.Context) (map[string]time.Time, error) {
 	if err != nil {
 		return nil, err
 	}
-	opt, err := asynq.ParseRedisURI(e.o.redisURL)
-	if err != nil {
-		return nil, fmt.Errorf("redis url: %w", err)
-	}
-	cl := tasks.NewClient(opt, kr, tasks.WithNamespace(e.id), tasks.WithDefaultQueue(e.id))
-	defer cl.Close()
+	cl := tasks.NewClient(e.rdb, kr, tasks.WithNamespace(e.id), tasks.WithDefaultQueue(e.id))
 	var mu sync.Mutex
 	times := make(map[string]time.Time, e.n)
 	start := time.Now()

@@ -54,8 +54,7 @@ func runDemo(ctx context.Context, st *stack, n int, stdout io.Writer, done chan<
 	if err != nil {
 		return err
 	}
-	client := tasks.NewClient(st.connOpt, st.keyring, tasks.WithNamespace(st.ns))
-	defer client.Close()
+	client := tasks.NewClient(st.rdb, st.keyring, tasks.WithNamespace(st.ns))
 	cases := demoCases(n)
 	sent := map[string]int{} // task id -> index in cases
 	for i, c := range cases {

@@ -163,8 +163,7 @@ func TestRun_serves(t *testing.T) {
 		t.Fatal(err)
 	}
 	kr, _ := tasks.ParseKeyring(key)
-	client := tasks.NewClient(testredis.ConnOpt(), kr, tasks.WithDefaultQueue(queue), tasks.WithNamespace(ns))
-	defer client.Close()
+	client := tasks.NewClient(rdb, kr, tasks.WithDefaultQueue(queue), tasks.WithNamespace(ns))
 	id, err := client.CreateConnection(context.Background(), tasks.CreateConnection{UserID: u.ID, InstitutionID: "AU00000",
 		Credentials: tasks.Credentials{LoginID: "gavinBelson", Password: "hooli2016"}})
 	if err != nil {
@@ -172,7 +171,7 @@ func TestRun_serves(t *testing.T) {
 	}
 	wctx, wcancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer wcancel()
-	r, err := tasks.NewSubscriber(rdb, tasks.WithNamespace(ns)).Wait(wctx, id)
+	r, err := client.Wait(wctx, id)
 	if err != nil || r.Outcome != tasks.OutcomeCompleted {
 		t.Fatalf("result = %+v, %v", r, err)
 	}

@@ -50,8 +50,7 @@ func TestRun_metrics(t *testing.T) {
 
 	api, _ := sdk.New("app", sdk.WithBaseURL(srv.URL), sdk.WithAPIVersion("2.0"))
 	kr, _ := tasks.ParseKeyring(key)
-	client := tasks.NewClient(testredis.ConnOpt(), kr, tasks.WithDefaultQueue(queue), tasks.WithNamespace(ns))
-	defer client.Close()
+	client := tasks.NewClient(rdb, kr, tasks.WithDefaultQueue(queue), tasks.WithNamespace(ns))
 	var ids []string
 	for _, pw := range []string{"hooli2016", "wrong-password"} {
 		u, err := api.Users.Create(context.Background(), sdk.UserParams{Email: "g@hooli.com"})
@@ -72,10 +71,9 @@ func TestRun_metrics(t *testing.T) {
 		}
 	}
 	srv.SetFaults()
-	sub := tasks.NewSubscriber(rdb, tasks.WithNamespace(ns))
 	for i, want := range []tasks.Outcome{tasks.OutcomeCompleted, tasks.OutcomeFailed} {
 		wctx, wcancel := context.WithTimeout(context.Background(), 15*time.Second)
-		r, err := sub.Wait(wctx, ids[i])
+		r, err := client.Wait(wctx, ids[i])
 		wcancel()
 		if err != nil || r.Outcome != want {
 			t.Fatalf("result %d = %+v, %v; want %s", i, r, err, want)

@@ -58,11 +58,11 @@ func enqueueCmd(ctx context.Context, e env, name, usage string, args []string, w
 	if err != nil {
 		return err
 	}
-	c, err := newClient(e, withKeys)
+	c, rdb, err := newClient(e, withKeys)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer rdb.Close()
 	id, err := enqueue(ctx, c, opts)
 	if err != nil {
 		return err

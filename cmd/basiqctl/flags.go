@@ -14,6 +14,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/config"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 // newFlags returns a flag set that reports errors to stderr and has --json.
@@ -75,19 +76,21 @@ func loadConfig(e env) (*config.Client, error) {
 	return c, nil
 }
 
-// newClient returns an enqueue client; withKeys loads BASIQ_SECRET_KEY.
-func newClient(e env, withKeys bool) (*tasks.Client, error) {
+// newClient returns an enqueue client and its Redis handle, which the
+// caller closes; withKeys loads BASIQ_SECRET_KEY.
+func newClient(e env, withKeys bool) (*tasks.Client, redis.UniversalClient, error) {
 	c, err := loadConfig(e)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var k *tasks.Keyring
 	if withKeys {
 		if k, err = c.Keyring(); err != nil {
-			return nil, exitError{exitUsage, err}
+			return nil, nil, exitError{exitUsage, err}
 		}
 	}
-	return tasks.NewClient(c.RedisConnOpt(), k, tasks.WithNamespace(c.RedisNamespace)), nil
+	rdb := c.RedisClient()
+	return tasks.NewClient(rdb, k, tasks.WithNamespace(c.RedisNamespace)), rdb, nil
 }
 
 // newInspector returns asynq's Inspector of REDIS_URL; the caller closes it.

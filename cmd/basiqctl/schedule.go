@@ -43,11 +43,11 @@ func scheduleAdd(ctx context.Context, e env, args []string) error {
 	if *every < tasks.MinRefreshInterval {
 		return usagef("schedule add: --every must be at least %s", tasks.MinRefreshInterval)
 	}
-	c, err := newClient(e, false)
+	c, rdb, err := newClient(e, false)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer rdb.Close()
 	id, err := c.ScheduleRefresh(ctx, tasks.RefreshSchedule{UserID: *user, ConnectionID: *conn, Interval: *every, Queue: *queue})
 	if err != nil {
 		return err
@@ -68,11 +68,11 @@ func scheduleList(ctx context.Context, e env, args []string) error {
 	if err := noArgs("schedule list", pos); err != nil {
 		return err
 	}
-	c, err := newClient(e, false)
+	c, rdb, err := newClient(e, false)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer rdb.Close()
 	list, err := c.ListRefreshSchedules(ctx)
 	if err != nil {
 		return err
@@ -97,11 +97,11 @@ func scheduleRemove(ctx context.Context, e env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("schedule rm: want exactly one schedule ID")
 	}
-	c, err := newClient(e, false)
+	c, rdb, err := newClient(e, false)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer rdb.Close()
 	return c.UnscheduleRefresh(ctx, pos[0])
 }
 

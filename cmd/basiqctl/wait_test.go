@@ -55,8 +55,7 @@ func (te *testEnv) idleServer(t *testing.T) {
 // enqueueLater enqueues a refresh to queue q that is due in an hour.
 func (te *testEnv) enqueueLater(t *testing.T, q string) string {
 	t.Helper()
-	c := tasks.NewClient(testredis.ConnOpt(), nil, tasks.WithNamespace(te.ns))
-	defer c.Close()
+	c := tasks.NewClient(te.rdb, nil, tasks.WithNamespace(te.ns))
 	id, err := c.RefreshAll(context.Background(), tasks.RefreshAll{UserID: "u1"}, tasks.Queue(q), tasks.ProcessIn(time.Hour))
 	if err != nil {
 		t.Fatal(err)
@@ -71,8 +70,7 @@ func (te *testEnv) enqueueMFA(t *testing.T, user, job string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := tasks.NewClient(testredis.ConnOpt(), k, tasks.WithNamespace(te.ns))
-	defer c.Close()
+	c := tasks.NewClient(te.rdb, k, tasks.WithNamespace(te.ns))
 	id, err := c.AnswerMFA(context.Background(), tasks.AnswerMFA{UserID: user, JobID: job, Answers: []string{"1"}}, tasks.Queue(te.queue))
 	if err != nil {
 		t.Fatal(err)
@@ -172,8 +170,7 @@ func TestWait_noRetention(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := tasks.NewClient(testredis.ConnOpt(), k, tasks.WithNamespace(te.ns), tasks.WithRetention(0))
-	defer c.Close()
+	c := tasks.NewClient(te.rdb, k, tasks.WithNamespace(te.ns), tasks.WithRetention(0))
 	id, err := c.CreateConnection(context.Background(), tasks.CreateConnection{UserID: user, InstitutionID: "AU00000",
 		Credentials: tasks.Credentials{LoginID: "never-ends", Password: "x"}}, tasks.Queue(te.queue))
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/internal/asynqconn"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
@@ -98,7 +97,7 @@ func TestProcess_Run(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := tasks.NewClient(asynqconn.Shared(f.app), f.kr)
+	client := tasks.NewClient(f.app, f.kr)
 	id, err := client.CreateConnection(context.Background(), tasks.CreateConnection{UserID: u.ID, InstitutionID: "AU00000",
 		Credentials: tasks.Credentials{LoginID: "gavinBelson", Password: "hooli2016"}})
 	if err != nil {
@@ -106,7 +105,7 @@ func TestProcess_Run(t *testing.T) {
 	}
 	wctx, wcancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer wcancel()
-	r, err := tasks.NewSubscriber(f.app).Wait(wctx, id)
+	r, err := client.Wait(wctx, id)
 	if err != nil || r.Outcome != tasks.OutcomeCompleted {
 		t.Fatalf("result = %+v, %v", r, err)
 	}

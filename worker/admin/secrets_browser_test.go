@@ -20,8 +20,7 @@ func TestUI_browserShowsNoSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := tasks.NewClient(testredis.ConnOpt(), kr, tasks.WithDefaultQueue(q))
-	defer c.Close()
+	c := tasks.NewClient(testredis.Client(t), kr, tasks.WithDefaultQueue(q))
 	ctx := context.Background()
 	secrets := []string{"hooli2016", "sekrit-update-pw", "security-code-42", "mfa-answer-9731"}
 	createID, err := c.CreateConnection(ctx, tasks.CreateConnection{UserID: "u1", InstitutionID: "AU00000",

@@ -9,7 +9,6 @@ import (
 
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker/schedule"
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -22,8 +21,7 @@ func ExampleRun() {
 	defer rdb.Close()
 
 	// An application registers a user for a refresh every 6 hours (tasks.Client.ScheduleRefresh).
-	client := tasks.NewClient(asynq.RedisClientOpt{Addr: "127.0.0.1:6379"}, nil)
-	defer client.Close()
+	client := tasks.NewClient(rdb, nil)
 	if _, err := client.ScheduleRefresh(ctx, tasks.RefreshSchedule{UserID: "u1", Interval: 6 * time.Hour}); err != nil {
 		log.Fatal(err)
 	}

@@ -32,8 +32,7 @@ func refreshes(t *testing.T, insp *asynq.Inspector, queue string) int {
 func TestRun_twoProcessesEnqueueOncePerTick(t *testing.T) {
 	ns, queue, rdb := setup(t)
 	conn := testredis.ConnOpt()
-	client := tasks.NewClient(conn, nil, tasks.WithNamespace(ns), tasks.WithDefaultQueue(queue), tasks.WithMinRefreshInterval(time.Second))
-	defer client.Close()
+	client := tasks.NewClient(rdb, nil, tasks.WithNamespace(ns), tasks.WithDefaultQueue(queue), tasks.WithMinRefreshInterval(time.Second))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	id, err := client.ScheduleRefresh(ctx, tasks.RefreshSchedule{UserID: "u1", ConnectionID: "c1", Interval: time.Second})
@@ -84,9 +83,8 @@ func TestRun_twoProcessesEnqueueOncePerTick(t *testing.T) {
 }
 
 func TestClient_ScheduleRefresh_validation(t *testing.T) {
-	ns, _, _ := setup(t)
-	client := tasks.NewClient(testredis.ConnOpt(), nil, tasks.WithNamespace(ns))
-	defer client.Close()
+	ns, _, rdb := setup(t)
+	client := tasks.NewClient(rdb, nil, tasks.WithNamespace(ns))
 	ctx := context.Background()
 	if _, err := client.ScheduleRefresh(ctx, tasks.RefreshSchedule{UserID: "u", Interval: time.Second}); err == nil {
 		t.Error("interval 1s: got nil error, want at least 1m")
@@ -135,8 +133,7 @@ func TestTick(t *testing.T) {
 func TestRun_restartMidTick(t *testing.T) {
 	ns, queue, rdb := setup(t)
 	conn := testredis.ConnOpt()
-	client := tasks.NewClient(conn, nil, tasks.WithNamespace(ns), tasks.WithDefaultQueue(queue), tasks.WithMinRefreshInterval(time.Second))
-	defer client.Close()
+	client := tasks.NewClient(rdb, nil, tasks.WithNamespace(ns), tasks.WithDefaultQueue(queue), tasks.WithMinRefreshInterval(time.Second))
 	ctx := context.Background()
 	id, err := client.ScheduleRefresh(ctx, tasks.RefreshSchedule{UserID: "u1", Interval: 4 * time.Second})
 	if err != nil {

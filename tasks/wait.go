@@ -1,0 +1,48 @@
+package tasks
+
+import (
+	"context"
+	"iter"
+	"time"
+)
+
+// Wait returns the result of task taskID (the id a Client method returned):
+// at once if it was already published (and not expired), else when it is
+// published, or ctx's error. Bound the wait with ctx.
+func (c *Client) Wait(ctx context.Context, taskID string) (*Result, error) {
+	return c.sub.Wait(ctx, taskID)
+}
+
+// Result returns the stored result of task taskID, or nil when there is
+// none (yet, or any more: results expire after the worker's result TTL).
+func (c *Client) Result(ctx context.Context, taskID string) (*Result, error) {
+	return c.sub.Result(ctx, taskID)
+}
+
+// Follow yields the live events of task taskID as the worker sends them
+// (EventProgress when a step changes, EventMFARequired when the job waits
+// for an answer) and ends with its EventResult. A result already published
+// is yielded at once. When ctx ends first, or Redis fails, it yields the
+// error once and stops. Live events are not stored: a follower that starts
+// late misses the earlier ones, never the result.
+func (c *Client) Follow(ctx context.Context, taskID string) iter.Seq2[Event, error] {
+	return c.sub.Follow(ctx, taskID)
+}
+
+// Results follows the durable results stream of every task (EventResult and
+// EventMFARequired) after stream position after until ctx is done: "0" from
+// the start, "$" only events added from now on, or an [Event.StreamID] saved
+// earlier to resume after that event. On a Redis error it yields the error
+// once and stops.
+func (c *Client) Results(ctx context.Context, after string) iter.Seq2[Event, error] {
+	return c.sub.Events(ctx, after)
+}
+
+// ReadResults returns up to count events of the results stream after
+// position after (as for Results). It blocks up to block for new events
+// (block <= 0: does not block) and returns no events and a nil error when
+// none came. Entries that cannot be decoded are returned with an empty Type
+// so that callers can move past them.
+func (c *Client) ReadResults(ctx context.Context, after string, count int, block time.Duration) ([]Event, error) {
+	return c.sub.Read(ctx, after, count, block)
+}
