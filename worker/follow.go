@@ -195,6 +195,26 @@ func (h *Handlers) settle(ctx context.Context, p PollPayload, o jobOutcome) (job
 	return stored, ws, err
 }
 
+// waiters returns the tasks waiting on p's job and on the jobs its chain
+// followed before.
+func (h *Handlers) waiters(ctx context.Context, p PollPayload) ([]waiter, error) {
+	var ws []waiter
+	for _, id := range append([]string{p.JobID}, p.Prev...) {
+		kv, err := h.rdb.HGetAll(ctx, h.waitersKey(id)).Result()
+		if err != nil {
+			return nil, fmt.Errorf("read waiters of job %s: %w", id, err)
+		}
+		for _, v := range kv {
+			var w waiter
+			if err := json.Unmarshal([]byte(v), &w); err != nil {
+				return nil, fmt.Errorf("waiter of job %s: %w", id, err)
+			}
+			ws = append(ws, w)
+		}
+	}
+	return ws, nil
+}
+
 // chainDeadline is the deadline of p's chain: the latest of the tasks
 // attached to its job, read when p's own has come.
 func (h *Handlers) chainDeadline(ctx context.Context, p PollPayload) time.Time {

@@ -256,3 +256,46 @@ func TestSharedJob_attachRace(t *testing.T) {
 		t.Errorf("GET /jobs = %d, want one per job (%d)", n, jobs)
 	}
 }
+
+// TestSharedJob_mfa: a task waiting on a job that challenges for MFA gets
+// its own mfa_required event, once, like the task of the chain.
+func TestSharedJob_mfa(t *testing.T) {
+	e := newTestEnv(t)
+	e.basiq.refresh = func(string, string) (*sdk.Job, error) { return job("j-1", sdk.StatusInProgress), nil }
+	mfa := &sdk.Job{ID: "j-1", Steps: []sdk.Step{
+		{Title: sdk.StepVerifyCredentials, Status: sdk.StatusSuccess},
+		{Title: sdk.StepMFAChallenge, Status: sdk.StatusInProgress, Result: &sdk.StepResult{Type: "mfa", Method: "token", Input: []string{"code"}}},
+	}}
+	e.basiq.jobs["j-1"] = []*sdk.Job{mfa, mfa, job("j-1", sdk.StatusSuccess, sdk.StatusSuccess, sdk.StatusSuccess)}
+	if err := e.h.RefreshConnection(e.ctx("r1", 0, false), refreshTask(t, "c-1", time.Now().Add(time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	p := pollPayload(t, e, PollTaskID("j-1", 1))
+	if err := pollOnce(t, e, p, false); err != nil { // the challenge: r1 hears of it
+		t.Fatal(err)
+	}
+	e.ran[PollTaskID("j-1", 1)] = true
+	if err := e.h.RefreshConnection(e.ctx("r2", 0, false), refreshTask(t, "c-1", time.Now().Add(time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	runPolls(t, e) // r2 attached during the challenge
+	evs, err := e.sub.Read(t.Context(), "0-0", 1000, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mfaFor := map[string]int{}
+	for _, ev := range evs {
+		if ev.Type == tasks.EventMFARequired {
+			mfaFor[ev.MFA.TaskID]++
+		}
+	}
+	if mfaFor["r1"] != 1 || mfaFor["r2"] != 1 {
+		t.Errorf("mfa_required events by task = %v, want one each for r1 and r2", mfaFor)
+	}
+	got := resultsByTask(t, e)
+	for _, id := range []string{"r1", "r2"} {
+		if rs := got[id]["j-1"]; len(rs) != 1 || rs[0].Outcome != tasks.OutcomeCompleted {
+			t.Errorf("%s: results %+v, want one completed", id, rs)
+		}
+	}
+}

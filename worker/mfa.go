@@ -22,11 +22,14 @@ func mfaPending(job *sdk.Job) *sdk.StepResult {
 	return s.Result
 }
 
-// maybeSendMFA publishes the mfa_required event of a job once: p.MFASent
-// stops later polls, and the event id's dedupe key stops a re-run poll.
+// maybeSendMFA publishes the mfa_required event of a job once for the
+// task of its chain (p.MFASent stops later polls, the event id's dedupe key
+// a re-run poll), and once for each task waiting on the job: those are read
+// at every poll while the challenge is open, so a task attaching during it
+// hears of it too (event id mfa:<jobID>:<taskID>).
 func (h *Handlers) maybeSendMFA(ctx context.Context, p PollPayload, job *sdk.Job) error {
 	c := mfaPending(job)
-	if c == nil || p.MFASent {
+	if c == nil {
 		return nil
 	}
 	m := tasks.MFARequired{TaskID: p.TaskID, UserID: p.UserID, ConnectionID: p.ConnectionID, JobID: p.JobID,
@@ -34,14 +37,40 @@ func (h *Handlers) maybeSendMFA(ctx context.Context, p PollPayload, job *sdk.Job
 	if c.ExpiryMs > 0 {
 		m.ExpiresAt = h.now().Add(time.Duration(c.ExpiryMs) * time.Millisecond)
 	}
+	if !p.MFASent {
+		if err := h.sendMFA(ctx, m, p.eventSuffix(), true); err != nil {
+			return err
+		}
+	}
+	if p.Shared {
+		return nil
+	}
+	ws, err := h.waiters(ctx, p)
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		m.TaskID = w.TaskID
+		if err := h.sendMFA(ctx, m, ":"+w.TaskID, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendMFA publishes m once (event id mfa:<jobID> and idSuffix) and logs it
+// when published, or always when logDuplicate.
+func (h *Handlers) sendMFA(ctx context.Context, m tasks.MFARequired, idSuffix string, logDuplicate bool) error {
 	ev := tasks.NewMFAEvent(m)
-	ev.ID += p.eventSuffix()
+	ev.ID += idSuffix
 	published, err := h.pub.Publish(ctx, ev)
 	if err != nil {
 		return err
 	}
-	zerolog.Ctx(ctx).Info().Str("method", c.Method).Time("expires_at", m.ExpiresAt).
-		Bool("duplicate", !published).Msg("mfa required published")
+	if published || logDuplicate {
+		zerolog.Ctx(ctx).Info().Str("method", m.Method).Time("expires_at", m.ExpiresAt).Str("mfa_task_id", m.TaskID).
+			Bool("duplicate", !published).Msg("mfa required published")
+	}
 	return nil
 }
 
