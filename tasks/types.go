@@ -120,10 +120,10 @@ type StepObservation struct {
 
 // ErrorInfo is the error that ended a job: Basiq's own error when there is one.
 type ErrorInfo struct {
-	Code          string `json:"code"`
-	Title         string `json:"title"`
-	Detail        string `json:"detail"`
-	CorrelationID string `json:"correlationId,omitempty"`
+	Code          ErrorCode `json:"code"`
+	Title         string    `json:"title"`
+	Detail        string    `json:"detail"`
+	CorrelationID string    `json:"correlationId,omitempty"`
 	// Step is the job step that failed, if any.
 	Step string `json:"step,omitempty"`
 }

@@ -50,8 +50,8 @@ func TestCreateConnection_hugeUserID(t *testing.T) {
 	if len(b) > 2<<10 {
 		t.Errorf("result event of %d bytes, want it bounded: %.300s", len(b), b)
 	}
-	if r := e.result(t, "huge"); r == nil || r.Error == nil || r.Error.Code != CodeInvalidPayload || len(r.UserID) > MaxLoggedForTest {
-		t.Errorf("result = %.300v, want failed %s without the user id", r, CodeInvalidPayload)
+	if r := e.result(t, "huge"); r == nil || r.Error == nil || r.Error.Code != tasks.CodeInvalidPayload || len(r.UserID) > MaxLoggedForTest {
+		t.Errorf("result = %.300v, want failed %s without the user id", r, tasks.CodeInvalidPayload)
 	}
 }
 

@@ -249,7 +249,7 @@ func (r *crashRig) count(ids []string, got map[string][]tasks.Result) crashCount
 			switch {
 			case res.Outcome == tasks.OutcomeCompleted:
 				c.completed++
-			case res.Error != nil && res.Error.Code == CodeOutcomeUnknown:
+			case res.Error != nil && res.Error.Code == tasks.CodeOutcomeUnknown:
 				c.unknown++
 			default:
 				r.t.Logf("%s: %s %+v", id, res.Outcome, res.Error)

@@ -80,7 +80,7 @@ func TestCreateConnection_failures(t *testing.T) {
 		err       error
 		last      bool
 		wantRetry bool
-		wantCode  string // published result's error code, "" for none
+		wantCode  tasks.ErrorCode // published result's error code, "" for none
 	}{
 		{"400 permanent", &sdk.Error{StatusCode: 400, Details: []sdk.ErrorDetail{{Code: "parameter-not-valid", Title: "bad"}}}, false, false, "parameter-not-valid"},
 		{"503 retried", &sdk.Error{StatusCode: 503}, false, true, ""},
@@ -127,8 +127,8 @@ func TestCreateConnection_badPayload(t *testing.T) {
 			if !errors.Is(err, asynq.SkipRetry) {
 				t.Fatalf("err = %v, want SkipRetry", err)
 			}
-			if r := e.result(t, "bad-"+name); r == nil || r.Error.Code != CodeInvalidPayload {
-				t.Errorf("result = %+v, want %s", r, CodeInvalidPayload)
+			if r := e.result(t, "bad-"+name); r == nil || r.Error.Code != tasks.CodeInvalidPayload {
+				t.Errorf("result = %+v, want %s", r, tasks.CodeInvalidPayload)
 			}
 		})
 	}
@@ -167,7 +167,7 @@ func TestPollJob(t *testing.T) {
 		retries     int
 		wantNext    string // id of the scheduled follow-up, if any
 		wantOutcome tasks.Outcome
-		wantCode    string
+		wantCode    tasks.ErrorCode
 	}{
 		{"running: next poll", []*sdk.Job{job("j-1", sdk.StatusInProgress, sdk.StatusPending)}, time.Minute, 0, PollTaskID("j-1", 2), "", ""},
 		{"completed", []*sdk.Job{job("j-1", sdk.StatusSuccess, sdk.StatusSuccess, sdk.StatusSuccess)}, time.Minute, 0, "", tasks.OutcomeCompleted, ""},
@@ -175,7 +175,7 @@ func TestPollJob(t *testing.T) {
 		{"maintenance: refresh later", []*sdk.Job{failedJob("j-1", "maintenance")}, time.Minute, 0, PollTaskID("j-1", 2), "", ""},
 		{"maintenance: out of retries", []*sdk.Job{failedJob("j-1", "maintenance")}, time.Minute, 3, "", tasks.OutcomeFailed, "maintenance"},
 		{"maintenance: no time left", []*sdk.Job{failedJob("j-1", "maintenance")}, time.Second, 0, "", tasks.OutcomeFailed, "maintenance"},
-		{"past deadline", []*sdk.Job{job("j-1", sdk.StatusInProgress)}, -time.Second, 0, "", tasks.OutcomeTimedOut, CodeTimedOut},
+		{"past deadline", []*sdk.Job{job("j-1", sdk.StatusInProgress)}, -time.Second, 0, "", tasks.OutcomeTimedOut, tasks.CodeTimedOut},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -159,7 +159,7 @@ func TestWorker_neverEnds(t *testing.T) {
 	deadline := time.Now().Add(3 * time.Second)
 	taskID := h.create(h.user(), "AU00000", "never-ends", "x", tasks.Deadline(deadline))
 	r := h.wait(taskID, 15*time.Second)
-	if r.Outcome != tasks.OutcomeTimedOut || r.Error == nil || r.Error.Code != CodeTimedOut || r.Error.Step != sdk.StepRetrieveAccounts {
+	if r.Outcome != tasks.OutcomeTimedOut || r.Error == nil || r.Error.Code != tasks.CodeTimedOut || r.Error.Step != sdk.StepRetrieveAccounts {
 		t.Fatalf("result = %+v (error %+v), want timed_out at retrieve-accounts", r, r.Error)
 	}
 	if late := r.FinishedAt.Sub(deadline); late < 0 || late > 2*time.Second {
@@ -283,8 +283,8 @@ func TestWorker_malformedPayload(t *testing.T) {
 	}
 	h.start()
 	r := h.wait(info.ID, 10*time.Second)
-	if r.Outcome != tasks.OutcomeFailed || r.Error == nil || r.Error.Code != CodeInvalidPayload {
-		t.Errorf("result = %+v, want failed %s", r, CodeInvalidPayload)
+	if r.Outcome != tasks.OutcomeFailed || r.Error == nil || r.Error.Code != tasks.CodeInvalidPayload {
+		t.Errorf("result = %+v, want failed %s", r, tasks.CodeInvalidPayload)
 	}
 	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr})
 	defer insp.Close()

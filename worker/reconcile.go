@@ -162,7 +162,7 @@ func (h *Handlers) reconcile(ctx context.Context, t *asynq.Task, s start, a atte
 
 // publishUnknown publishes the outcome-unknown result of a create.
 func (h *Handlers) publishUnknown(ctx context.Context, t *asynq.Task, base PollPayload, why string) error {
-	e := &tasks.ErrorInfo{Code: CodeOutcomeUnknown, Title: "Outcome of the Basiq call unknown",
+	e := &tasks.ErrorInfo{Code: tasks.CodeOutcomeUnknown, Title: "Outcome of the Basiq call unknown",
 		Detail: "an earlier attempt may have reached Basiq but its answer was lost; not sent twice: " + why}
 	return h.publish(ctx, t, "", result(base, tasks.OutcomeFailed, e))
 }

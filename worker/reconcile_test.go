@@ -59,8 +59,8 @@ func TestCreateConnection_lostAnswer(t *testing.T) {
 		last       bool
 		later      time.Duration // the second run's clock is this far ahead
 		listErr    error
-		wantPoll   string // first poll scheduled, "" for none
-		wantCode   string // result's error code, "" for none
+		wantPoll   string          // first poll scheduled, "" for none
+		wantCode   tasks.ErrorCode // result's error code, "" for none
 		wantRetry  bool
 		wantSends  int
 	}{
@@ -76,12 +76,12 @@ func TestCreateConnection_lostAnswer(t *testing.T) {
 		}, wantPoll: PollTaskID("j-new", 1), wantSends: 2},
 		{name: "another task's job is not ours: sent again", conns: func(now time.Time) []*sdk.Connection { return []*sdk.Connection{conn("c-9", "AU00000", now)} },
 			otherOwner: true, wantPoll: PollTaskID("j-new", 1), wantSends: 2},
-		{name: "nothing at Basiq, deadline passed", later: time.Hour, wantCode: CodeExpiredBeforeSend, wantSends: 1},
+		{name: "nothing at Basiq, deadline passed", later: time.Hour, wantCode: tasks.CodeExpiredBeforeSend, wantSends: 1},
 		{name: "two found: unknown", conns: func(now time.Time) []*sdk.Connection {
 			return []*sdk.Connection{conn("c-8", "AU00000", now), conn("c-9", "AU00000", now)}
-		}, wantCode: CodeOutcomeUnknown, wantSends: 1},
+		}, wantCode: tasks.CodeOutcomeUnknown, wantSends: 1},
 		{name: "Basiq cannot be asked: unknown", listErr: &sdk.Error{StatusCode: 404, Details: []sdk.ErrorDetail{{Code: "resource-not-found"}}},
-			wantCode: CodeOutcomeUnknown, wantSends: 1},
+			wantCode: tasks.CodeOutcomeUnknown, wantSends: 1},
 		{name: "Basiq down for now: retried", listErr: &sdk.Error{StatusCode: 503}, wantRetry: true, wantSends: 1},
 	}
 	for _, tt := range tests {
@@ -159,10 +159,10 @@ func TestCreateConnection_bodyErrorReconciled(t *testing.T) {
 		name      string
 		last      bool
 		wantRetry bool
-		wantCode  string
+		wantCode  tasks.ErrorCode
 	}{
 		{"looked up once the answers settle", false, true, ""},
-		{"last attempt: outcome unknown", true, false, CodeOutcomeUnknown},
+		{"last attempt: outcome unknown", true, false, tasks.CodeOutcomeUnknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

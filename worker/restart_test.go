@@ -62,7 +62,7 @@ func TestWorker_restart(t *testing.T) {
 			for _, id := range ids {
 				r := h.wait(id, 30*time.Second)
 				outcomes[r.Outcome]++
-				if r.Error != nil && r.Error.Code == CodeOutcomeUnknown {
+				if r.Error != nil && r.Error.Code == tasks.CodeOutcomeUnknown {
 					unknown++
 				}
 			}

@@ -12,22 +12,6 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// Error codes of results that Basiq did not give.
-const (
-	// CodeTimedOut: the job was still running at its deadline.
-	CodeTimedOut = "job-deadline-exceeded"
-	// CodeInvalidPayload: the task's payload could not be decoded or opened.
-	CodeInvalidPayload = "invalid-payload"
-	// CodeOutcomeUnknown: a create may have reached Basiq but its answer
-	// was lost; it is not sent twice.
-	CodeOutcomeUnknown = "outcome-unknown"
-	// CodeNetwork: Basiq could not be reached within the task's retries.
-	CodeNetwork = "network-error"
-	// CodeExpiredBeforeSend: the task's deadline passed before its call was
-	// sent (it waited in the queue too long); nothing was sent to Basiq.
-	CodeExpiredBeforeSend = "deadline-exceeded-before-send"
-)
-
 // finish settles the outcome of the job followed by p (the first one
 // stored wins: see follow.go), answers the tasks waiting on it and
 // publishes the result of p's task.
@@ -88,7 +72,7 @@ func (h *Handlers) emit(ctx context.Context, t *asynq.Task, idSuffix string, r t
 		l = zerolog.Ctx(ctx).Warn()
 	}
 	if r.Error != nil {
-		l = l.Str("code", r.Error.Code).Str("failed_step", r.Error.Step)
+		l = l.Str("code", string(r.Error.Code)).Str("failed_step", r.Error.Step)
 	}
 	if t == nil {
 		l = l.Str("waiter_task_id", r.TaskID) // answered by the chain that followed its job
@@ -144,7 +128,7 @@ func writeResult(t *asynq.Task, v any) error {
 // timedOut is the error of a job still running at its deadline.
 func timedOut(p PollPayload) *tasks.ErrorInfo {
 	return &tasks.ErrorInfo{
-		Code: CodeTimedOut, Title: "Job still running at its deadline",
+		Code: tasks.CodeTimedOut, Title: "Job still running at its deadline",
 		Detail: fmt.Sprintf("step %s still running at %s", p.Step, p.Deadline.UTC().Format("2006-01-02T15:04:05.000Z")),
 		Step:   p.Step,
 	}
@@ -154,7 +138,7 @@ func timedOut(p PollPayload) *tasks.ErrorInfo {
 // its call was sent.
 func expiredBeforeSend(p PollPayload) *tasks.ErrorInfo {
 	return &tasks.ErrorInfo{
-		Code: CodeExpiredBeforeSend, Title: "Deadline passed before the call was sent",
+		Code: tasks.CodeExpiredBeforeSend, Title: "Deadline passed before the call was sent",
 		Detail: fmt.Sprintf("the task's deadline %s passed while it waited; nothing was sent to Basiq",
 			p.Deadline.UTC().Format("2006-01-02T15:04:05.000Z")),
 	}
@@ -162,31 +146,31 @@ func expiredBeforeSend(p PollPayload) *tasks.ErrorInfo {
 
 // stepError is the error of a failed job step, as Basiq gave it.
 func stepError(s *sdk.Step) *tasks.ErrorInfo {
-	e := &tasks.ErrorInfo{Step: s.Title, Code: string(sdk.CodeUnknownError)}
+	e := &tasks.ErrorInfo{Step: s.Title, Code: tasks.ErrorCode(sdk.CodeUnknownError)}
 	if r := s.Result; r != nil {
 		e.Title, e.Detail = r.Title, r.Detail
 		if r.Code != "" {
-			e.Code = string(r.Code)
+			e.Code = tasks.ErrorCode(r.Code)
 		}
 	}
 	return e
 }
 
 // callError is the error of a Basiq call that failed for good.
-func callError(err error, code string) *tasks.ErrorInfo {
+func callError(err error, code tasks.ErrorCode) *tasks.ErrorInfo {
 	var apiErr *sdk.Error
 	if errors.As(err, &apiErr) {
-		e := &tasks.ErrorInfo{Code: string(apiErr.Code()), CorrelationID: apiErr.CorrelationID, Detail: apiErr.Error()}
+		e := &tasks.ErrorInfo{Code: tasks.ErrorCode(apiErr.Code()), CorrelationID: apiErr.CorrelationID, Detail: apiErr.Error()}
 		if len(apiErr.Details) > 0 {
 			e.Title, e.Detail = apiErr.Details[0].Title, apiErr.Details[0].Detail
 		}
 		if e.Code == "" {
-			e.Code = fmt.Sprintf("http-%d", apiErr.StatusCode)
+			e.Code = tasks.ErrorCode(fmt.Sprintf("http-%d", apiErr.StatusCode))
 		}
 		return e
 	}
 	if code == "" {
-		code = CodeNetwork
+		code = tasks.CodeNetwork
 	}
 	return &tasks.ErrorInfo{Code: code, Title: "Basiq call failed", Detail: err.Error()}
 }

@@ -86,7 +86,7 @@ func (h *Handlers) scheduleRefresh(ctx context.Context, p PollPayload, a attempt
 		return false, h.retry(ctx, a, err)
 	}
 	h.obs.RetryWait("maintenance", delay)
-	zerolog.Ctx(ctx).Warn().Str("reason", "maintenance").Str("code", e.Code).
+	zerolog.Ctx(ctx).Warn().Str("reason", "maintenance").Str("code", string(e.Code)).
 		Str("failed_step", e.Step).Int("refresh_attempt", p.Retries+1).Dur("delay", delay).Msg("retry scheduled")
 	return true, nil
 }

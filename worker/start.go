@@ -217,7 +217,7 @@ func (h *Handlers) rejectPayload(ctx context.Context, t *asynq.Task, base PollPa
 	zerolog.Ctx(ctx).Error().Err(err).Msg("invalid payload, archived")
 	a := attemptOf(ctx)
 	base.TaskID, base.Kind = a.taskID, t.Type()
-	e := &tasks.ErrorInfo{Code: CodeInvalidPayload, Title: "Invalid task payload", Detail: err.Error()}
+	e := &tasks.ErrorInfo{Code: tasks.CodeInvalidPayload, Title: "Invalid task payload", Detail: err.Error()}
 	if perr := h.publish(ctx, t, "", result(base, tasks.OutcomeFailed, e)); !errors.As(perr, new(*finalError)) {
 		return perr // could not publish: retried
 	}

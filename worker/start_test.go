@@ -63,8 +63,8 @@ func TestCreateConnection_deadlinePassedInQueue(t *testing.T) {
 		t.Errorf("creates = %d, want 0: sent past its deadline", n)
 	}
 	r := e.result(t, "tid")
-	if r == nil || r.Outcome != tasks.OutcomeTimedOut || r.Error == nil || r.Error.Code != CodeExpiredBeforeSend || r.JobID != "" {
-		t.Fatalf("result = %+v, want timed_out %s without a job", r, CodeExpiredBeforeSend)
+	if r == nil || r.Outcome != tasks.OutcomeTimedOut || r.Error == nil || r.Error.Code != tasks.CodeExpiredBeforeSend || r.JobID != "" {
+		t.Fatalf("result = %+v, want timed_out %s without a job", r, tasks.CodeExpiredBeforeSend)
 	}
 	if n := len(e.enq.order); n != 0 {
 		t.Errorf("scheduled %v, want nothing", e.enq.order)
