@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/worker"
 )
 
 // BasiqAPI is the configuration of a program that calls Basiq itself, as
@@ -19,7 +20,7 @@ type BasiqAPI struct {
 
 // DefaultBasiqAPI returns the Basiq settings when no variable is set.
 func DefaultBasiqAPI() *BasiqAPI {
-	return &BasiqAPI{APIVersion: "2.0", BaseURL: sdk.DefaultBaseURL}
+	return &BasiqAPI{APIVersion: worker.DefaultConfig().APIVersion, BaseURL: sdk.DefaultBaseURL}
 }
 
 func (b *BasiqAPI) variables() []variable {

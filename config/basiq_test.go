@@ -12,7 +12,7 @@ func TestLoadBasiqAPI(t *testing.T) {
 		want BasiqAPI
 		errs []string // every problem named, in one error
 	}{
-		{"defaults", map[string]string{"BASIQ_API_KEY": "key-1"}, BasiqAPI{APIKey: "key-1", APIVersion: "2.0", BaseURL: "https://au-api.basiq.io"}, nil},
+		{"defaults", map[string]string{"BASIQ_API_KEY": "key-1"}, BasiqAPI{APIKey: "key-1", APIVersion: "3.0", BaseURL: "https://au-api.basiq.io"}, nil},
 		{"set", map[string]string{"BASIQ_API_KEY": "key-1", "BASIQ_API_VERSION": "3.0", "BASIQ_BASE_URL": "http://127.0.0.1:8090"},
 			BasiqAPI{APIKey: "key-1", APIVersion: "3.0", BaseURL: "http://127.0.0.1:8090"}, nil},
 		{"all bad", map[string]string{"BASIQ_API_VERSION": "4.0", "BASIQ_BASE_URL": "au-api.basiq.io"}, BasiqAPI{},

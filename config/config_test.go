@@ -36,7 +36,7 @@ func TestLoadWorker_defaults(t *testing.T) {
 	}{
 		{"REDIS_URL", w.RedisURL, "redis://127.0.0.1:6379/0"},
 		{"REDIS_NAMESPACE", w.Namespace, "basiq"},
-		{"BASIQ_API_VERSION", w.BasiqAPIVersion, "2.0"},
+		{"BASIQ_API_VERSION", w.BasiqAPIVersion, "3.0"},
 		{"BASIQ_BASE_URL", w.BasiqBaseURL, "https://au-api.basiq.io"},
 		{"WORKER_CONCURRENCY", w.Concurrency, 20},
 		{"WORKER_QUEUES", Queues(w.Queues).String(), "default:1"},

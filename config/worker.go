@@ -106,6 +106,7 @@ func LoadWorker(lookupEnv func(string) (string, bool)) (*Worker, error) {
 		return nil, newError(errs, w.variables())
 	}
 	w.Keyring, _ = parseKeyring(w.BasiqSecretKey)
+	w.APIVersion = w.BasiqAPIVersion
 	return w, nil
 }
 

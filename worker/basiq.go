@@ -20,8 +20,9 @@ type Basiq interface {
 	RefreshAll(ctx context.Context, userID string) ([]*sdk.Job, error)
 	// Job reads a job (GET /jobs/{id}).
 	Job(ctx context.Context, jobID string) (*sdk.Job, error)
-	// SubmitMFA answers a job's MFA challenge.
-	SubmitMFA(ctx context.Context, jobID string, answers ...string) error
+	// SubmitMFA answers the MFA challenge of one of userID's jobs (under
+	// API 3.0 with the user's CLIENT_ACCESS token, as Basiq asks).
+	SubmitMFA(ctx context.Context, userID, jobID string, answers ...string) error
 	// AccountIDs lists the ids of a connection's accounts.
 	AccountIDs(ctx context.Context, userID, connID string) ([]string, error)
 	// Connections lists a user's connections (GET /users/{id}/connections).
@@ -61,7 +62,11 @@ func (b sdkBasiq) Job(ctx context.Context, jobID string) (*sdk.Job, error) {
 	return b.c.Jobs.Get(ctx, jobID)
 }
 
-func (b sdkBasiq) SubmitMFA(ctx context.Context, jobID string, answers ...string) error {
+func (b sdkBasiq) SubmitMFA(ctx context.Context, userID, jobID string, answers ...string) error {
+	if b.c.APIVersion() == apiConsent && userID != "" {
+		_, err := b.c.Users.For(userID).SubmitMFA(ctx, jobID, answers...)
+		return err
+	}
 	_, err := b.c.Jobs.SubmitMFA(ctx, jobID, answers...)
 	return err
 }
@@ -87,15 +92,21 @@ func (b sdkBasiq) ConnectionJobs(ctx context.Context, userID, connID string) ([]
 }
 
 func (b sdkBasiq) StepDurations(ctx context.Context, institutionID string) (map[string]time.Duration, error) {
+	if b.c.APIVersion() == apiConsent {
+		return b.connectorDurations(ctx, institutionID)
+	}
 	inst, err := b.c.Institutions.Get(ctx, institutionID)
 	if err != nil {
 		return nil, err
 	}
+	return stepDurations(inst.Stats.AverageDurationMs), nil
+}
+
+func stepDurations(d sdk.StepDurations) map[string]time.Duration {
 	ms := func(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
-	d := inst.Stats.AverageDurationMs
 	return map[string]time.Duration{
 		sdk.StepVerifyCredentials:    ms(d.VerifyCredentials),
 		sdk.StepRetrieveAccounts:     ms(d.RetrieveAccounts),
 		sdk.StepRetrieveTransactions: ms(d.RetrieveTransactions),
-	}, nil
+	}
 }

@@ -18,6 +18,9 @@ func (h *Handlers) CreateConnection(ctx context.Context, t *asynq.Task) error {
 		return h.rejectPayload(ctx, t, base, err)
 	}
 	base = h.base(ctx, t, base, p.Deadline, p.EnqueuedAt)
+	if h.apiVersion == apiConsent {
+		return h.refuseCredentials(ctx, t, base)
+	}
 	creds, err := h.keyring.OpenCredentials(p.Credentials, p.UserID)
 	if err != nil {
 		return h.rejectPayload(ctx, t, base, err)
@@ -39,6 +42,9 @@ func (h *Handlers) UpdateConnection(ctx context.Context, t *asynq.Task) error {
 		return h.rejectPayload(ctx, t, base, err)
 	}
 	base = h.base(ctx, t, base, p.Deadline, p.EnqueuedAt)
+	if h.apiVersion == apiConsent {
+		return h.refuseCredentials(ctx, t, base)
+	}
 	creds, err := h.keyring.OpenCredentials(p.Credentials, p.UserID)
 	if err != nil {
 		return h.rejectPayload(ctx, t, base, err)

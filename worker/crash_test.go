@@ -88,7 +88,7 @@ func crashWorker(s crashSpec, rdb *redis.Client, kr *tasks.Keyring, log zerolog.
 		return nil, err
 	}
 	return New(Config{
-		Redis: rdb, Namespace: s.Namespace, Basiq: NewBasiq(api),
+		Redis: rdb, Namespace: s.Namespace, Basiq: NewBasiq(api), APIVersion: "2.0",
 		Keyring: kr, Concurrency: 16, Queues: map[string]int{s.Queue: 1},
 		Policy:      PollPolicy{Initial: 200 * time.Millisecond, Factor: 1.5, Max: time.Second, Jitter: 0.1},
 		JobDeadline: 3 * time.Minute, StepRetryDelay: 200 * time.Millisecond, ReconcileAfter: 2 * time.Second,

@@ -19,6 +19,7 @@ import (
 func DefaultConfig() Config {
 	return Config{
 		Namespace:   tasks.DefaultNamespace,
+		APIVersion:  apiConsent,
 		Concurrency: 20,
 		Queues:      map[string]int{tasks.DefaultQueue: 1},
 		// The knee of the benchmark's sweep: p99 detection under 1 s with
@@ -61,6 +62,12 @@ func (c Config) withDefaults() (Config, error) {
 	orDefault(&c.ReconcileAfter, d.ReconcileAfter)
 	if c.Namespace == "" {
 		c.Namespace = d.Namespace
+	}
+	if c.APIVersion == "" {
+		c.APIVersion = d.APIVersion
+	}
+	if err := checkAPIVersion(c.APIVersion); err != nil {
+		return c, err
 	}
 	if len(c.Queues) == 0 {
 		c.Queues = d.Queues

@@ -43,6 +43,7 @@ func TestDefaultConfig_documentedValues(t *testing.T) {
 		got, want any
 	}{
 		{"Concurrency", d.Concurrency, 20},
+		{"APIVersion", d.APIVersion, "3.0"},
 		{"ShutdownTimeout", d.ShutdownTimeout, 25 * time.Second},
 		{"DelayedTaskCheckInterval", d.DelayedTaskCheckInterval, 250 * time.Millisecond},
 		{"TaskCheckInterval", d.TaskCheckInterval, 200 * time.Millisecond},

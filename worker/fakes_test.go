@@ -89,7 +89,7 @@ func (f *fakeBasiq) Job(_ context.Context, id string) (*sdk.Job, error) {
 	return j, nil
 }
 
-func (f *fakeBasiq) SubmitMFA(_ context.Context, _ string, answers ...string) error {
+func (f *fakeBasiq) SubmitMFA(_ context.Context, _, _ string, answers ...string) error {
 	f.inc("mfa")
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -190,7 +190,7 @@ func newTestEnvOn(t *testing.T, rdb *redis.Client, ns string) *testEnv {
 		t.Fatal(err)
 	}
 	fb := newFakeBasiq()
-	cfg, err := Config{Redis: rdb, Basiq: fb, Keyring: kr, Namespace: ns, StepRetryDelay: 2 * time.Second,
+	cfg, err := Config{Redis: rdb, Basiq: fb, Keyring: kr, Namespace: ns, APIVersion: "2.0", StepRetryDelay: 2 * time.Second,
 		Policy: PollPolicy{Initial: time.Second, Factor: 2, Max: 8 * time.Second}, Logger: zerolog.New(zerolog.NewTestWriter(t))}.withDefaults()
 	if err != nil {
 		t.Fatal(err)

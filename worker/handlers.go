@@ -36,20 +36,22 @@ type publisher interface {
 // few Basiq calls and returns: waiting is a scheduled follow-up task, never
 // a sleep. Every handler is safe to run twice (asynq delivers at least once).
 type Handlers struct {
-	runner    taskRunner
-	gateSeen  gateCache
-	basiq     Basiq
-	keyring   *tasks.Keyring
-	rdb       redis.UniversalClient
-	enq       enqueuer
-	pub       publisher
-	ns        string
-	policy    PollPolicy
-	deadline  time.Duration
-	retention time.Duration
-	pollRetry int
-	stepRetry int
-	stepDelay time.Duration
+	runner   taskRunner
+	gateSeen gateCache
+	basiq    Basiq
+	keyring  *tasks.Keyring
+	rdb      redis.UniversalClient
+	enq      enqueuer
+	pub      publisher
+	ns       string
+	// apiVersion is Config.APIVersion: under 3.0 credentials are refused.
+	apiVersion string
+	policy     PollPolicy
+	deadline   time.Duration
+	retention  time.Duration
+	pollRetry  int
+	stepRetry  int
+	stepDelay  time.Duration
 	// persistFor bounds the retries of a Redis write that must not be lost
 	// (persist); tests shorten it.
 	persistFor     time.Duration
@@ -69,6 +71,7 @@ func newHandlers(cfg Config, enq enqueuer) *Handlers {
 		enq:            enq,
 		pub:            tasks.NewPublisher(cfg.Redis, tasks.WithNamespace(cfg.Namespace), tasks.WithMaxLen(cfg.ResultsMaxLen)),
 		ns:             cfg.Namespace,
+		apiVersion:     cfg.APIVersion,
 		policy:         cfg.Policy,
 		deadline:       cfg.JobDeadline,
 		retention:      cfg.ResultRetention,
@@ -95,6 +98,7 @@ func (h *Handlers) Mux(log zerolog.Logger) *asynq.ServeMux {
 		tasks.TypeRefreshAll:        h.RefreshAll,
 		tasks.TypePollJob:           h.PollJob,
 		tasks.TypeAnswerMFA:         h.AnswerMFA,
+		tasks.TypeFollowJobs:        h.FollowJobs,
 	}
 	mux := asynq.NewServeMux()
 	mux.Use(logMiddleware(log), h.countRejected)

@@ -78,7 +78,7 @@ func newHarness(t *testing.T, opts ...basiqtest.Option) *harness {
 		t.Fatal(err)
 	}
 	h.cfg = Config{
-		Redis: rdb, Namespace: h.ns, Basiq: NewBasiq(workerAPI), Keyring: h.kr,
+		Redis: rdb, Namespace: h.ns, Basiq: NewBasiq(workerAPI), Keyring: h.kr, APIVersion: "2.0",
 		Concurrency: 4, Queues: map[string]int{h.queue: 1},
 		Policy:      PollPolicy{Initial: 200 * time.Millisecond, Factor: 1.5, Max: time.Second, Jitter: 0.1},
 		JobDeadline: 30 * time.Second, StepRetryDelay: 200 * time.Millisecond, ReconcileAfter: time.Second,

@@ -100,7 +100,7 @@ func (h *Handlers) AnswerMFA(ctx context.Context, t *asynq.Task) error {
 	if err := h.waitGate(ctx, a); err != nil {
 		return err
 	}
-	if err := h.basiq.SubmitMFA(ctx, p.JobID, answers...); err != nil {
+	if err := h.basiq.SubmitMFA(ctx, p.UserID, p.JobID, answers...); err != nil {
 		if final(err, a) {
 			zerolog.Ctx(ctx).Error().Err(err).Msg("mfa answer refused, archived")
 			return fmt.Errorf("mfa answer: %w: %w", err, asynq.SkipRetry)

@@ -27,6 +27,12 @@ type Config struct {
 	Basiq Basiq
 	// Keyring opens the sealed credentials and MFA answers.
 	Keyring *tasks.Keyring
+	// APIVersion is the Basiq API version Basiq is spoken in: 1.0, 2.0,
+	// 2.1 or 3.0 (default 3.0, what Basiq serves new partners). Under 3.0 a
+	// credentials create or update fails at once (CodeConsentFlowRequired)
+	// without calling Basiq: connections start in the Consent UI and are
+	// followed (tasks.TypeFollowJobs). It must match the Basiq client's.
+	APIVersion string
 	// Concurrency is the number of tasks processed at once (default 20).
 	Concurrency int
 	// Queues maps queue names to priorities (default {"default": 1}).

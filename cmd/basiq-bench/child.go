@@ -48,7 +48,8 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	bo := worker.ClientOptions{APIKey: getenv(envAPIKey), BaseURL: o.childBasiqURL, IdleConnsPerHost: o.idlePerHost}
+	// The bench creates connections with credentials: API 2.0.
+	bo := worker.ClientOptions{APIKey: getenv(envAPIKey), BaseURL: o.childBasiqURL, APIVersion: "2.0", IdleConnsPerHost: o.idlePerHost}
 	queues := map[string]int{o.childQueue: 1}
 	if o.childMode == modeBlocking {
 		return runBlockingChild(ctx, o, rdb, bo, queues, keyring, stdout)

@@ -135,7 +135,7 @@ func TestRun_serves(t *testing.T) {
 	defer hookSrv.Close()
 	e := map[string]string{
 		"WEBHOOK_URL": hookSrv.URL, "WEBHOOK_SECRET": "whsec_" + base64.StdEncoding.EncodeToString(secret),
-		"BASIQ_API_KEY": "key", "BASIQ_SECRET_KEY": key, "BASIQ_BASE_URL": srv.URL,
+		"BASIQ_API_KEY": "key", "BASIQ_SECRET_KEY": key, "BASIQ_BASE_URL": srv.URL, "BASIQ_API_VERSION": "2.0",
 		"WORKER_QUEUES": queue, "REDIS_URL": "redis://" + testredis.Addr() + "/0", "REDIS_NAMESPACE": ns, "HTTP_ADDR": addr, "LOG_LEVEL": "warn",
 		"POLL_INITIAL_DELAY": "200ms", "WORKER_SHUTDOWN_TIMEOUT": "2s",
 	}

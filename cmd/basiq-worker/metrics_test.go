@@ -31,7 +31,7 @@ func TestRun_metrics(t *testing.T) {
 	queue, ns, key := testredis.Queue(t, "metricstest"), testredis.Namespace(t, "metricstest"), secretKey()
 	testredis.CleanupQueue(t, webhook.DefaultQueueFor(ns))
 	e := map[string]string{
-		"BASIQ_API_KEY": "key", "BASIQ_SECRET_KEY": key, "BASIQ_BASE_URL": srv.URL,
+		"BASIQ_API_KEY": "key", "BASIQ_SECRET_KEY": key, "BASIQ_BASE_URL": srv.URL, "BASIQ_API_VERSION": "2.0",
 		"WORKER_QUEUES": queue, "REDIS_URL": "redis://" + testredis.Addr() + "/0", "REDIS_NAMESPACE": ns, "HTTP_ADDR": addr, "LOG_LEVEL": "error",
 		"POLL_INITIAL_DELAY": "200ms", "WORKER_SHUTDOWN_TIMEOUT": "2s",
 	}

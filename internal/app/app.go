@@ -34,7 +34,8 @@ type Options struct {
 	Worker worker.Config
 	// Basiq says how to reach Basiq (APIKey, BaseURL, APIVersion, ...). New
 	// builds the worker's client with worker.NewClient and sets its Redis,
-	// Namespace, Keyring, Concurrency, Observer and WrapTransport.
+	// Namespace, Keyring, Concurrency, Observer and WrapTransport. Its
+	// APIVersion (default worker.DefaultConfig's, 3.0) is the worker's too.
 	Basiq worker.ClientOptions
 	// Listener, when set, serves the admin routes (Admin); Run closes it.
 	// New sets Admin's Redis and Registry.
@@ -76,11 +77,13 @@ func New(o Options) (*Process, error) {
 		o.Worker.Namespace = worker.DefaultConfig().Namespace
 	}
 	m := metrics.New(o.Registry)
-	api, err := worker.NewClient(o.basiq(m))
+	bo := o.basiq(m)
+	api, err := worker.NewClient(bo)
 	if err != nil {
 		return nil, fmt.Errorf("basiq client: %w", err)
 	}
 	wc := o.Worker
+	wc.APIVersion = bo.APIVersion
 	wc.Redis, wc.Basiq, wc.Logger, wc.Observer = o.Redis, worker.NewBasiq(api), o.Logger, m
 	p := &Process{o: o}
 	if p.worker, err = worker.New(wc); err != nil {
@@ -100,6 +103,9 @@ func New(o Options) (*Process, error) {
 // metrics.
 func (o Options) basiq(m *metrics.Metrics) worker.ClientOptions {
 	b := o.Basiq
+	if b.APIVersion == "" {
+		b.APIVersion = worker.DefaultConfig().APIVersion
+	}
 	b.Redis, b.Namespace, b.Keyring = o.Redis, o.Worker.Namespace, o.Worker.Keyring
 	b.Concurrency = o.Worker.Concurrency
 	if b.Concurrency <= 0 {

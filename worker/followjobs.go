@@ -1,0 +1,30 @@
+package worker
+
+import (
+	"context"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+)
+
+// FollowJobs handles tasks.TypeFollowJobs: Basiq jobs the worker did not
+// start (the Consent UI's, or a connection.created webhook's) are followed
+// as a started job is. No call reaches Basiq to start them; each job
+// attaches to its one follower (follow.go), so a job followed already is
+// not polled twice, and the task gets one result per job.
+func (h *Handlers) FollowJobs(ctx context.Context, t *asynq.Task) error {
+	p, err := tasks.Decode[tasks.FollowJobsPayload](t)
+	base := PollPayload{UserID: p.UserID, IdempotencyKey: p.IdempotencyKey}
+	if err != nil {
+		return h.rejectPayload(ctx, t, base, err)
+	}
+	base = h.base(ctx, t, base, p.Deadline, p.EnqueuedAt)
+	return h.run(ctx, t, start{base: base, resend: true, call: func(context.Context) ([]*sdk.Job, error) {
+		js := make([]*sdk.Job, len(p.JobIDs))
+		for i, id := range p.JobIDs {
+			js[i] = &sdk.Job{ID: id}
+		}
+		return js, nil
+	}})
+}
