@@ -20,6 +20,6 @@ func ExampleLoadBasiqAPI() {
 	_, err = config.LoadBasiqAPI(func(string) string { return "" })
 	fmt.Println(err)
 	// Output:
-	// 2.0 http://127.0.0.1:8090
+	// 3.0 http://127.0.0.1:8090
 	// BASIQ_API_KEY: required
 }
