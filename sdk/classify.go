@@ -108,9 +108,16 @@ func IsTokenExpired(err error) bool {
 // fetch failed, or the request could not be built) or while dialing. Such a
 // request, even a POST, can be sent again safely; any other failure of a
 // POST (a timeout, a connection cut mid-request) leaves its outcome unknown.
+// An error of the HTTP client's transport with a method NotSent() bool that
+// reports true (a rate limiter that refused the request before sending it)
+// counts as not sent too.
 func IsNotSent(err error) bool {
 	var ns notSent
 	if errors.As(err, &ns) {
+		return true
+	}
+	var marked interface{ NotSent() bool }
+	if errors.As(err, &marked) && marked.NotSent() {
 		return true
 	}
 	var oe *net.OpError

@@ -201,6 +201,8 @@ func TestIsNotSent(t *testing.T) {
 		{"deadline", context.DeadlineExceeded, false},
 		{"api error", &sdk.Error{StatusCode: 500}, false},
 		{"nil", nil, false},
+		{"transport refused before sending", &url.Error{Op: "Post", URL: "http://x", Err: refused{true}}, true},
+		{"transport says sent", &url.Error{Op: "Post", URL: "http://x", Err: refused{false}}, false},
 	}
 	for _, tt := range tests {
 		if got := sdk.IsNotSent(tt.err); got != tt.want {
@@ -208,6 +210,13 @@ func TestIsNotSent(t *testing.T) {
 		}
 	}
 }
+
+// refused is an error of a transport that may refuse a request before
+// sending it (as a rate limiter does), marked with NotSent.
+type refused struct{ notSent bool }
+
+func (r refused) Error() string { return "refused by the transport" }
+func (r refused) NotSent() bool { return r.notSent }
 
 func TestIsNotSent_tokenFetchFailed(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
