@@ -112,15 +112,9 @@ func (c *Client) UnscheduleRefresh(ctx context.Context, id string) error {
 	return nil
 }
 
-// ListRefreshSchedules returns the schedules sorted by id.
-func (c *Client) ListRefreshSchedules(ctx context.Context) ([]RefreshSchedule, error) {
-	return ReadRefreshSchedules(ctx, c.rdb, c.namespace)
-}
-
-// ReadRefreshSchedule reads schedule id of namespace ns; an unknown id is
-// ErrNoSchedule.
-func ReadRefreshSchedule(ctx context.Context, rdb redis.UniversalClient, ns, id string) (RefreshSchedule, error) {
-	v, err := rdb.HGet(ctx, SchedulesKey(ns), id).Result()
+// RefreshSchedule returns schedule id; an unknown id is ErrNoSchedule.
+func (c *Client) RefreshSchedule(ctx context.Context, id string) (RefreshSchedule, error) {
+	v, err := c.rdb.HGet(ctx, SchedulesKey(c.namespace), id).Result()
 	if errors.Is(err, redis.Nil) {
 		return RefreshSchedule{}, fmt.Errorf("read refresh schedule %s: %w", id, ErrNoSchedule)
 	}
@@ -134,10 +128,10 @@ func ReadRefreshSchedule(ctx context.Context, rdb redis.UniversalClient, ns, id 
 	return s, nil
 }
 
-// ReadRefreshSchedules reads the schedules of namespace ns sorted by id,
-// skipping entries that cannot be decoded.
-func ReadRefreshSchedules(ctx context.Context, rdb redis.UniversalClient, ns string) ([]RefreshSchedule, error) {
-	m, err := rdb.HGetAll(ctx, SchedulesKey(ns)).Result()
+// ListRefreshSchedules returns the schedules sorted by id, skipping entries
+// that cannot be decoded.
+func (c *Client) ListRefreshSchedules(ctx context.Context) ([]RefreshSchedule, error) {
+	m, err := c.rdb.HGetAll(ctx, SchedulesKey(c.namespace)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read refresh schedules: %w", err)
 	}

@@ -1,7 +1,7 @@
 // Package schedule enqueues the periodic refreshes that applications
 // register with tasks.Client.ScheduleRefresh.
 //
-// Run re-reads the schedules from Redis (tasks.SchedulesKey) every
+// Run re-reads the schedules from Redis (tasks.Client.ListRefreshSchedules) every
 // SyncInterval and checks them every second. A schedule's ticks are counted
 // from its CreatedAt: tick n falls at CreatedAt + n×Interval, and its
 // refresh task has the id "schedule:<id>:<created ms>:<n>". Every worker
@@ -65,7 +65,8 @@ func Run(ctx context.Context, opts Options) error {
 		opts.SyncInterval = DefaultSyncInterval
 	}
 	client := asynq.NewClientFromRedisClient(opts.Redis) // shared: not closed
-	s := &scheduler{client: client, rdb: opts.Redis, ns: opts.Namespace, log: opts.Logger, last: map[string]int64{}}
+	schedules := tasks.NewClient(opts.Redis, nil, tasks.WithNamespace(opts.Namespace))
+	s := &scheduler{client: client, schedules: schedules, log: opts.Logger, last: map[string]int64{}}
 	s.sync(ctx)
 	opts.Logger.Info().Dur("sync_interval", opts.SyncInterval).Msg("refresh scheduler started")
 	syncT, check := time.NewTicker(opts.SyncInterval), time.NewTicker(min(checkEvery, opts.SyncInterval))
@@ -101,17 +102,16 @@ func TickTaskID(s tasks.RefreshSchedule, n int64) string {
 // tick handled per schedule (by TickTaskID's prefix, so a replaced schedule
 // starts afresh).
 type scheduler struct {
-	client *asynq.Client
-	rdb    redis.UniversalClient
-	ns     string
-	log    zerolog.Logger
-	list   []tasks.RefreshSchedule
-	last   map[string]int64
+	client    *asynq.Client
+	schedules *tasks.Client
+	log       zerolog.Logger
+	list      []tasks.RefreshSchedule
+	last      map[string]int64
 }
 
 // sync re-reads the schedules; on error it keeps the previous list.
 func (s *scheduler) sync(ctx context.Context) {
-	list, err := tasks.ReadRefreshSchedules(ctx, s.rdb, s.ns)
+	list, err := s.schedules.ListRefreshSchedules(ctx)
 	if err != nil {
 		s.log.Warn().Err(err).Msg("refresh schedules not read; keeping the previous ones")
 		return
@@ -146,7 +146,7 @@ func (s *scheduler) enqueueDue(ctx context.Context, now time.Time) {
 // stillScheduled reports whether sc is still registered as read (not
 // removed or replaced since the last sync).
 func (s *scheduler) stillScheduled(ctx context.Context, sc tasks.RefreshSchedule) bool {
-	cur, err := tasks.ReadRefreshSchedule(ctx, s.rdb, s.ns, sc.ID)
+	cur, err := s.schedules.RefreshSchedule(ctx, sc.ID)
 	if err != nil && !errors.Is(err, tasks.ErrNoSchedule) {
 		s.log.Warn().Err(err).Str("schedule", sc.ID).Msg("refresh schedule not read")
 		return false

@@ -47,7 +47,7 @@ func TestRun_twoProcessesEnqueueOncePerTick(t *testing.T) {
 	}
 	insp := asynq.NewInspector(conn)
 	defer insp.Close()
-	sc, err := tasks.ReadRefreshSchedule(ctx, rdb, ns, id)
+	sc, err := client.RefreshSchedule(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestRun_restartMidTick(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := tasks.ReadRefreshSchedule(ctx, rdb, ns, id)
+	sc, err := client.RefreshSchedule(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
