@@ -1,0 +1,230 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/redis/go-redis/v9"
+)
+
+func createBody(user string) map[string]any {
+	return map[string]any{"userId": user, "institutionId": "AU00000",
+		"credentials": map[string]any{"loginId": "gavinBelson", "password": "hooli2016-secret"}}
+}
+
+// apiCase is one request and the answer it must get.
+type apiCase struct {
+	name      string
+	method    string
+	path      string
+	body      any
+	headers   []string
+	status    int
+	wantValid bool   // the request conforms to openapi.json
+	param     string // the invalid-params name the problem must carry
+}
+
+func runCases(t *testing.T, c *contract, f *fixture, cases []apiCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := c.call(t, f, tc.wantValid, tc.method, tc.path, tc.body, tc.headers...)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
+			}
+			if tc.param != "" {
+				assertParam(t, body, tc.param)
+			}
+			if strings.Contains(string(body), "hooli2016-secret") {
+				t.Errorf("the answer echoes the password: %s", body)
+			}
+		})
+	}
+}
+
+func assertParam(t *testing.T, body []byte, name string) {
+	t.Helper()
+	var p Problem
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatalf("problem: %v: %s", err, body)
+	}
+	for _, ip := range p.InvalidParams {
+		if ip.Name == name {
+			return
+		}
+	}
+	t.Errorf("invalid-params %+v, want one named %q", p.InvalidParams, name)
+}
+
+// TestContract sends every operation's success and error answers through
+// a real server and validates requests and answers against openapi.json;
+// it fails when a response the document declares was never produced.
+func TestContract(t *testing.T) {
+	c := loadContract(t)
+	f := newFixture(t)
+	done := f.publish(sampleResult("t-done", "u-1", "j-done"))
+	_ = done
+	longKey := strings.Repeat("k", 129)
+	runCases(t, c, f, []apiCase{
+		{"create", "POST", "/v1/connections", createBody("u-1"), nil, 202, true, ""},
+		{"create idempotent", "POST", "/v1/connections", createBody("u-1"), []string{"Idempotency-Key", "key-1"}, 202, true, ""},
+		{"create same key again", "POST", "/v1/connections", createBody("u-1"), []string{"Idempotency-Key", "key-1"}, 202, true, ""},
+		{"create same key other body", "POST", "/v1/connections", createBody("u-2"), []string{"Idempotency-Key", "key-1"}, 409, true, "Idempotency-Key"},
+		{"create bad key", "POST", "/v1/connections", createBody("u-1"), []string{"Idempotency-Key", longKey}, 400, false, "Idempotency-Key"},
+		{"create no password", "POST", "/v1/connections", map[string]any{"userId": "u-1", "institutionId": "AU00000",
+			"credentials": map[string]any{"loginId": "x"}}, nil, 400, false, "credentials.password"},
+		{"create bad institution", "POST", "/v1/connections", map[string]any{"userId": "u-1", "institutionId": "bank",
+			"credentials": map[string]any{"loginId": "x", "password": "hooli2016-secret"}}, nil, 400, false, "institutionId"},
+		{"create unknown field", "POST", "/v1/connections", `{"userId":"u-1","extra":1}`, nil, 400, false, "extra"},
+		{"create wrong type", "POST", "/v1/connections", `{"userId":5}`, nil, 400, false, "userId"},
+		{"create bad JSON", "POST", "/v1/connections", `{"userId":`, nil, 400, false, "body"},
+		{"create too large", "POST", "/v1/connections", bigBody(70 << 10), nil, 413, false, ""},
+		{"create not JSON", "POST", "/v1/connections", "x", []string{"Content-Type", "text/plain"}, 415, false, ""},
+		{"create no token", "POST", "/v1/connections", createBody("u-1"), []string{"Authorization", ""}, 401, true, ""},
+		{"create wrong token", "POST", "/v1/connections", createBody("u-1"), []string{"Authorization", "Bearer nope"}, 401, true, ""},
+		{"refresh all", "POST", "/v1/users/u-1/refresh", nil, nil, 202, true, ""},
+		{"refresh all empty object", "POST", "/v1/users/u-1/refresh", `{}`, nil, 202, true, ""},
+		{"refresh all bad user", "POST", "/v1/users/u%201/refresh", nil, nil, 400, false, "userId"},
+		{"refresh all body", "POST", "/v1/users/u-1/refresh", `{"x":1}`, nil, 400, false, "x"},
+		{"refresh all too large", "POST", "/v1/users/u-1/refresh", bigBody(70 << 10), nil, 413, false, ""},
+		{"refresh all not JSON", "POST", "/v1/users/u-1/refresh", "x", []string{"Content-Type", "text/plain"}, 415, false, ""},
+		{"refresh all no token", "POST", "/v1/users/u-1/refresh", nil, []string{"Authorization", ""}, 401, true, ""},
+		{"refresh all key reused", "POST", "/v1/users/u-2/refresh", nil, []string{"Idempotency-Key", "key-r"}, 202, true, ""},
+		{"refresh all key other user", "POST", "/v1/users/u-3/refresh", nil, []string{"Idempotency-Key", "key-r"}, 409, true, "Idempotency-Key"},
+		{"refresh one", "POST", "/v1/users/u-1/connections/c-1/refresh", nil, nil, 202, true, ""},
+		{"refresh one bad connection", "POST", "/v1/users/u-1/connections/c%3A1/refresh", nil, nil, 400, false, "connectionId"},
+		{"refresh one body", "POST", "/v1/users/u-1/connections/c-1/refresh", `[1]`, nil, 400, false, "body"},
+		{"refresh one too large", "POST", "/v1/users/u-1/connections/c-1/refresh", bigBody(70 << 10), nil, 413, false, ""},
+		{"refresh one not JSON", "POST", "/v1/users/u-1/connections/c-1/refresh", "x", []string{"Content-Type", "text/plain"}, 415, false, ""},
+		{"refresh one no token", "POST", "/v1/users/u-1/connections/c-1/refresh", nil, []string{"Authorization", ""}, 401, true, ""},
+		{"refresh one key", "POST", "/v1/users/u-1/connections/c-1/refresh", nil, []string{"Idempotency-Key", "key-c"}, 202, true, ""},
+		{"refresh one key other connection", "POST", "/v1/users/u-1/connections/c-2/refresh", nil, []string{"Idempotency-Key", "key-c"}, 409, true, "Idempotency-Key"},
+		{"mfa", "POST", "/v1/jobs/j-1/mfa", map[string]any{"userId": "u-1", "answers": []string{"1234"}}, nil, 202, true, ""},
+		{"mfa no answers", "POST", "/v1/jobs/j-1/mfa", map[string]any{"userId": "u-1", "answers": []string{}}, nil, 400, false, "answers"},
+		{"mfa empty answer", "POST", "/v1/jobs/j-1/mfa", map[string]any{"userId": "u-1", "answers": []string{""}}, nil, 400, false, "answers[0]"},
+		{"mfa no user", "POST", "/v1/jobs/j-1/mfa", map[string]any{"answers": []string{"1"}}, nil, 400, false, "userId"},
+		{"mfa too large", "POST", "/v1/jobs/j-1/mfa", bigBody(70 << 10), nil, 413, false, ""},
+		{"mfa not JSON", "POST", "/v1/jobs/j-1/mfa", "x", []string{"Content-Type", "text/plain"}, 415, false, ""},
+		{"mfa no token", "POST", "/v1/jobs/j-1/mfa", map[string]any{"userId": "u-1", "answers": []string{"1"}}, []string{"Authorization", ""}, 401, true, ""},
+		{"mfa key", "POST", "/v1/jobs/j-1/mfa", map[string]any{"userId": "u-1", "answers": []string{"1"}}, []string{"Idempotency-Key", "key-m"}, 202, true, ""},
+		{"mfa key other answer", "POST", "/v1/jobs/j-1/mfa", map[string]any{"userId": "u-1", "answers": []string{"2"}}, []string{"Idempotency-Key", "key-m"}, 409, true, "Idempotency-Key"},
+		{"task done", "GET", "/v1/tasks/t-done", nil, nil, 200, true, ""},
+		{"task unknown", "GET", "/v1/tasks/t-nope", nil, nil, 404, true, ""},
+		{"task no token", "GET", "/v1/tasks/t-done", nil, []string{"Authorization", ""}, 401, true, ""},
+		{"result", "GET", "/v1/tasks/t-done/result", nil, nil, 200, true, ""},
+		{"result waited", "GET", "/v1/tasks/t-done/result?wait=2s", nil, nil, 200, true, ""},
+		{"result unknown", "GET", "/v1/tasks/t-nope/result?wait=1s", nil, nil, 404, true, ""},
+		{"result bad wait", "GET", "/v1/tasks/t-done/result?wait=forever", nil, nil, 400, false, "wait"},
+		{"result wait too long", "GET", "/v1/tasks/t-done/result?wait=10m", nil, nil, 400, true, "wait"},
+		{"result no token", "GET", "/v1/tasks/t-done/result", nil, []string{"Authorization", ""}, 401, true, ""},
+		{"events bad resume", "GET", "/v1/events", nil, []string{"Last-Event-ID", "yesterday"}, 400, false, "Last-Event-ID"},
+		{"events bad after", "GET", "/v1/events?after=x", nil, nil, 400, false, "after"},
+		{"events no token", "GET", "/v1/events", nil, []string{"Authorization", ""}, 401, true, ""},
+		{"consent unknown user", "GET", "/v1/users/u-1/consent-url", nil, nil, 404, true, ""},
+		{"consent bad action", "GET", "/v1/users/u-1/consent-url?action=dance", nil, nil, 400, false, "action"},
+		{"consent no token", "GET", "/v1/users/u-1/consent-url", nil, []string{"Authorization", ""}, 401, true, ""},
+		{"openapi", "GET", "/v1/openapi.json", nil, nil, 200, true, ""},
+		{"openapi no token", "GET", "/v1/openapi.json", nil, []string{"Authorization", ""}, 401, true, ""},
+	})
+	t.Run("pending task", func(t *testing.T) { contractPending(t, c, f) })
+	t.Run("events", func(t *testing.T) { contractEvents(t, c, f) })
+	t.Run("consent", func(t *testing.T) { contractConsent(t, c) })
+	t.Run("redis down", func(t *testing.T) { contractRedisDown(t, c) })
+	t.Run("no keyring", func(t *testing.T) { contractNoKeyring(t, c) })
+	if m := c.missing(); len(m) > 0 {
+		t.Errorf("answers declared in openapi.json but never produced and validated: %v", m)
+	}
+}
+
+// contractPending: a task enqueued and not run is pending (200), and its
+// result is not there yet (202 after the wait).
+func contractPending(t *testing.T, c *contract, f *fixture) {
+	resp, body := c.call(t, f, true, "POST", "/v1/users/u-9/refresh", nil)
+	var e enqueued
+	if err := json.Unmarshal(body, &e); err != nil || resp.StatusCode != 202 {
+		t.Fatalf("enqueue: %d %s", resp.StatusCode, body)
+	}
+	_, body = c.call(t, f, true, "GET", "/v1/tasks/"+pathEscape(e.TaskID), nil)
+	var v taskView
+	if err := json.Unmarshal(body, &v); err != nil || v.State != "pending" || v.Queue != f.queue || v.Done {
+		t.Fatalf("task view %s, want pending in queue %s", body, f.queue)
+	}
+	resp, body = c.call(t, f, true, "GET", "/v1/tasks/"+pathEscape(e.TaskID)+"/result?wait=300ms", nil)
+	if resp.StatusCode != 202 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("result before it is published: %d %s, want 202 with Retry-After", resp.StatusCode, body)
+	}
+}
+
+func contractConsent(t *testing.T, c *contract) {
+	ok := newFixture(t, func(o *Options) {
+		o.Consent = func(ctx context.Context, userID string, co sdk.ConsentOptions) (string, error) {
+			return "https://consent.test/home?token=tok&userId=" + userID + "&action=" + co.Action, nil
+		}
+	})
+	if resp, body := c.call(t, ok, true, "GET", "/v1/users/u-1/consent-url?action=connect", nil); resp.StatusCode != 200 ||
+		!strings.Contains(string(body), "userId=u-1") {
+		t.Errorf("consent url: %d %s", resp.StatusCode, body)
+	}
+	down := newFixture(t, func(o *Options) {
+		o.Consent = func(context.Context, string, sdk.ConsentOptions) (string, error) {
+			return "", errors.New("dial tcp: refused")
+		}
+	})
+	if resp, body := c.call(t, down, true, "GET", "/v1/users/u-1/consent-url", nil); resp.StatusCode != 502 {
+		t.Errorf("consent with Basiq down: %d %s, want 502", resp.StatusCode, body)
+	}
+	none := newFixture(t, func(o *Options) { o.Consent = nil })
+	if resp, body := c.call(t, none, true, "GET", "/v1/users/u-1/consent-url", nil); resp.StatusCode != 503 {
+		t.Errorf("consent without a Basiq key: %d %s, want 503", resp.StatusCode, body)
+	}
+}
+
+// contractRedisDown: every operation that needs Redis answers 503 when it is away.
+func contractRedisDown(t *testing.T, c *contract) {
+	f := newFixture(t)
+	f.rdb.Close() // the API's handle: every command now fails
+	t.Cleanup(func() {})
+	for _, tc := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/v1/connections", createBody("u-1")},
+		{"POST", "/v1/users/u-1/refresh", nil},
+		{"POST", "/v1/users/u-1/connections/c-1/refresh", nil},
+		{"POST", "/v1/jobs/j-1/mfa", map[string]any{"userId": "u-1", "answers": []string{"1"}}},
+		{"GET", "/v1/tasks/t-1", nil},
+		{"GET", "/v1/tasks/t-1/result?wait=1s", nil},
+	} {
+		if resp, body := c.call(t, f, true, tc.method, tc.path, tc.body); resp.StatusCode != 503 {
+			t.Errorf("%s %s with Redis closed: %d %s, want 503", tc.method, tc.path, resp.StatusCode, body)
+		}
+	}
+	if strings.Contains(f.log.String(), "hooli2016") {
+		t.Errorf("the log holds the password: %s", f.log.String())
+	}
+}
+
+// contractNoKeyring: a server that cannot seal answers 500, never enqueues plaintext.
+func contractNoKeyring(t *testing.T, c *contract) {
+	f := newFixture(t, func(o *Options) {})
+	f2 := newFixture(t, func(o *Options) {
+		o.Tasks = tasks.NewClient(f.rdb, nil, tasks.WithNamespace(f.ns), tasks.WithDefaultQueue(f.queue))
+	})
+	for _, tc := range []struct {
+		path string
+		body any
+	}{
+		{"/v1/connections", createBody("u-1")},
+		{"/v1/jobs/j-1/mfa", map[string]any{"userId": "u-1", "answers": []string{"1"}}},
+	} {
+		if resp, body := c.call(t, f2, true, "POST", tc.path, tc.body); resp.StatusCode != 500 {
+			t.Errorf("POST %s without a keyring: %d %s, want 500", tc.path, resp.StatusCode, body)
+		}
+	}
+	var _ redis.UniversalClient = f.rdb
+}
