@@ -190,6 +190,8 @@ func typeName(p any) string {
 		return "boolean"
 	case *Queues:
 		return "name:priority,..."
+	case *apiTokens:
+		return "token,..."
 	}
 	return fmt.Sprintf("%T", p)
 }
