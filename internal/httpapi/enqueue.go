@@ -149,3 +149,21 @@ func (s *Server) noBody(w http.ResponseWriter, r *http.Request, check func(*para
 	}
 	return nil
 }
+
+// followJobs enqueues a follow of the jobs the Consent UI handed back:
+// one result per job, each carrying the task id (see GET /v1/events?task=).
+func (s *Server) followJobs(w http.ResponseWriter, r *http.Request) {
+	var b followBody
+	if p := decodeBody(w, r, s.opts.MaxBody, &b); p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	if p := b.validate(); len(p) > 0 {
+		writeProblem(w, r, invalid(p...))
+		return
+	}
+	req := tasks.FollowJobs{UserID: b.UserID, JobIDs: b.JobIDs}
+	s.enqueue(w, r, tasks.TypeFollowJobs, b, func(ctx context.Context, o ...tasks.EnqueueOption) (string, error) {
+		return s.opts.Tasks.FollowJobs(ctx, req, o...)
+	})
+}

@@ -94,3 +94,31 @@ func (b mfaBody) validate() params {
 	}
 	return p
 }
+
+// followBody is the body of POST /v1/follows: the job ids the Consent UI
+// handed back for a user (API 3.0).
+type followBody struct {
+	UserID string   `json:"userId"`
+	JobIDs []string `json:"jobIds"`
+}
+
+func (b followBody) validate() params {
+	var p params
+	p.id("userId", b.UserID)
+	switch {
+	case len(b.JobIDs) == 0:
+		p.add("jobIds", "at least one job id is required")
+	case len(b.JobIDs) > tasks.MaxFollowJobs:
+		p.add("jobIds", "at most %d job ids", tasks.MaxFollowJobs)
+	}
+	seen := map[string]bool{}
+	for i, id := range b.JobIDs {
+		name := fmt.Sprintf("jobIds[%d]", i)
+		p.id(name, id)
+		if seen[id] {
+			p.add(name, "is given twice")
+		}
+		seen[id] = true
+	}
+	return p
+}

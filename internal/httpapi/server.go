@@ -20,6 +20,7 @@ type Queue interface {
 	RefreshConnection(ctx context.Context, r tasks.RefreshConnection, opts ...tasks.EnqueueOption) (string, error)
 	RefreshAll(ctx context.Context, r tasks.RefreshAll, opts ...tasks.EnqueueOption) (string, error)
 	AnswerMFA(ctx context.Context, r tasks.AnswerMFA, opts ...tasks.EnqueueOption) (string, error)
+	FollowJobs(ctx context.Context, r tasks.FollowJobs, opts ...tasks.EnqueueOption) (string, error)
 	Result(ctx context.Context, taskID string) (*tasks.Result, error)
 	Wait(ctx context.Context, taskID string) (*tasks.Result, error)
 	Results(ctx context.Context, after string) iter.Seq2[tasks.Event, error]
@@ -123,6 +124,7 @@ func setDefaults(o *Options) {
 // routes binds every operation of openapi.json.
 func (s *Server) routes() {
 	s.handle("POST /v1/connections", s.createConnection)
+	s.handle("POST /v1/follows", s.followJobs)
 	s.handle("POST /v1/users/{userId}/refresh", s.refreshAll)
 	s.handle("POST /v1/users/{userId}/connections/{connectionId}/refresh", s.refreshConnection)
 	s.handle("POST /v1/jobs/{jobId}/mfa", s.answerMFA)
