@@ -11,7 +11,7 @@ package worker
 //	{ns}:worker:follow:<jobID>:waiters  hash: task id -> waiter (what its result needs)
 //
 // The first task to attach owns the job's one poll chain; the others are
-// waiters and schedule nothing. When the chain ends, finish.lua stores the
+// waiters and schedule nothing. When the chain ends, follow_finish.lua stores the
 // outcome and returns the waiters in one step, and the chain publishes a
 // result with that outcome for each (event id result:<jobID>:<taskID>).
 // Attach and finish are atomic scripts on the same record, so a waiter
@@ -29,8 +29,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/tasks"
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
@@ -53,49 +51,6 @@ const (
 
 // maxMoves bounds the moved links followed by attach.
 const maxMoves = 8
-
-// waiter is what a task waiting on another task's chain needs for its result.
-type waiter struct {
-	TaskID         string    `json:"taskId"`
-	IdempotencyKey string    `json:"idempotencyKey,omitempty"`
-	Kind           string    `json:"kind"`
-	UserID         string    `json:"userId"`
-	InstitutionID  string    `json:"institutionId,omitempty"`
-	ConnectionID   string    `json:"connectionId,omitempty"`
-	StartedAt      time.Time `json:"startedAt"`
-}
-
-func waiterOf(p PollPayload) waiter {
-	return waiter{TaskID: p.TaskID, IdempotencyKey: p.IdempotencyKey, Kind: p.Kind, UserID: p.UserID,
-		InstitutionID: p.InstitutionID, ConnectionID: p.ConnectionID, StartedAt: p.StartedAt}
-}
-
-// payload is the identity part of a poll payload for w: what result() reads.
-func (w waiter) payload() PollPayload {
-	return PollPayload{TaskID: w.TaskID, IdempotencyKey: w.IdempotencyKey, Kind: w.Kind, UserID: w.UserID,
-		InstitutionID: w.InstitutionID, ConnectionID: w.ConnectionID, StartedAt: w.StartedAt}
-}
-
-// jobOutcome is the one outcome of a Basiq job, shared by every task waiting on it.
-type jobOutcome struct {
-	Outcome      tasks.Outcome           `json:"outcome"`
-	Error        *tasks.ErrorInfo        `json:"error,omitempty"`
-	JobID        string                  `json:"jobId"`
-	ConnectionID string                  `json:"connectionId,omitempty"`
-	Steps        []tasks.StepObservation `json:"steps"`
-	Accounts     []string                `json:"accounts"`
-	Polls        int                     `json:"polls"`
-}
-
-// resultFor is the result of the task w describes.
-func (o jobOutcome) resultFor(w PollPayload) tasks.Result {
-	if w.ConnectionID == "" {
-		w.ConnectionID = o.ConnectionID
-	}
-	r := result(w, o.Outcome, o.Error)
-	r.JobID, r.Steps, r.Accounts, r.Polls = o.JobID, o.Steps, o.Accounts, o.Polls
-	return r
-}
 
 // attachment is what attach found.
 type attachment struct {
@@ -195,26 +150,6 @@ func (h *Handlers) settle(ctx context.Context, p PollPayload, o jobOutcome) (job
 	return stored, ws, err
 }
 
-// waiters returns the tasks waiting on p's job and on the jobs its chain
-// followed before.
-func (h *Handlers) waiters(ctx context.Context, p PollPayload) ([]waiter, error) {
-	var ws []waiter
-	for _, id := range append([]string{p.JobID}, p.Prev...) {
-		kv, err := h.rdb.HGetAll(ctx, h.waitersKey(id)).Result()
-		if err != nil {
-			return nil, fmt.Errorf("read waiters of job %s: %w", id, err)
-		}
-		for _, v := range kv {
-			var w waiter
-			if err := json.Unmarshal([]byte(v), &w); err != nil {
-				return nil, fmt.Errorf("waiter of job %s: %w", id, err)
-			}
-			ws = append(ws, w)
-		}
-	}
-	return ws, nil
-}
-
 // chainDeadline is the deadline of p's chain: the latest of the tasks
 // attached to its job, read when p's own has come.
 func (h *Handlers) chainDeadline(ctx context.Context, p PollPayload) time.Time {
@@ -236,35 +171,4 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-// joined handles a task that does not own the chain of the job it attached
-// to: a waiter is answered by that chain later; a job already settled
-// answers it (and the waiters of its earlier jobs) now.
-func (h *Handlers) joined(ctx context.Context, t *asynq.Task, p PollPayload, att attachment) error {
-	if att.role == roleWaiter {
-		zerolog.Ctx(ctx).Info().Str("followed_job_id", att.jobID).
-			Msg("job followed by another task; waiting on its outcome")
-		return nil
-	}
-	if err := h.answerWaiters(ctx, *att.done, att.waiters); err != nil {
-		return err
-	}
-	suffix := ":" + p.TaskID
-	if att.owner == p.TaskID {
-		suffix = "" // the owner's result has the job's own event id
-	}
-	return h.emit(ctx, t, suffix, att.done.resultFor(p))
-}
-
-// answerWaiters publishes the result of each waiter from o. Its task result
-// is not the current task's, so it is not written as such.
-func (h *Handlers) answerWaiters(ctx context.Context, o jobOutcome, ws []waiter) error {
-	for _, w := range ws {
-		r := o.resultFor(w.payload())
-		if err := h.emit(ctx, nil, ":"+w.TaskID, r); err != nil {
-			return err
-		}
-	}
-	return nil
 }
