@@ -23,7 +23,7 @@ func DefaultClient() *Client {
 
 func (c *Client) variables() []variable {
 	return []variable{
-		{"REDIS_URL", &c.RedisURL, "Redis: redis://, rediss:// or redis-sentinel:// URL", 0},
+		{"REDIS_URL", &c.RedisURL, "Redis: redis://, rediss://, redis-sentinel:// or redis-cluster:// URL", 0},
 		{"REDIS_NAMESPACE", &c.RedisNamespace, "prefix of the results keys in Redis", 0},
 		{"BASIQ_SECRET_KEY", &c.BasiqSecretKey, "keyring sealing credentials (kid:BASE64KEY32,...); needed only to enqueue credentials or MFA answers", secret},
 	}

@@ -18,8 +18,10 @@ func checkRedisURL(raw string) error {
 	}
 	switch u.Scheme {
 	case "redis", "rediss", "redis-sentinel":
+	case "redis-cluster":
+		return checkClusterURL(u)
 	default:
-		return fmt.Errorf("REDIS_URL: scheme must be redis, rediss or redis-sentinel, got %q", u.Scheme)
+		return fmt.Errorf("REDIS_URL: scheme must be redis, rediss, redis-sentinel or redis-cluster, got %q", u.Scheme)
 	}
 	if u.Host == "" {
 		return errors.New("REDIS_URL: host required")
@@ -34,6 +36,9 @@ func checkRedisURL(raw string) error {
 }
 
 func redisConnOpt(raw string) asynq.RedisConnOpt {
+	if strings.HasPrefix(raw, "redis-cluster:") {
+		return clusterConnOpt(raw)
+	}
 	opt, err := asynq.ParseRedisURI(raw)
 	if err != nil {
 		panic("config: REDIS_URL not validated: " + urlErr(err).Error())
@@ -51,6 +56,8 @@ func redisClient(raw string, poolSize int) redis.UniversalClient {
 			o.PoolSize, opt = poolSize, o
 		case asynq.RedisFailoverClientOpt:
 			o.PoolSize, opt = poolSize, o
+		case asynq.RedisClusterClientOpt:
+			return clusterClient(o, poolSize)
 		}
 	}
 	return opt.MakeRedisClient().(redis.UniversalClient)

@@ -55,7 +55,7 @@ func DefaultWorker() *Worker {
 func (w *Worker) variables() []variable {
 	c := &w.Config
 	return []variable{
-		{"REDIS_URL", &w.RedisURL, "Redis: redis://[user:pass@]host:port/db, rediss:// (TLS) or redis-sentinel://[:pass@]host1:port,host2:port?master=NAME", 0},
+		{"REDIS_URL", &w.RedisURL, "Redis: redis://[user:pass@]host:port/db, rediss:// (TLS) redis-sentinel://[:pass@]host1:port,host2:port?master=NAME or redis-cluster://[user:pass@]host1:port,host2:port", 0},
 		{"REDIS_NAMESPACE", &c.Namespace, "prefix of the results keys in Redis", 0},
 		{"BASIQ_API_KEY", &w.BasiqAPIKey, "Basiq API key", required | secret},
 		{"BASIQ_API_VERSION", &w.BasiqAPIVersion, "Basiq API version: 1.0, 2.0, 2.1 or 3.0", 0},
