@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -43,9 +44,17 @@ func clusterConnOpt(raw string) asynq.RedisClusterClientOpt {
 	return o
 }
 
+// clusterStateReload is how old go-redis lets its map of the cluster's
+// slots grow before reading it again (CLUSTER SLOTS, once per process).
+// go-redis's default is 60s, and a refused connection to a dead master does
+// not trigger a reload: with it, every key of a killed master's slots failed
+// for about a minute although its replica took over within 3s
+// (internal/scaleout TestCluster/masterKilled).
+const clusterStateReload = time.Second
+
 // clusterClient is the go-redis client of o with poolSize connections per
 // node (asynq's RedisClusterClientOpt has no pool size).
 func clusterClient(o asynq.RedisClusterClientOpt, poolSize int) redis.UniversalClient {
 	return redis.NewClusterClient(&redis.ClusterOptions{Addrs: o.Addrs, Username: o.Username, Password: o.Password,
-		MaxRedirects: o.MaxRedirects, PoolSize: poolSize})
+		MaxRedirects: o.MaxRedirects, PoolSize: poolSize, ClusterStateReloadInterval: clusterStateReload})
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -28,8 +29,8 @@ func TestRedisURL_cluster(t *testing.T) {
 	if !ok {
 		t.Fatalf("redisClient(redis-cluster://...) = %T, want *redis.ClusterClient", rdb)
 	}
-	if o := cc.Options(); strings.Join(o.Addrs, ",") != "n1:7000,n2:7001" || o.Username != "u" || o.Password != "pw" || o.PoolSize != 7 {
-		t.Errorf("cluster options = addrs %v user %q password %q pool %d, want n1:7000,n2:7001 u pw 7", o.Addrs, o.Username, o.Password, o.PoolSize)
+	if o := cc.Options(); strings.Join(o.Addrs, ",") != "n1:7000,n2:7001" || o.Username != "u" || o.Password != "pw" || o.PoolSize != 7 || o.ClusterStateReloadInterval != time.Second {
+		t.Errorf("cluster options = addrs %v user %q password %q pool %d reload %v, want n1:7000,n2:7001 u pw 7 1s", o.Addrs, o.Username, o.Password, o.PoolSize, o.ClusterStateReloadInterval)
 	}
 	if got := redactURL("redis-cluster://u:pw@n1:7000,n2:7001"); strings.Contains(got, "pw") {
 		t.Errorf("redactURL kept the password: %s", got)

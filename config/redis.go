@@ -50,14 +50,15 @@ func redisConnOpt(raw string) asynq.RedisConnOpt {
 // default pool (10 connections per CPU).
 func redisClient(raw string, poolSize int) redis.UniversalClient {
 	opt := redisConnOpt(raw)
+	if o, ok := opt.(asynq.RedisClusterClientOpt); ok {
+		return clusterClient(o, poolSize)
+	}
 	if poolSize > 0 {
 		switch o := opt.(type) {
 		case asynq.RedisClientOpt:
 			o.PoolSize, opt = poolSize, o
 		case asynq.RedisFailoverClientOpt:
 			o.PoolSize, opt = poolSize, o
-		case asynq.RedisClusterClientOpt:
-			return clusterClient(o, poolSize)
 		}
 	}
 	return opt.MakeRedisClient().(redis.UniversalClient)
