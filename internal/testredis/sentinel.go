@@ -137,10 +137,35 @@ func (s *Sentinel) Master(ctx context.Context) (string, error) {
 // Failover forces a failover (SENTINEL FAILOVER) and waits until every
 // sentinel names the new master, the new master answers as one, and the old
 // master is its replica in sync. It returns the new master's address.
+//
+// Writes that reach the old master between the replica's promotion and the
+// clients' switch (about a second: go-redis switches on +switch-master) are
+// lost when the old master rejoins as a replica; Switchover avoids that.
 func (s *Sentinel) Failover(ctx context.Context) (string, error) {
+	return s.failover(ctx, 0)
+}
+
+// Switchover is a planned failover: it pauses writes on the master
+// (CLIENT PAUSE pause WRITE), so that none lands there after the promotion,
+// then runs Failover. Clients' writes wait in the pause; go-redis closes
+// its connections to the old master on +switch-master and sends them again
+// to the new one.
+func (s *Sentinel) Switchover(ctx context.Context, pause time.Duration) (string, error) {
+	return s.failover(ctx, pause)
+}
+
+func (s *Sentinel) failover(ctx context.Context, pause time.Duration) (string, error) {
 	old, err := s.Master(ctx)
 	if err != nil {
 		return "", err
+	}
+	if pause > 0 {
+		m := redis.NewClient(&redis.Options{Addr: old})
+		err := m.Do(ctx, "CLIENT", "PAUSE", pause.Milliseconds(), "WRITE").Err()
+		m.Close()
+		if err != nil {
+			return "", fmt.Errorf("testredis: CLIENT PAUSE on %s: %w", old, err)
+		}
 	}
 	sc := redis.NewSentinelClient(&redis.Options{Addr: s.Sentinels[0].Addr})
 	err = sc.Failover(ctx, MasterName).Err()
@@ -149,7 +174,7 @@ func (s *Sentinel) Failover(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("testredis: SENTINEL FAILOVER: %w", err)
 	}
 	var now string
-	err = waitFor(20*time.Second, "failover from "+old, func() bool {
+	err = waitFor(40*time.Second, "failover from "+old, func() bool {
 		now = s.agreedMaster(ctx)
 		return now != "" && now != old && s.byAddr(old) != nil && linkUp(s.byAddr(old))
 	})
