@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/config"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
@@ -103,13 +102,7 @@ func testClusterPipeline(t *testing.T, c *testredis.Cluster) {
 // and waits for two scheduled refreshes' results.
 func checkScheduler(t *testing.T, st *stack, r tasks.Result) {
 	ctx := context.Background()
-	// A client of its own: the schedule calls close what the RedisConnOpt makes.
-	cc, err := config.LoadClient(func(k string) string { return st.env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := tasks.NewClient(cc.RedisConnOpt(), nil, tasks.WithNamespace(st.ns), tasks.WithMinRefreshInterval(time.Second))
-	defer client.Close()
+	client := tasks.NewClient(st.app, nil, tasks.WithNamespace(st.ns), tasks.WithMinRefreshInterval(time.Second))
 	id, err := client.ScheduleRefresh(ctx, tasks.RefreshSchedule{UserID: r.UserID, ConnectionID: r.ConnectionID,
 		Interval: time.Second, Queue: st.queues[1]})
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/config"
 	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/sdk"
@@ -90,12 +89,7 @@ func TestSchedule_threeWorkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc, err := config.LoadClient(func(k string) string { return st.env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := tasks.NewClient(cc.RedisConnOpt(), nil, tasks.WithNamespace(st.ns), tasks.WithMinRefreshInterval(time.Second))
-	defer client.Close()
+	client := tasks.NewClient(st.app, nil, tasks.WithNamespace(st.ns), tasks.WithMinRefreshInterval(time.Second))
 	if _, err := client.ScheduleRefresh(ctx, tasks.RefreshSchedule{UserID: user, ConnectionID: conn.ID, Interval: 1500 * time.Millisecond, Queue: q}); err != nil {
 		t.Fatal(err)
 	}

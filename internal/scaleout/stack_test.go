@@ -14,7 +14,6 @@ import (
 
 	"github.com/basiq-worker/basiq-worker/config"
 	"github.com/basiq-worker/basiq-worker/internal/app"
-	"github.com/basiq-worker/basiq-worker/internal/asynqconn"
 	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/sdk"
@@ -77,7 +76,7 @@ func newStack(t testing.TB, redisURL string, queues []string, fakeOpts ...basiqt
 		"BASIQ_SECRET_KEY": "k1:" + base64.StdEncoding.EncodeToString(key), "WORKER_QUEUES": strings.Join(weights, ","),
 		"WORKER_CONCURRENCY": "16", "POLL_INITIAL_DELAY": "100ms", "POLL_MAX_DELAY": "500ms",
 		"DELAYED_TASK_CHECK_INTERVAL": "100ms", "TASK_CHECK_INTERVAL": "50ms", "WORKER_SHUTDOWN_TIMEOUT": "2s",
-		"HTTP_ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn", "UI_READONLY": "true",
+		"HTTP_ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn", "UI_READONLY": "true", "BASIQ_API_VERSION": "2.0",
 	}
 	cc, err := config.LoadClient(func(k string) string { return s.env[k] })
 	if err != nil {
@@ -88,10 +87,9 @@ func newStack(t testing.TB, redisURL string, queues []string, fakeOpts ...basiqt
 		t.Fatal(err)
 	}
 	s.app = cc.RedisClient()
-	s.client = tasks.NewClient(asynqconn.Shared(s.app), kr, tasks.WithNamespace(s.ns), tasks.WithDefaultQueue(queues[0]))
+	s.client = tasks.NewClient(s.app, kr, tasks.WithNamespace(s.ns), tasks.WithDefaultQueue(queues[0]))
 	t.Cleanup(func() {
 		s.stopAll()
-		s.client.Close()
 		s.app.Close()
 	})
 	return s
