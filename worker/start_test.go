@@ -157,3 +157,34 @@ func TestCreateConnection_tokenFetchFailed(t *testing.T) {
 		t.Errorf("scheduled %v, want the first poll", e.enq.order)
 	}
 }
+
+// TestCreateConnection_jobIDKeptThroughRedisRestart: Basiq answered the
+// create with its job while Redis was restarting; the handler keeps the
+// job id and saves it once Redis is back, then follows the job.
+func TestCreateConnection_jobIDKeptThroughRedisRestart(t *testing.T) {
+	e := newTestEnv(t)
+	var restarted sync.WaitGroup
+	e.basiq.create = func(string, sdk.Credentials) (*sdk.Job, error) {
+		e.mr.Close()
+		restarted.Go(func() {
+			time.Sleep(2 * time.Second) // a restart: longer than go-redis's own retries
+			if err := e.mr.Restart(); err != nil {
+				t.Error(err)
+			}
+		})
+		return job("j-1", sdk.StatusInProgress), nil
+	}
+	err := e.h.CreateConnection(e.ctx("tid", 0, false), createTask(t, e.kr, "u-1"))
+	restarted.Wait()
+	if err != nil {
+		t.Fatalf("err = %v, want the job followed", err)
+	}
+	rec, err := e.h.loadStart(t.Context(), e.h.startKey("tid"))
+	if err != nil || rec.State != stateStarted || len(rec.Jobs) != 1 || rec.Jobs[0] != "j-1" {
+		t.Fatalf("start record = %+v, %v; want started with j-1", rec, err)
+	}
+	pollPayload(t, e, PollTaskID("j-1", 1))
+	if n := e.basiq.count("create"); n != 1 {
+		t.Errorf("creates = %d, want 1", n)
+	}
+}
