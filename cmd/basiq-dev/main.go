@@ -4,7 +4,9 @@
 //	go run ./cmd/basiq-dev
 //
 // It starts an embedded Redis (miniredis; set REDIS_URL to use a real one),
-// the fake Basiq API of package basiqtest, a worker, and the admin HTTP
+// the fake Basiq API of package basiqtest, a worker, the HTTP API for apps
+// in any language on 127.0.0.1:8090 (-api; API_TOKENS, or a throw-away
+// token printed at start), and the admin HTTP
 // server (asynq web UI at /ui, Prometheus /metrics, /healthz, /readyz) on
 // 127.0.0.1:8080 (-http; when that port is taken the next free one is used
 // and printed). It then sends a few demo connections with the sandbox logins
@@ -50,6 +52,7 @@ func main() {
 // options are the command-line flags.
 type options struct {
 	httpAddr      string
+	apiAddr       string
 	demo          int
 	exitAfterDemo bool
 	logLevel      string
@@ -62,6 +65,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.httpAddr, "http", config.DefaultWorker().HTTPAddr, "listen address of the web UI and /metrics (next free port if taken; port 0 picks one)")
+	fs.StringVar(&o.apiAddr, "api", "127.0.0.1:8090", "listen address of the HTTP API (internal/httpapi; next free port if taken; \"\" for none)")
 	fs.IntVar(&o.demo, "demo", 5, "number of demo connections to send (0 for none)")
 	fs.BoolVar(&o.exitAfterDemo, "exit-after-demo", false, "exit once every demo result is in")
 	fs.StringVar(&o.logLevel, "log-level", "error", "worker log level on stderr: debug, info, warn, error")

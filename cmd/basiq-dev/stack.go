@@ -47,6 +47,7 @@ type stack struct {
 	proc       *app.Process
 	uiURL      string
 	portNote   string
+	devAPI     *devAPI // the HTTP API, nil with -api ""
 	closers    []func()
 }
 
@@ -82,6 +83,10 @@ func startStack(o options, getenv func(string) string, stderr io.Writer) (*stack
 		return nil, err
 	}
 	if st.proc, err = app.New(opts); err != nil {
+		opts.Listener.Close()
+		return nil, err
+	}
+	if err := st.startAPI(o, getenv, opts.Logger); err != nil {
 		opts.Listener.Close()
 		return nil, err
 	}
@@ -233,6 +238,7 @@ func (st *stack) printBanner(w io.Writer) {
 	fmt.Fprintf(w, "  web UI:     %s/ui %s\n", st.uiURL, st.portNote)
 	fmt.Fprintf(w, "  metrics:    %s/metrics\n", st.uiURL)
 	fmt.Fprintf(w, "  fake Basiq: %s (sandbox login gavinBelson/hooli2016 on AU00000)\n", st.fake.URL)
+	st.printAPI(w)
 	fmt.Fprintf(w, "  redis:      %s, namespace %q\n", st.redisDesc, st.ns)
 	fmt.Fprintln(w, "  scheduler:  on (basiqctl schedule add ...)")
 	if st.webhookURL != "" {
