@@ -63,7 +63,7 @@ func TestFollowJobs_consentJourney(t *testing.T) {
 	jobs := consentJourney(t, h.srv, user, "AU00000")
 	first := h.followJobs(user, jobs, tasks.IdempotencyKey("state-1"))
 	again := h.followJobs(user, jobs, tasks.IdempotencyKey("state-1")) // the callback page loaded twice
-	second := h.followJobs(user, jobs)                                // another follower of the same job
+	second := h.followJobs(user, jobs)                                 // another follower of the same job
 	if again != first {
 		t.Fatalf("same idempotency key: task %s, then %s", first, again)
 	}
