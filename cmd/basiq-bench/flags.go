@@ -54,6 +54,9 @@ type options struct {
 	childBasiqURL  string
 	childMode      string
 	childReadyFile string
+	apiLoad        string
+	apiRate        float64
+	apiDuration    time.Duration
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -92,6 +95,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.BoolVar(&o.sweep, "sweep", false, "run the scheduled mode once per poll policy of -sweep-policies and print polls/job against latency")
 	fs.StringVar(&o.sweepPolicies, "sweep-policies", defaultSweep, "policies of -sweep: initial/factor/max/jitter, comma-separated")
 	fs.BoolVar(&o.progress, "progress", true, "show progress on stderr")
+	fs.StringVar(&o.apiLoad, "api-load", "", "instead of the worker run: POST /v1/connections through the HTTP API at this rate (e.g. 1000/s) and report latency and losses")
+	fs.DurationVar(&o.apiDuration, "api-duration", 30*time.Second, "how long -api-load sends")
 	fs.BoolVar(&o.child, "worker-child", false, "internal: run as a worker child process")
 	fs.StringVar(&o.childNS, "child-ns", "", "internal")
 	fs.StringVar(&o.childQueue, "child-queue", "", "internal")
@@ -103,6 +108,15 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.apiLoad != "" {
+		var err error
+		if o.apiRate, err = parseRate(o.apiLoad); err != nil {
+			return o, err
+		}
+		if o.apiDuration <= 0 {
+			return o, fmt.Errorf("-api-duration must be > 0")
+		}
 	}
 	return o, o.validate()
 }

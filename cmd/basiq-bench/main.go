@@ -7,6 +7,11 @@
 //	go run ./cmd/basiq-bench -n 1000
 //	go run ./cmd/basiq-bench -n 10000 -mode both -json-file bench/results/run.json
 //	go run ./cmd/basiq-bench -sweep -n 2000
+//	go run ./cmd/basiq-bench -api-load 1000/s -api-duration 30s
+//
+// -api-load measures the HTTP API (internal/httpapi) instead: creates
+// through POST /v1/connections at a fixed rate, open loop, with p50/p90/p99
+// latency and a check that every accepted task is in the queue.
 //
 // -mode=blocking runs the same jobs with handlers that wait inside the handler (create, then
 // GET /jobs/{id} at a fixed interval, sleeping), the Node SDK's waitForCredentials pattern, at
@@ -50,6 +55,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if o.sweep {
 		return runSweep(ctx, o, stdout, stderr)
+	}
+	if o.apiLoad != "" {
+		return runAPILoad(ctx, o, stdout, stderr)
 	}
 	return runBench(ctx, o, stdout, stderr)
 }
