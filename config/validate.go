@@ -72,6 +72,7 @@ func (w *Worker) problems() []error {
 	}
 	add(checkRedisURL(w.RedisURL), checkNamespace(w.Namespace))
 	add(w.checkBasiq()...)
+	add(w.checkRateLimits()...)
 	add(positive("WORKER_CONCURRENCY", w.Concurrency), nonEmptyQueues(w.Queues),
 		positiveDuration("WORKER_SHUTDOWN_TIMEOUT", w.ShutdownTimeout))
 	add(w.checkPoll()...)
@@ -92,6 +93,20 @@ func (w *Worker) checkBasiq() []error {
 		errs = append(errs, errors.New("BASIQ_SECRET_KEY: required"))
 	} else if _, err := parseKeyring(w.BasiqSecretKey); err != nil {
 		errs = append(errs, err)
+	}
+	return errs
+}
+
+func (w *Worker) checkRateLimits() []error {
+	var errs []error
+	if w.BasiqRateLimit < 0 {
+		errs = append(errs, fmt.Errorf("BASIQ_RATE_LIMIT: must be >= 0 (0 = no limit), got \"%g\"", w.BasiqRateLimit))
+	}
+	if w.BasiqRateBurst < 1 {
+		errs = append(errs, fmt.Errorf("BASIQ_RATE_BURST: must be >= 1, got \"%d\"", w.BasiqRateBurst))
+	}
+	if w.BasiqTokenRateLimit <= 0 {
+		errs = append(errs, fmt.Errorf("BASIQ_TOKEN_RATE_LIMIT: must be > 0, got \"%g\"", w.BasiqTokenRateLimit))
 	}
 	return errs
 }

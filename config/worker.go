@@ -3,6 +3,7 @@ package config
 import (
 	"net"
 
+	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/admin"
 	"github.com/redis/go-redis/v9"
@@ -25,6 +26,12 @@ type Worker struct {
 	BasiqBaseURL    string
 	BasiqSecretKey  string
 
+	// BasiqRateLimit, BasiqRateBurst and BasiqTokenRateLimit are the shared
+	// rate limiter's (worker.ClientOptions RateLimit and TokenRateLimit).
+	BasiqRateLimit      float64
+	BasiqRateBurst      int
+	BasiqTokenRateLimit float64
+
 	LogFormat string
 	LogLevel  string
 
@@ -46,6 +53,7 @@ func DefaultWorker() *Worker {
 	return &Worker{
 		Config:   worker.DefaultConfig(),
 		RedisURL: DefaultRedisURL, BasiqAPIVersion: b.APIVersion, BasiqBaseURL: b.BaseURL,
+		BasiqRateBurst: 5, BasiqTokenRateLimit: ratelimit.DefaultTokenLimit.Rate,
 		LogFormat: "json", LogLevel: "info",
 		HTTPAddr: "127.0.0.1:8080", UIPath: admin.DefaultUIPath, UIEnabled: true,
 	}
@@ -61,6 +69,9 @@ func (w *Worker) variables() []variable {
 		{"BASIQ_API_VERSION", &w.BasiqAPIVersion, "Basiq API version: 1.0, 2.0, 2.1 or 3.0", 0},
 		{"BASIQ_BASE_URL", &w.BasiqBaseURL, "Basiq API base URL (absolute http or https)", 0},
 		{"BASIQ_SECRET_KEY", &w.BasiqSecretKey, "keyring sealing credentials: kid1:BASE64KEY32[,kid2:BASE64KEY32]; the first key seals, all open", required | secret},
+		{"BASIQ_RATE_LIMIT", &w.BasiqRateLimit, "Basiq calls per second of all workers of the API key together, shared through Redis; lowered for a while after each 429 (0 = no limit)", 0},
+		{"BASIQ_RATE_BURST", &w.BasiqRateBurst, "Basiq calls that may go at once above BASIQ_RATE_LIMIT (>= 1)", 0},
+		{"BASIQ_TOKEN_RATE_LIMIT", &w.BasiqTokenRateLimit, "POST /token per second of all workers together, burst 10 (Basiq allows 1,500 per 5 minutes)", 0},
 		{"WORKER_CONCURRENCY", &c.Concurrency, "tasks processed at once", 0},
 		{"WORKER_QUEUES", (*Queues)(&c.Queues), "queues to serve with their priority: name:priority,...", 0},
 		{"WORKER_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, "time given to running tasks on shutdown", 0},
@@ -115,6 +126,13 @@ func LoadWorker(lookupEnv func(string) (string, bool)) (*Worker, error) {
 // the scheduler's and the webhooks' own loops; the caller closes it.
 func (w *Worker) RedisClient() redis.UniversalClient {
 	return redisClient(w.RedisURL, 2*w.Concurrency+16)
+}
+
+// RateLimits returns the shared rate limiter's limits (for
+// worker.ClientOptions): every call, and POST /token.
+func (w *Worker) RateLimits() (api, token ratelimit.Limit) {
+	return ratelimit.Limit{Rate: w.BasiqRateLimit, Burst: w.BasiqRateBurst},
+		ratelimit.Limit{Rate: w.BasiqTokenRateLimit, Burst: ratelimit.DefaultTokenLimit.Burst}
 }
 
 // IsLoopback reports whether HTTP_ADDR listens on loopback only.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/hibiken/asynq"
 )
@@ -19,11 +20,14 @@ import (
 //   - transient: a 5xx answer, 408, a network error. The task is retried by
 //     asynq with the poll policy's back-off; on its last attempt a failed
 //     result is published instead.
-//   - throttled: a 429 answer, or a 403 too-many-requests (sdk.IsThrottled).
-//     The task is retried no sooner than the answer's Retry-After (never
-//     less; the policy's back-off when absent), and every worker of the
-//     namespace waits it out (gate.go). A throttled attempt does not count
-//     against the task's retries. A 503's Retry-After is honoured too.
+//   - throttled: a 429 answer, or a 403 too-many-requests (sdk.IsThrottled),
+//     or a call the shared rate limiter sent back before sending it
+//     (*ratelimit.DelayError). The task is retried no sooner than the
+//     answer's Retry-After or the limiter's delay (never less; the policy's
+//     back-off when absent). The other tasks go on: a 429 lowers the shared
+//     rate (internal/ratelimit) instead of stopping every worker. A
+//     throttled attempt does not count against the task's retries. A 503's
+//     Retry-After is honoured too.
 //   - institution-side step failure (maintenance, system-unavailable,
 //     service-unavailable, institution-not-available, connector-error): the
 //     Basiq job is over, so the worker refreshes the connection after a
@@ -69,9 +73,12 @@ func classify(err error) class {
 	return classTransient
 }
 
+// throttled: Basiq's 429 (or 403 too-many-requests), or the shared rate
+// limiter's sending back (a *ratelimit.DelayError: nothing was sent).
 func throttled(err error) bool {
 	_, ok := sdk.IsThrottled(err)
-	return ok
+	_, limited := ratelimit.Delay(err)
+	return ok || limited
 }
 
 // answered reports whether Basiq answered the call: an error status, or a
@@ -108,9 +115,13 @@ func (e *retryError) Unwrap() error { return e.err }
 
 // retryLater wraps a transient or throttled error for asynq, with the
 // Retry-After the answer asked for (sdk.RetryAfter: a throttled or 503
-// answer).
+// answer) or the rate limiter's delay.
 func retryLater(err error) *retryError {
-	return &retryError{class: classify(err), after: sdk.RetryAfter(err), err: err}
+	after := sdk.RetryAfter(err)
+	if d, ok := ratelimit.Delay(err); ok {
+		after = max(after, d)
+	}
+	return &retryError{class: classify(err), after: after, err: err}
 }
 
 // isFailure is asynq's Config.IsFailure: a throttled attempt is not a

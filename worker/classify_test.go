@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/hibiken/asynq"
 )
@@ -20,6 +21,7 @@ func apiErr(status int, code string) *sdk.Error {
 func TestClassify(t *testing.T) {
 	dial := &url.Error{Op: "Post", URL: "http://x", Err: &net.OpError{Op: "dial", Err: errors.New("refused")}}
 	read := &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "read", Err: errors.New("reset")}}
+	limited := &url.Error{Op: "Post", URL: "http://x", Err: &ratelimit.DelayError{Limit: "api", Delay: 3 * time.Second}}
 	tests := []struct {
 		name    string
 		err     error
@@ -42,6 +44,7 @@ func TestClassify(t *testing.T) {
 		{"read error", read, classTransient, false},
 		{"deadline", context.DeadlineExceeded, classTransient, false},
 		{"skip retry", fmt.Errorf("x: %w", asynq.SkipRetry), classPermanent, false},
+		{"sent back by the rate limiter", limited, classThrottled, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,5 +91,17 @@ func TestIsFailure(t *testing.T) {
 	}
 	if !isFailure(retryLater(apiErr(503, ""))) {
 		t.Error("503 not counted as a failure")
+	}
+}
+
+// A call the rate limiter sent back is retried no sooner than its delay.
+func TestRetryLater_rateLimiterDelay(t *testing.T) {
+	err := fmt.Errorf("get job: %w", &url.Error{Op: "Get", URL: "http://x", Err: &ratelimit.DelayError{Limit: "api", Delay: 3 * time.Second}})
+	re := retryLater(err)
+	if re.class != classThrottled || re.after != 3*time.Second {
+		t.Errorf("retryLater: class %v, after %s; want throttled, 3s", re.class, re.after)
+	}
+	if isFailure(re) {
+		t.Error("isFailure: true, want a sent-back call not to count against retries")
 	}
 }

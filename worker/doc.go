@@ -69,8 +69,9 @@
 //   - Transient: 5xx, 408, network errors: asynq retries with the policy's
 //     back-off (no sooner than a 503's Retry-After); the last attempt
 //     publishes a failed result.
-//   - Throttled: 429, or 403 too-many-requests: retried no sooner than
-//     Retry-After (not counted as a failure).
+//   - Throttled: 429, or 403 too-many-requests, or a call the shared rate
+//     limiter sent back: retried no sooner than Retry-After or the
+//     limiter's delay (not counted as a failure).
 //   - Outcome unknown: a create that failed without proof that it had no
 //     effect (sdk.IsNotApplied) is reconciled, never blindly sent twice.
 //   - Institution-side step failures (maintenance, system-unavailable,
@@ -78,6 +79,28 @@
 //     connection is refreshed after Config.StepRetryDelay (doubling), up to
 //     Config.StepRetries times, then the failed result is published.
 //   - Deadline: a job still running at its deadline gets a timed_out result.
+//
+// # Rate limit: short waits in the handler, long ones in asynq
+//
+// Every call to Basiq passes one limiter shared by all processes of the API
+// key through Redis (internal/ratelimit, set by ClientOptions.RateLimit and
+// TokenRateLimit; the outermost layer of NewClient's transport). A call
+// whose turn is at most a second away sleeps in the handler until then: a
+// slot held for under a second costs less than a round trip through asynq's
+// retry set, which keeps times to the whole second. A call whose turn is
+// further away takes nothing and fails at once with a *ratelimit.DelayError;
+// nothing reached Basiq (sdk.IsNotSent), so a create is not reconciled but
+// given back to asynq as a throttled retry after that delay, and the slot
+// serves other tasks meanwhile.
+//
+// A 429 does not stop the fleet. The request that got it is retried no
+// sooner than its Retry-After; the limiter lowers the shared rate of every
+// process by a quarter (at most once per Retry-After, never below a tenth)
+// and lets it grow back by 5% of the configured rate per second once 429s
+// stop. Without a configured rate (BASIQ_RATE_LIMIT=0) nothing is limited
+// and a 429 delays only its own request. (Before, a Redis key kept every
+// worker away from Basiq for each 429's Retry-After: under 5% sporadic
+// 429s the whole fleet spent most of its time waiting.)
 //
 // # Exactly once
 //

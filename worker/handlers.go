@@ -36,14 +36,13 @@ type publisher interface {
 // few Basiq calls and returns: waiting is a scheduled follow-up task, never
 // a sleep. Every handler is safe to run twice (asynq delivers at least once).
 type Handlers struct {
-	runner   taskRunner
-	gateSeen gateCache
-	basiq    Basiq
-	keyring  *tasks.Keyring
-	rdb      redis.UniversalClient
-	enq      enqueuer
-	pub      publisher
-	ns       string
+	runner  taskRunner
+	basiq   Basiq
+	keyring *tasks.Keyring
+	rdb     redis.UniversalClient
+	enq     enqueuer
+	pub     publisher
+	ns      string
 	// apiVersion is Config.APIVersion: under 3.0 credentials are refused.
 	apiVersion string
 	policy     PollPolicy

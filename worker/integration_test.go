@@ -347,8 +347,9 @@ func TestWorker_mfa(t *testing.T) {
 }
 
 // TestWorker_throttled runs a 429 storm on GET /jobs/ and checks that no
-// job is looked at again before the Retry-After it was given, and that no
-// worker calls Basiq while another waits out a Retry-After.
+// job is looked at again before the Retry-After it was given, and that the
+// other jobs are looked at meanwhile: a 429 delays its own request, it does
+// not stop every worker (as the throttle gate did).
 func TestWorker_throttled(t *testing.T) {
 	h := newHarness(t, basiqtest.WithFaults(basiqtest.Fault{Path: "GET /jobs/", RateLimit: 2, RetryAfter: 2 * time.Second}))
 	h.start()
@@ -363,7 +364,7 @@ func TestWorker_throttled(t *testing.T) {
 		}
 	}
 	reqs := h.rec.all()
-	throttled := 0
+	throttled, others := 0, 0
 	for i, r := range reqs {
 		if r.status != 429 {
 			continue
@@ -383,12 +384,15 @@ func TestWorker_throttled(t *testing.T) {
 				t.Errorf("%s %s at %s, %v after a 429 with Retry-After %v", next.method, next.path,
 					next.start.Format("15:04:05.000"), next.start.Sub(r.end), after)
 			} else if next.start.Sub(r.end) > 250*time.Millisecond && strings.HasPrefix(next.path, "/jobs/") {
-				t.Errorf("GET %s %v after another job's 429: the throttle is not shared", next.path, next.start.Sub(r.end))
+				others++
 			}
 		}
 	}
 	if throttled == 0 {
 		t.Error("no 429 answered: the storm did not happen")
+	}
+	if others == 0 {
+		t.Error("no other job was looked at within a 429's Retry-After: the fleet stopped for it")
 	}
 	t.Logf("%d requests, %d answered 429", len(reqs), throttled)
 }

@@ -97,9 +97,6 @@ func (h *Handlers) AnswerMFA(ctx context.Context, t *asynq.Task) error {
 	} else if n > 0 {
 		return nil // answered by an earlier run
 	}
-	if err := h.waitGate(ctx, a); err != nil {
-		return err
-	}
 	if err := h.basiq.SubmitMFA(ctx, p.UserID, p.JobID, answers...); err != nil {
 		if final(err, a) {
 			zerolog.Ctx(ctx).Error().Err(err).Msg("mfa answer refused, archived")

@@ -81,9 +81,6 @@ func (h *Handlers) PollJob(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	a := attemptOf(ctx)
-	if err := h.waitGate(ctx, a); err != nil {
-		return err
-	}
 	if p.Action == actionRefresh {
 		return h.refreshAfterFailure(ctx, t, p, a)
 	}

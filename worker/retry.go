@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
@@ -19,14 +20,12 @@ func (h *Handlers) retry(ctx context.Context, a attempt, err error) error {
 	if re.class == classThrottled {
 		reason = "throttled"
 	}
-	if re.class == classThrottled && re.after > 0 {
-		if gerr := h.closeGate(ctx, re.after); gerr != nil {
-			zerolog.Ctx(ctx).Warn().Err(gerr).Msg("throttle gate not shared")
-		}
-	}
 	h.obs.RetryWait(reason, re.delay)
-	zerolog.Ctx(ctx).Warn().Err(err).Str("reason", reason).
-		Dur("delay", re.delay).Dur("retry_after", re.after).Msg("retry scheduled")
+	ev := zerolog.Ctx(ctx).Warn()
+	if _, limited := ratelimit.Delay(err); limited {
+		ev = zerolog.Ctx(ctx).Debug() // the limiter doing its job, not a problem
+	}
+	ev.Err(err).Str("reason", reason).Dur("delay", re.delay).Dur("retry_after", re.after).Msg("retry scheduled")
 	return re
 }
 

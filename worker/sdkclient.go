@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/redis/go-redis/v9"
@@ -27,6 +28,12 @@ type ClientOptions struct {
 	// transport (e.g. (*metrics.Metrics).Transport). Both may be nil.
 	Observer      Observer
 	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// RateLimit limits the calls of every process of the API key together,
+	// through Redis (internal/ratelimit; a zero Rate: no limit), and
+	// TokenRateLimit its POST /token (zero: ratelimit.DefaultTokenLimit).
+	// The limiter is the outermost transport: a call it sends back fails
+	// with a *ratelimit.DelayError, a throttled retry (classify.go).
+	RateLimit, TokenRateLimit ratelimit.Limit
 }
 
 // NewClient returns the Basiq client of a worker process: no retries of its
@@ -44,6 +51,10 @@ func NewClient(o ClientOptions) (*sdk.Client, error) {
 	if o.WrapTransport != nil {
 		rt = o.WrapTransport(rt)
 	}
+	rt, err := o.limit(rt)
+	if err != nil {
+		return nil, err
+	}
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
 	}
@@ -58,4 +69,19 @@ func NewClient(o ClientOptions) (*sdk.Client, error) {
 		opts = append(opts, sdk.WithAPIVersion(o.APIVersion))
 	}
 	return sdk.New(o.APIKey, opts...)
+}
+
+// limit wraps rt in the shared rate limiter. An Observer that is also a
+// ratelimit.Observer (metrics.Metrics) receives its waits and rates.
+func (o ClientOptions) limit(rt http.RoundTripper) (http.RoundTripper, error) {
+	if o.TokenRateLimit == (ratelimit.Limit{}) {
+		o.TokenRateLimit = ratelimit.DefaultTokenLimit
+	}
+	lo, _ := o.Observer.(ratelimit.Observer)
+	lim, err := ratelimit.New(ratelimit.Config{Redis: o.Redis, Namespace: o.Namespace, APIKey: o.APIKey,
+		API: o.RateLimit, Token: o.TokenRateLimit, Observer: lo})
+	if err != nil {
+		return nil, err
+	}
+	return lim.Transport(rt), nil
 }

@@ -77,9 +77,6 @@ func decideStart(rec startRecord, resend bool, now, deadline time.Time) startAct
 // run starts the Basiq job(s) once per task and schedules their first polls.
 func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 	a := attemptOf(ctx)
-	if err := h.waitGate(ctx, a); err != nil {
-		return err
-	}
 	key := h.startKey(a.taskID)
 	rec, err := h.loadStart(ctx, key)
 	if err != nil {

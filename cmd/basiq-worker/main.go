@@ -127,9 +127,16 @@ func appOptions(cfg *config.Worker, rdb redis.UniversalClient, ln net.Listener, 
 	}
 	return app.Options{
 		Redis: rdb, Worker: cfg.Config, Logger: log, Listener: ln,
-		Basiq: worker.ClientOptions{APIKey: cfg.BasiqAPIKey, BaseURL: cfg.BasiqBaseURL, APIVersion: cfg.BasiqAPIVersion},
+		Basiq: basiqOptions(cfg),
 		Admin: admin.Options{UIEnabled: cfg.UIEnabled, UIPath: cfg.UIPath, UIReadOnly: cfg.UIReadOnly,
 			Username: cfg.UIUsername, Password: cfg.UIPassword},
 		Webhook: webhook.Options{URL: cfg.WebhookURL, Secret: secret},
 	}, nil
+}
+
+// basiqOptions is how the worker reaches Basiq, with the shared rate limits.
+func basiqOptions(cfg *config.Worker) worker.ClientOptions {
+	api, token := cfg.RateLimits()
+	return worker.ClientOptions{APIKey: cfg.BasiqAPIKey, BaseURL: cfg.BasiqBaseURL, APIVersion: cfg.BasiqAPIVersion,
+		RateLimit: api, TokenRateLimit: token}
 }

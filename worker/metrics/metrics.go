@@ -1,5 +1,6 @@
 // Package metrics holds the Prometheus figures of the worker: calls to Basiq, job polls,
-// step and job durations, published results, token refreshes and retry waits.
+// step and job durations, published results, token refreshes, retry waits and the shared
+// rate limiter's waits and rates.
 //
 // Every method is safe on a nil *Metrics, so code and tests that do not care can pass nil.
 package metrics
@@ -28,6 +29,7 @@ type Metrics struct {
 	retryWaits      *prometheus.CounterVec
 	retryWaitTime   *prometheus.HistogramVec
 	rejected        *prometheus.CounterVec
+	limiter         limiterMetrics
 }
 
 // New creates the metrics and registers them on reg. It panics if any of them is already
@@ -90,6 +92,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.requests, m.requestDuration, m.throttled, m.polls, m.pollsPerJob,
 		m.stepDuration, m.results, m.jobDuration, m.tokenRefreshes, m.retryWaits, m.retryWaitTime, m.rejected)
+	m.limiter = newLimiterMetrics(reg)
 	return m
 }
 

@@ -139,3 +139,32 @@ func TestMetrics_nil(t *testing.T) {
 		t.Errorf("nil Metrics Transport(nil) = %T, want http.DefaultTransport", got)
 	}
 }
+
+func TestMetrics_limiter(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg)
+	m.LimiterWaited("api", 300*time.Millisecond)
+	m.LimiterWaited("api", 0)
+	m.LimiterDeferred("api", 2*time.Second)
+	m.LimiterRate("api", 15)
+	m.LimiterRate("api", 7.5)
+	want := `
+# HELP basiq_worker_ratelimit_deferred_total Calls to Basiq the shared rate limiter sent back (turn more than its longest wait away; the task is retried later), by limit.
+# TYPE basiq_worker_ratelimit_deferred_total counter
+basiq_worker_ratelimit_deferred_total{limit="api"} 1
+# HELP basiq_worker_ratelimit_rate Current shared rate of the Basiq rate limiter in requests per second, lowered after 429s, by limit.
+# TYPE basiq_worker_ratelimit_rate gauge
+basiq_worker_ratelimit_rate{limit="api"} 7.5
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
+		"basiq_worker_ratelimit_deferred_total", "basiq_worker_ratelimit_rate"); err != nil {
+		t.Error(err)
+	}
+	if got := testutil.CollectAndCount(reg, "basiq_worker_ratelimit_wait_seconds"); got != 1 {
+		t.Errorf("series of basiq_worker_ratelimit_wait_seconds = %d, want 1", got)
+	}
+	var none *Metrics
+	none.LimiterWaited("api", time.Second)
+	none.LimiterDeferred("api", time.Second)
+	none.LimiterRate("api", 1)
+}
