@@ -66,6 +66,7 @@ type env struct {
 	apiKey   string
 	keyring  string
 	fake     *basiqtest.Server
+	throttle *throttleRecorder
 	fakeURL  string
 	rdb      *redis.Client
 	users    []string
@@ -99,6 +100,10 @@ func runOnce(ctx context.Context, o options, mode string, n int, stderr io.Write
 		return nil, err
 	}
 	e.fake.ResetStats()
+	if f, ok := e.o.faults.fault(); ok {
+		e.fake.SetFaults(f)
+	}
+	e.throttle.start()
 	return e.measure(ctx, stderr)
 }
 
@@ -151,6 +156,10 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 	}
 	st := e.fake.Stats()
 	r.fill(e, start, enq, col, st, diffStats(before, after))
+	if _, ok := e.o.faults.fault(); ok || e.o.faults.limit > 0 {
+		t := e.throttle.figures()
+		r.Throttle = &t
+	}
 	if e.o.dumpFile != "" {
 		if err := dumpJobs(e.o.dumpFile+"."+e.mode, enq, col, st); err != nil {
 			return nil, err
@@ -167,7 +176,8 @@ func (e *env) startFake() (func(), error) {
 	e.fakeURL = "http://" + ln.Addr().String()
 	e.fake = basiqtest.New(basiqtest.WithBaseURL(e.fakeURL), basiqtest.WithStepDurations(e.o.steps),
 		basiqtest.WithJitter(e.o.jitter), basiqtest.WithSeed(e.o.seed), basiqtest.WithTransactionsPerAccount(e.o.txPerAccount))
-	hs := &http.Server{Handler: e.fake.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	e.throttle = newThrottleRecorder(e.fake.Handler())
+	hs := &http.Server{Handler: e.throttle, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
 	return func() { hs.Close() }, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/app"
+	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/hibiken/asynq"
@@ -49,7 +50,8 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 		return err
 	}
 	// The bench creates connections with credentials: API 2.0.
-	bo := worker.ClientOptions{APIKey: getenv(envAPIKey), BaseURL: o.childBasiqURL, APIVersion: "2.0", IdleConnsPerHost: o.idlePerHost}
+	bo := worker.ClientOptions{APIKey: getenv(envAPIKey), BaseURL: o.childBasiqURL, APIVersion: "2.0", IdleConnsPerHost: o.idlePerHost,
+		RateLimit: ratelimit.Limit{Rate: o.faults.limit, Burst: o.faults.burst}}
 	queues := map[string]int{o.childQueue: 1}
 	if o.childMode == modeBlocking {
 		return runBlockingChild(ctx, o, rdb, bo, queues, keyring, stdout)

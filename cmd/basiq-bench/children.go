@@ -85,6 +85,7 @@ func (e *env) childArgs(k int) []string {
 		"-poll-initial", o.policy.Initial.String(), "-poll-factor", fmt.Sprint(o.policy.Factor),
 		"-poll-max", o.policy.Max.String(), "-poll-jitter", fmt.Sprint(o.policy.Jitter),
 		"-delayed-check", o.delayedCheck.String(), "-task-check", o.taskCheck.String()}
+	args = append(args, o.faults.childArgs()...)
 	if o.cpuProfile != "" {
 		p := o.cpuProfile
 		if o.workers > 1 {

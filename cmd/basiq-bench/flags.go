@@ -57,6 +57,7 @@ type options struct {
 	apiLoad        string
 	apiRate        float64
 	apiDuration    time.Duration
+	faults         faultOptions
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -97,6 +98,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.BoolVar(&o.progress, "progress", true, "show progress on stderr")
 	fs.StringVar(&o.apiLoad, "api-load", "", "instead of the worker run: POST /v1/connections through the HTTP API at this rate (e.g. 1000/s) and report latency and losses")
 	fs.DurationVar(&o.apiDuration, "api-duration", 30*time.Second, "how long -api-load sends")
+	o.faults.register(fs)
 	fs.BoolVar(&o.child, "worker-child", false, "internal: run as a worker child process")
 	fs.StringVar(&o.childNS, "child-ns", "", "internal")
 	fs.StringVar(&o.childQueue, "child-queue", "", "internal")

@@ -36,10 +36,12 @@ type Run struct {
 	StepsConfig string  `json:"fakeSteps"`
 	Jitter      float64 `json:"fakeJitter"`
 	// MakespanS runs from the first enqueue to the last result received.
-	MakespanS      float64        `json:"makespanSeconds"`
-	EnqueueS       float64        `json:"enqueueSeconds"`
-	ResultsPerS    float64        `json:"resultsPerSecond"`
-	Outcomes       map[string]int `json:"outcomes"`
+	MakespanS   float64        `json:"makespanSeconds"`
+	EnqueueS    float64        `json:"enqueueSeconds"`
+	ResultsPerS float64        `json:"resultsPerSecond"`
+	Outcomes    map[string]int `json:"outcomes"`
+	// Throttle is set when the fake had faults or the workers a rate limit.
+	Throttle       *Throttle      `json:"throttle,omitempty"`
 	Detection      map[string]Pct `json:"detectionLatencyMs"`
 	EnqueueToFirst Pct            `json:"enqueueToFirstCallMs"`
 	PollsPerJob    float64        `json:"pollsPerJob"`

@@ -47,6 +47,9 @@ func (r *Run) table(w io.Writer) {
 		fmt.Fprintf(w, "enqueued at %.0f/s\n", r.Rate)
 	}
 	fmt.Fprintf(w, "makespan %.2f s (enqueue %.2f s)  %.1f results/s  outcomes %v\n", r.MakespanS, r.EnqueueS, r.ResultsPerS, r.Outcomes)
+	if r.Throttle != nil {
+		r.Throttle.table(w)
+	}
 	if r.ExtrapolatedN > 0 {
 		fmt.Fprintf(w, "extrapolated to n=%d: makespan %.0f s\n", r.ExtrapolatedN, r.ExtrapolatedMakespanS)
 	}
