@@ -15,6 +15,7 @@ import (
 )
 
 // An application goes from nothing to a connection's result in three steps
+// (API 1.0-2.x, where a connection is created from the user's bank login)
 // on its one Redis handle: a Client, an enqueue, a wait. The Client seals
 // the credentials before they reach Redis. Here the worker (started by
 // runWorker below) runs on an embedded Redis against the fake Basiq server.
@@ -67,6 +68,7 @@ func runWorker(ctx context.Context, keyring *tasks.Keyring) (redis.UniversalClie
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	cfg := worker.DefaultConfig()
 	cfg.Redis, cfg.Basiq, cfg.Keyring = rdb, worker.NewBasiq(api), keyring
+	cfg.APIVersion = "2.0" // credentials creates are API 1.0-2.x; 3.0 follows the Consent UI's jobs
 	cfg.Policy.Initial, cfg.DelayedTaskCheckInterval, cfg.Logger = 50*time.Millisecond, 50*time.Millisecond, zerolog.Nop()
 	w, err := worker.New(cfg)
 	if err != nil {
