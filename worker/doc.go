@@ -109,4 +109,22 @@
 // task waiting on it) makes a re-run publish nothing new; the result is also
 // written as the asynq task result of the final poll. The Basiq access token
 // is shared by all processes through TokenStore.
+//
+// # Redis topologies
+//
+// The worker runs on one Redis node, Redis Sentinel or Redis Cluster (the
+// process's one client, built by config from REDIS_URL; internal/scaleout
+// tests each with real servers). Every key of the worker's own carries the
+// namespace's hash tag "{ns}", so its scripts work on a cluster, and all
+// of them live on one master; asynq's keys are tagged per queue, so spread
+// the load over several queues. Delivery stays at least once across a
+// failover: a task whose completion was lost runs again after asynq's lease
+// recovery (60-120 s). One window is not covered: on a forced Sentinel
+// failover with the old master alive, a next poll enqueued on the old master
+// in the second before clients switch is lost with it while the current
+// poll is marked done on the new one, and the job gets no result. Fail over
+// as a switchover (CLIENT PAUSE ... WRITE, then SENTINEL FAILOVER). On Redis
+// Cluster asynq's scripts touch keys they do not declare (hibiken/asynq#951),
+// always within the queue's slot: Redis Cluster runs them, cluster proxies
+// that demand declared keys do not. README "Scaling out" has the figures.
 package worker
