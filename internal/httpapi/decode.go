@@ -65,6 +65,9 @@ func decodeProblem(err error, maxBody int64) *Problem {
 		return invalid(InvalidParam{Name: "body", Reason: "is empty; a JSON object is required"})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if name == "" {
+			return invalid(InvalidParam{Name: "body", Reason: "has a field with an empty name"})
+		}
 		return invalid(InvalidParam{Name: name, Reason: "is not a field of this request"})
 	}
 	return invalid(InvalidParam{Name: "body", Reason: "is not a valid JSON object"})
