@@ -33,13 +33,13 @@ func checkAPIVersion(v string) error {
 
 // refuseCredentials publishes the failed result of a credentials task under
 // API 3.0 and archives it: nothing is sent to Basiq, which would refuse it.
-func (h *Handlers) refuseCredentials(ctx context.Context, t *asynq.Task, base PollPayload) error {
+func (h *handlers) refuseCredentials(ctx context.Context, t *asynq.Task, base pollPayload) error {
 	zerolog.Ctx(ctx).Warn().Str("api_version", h.apiVersion).Msg("credentials refused: API 3.0 connects through the Consent UI")
 	e := &tasks.ErrorInfo{Code: CodeConsentFlowRequired, Title: "Credentials are not accepted under Basiq API 3.0",
 		Detail: "BASIQ_API_VERSION is " + apiConsent + ": Basiq takes no bank logins. Send the user to the Consent UI " +
 			"(sdk ConsentURL, basiqctl consent-url) and enqueue a follow (tasks.Client.FollowJobs) of the job ids it hands back; " +
 			"credential flows need BASIQ_API_VERSION 1.0-2.1."}
-	return h.publish(ctx, t, "", result(base, tasks.OutcomeFailed, e))
+	return h.publish(ctx, t, "", result(base.work, tasks.OutcomeFailed, e))
 }
 
 // connectorDurations are the step durations of the first connector of an

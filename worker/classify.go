@@ -145,8 +145,8 @@ func (p PollPolicy) delayFor(n int, re *retryError, rnd float64) time.Duration {
 }
 
 // retryDelayFunc returns asynq's Config.RetryDelayFunc: the delay the
-// handler chose (see Handlers.retry), or else delayFor; then rounded up so
-// that asynq's whole-second retry time is never earlier (see DueAt).
+// handler chose (see handlers.retry), or else delayFor; then rounded up so
+// that asynq's whole-second retry time is never earlier (see dueAt).
 func retryDelayFunc(p PollPolicy, rnd func() float64) asynq.RetryDelayFunc {
 	return func(n int, err error, _ *asynq.Task) time.Duration {
 		var re *retryError
@@ -156,6 +156,6 @@ func retryDelayFunc(p PollPolicy, rnd func() float64) asynq.RetryDelayFunc {
 			d = re.delay
 		}
 		now := time.Now()
-		return DueAt(now, d).Sub(now)
+		return dueAt(now, d).Sub(now)
 	}
 }

@@ -11,19 +11,19 @@ import (
 
 // CreateConnection handles tasks.TypeCreateConnection: open the sealed
 // credentials, POST /users/{id}/connections once, schedule the first poll.
-func (h *Handlers) CreateConnection(ctx context.Context, t *asynq.Task) error {
+func (h *handlers) CreateConnection(ctx context.Context, t *asynq.Task) error {
 	p, err := tasks.Decode[tasks.CreateConnectionPayload](t)
-	base := PollPayload{UserID: p.UserID, InstitutionID: p.InstitutionID, IdempotencyKey: p.IdempotencyKey}
+	w := work{UserID: p.UserID, InstitutionID: p.InstitutionID, IdempotencyKey: p.IdempotencyKey}
 	if err != nil {
-		return h.rejectPayload(ctx, t, base, err)
+		return h.rejectPayload(ctx, t, w, err)
 	}
-	base = h.base(ctx, t, base, p.Deadline, p.EnqueuedAt)
+	base := h.base(ctx, t, w, p.Deadline, p.EnqueuedAt)
 	if h.apiVersion == apiConsent {
 		return h.refuseCredentials(ctx, t, base)
 	}
 	creds, err := h.keyring.OpenCredentials(p.Credentials, p.UserID)
 	if err != nil {
-		return h.rejectPayload(ctx, t, base, err)
+		return h.rejectPayload(ctx, t, base.work, err)
 	}
 	return h.run(ctx, t, start{base: base, call: func(ctx context.Context) ([]*sdk.Job, error) {
 		job, err := h.basiq.CreateConnection(ctx, p.UserID, sdkCredentials(p.InstitutionID, creds))
@@ -35,19 +35,19 @@ func (h *Handlers) CreateConnection(ctx context.Context, t *asynq.Task) error {
 
 // UpdateConnection handles tasks.TypeUpdateConnection: new credentials for
 // a connection, then follow the job that verifies them.
-func (h *Handlers) UpdateConnection(ctx context.Context, t *asynq.Task) error {
+func (h *handlers) UpdateConnection(ctx context.Context, t *asynq.Task) error {
 	p, err := tasks.Decode[tasks.UpdateConnectionPayload](t)
-	base := PollPayload{UserID: p.UserID, InstitutionID: p.InstitutionID, ConnectionID: p.ConnectionID, IdempotencyKey: p.IdempotencyKey}
+	w := work{UserID: p.UserID, InstitutionID: p.InstitutionID, ConnectionID: p.ConnectionID, IdempotencyKey: p.IdempotencyKey}
 	if err != nil {
-		return h.rejectPayload(ctx, t, base, err)
+		return h.rejectPayload(ctx, t, w, err)
 	}
-	base = h.base(ctx, t, base, p.Deadline, p.EnqueuedAt)
+	base := h.base(ctx, t, w, p.Deadline, p.EnqueuedAt)
 	if h.apiVersion == apiConsent {
 		return h.refuseCredentials(ctx, t, base)
 	}
 	creds, err := h.keyring.OpenCredentials(p.Credentials, p.UserID)
 	if err != nil {
-		return h.rejectPayload(ctx, t, base, err)
+		return h.rejectPayload(ctx, t, base.work, err)
 	}
 	return h.run(ctx, t, start{base: base, resend: true, call: func(ctx context.Context) ([]*sdk.Job, error) {
 		job, err := h.basiq.UpdateConnection(ctx, p.UserID, p.ConnectionID, sdkCredentials(p.InstitutionID, creds))
@@ -56,13 +56,13 @@ func (h *Handlers) UpdateConnection(ctx context.Context, t *asynq.Task) error {
 }
 
 // RefreshConnection handles tasks.TypeRefreshConnection.
-func (h *Handlers) RefreshConnection(ctx context.Context, t *asynq.Task) error {
+func (h *handlers) RefreshConnection(ctx context.Context, t *asynq.Task) error {
 	p, err := tasks.Decode[tasks.RefreshConnectionPayload](t)
-	base := PollPayload{UserID: p.UserID, ConnectionID: p.ConnectionID, IdempotencyKey: p.IdempotencyKey}
+	w := work{UserID: p.UserID, ConnectionID: p.ConnectionID, IdempotencyKey: p.IdempotencyKey}
 	if err != nil {
-		return h.rejectPayload(ctx, t, base, err)
+		return h.rejectPayload(ctx, t, w, err)
 	}
-	base = h.base(ctx, t, base, p.Deadline, p.EnqueuedAt)
+	base := h.base(ctx, t, w, p.Deadline, p.EnqueuedAt)
 	return h.run(ctx, t, start{base: base, resend: true, call: func(ctx context.Context) ([]*sdk.Job, error) {
 		job, err := h.basiq.RefreshConnection(ctx, p.UserID, p.ConnectionID)
 		return jobs(job, err)
@@ -73,25 +73,23 @@ func (h *Handlers) RefreshConnection(ctx context.Context, t *asynq.Task) error {
 // followed job (one poll chain, one result) per connection. Every result
 // carries this task's id; Subscriber.Wait returns the first, the stream
 // holds them all.
-func (h *Handlers) RefreshAll(ctx context.Context, t *asynq.Task) error {
+func (h *handlers) RefreshAll(ctx context.Context, t *asynq.Task) error {
 	p, err := tasks.Decode[tasks.RefreshAllPayload](t)
-	base := PollPayload{UserID: p.UserID, IdempotencyKey: p.IdempotencyKey}
+	w := work{UserID: p.UserID, IdempotencyKey: p.IdempotencyKey}
 	if err != nil {
-		return h.rejectPayload(ctx, t, base, err)
+		return h.rejectPayload(ctx, t, w, err)
 	}
-	base = h.base(ctx, t, base, p.Deadline, p.EnqueuedAt)
+	base := h.base(ctx, t, w, p.Deadline, p.EnqueuedAt)
 	return h.run(ctx, t, start{base: base, resend: true, call: func(ctx context.Context) ([]*sdk.Job, error) {
 		return h.basiq.RefreshAll(ctx, p.UserID)
 	}})
 }
 
-// base completes the identity of the work a task starts.
-func (h *Handlers) base(ctx context.Context, t *asynq.Task, p PollPayload, deadline, enqueuedAt time.Time) PollPayload {
-	p.V = tasks.PayloadVersion
-	p.TaskID = attemptOf(ctx).taskID
-	p.Kind = t.Type()
-	p.Deadline = h.jobDeadline(deadline, enqueuedAt)
-	return p
+// base completes the identity of the work a task starts and gives it its
+// deadline: the payload of its polls before they follow a job.
+func (h *handlers) base(ctx context.Context, t *asynq.Task, w work, deadline, enqueuedAt time.Time) pollPayload {
+	w.TaskID, w.Kind = attemptOf(ctx).taskID, t.Type()
+	return pollPayload{V: tasks.PayloadVersion, work: w, chain: chain{Deadline: h.jobDeadline(deadline, enqueuedAt)}}
 }
 
 func sdkCredentials(institution string, c tasks.Credentials) sdk.Credentials {

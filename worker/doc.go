@@ -26,7 +26,9 @@
 // waiting task gets a result with that outcome (follow.go): one outcome per
 // Basiq job, one result per task and job.
 //
-// A job:poll task makes one GET /jobs/{id}. When every step succeeded it
+// A job:poll task makes one GET /jobs/{id}, then a pure decision
+// (decide.go: the chain's state, the job, the time, the policy in; the new
+// state and one action out) chooses what it does. When every step succeeded it
 // lists the connection's accounts and publishes a completed result; when a
 // step failed it publishes a failed result (or, for an institution-side
 // failure, refreshes the connection later: see below); when the job is past
@@ -47,7 +49,7 @@
 // The next look is chosen by PollPolicy: near the expected end of the
 // current step when the institution publishes its average step times, then
 // backing off exponentially with jitter. asynq keeps scheduled times as
-// whole seconds: DueAt rounds up so that nothing runs early, and a timer in
+// whole seconds: the worker rounds up so that nothing runs early, and a timer in
 // the process that scheduled a poll makes it pending at its real due time
 // (Inspector.RunTask), so polls are not held to the second; should that
 // process die, asynq runs the poll at the second. Config.DelayedTaskCheckInterval
@@ -108,7 +110,7 @@
 // ("result:"+jobID for the chain's task, "result:"+jobID+":"+taskID for a
 // task waiting on it) makes a re-run publish nothing new; the result is also
 // written as the asynq task result of the final poll. The Basiq access token
-// is shared by all processes through TokenStore.
+// is shared by all processes through Redis, sealed with the keyring.
 //
 // # Redis topologies
 //

@@ -30,10 +30,11 @@ func newExpectations(b Basiq) *expectations {
 	return &expectations{basiq: b, m: map[string]expectEntry{}}
 }
 
-// step returns the expected duration of step at institution, or 0.
-func (e *expectations) step(ctx context.Context, institution, step string) time.Duration {
+// steps returns the expected durations of institution's steps by title,
+// or nil.
+func (e *expectations) steps(ctx context.Context, institution string) map[string]time.Duration {
 	if e == nil || institution == "" {
-		return 0
+		return nil
 	}
 	e.mu.Lock()
 	ent, ok := e.m[institution]
@@ -49,5 +50,5 @@ func (e *expectations) step(ctx context.Context, institution, step string) time.
 		e.m[institution] = ent
 		e.mu.Unlock()
 	}
-	return ent.steps[step]
+	return ent.steps
 }

@@ -160,7 +160,7 @@ func (e *fakeEnqueuer) get(id string) *asynq.Task {
 }
 
 type testEnv struct {
-	h     *Handlers
+	h     *handlers
 	basiq *fakeBasiq
 	enq   *fakeEnqueuer
 	rdb   *redis.Client

@@ -62,11 +62,11 @@ type attachment struct {
 	waiters  []waiter    // roleDone: waiters of the chain's earlier jobs, to answer too
 }
 
-func (h *Handlers) followKey(jobID string) string  { return "{" + h.ns + "}:worker:follow:" + jobID }
-func (h *Handlers) waitersKey(jobID string) string { return h.followKey(jobID) + ":waiters" }
+func (h *handlers) followKey(jobID string) string  { return "{" + h.ns + "}:worker:follow:" + jobID }
+func (h *handlers) waitersKey(jobID string) string { return h.followKey(jobID) + ":waiters" }
 
 // recordKeys are the record and waiters keys of each job, in order.
-func (h *Handlers) recordKeys(jobIDs ...string) []string {
+func (h *handlers) recordKeys(jobIDs ...string) []string {
 	keys := make([]string, 0, 2*len(jobIDs))
 	for _, id := range jobIDs {
 		keys = append(keys, h.followKey(id), h.waitersKey(id))
@@ -76,8 +76,8 @@ func (h *Handlers) recordKeys(jobIDs ...string) []string {
 
 // attach attaches p's task to the record of job p.JobID (p.Prev are the
 // jobs its chain followed before).
-func (h *Handlers) attach(ctx context.Context, p PollPayload) (attachment, error) {
-	w, err := json.Marshal(waiterOf(p))
+func (h *handlers) attach(ctx context.Context, p pollPayload) (attachment, error) {
+	w, err := json.Marshal(p.work)
 	if err != nil {
 		return attachment{}, fmt.Errorf("attach to job: %w", err)
 	}
@@ -132,7 +132,7 @@ func parseWaiters(kv []string) ([]waiter, error) {
 // settle stores o as the outcome of p's job (and of the jobs its chain
 // followed before), unless one is stored already, and returns the stored
 // outcome with the tasks waiting on those jobs.
-func (h *Handlers) settle(ctx context.Context, p PollPayload, o jobOutcome) (jobOutcome, []waiter, error) {
+func (h *handlers) settle(ctx context.Context, p pollPayload, o jobOutcome) (jobOutcome, []waiter, error) {
 	b, err := json.Marshal(o)
 	if err != nil {
 		return o, nil, fmt.Errorf("settle job: %w", err)
@@ -152,7 +152,7 @@ func (h *Handlers) settle(ctx context.Context, p PollPayload, o jobOutcome) (job
 
 // chainDeadline is the deadline of p's chain: the latest of the tasks
 // attached to its job, read when p's own has come.
-func (h *Handlers) chainDeadline(ctx context.Context, p PollPayload) time.Time {
+func (h *handlers) chainDeadline(ctx context.Context, p pollPayload) time.Time {
 	if p.Shared {
 		return p.Deadline
 	}

@@ -33,7 +33,7 @@ func runPolls(t *testing.T, e *testEnv) int {
 			return n
 		}
 		done[next], n = true, n+1
-		if err := pollOnce(t, e, pollPayload(t, e, next), false); err != nil && !errors.Is(err, asynq.SkipRetry) {
+		if err := pollOnce(t, e, scheduledPoll(t, e, next), false); err != nil && !errors.Is(err, asynq.SkipRetry) {
 			t.Fatalf("%s: %v", next, err)
 		}
 	}
@@ -90,7 +90,7 @@ func TestSharedJob_oneOutcome(t *testing.T) {
 	runPolls(t, e)
 
 	for _, id := range e.enq.order {
-		if p := pollPayload(t, e, id); p.JobID == "j-c-1" && p.TaskID != "ra" {
+		if p := scheduledPoll(t, e, id); p.JobID == "j-c-1" && p.TaskID != "ra" {
 			t.Errorf("poll %s follows j-c-1 for %s: a second chain", id, p.TaskID)
 		}
 	}
@@ -154,7 +154,7 @@ func TestSharedJob_finalPollTwice(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p := pollPayload(t, e, PollTaskID("j-1", 1))
+	p := scheduledPoll(t, e, pollTaskID("j-1", 1))
 	for range 2 {
 		if err := pollOnce(t, e, p, false); !errors.Is(err, asynq.SkipRetry) {
 			t.Fatalf("err = %v, want SkipRetry", err)
@@ -218,7 +218,7 @@ func TestSharedJob_attachRace(t *testing.T) {
 		if err := e.h.RefreshConnection(e.ctx("owner-"+conn, 0, false), refreshTask(t, conn, deadline)); err != nil {
 			t.Fatal(err)
 		}
-		p := pollPayload(t, e, PollTaskID("j-"+conn, 1))
+		p := scheduledPoll(t, e, pollTaskID("j-"+conn, 1))
 		var wg sync.WaitGroup
 		start := make(chan struct{})
 		wg.Go(func() {
@@ -270,11 +270,11 @@ func TestSharedJob_mfa(t *testing.T) {
 	if err := e.h.RefreshConnection(e.ctx("r1", 0, false), refreshTask(t, "c-1", time.Now().Add(time.Minute))); err != nil {
 		t.Fatal(err)
 	}
-	p := pollPayload(t, e, PollTaskID("j-1", 1))
+	p := scheduledPoll(t, e, pollTaskID("j-1", 1))
 	if err := pollOnce(t, e, p, false); err != nil { // the challenge: r1 hears of it
 		t.Fatal(err)
 	}
-	e.ran[PollTaskID("j-1", 1)] = true
+	e.ran[pollTaskID("j-1", 1)] = true
 	if err := e.h.RefreshConnection(e.ctx("r2", 0, false), refreshTask(t, "c-1", time.Now().Add(time.Minute))); err != nil {
 		t.Fatal(err)
 	}

@@ -13,13 +13,13 @@ import (
 // as a started job is. No call reaches Basiq to start them; each job
 // attaches to its one follower (follow.go), so a job followed already is
 // not polled twice, and the task gets one result per job.
-func (h *Handlers) FollowJobs(ctx context.Context, t *asynq.Task) error {
+func (h *handlers) FollowJobs(ctx context.Context, t *asynq.Task) error {
 	p, err := tasks.Decode[tasks.FollowJobsPayload](t)
-	base := PollPayload{UserID: p.UserID, IdempotencyKey: p.IdempotencyKey}
+	w := work{UserID: p.UserID, IdempotencyKey: p.IdempotencyKey}
 	if err != nil {
-		return h.rejectPayload(ctx, t, base, err)
+		return h.rejectPayload(ctx, t, w, err)
 	}
-	base = h.base(ctx, t, base, p.Deadline, p.EnqueuedAt)
+	base := h.base(ctx, t, w, p.Deadline, p.EnqueuedAt)
 	return h.run(ctx, t, start{base: base, resend: true, call: func(context.Context) ([]*sdk.Job, error) {
 		js := make([]*sdk.Job, len(p.JobIDs))
 		for i, id := range p.JobIDs {

@@ -19,7 +19,7 @@ func newHarness3(t *testing.T, opts ...basiqtest.Option) *harness {
 	h := newHarness(t, opts...)
 	api, err := sdk.New("worker-key-3", sdk.WithBaseURL(h.srv.URL), sdk.WithAPIVersion("3.0"),
 		sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}),
-		sdk.WithTokenStore(NewTokenStore(h.rdb, h.ns, "worker-key-3")),
+		sdk.WithTokenStore(newTokenStore(h.rdb, h.ns, "worker-key-3")),
 		sdk.WithHTTPClient(&http.Client{Transport: h.rec, Timeout: 10 * time.Second}))
 	if err != nil {
 		t.Fatal(err)

@@ -32,10 +32,10 @@ type publisher interface {
 	Progress(ctx context.Context, p tasks.Progress) error
 }
 
-// Handlers processes the worker's task types. Each handler makes at most a
+// handlers processes the worker's task types. Each handler makes at most a
 // few Basiq calls and returns: waiting is a scheduled follow-up task, never
 // a sleep. Every handler is safe to run twice (asynq delivers at least once).
-type Handlers struct {
+type handlers struct {
 	runner  taskRunner
 	basiq   Basiq
 	keyring *tasks.Keyring
@@ -62,8 +62,8 @@ type Handlers struct {
 }
 
 // newHandlers wires the handlers from a validated config.
-func newHandlers(cfg Config, enq enqueuer) *Handlers {
-	return &Handlers{
+func newHandlers(cfg Config, enq enqueuer) *handlers {
+	return &handlers{
 		basiq:          cfg.Basiq,
 		keyring:        cfg.Keyring,
 		rdb:            cfg.Redis,
@@ -89,7 +89,7 @@ func newHandlers(cfg Config, enq enqueuer) *Handlers {
 // Mux returns an asynq.ServeMux routing every task type of package tasks
 // that the worker handles, wrapped in the logging middleware. A task of
 // any other type is archived at once (see rejectUnknown).
-func (h *Handlers) Mux(log zerolog.Logger) *asynq.ServeMux {
+func (h *handlers) Mux(log zerolog.Logger) *asynq.ServeMux {
 	routes := map[string]asynq.HandlerFunc{
 		tasks.TypeCreateConnection:  h.CreateConnection,
 		tasks.TypeUpdateConnection:  h.UpdateConnection,
@@ -138,7 +138,7 @@ func attemptOf(ctx context.Context) attempt {
 
 // jobDeadline is the deadline of a job started for a task: the payload's
 // own, or the worker default counted from the enqueue time.
-func (h *Handlers) jobDeadline(own, enqueuedAt time.Time) time.Time {
+func (h *handlers) jobDeadline(own, enqueuedAt time.Time) time.Time {
 	if !own.IsZero() {
 		return own
 	}
@@ -150,12 +150,12 @@ func (h *Handlers) jobDeadline(own, enqueuedAt time.Time) time.Time {
 
 // enqueueFollowUp schedules t at due on queue. A task id conflict means
 // an earlier run of the same handler already scheduled it: success.
-func (h *Handlers) enqueueFollowUp(ctx context.Context, t *asynq.Task, id, queue string, due time.Time) error {
+func (h *handlers) enqueueFollowUp(ctx context.Context, t *asynq.Task, id, queue string, due time.Time) error {
 	opts := []asynq.Option{asynq.TaskID(id), asynq.Queue(queue), asynq.MaxRetry(h.pollRetry)}
 	if h.retention > 0 {
 		opts = append(opts, asynq.Retention(h.retention))
 	}
-	at := DueAt(due, 0) // asynq keeps whole seconds: never early
+	at := dueAt(due, 0) // asynq keeps whole seconds: never early
 	if at.After(h.now()) {
 		opts = append(opts, asynq.ProcessAt(at))
 	}
@@ -175,7 +175,7 @@ func (h *Handlers) enqueueFollowUp(ctx context.Context, t *asynq.Task, id, queue
 // forwarder has not moved the task, so it is still scheduled; once at has
 // passed (a timer late under load) the forwarder owns it, and the timer
 // leaves it alone rather than, say, run a retry before its Retry-After.
-func (h *Handlers) sharpen(queue, id string, due, at time.Time) {
+func (h *handlers) sharpen(queue, id string, due, at time.Time) {
 	time.AfterFunc(time.Until(due), func() {
 		if time.Now().Before(at) {
 			_ = h.runner.RunTask(queue, id) // not found or not scheduled: nothing to do

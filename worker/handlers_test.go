@@ -39,13 +39,13 @@ func failedJob(id, code string) *sdk.Job {
 	return j
 }
 
-func pollPayload(t *testing.T, e *testEnv, id string) PollPayload {
+func scheduledPoll(t *testing.T, e *testEnv, id string) pollPayload {
 	t.Helper()
 	task := e.enq.get(id)
 	if task == nil {
 		t.Fatalf("task %s not scheduled; have %v", id, e.enq.order)
 	}
-	var p PollPayload
+	var p pollPayload
 	if err := json.Unmarshal(task.Payload(), &p); err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +64,11 @@ func TestCreateConnection_startsOnce(t *testing.T) {
 	if got := e.basiq.count("create"); got != 1 {
 		t.Errorf("creates = %d, want 1", got)
 	}
-	p := pollPayload(t, e, PollTaskID("j-1", 1))
+	p := scheduledPoll(t, e, pollTaskID("j-1", 1))
 	if p.TaskID != "connection:create:k" || p.UserID != "u-1" || p.InstitutionID != "AU00000" || p.N != 1 {
 		t.Errorf("poll payload = %+v", p)
 	}
-	if at := e.enq.at[PollTaskID("j-1", 1)]; at.IsZero() || at.Nanosecond() != 0 {
+	if at := e.enq.at[pollTaskID("j-1", 1)]; at.IsZero() || at.Nanosecond() != 0 {
 		t.Errorf("first poll at %v, want a whole second in the future", at)
 	}
 }
@@ -147,16 +147,17 @@ func TestCreateConnection_wrongKey(t *testing.T) {
 }
 
 // pollOnce runs poll n of job j and returns the handler's error.
-func pollOnce(t *testing.T, e *testEnv, p PollPayload, last bool) error {
+func pollOnce(t *testing.T, e *testEnv, p pollPayload, last bool) error {
 	t.Helper()
 	b, _ := json.Marshal(p)
 	return e.h.PollJob(e.ctx(p.pollID(), 0, last), asynq.NewTask(tasks.TypePollJob, b))
 }
 
-func startedPoll(e *testEnv) PollPayload {
+func startedPoll(e *testEnv) pollPayload {
 	now := time.Now()
-	return PollPayload{V: 1, TaskID: "tid", Kind: tasks.TypeCreateConnection, UserID: "u-1", InstitutionID: "AU00000",
-		JobID: "j-1", N: 1, Step: sdk.StepVerifyCredentials, StepSince: now, LastLook: now, StartedAt: now, Deadline: now.Add(time.Minute)}
+	return pollPayload{V: 1,
+		work:  work{TaskID: "tid", Kind: tasks.TypeCreateConnection, UserID: "u-1", InstitutionID: "AU00000", StartedAt: now},
+		chain: chain{JobID: "j-1", N: 1, Step: sdk.StepVerifyCredentials, StepSince: now, LastLook: now, Deadline: now.Add(time.Minute)}}
 }
 
 func TestPollJob(t *testing.T) {
@@ -169,10 +170,10 @@ func TestPollJob(t *testing.T) {
 		wantOutcome tasks.Outcome
 		wantCode    tasks.ErrorCode
 	}{
-		{"running: next poll", []*sdk.Job{job("j-1", sdk.StatusInProgress, sdk.StatusPending)}, time.Minute, 0, PollTaskID("j-1", 2), "", ""},
+		{"running: next poll", []*sdk.Job{job("j-1", sdk.StatusInProgress, sdk.StatusPending)}, time.Minute, 0, pollTaskID("j-1", 2), "", ""},
 		{"completed", []*sdk.Job{job("j-1", sdk.StatusSuccess, sdk.StatusSuccess, sdk.StatusSuccess)}, time.Minute, 0, "", tasks.OutcomeCompleted, ""},
 		{"invalid credentials", []*sdk.Job{failedJob("j-1", "invalid-credentials")}, time.Minute, 0, "", tasks.OutcomeFailed, "invalid-credentials"},
-		{"maintenance: refresh later", []*sdk.Job{failedJob("j-1", "maintenance")}, time.Minute, 0, PollTaskID("j-1", 2), "", ""},
+		{"maintenance: refresh later", []*sdk.Job{failedJob("j-1", "maintenance")}, time.Minute, 0, pollTaskID("j-1", 2), "", ""},
 		{"maintenance: out of retries", []*sdk.Job{failedJob("j-1", "maintenance")}, time.Minute, 3, "", tasks.OutcomeFailed, "maintenance"},
 		{"maintenance: no time left", []*sdk.Job{failedJob("j-1", "maintenance")}, time.Second, 0, "", tasks.OutcomeFailed, "maintenance"},
 		{"past deadline", []*sdk.Job{job("j-1", sdk.StatusInProgress)}, -time.Second, 0, "", tasks.OutcomeTimedOut, tasks.CodeTimedOut},
@@ -193,7 +194,7 @@ func TestPollJob(t *testing.T) {
 				t.Fatalf("err = %v, want SkipRetry", err)
 			}
 			if tt.wantNext != "" {
-				pollPayload(t, e, tt.wantNext)
+				scheduledPoll(t, e, tt.wantNext)
 			} else if len(e.enq.order) > 0 {
 				t.Errorf("scheduled %v, want nothing", e.enq.order)
 			}
@@ -240,17 +241,17 @@ func TestPollJob_maintenanceThenRefresh(t *testing.T) {
 	if err := pollOnce(t, e, startedPoll(e), false); err != nil {
 		t.Fatal(err)
 	}
-	refresh := pollPayload(t, e, PollTaskID("j-1", 2))
+	refresh := scheduledPoll(t, e, pollTaskID("j-1", 2))
 	if refresh.Action != actionRefresh {
 		t.Fatalf("action = %q, want refresh", refresh.Action)
 	}
-	if at := e.enq.at[PollTaskID("j-1", 2)]; time.Until(at) < time.Second {
+	if at := e.enq.at[pollTaskID("j-1", 2)]; time.Until(at) < time.Second {
 		t.Errorf("refresh due in %v, want >= StepRetryDelay", time.Until(at))
 	}
 	if err := pollOnce(t, e, refresh, false); err != nil {
 		t.Fatal(err)
 	}
-	next := pollPayload(t, e, PollTaskID("j-2", 1))
+	next := scheduledPoll(t, e, pollTaskID("j-2", 1))
 	if next.Retries != 1 || next.Polls != 1 || len(next.Steps) != 0 {
 		t.Errorf("next = %+v", next)
 	}
@@ -289,7 +290,7 @@ func TestPollJob_mfa(t *testing.T) {
 		if err := pollOnce(t, e, p, false); err != nil {
 			t.Fatal(err)
 		}
-		p = pollPayload(t, e, PollTaskID("j-1", p.N+1))
+		p = scheduledPoll(t, e, pollTaskID("j-1", p.N+1))
 	}
 	if !p.MFASent {
 		t.Error("MFASent not carried")
@@ -340,8 +341,8 @@ func TestRefreshAll_fansOut(t *testing.T) {
 	if err := e.h.RefreshAll(e.ctx("ra", 0, false), asynq.NewTask(tasks.TypeRefreshAll, b)); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{PollTaskID("j-c-1", 1), PollTaskID("j-c-2", 1)} {
-		if p := pollPayload(t, e, id); p.TaskID != "ra" || p.Kind != tasks.TypeRefreshAll {
+	for _, id := range []string{pollTaskID("j-c-1", 1), pollTaskID("j-c-2", 1)} {
+		if p := scheduledPoll(t, e, id); p.TaskID != "ra" || p.Kind != tasks.TypeRefreshAll {
 			t.Errorf("%s: payload %+v", id, p)
 		}
 	}

@@ -6,38 +6,25 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 )
 
-// mfaPending returns the challenge of a job waiting on an in-progress
-// mfa-challenge step, or nil.
-func mfaPending(job *sdk.Job) *sdk.StepResult {
-	s, ok := job.Step(sdk.StepMFAChallenge)
-	if !ok || s.Status != sdk.StatusInProgress || s.Result == nil || s.Result.Type != "mfa" {
-		return nil
-	}
-	return s.Result
-}
-
-// maybeSendMFA publishes the mfa_required event of a job once for the
-// task of its chain (p.MFASent stops later polls, the event id's dedupe key
-// a re-run poll), and once for each task waiting on the job: those are read
-// at every poll while the challenge is open, so a task attaching during it
-// hears of it too (event id mfa:<jobID>:<taskID>).
-func (h *Handlers) maybeSendMFA(ctx context.Context, p PollPayload, job *sdk.Job) error {
-	c := mfaPending(job)
-	if c == nil {
-		return nil
-	}
+// announceMFA publishes the mfa_required event of the challenge decide
+// found (actWaitMFA): once for the task of the chain (act.owner is false
+// once the chain published it; the event id's dedupe key stops a re-run
+// poll), and once for each task waiting on the job: those are read at every
+// poll while the challenge is open, so a task attaching during it hears of
+// it too (event id mfa:<jobID>:<taskID>).
+func (h *handlers) announceMFA(ctx context.Context, p pollPayload, act action) error {
+	c := act.challenge
 	m := tasks.MFARequired{TaskID: p.TaskID, UserID: p.UserID, ConnectionID: p.ConnectionID, JobID: p.JobID,
 		Method: c.Method, Description: c.Description, Input: c.Input}
 	if c.ExpiryMs > 0 {
 		m.ExpiresAt = h.now().Add(time.Duration(c.ExpiryMs) * time.Millisecond)
 	}
-	if !p.MFASent {
+	if act.owner {
 		if err := h.sendMFA(ctx, m, p.eventSuffix(), true); err != nil {
 			return err
 		}
@@ -60,7 +47,7 @@ func (h *Handlers) maybeSendMFA(ctx context.Context, p PollPayload, job *sdk.Job
 
 // sendMFA publishes m once (event id mfa:<jobID> and idSuffix) and logs it
 // when published, or always when logDuplicate.
-func (h *Handlers) sendMFA(ctx context.Context, m tasks.MFARequired, idSuffix string, logDuplicate bool) error {
+func (h *handlers) sendMFA(ctx context.Context, m tasks.MFARequired, idSuffix string, logDuplicate bool) error {
 	ev := tasks.NewMFAEvent(m)
 	ev.ID += idSuffix
 	published, err := h.pub.Publish(ctx, ev)
@@ -74,12 +61,12 @@ func (h *Handlers) sendMFA(ctx context.Context, m tasks.MFARequired, idSuffix st
 	return nil
 }
 
-func (h *Handlers) mfaKey(taskID string) string { return "{" + h.ns + "}:worker:mfa:" + taskID }
+func (h *handlers) mfaKey(taskID string) string { return "{" + h.ns + "}:worker:mfa:" + taskID }
 
 // AnswerMFA handles tasks.TypeAnswerMFA: open the sealed answers and send
 // them to Basiq. The job's poll chain sees the challenge end and publishes
 // the job's result; an unanswered challenge ends as Basiq ends it.
-func (h *Handlers) AnswerMFA(ctx context.Context, t *asynq.Task) error {
+func (h *handlers) AnswerMFA(ctx context.Context, t *asynq.Task) error {
 	p, err := tasks.Decode[tasks.AnswerMFAPayload](t)
 	if err != nil {
 		zerolog.Ctx(ctx).Error().Err(err).Msg("invalid payload, archived")

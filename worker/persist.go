@@ -23,7 +23,7 @@ func persistDelay(n int) time.Duration {
 // knows (a job id Basiq answered with, the proof that a call was not sent),
 // until it succeeds or persistFor has passed. It goes on after ctx ends (a
 // shutdown): the knowledge is worth the short wait.
-func (h *Handlers) persist(ctx context.Context, what string, op func(context.Context) error) error {
+func (h *handlers) persist(ctx context.Context, what string, op func(context.Context) error) error {
 	wctx := context.WithoutCancel(ctx)
 	end := time.Now().Add(h.persistFor)
 	for n := 0; ; n++ {

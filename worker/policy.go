@@ -41,8 +41,8 @@ func (p PollPolicy) Validate() error {
 	return nil
 }
 
-// StepState is what the poller knows about the step a job is at.
-type StepState struct {
+// stepState is what the poller knows about the step a job is at.
+type stepState struct {
 	// Elapsed is how long the step has been current (since the previous step
 	// was seen to succeed, or since the job started).
 	Elapsed time.Duration
@@ -52,12 +52,12 @@ type StepState struct {
 	Looks int
 }
 
-// Delay returns the wait before the next look. rnd is a uniform number in
+// delay returns the wait before the next look. rnd is a uniform number in
 // [0, 1) that drives the jitter (pass rand.Float64()).
-func (p PollPolicy) Delay(s StepState, rnd float64) time.Duration {
+func (p PollPolicy) delay(s stepState, rnd float64) time.Duration {
 	if s.Expected > 0 && s.Elapsed < s.Expected {
 		// Aim at the expected end: no jitter, the whole-second rounding of
-		// the schedule (DueAt) already spreads jobs apart.
+		// the schedule (dueAt) already spreads jobs apart.
 		return min(s.Expected-s.Elapsed, p.Max)
 	}
 	n := s.Looks
@@ -70,14 +70,14 @@ func (p PollPolicy) Delay(s StepState, rnd float64) time.Duration {
 	return time.Duration(min(d, float64(p.Max)))
 }
 
-// DueAt turns a delay into the time a follow-up task is scheduled for.
+// dueAt turns a delay into the time a follow-up task is scheduled for.
 //
 // asynq stores scheduled and retry times as whole Unix seconds and the
 // forwarder moves a task once its second has begun, so a ProcessAt of 12.2 s
-// would fire at 12.0 s: early. DueAt rounds up to the next whole second
+// would fire at 12.0 s: early. dueAt rounds up to the next whole second
 // instead, so a task never runs before now+d (which Retry-After requires),
 // at the price of up to one second (plus DelayedTaskCheckInterval) late.
-func DueAt(now time.Time, d time.Duration) time.Time {
+func dueAt(now time.Time, d time.Duration) time.Time {
 	t := now.Add(d)
 	if tr := t.Truncate(time.Second); !tr.Equal(t) {
 		return tr.Add(time.Second)
@@ -88,5 +88,5 @@ func DueAt(now time.Time, d time.Duration) time.Time {
 // retryDelay returns the delay asynq should wait before retry n of a task
 // that failed with a transient error: the policy's back-off by attempt.
 func (p PollPolicy) retryDelay(n int, rnd float64) time.Duration {
-	return p.Delay(StepState{Looks: n}, rnd)
+	return p.delay(stepState{Looks: n}, rnd)
 }

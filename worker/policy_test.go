@@ -9,23 +9,23 @@ func TestPollPolicy_Delay(t *testing.T) {
 	p := PollPolicy{Initial: time.Second, Factor: 2, Max: 10 * time.Second, Jitter: 0.5}
 	tests := []struct {
 		name string
-		s    StepState
+		s    stepState
 		rnd  float64
 		want time.Duration
 	}{
-		{"unknown first look", StepState{}, 0.5, time.Second},
-		{"unknown backs off", StepState{Looks: 2}, 0.5, 4 * time.Second},
-		{"capped at max", StepState{Looks: 10}, 0.5, 10 * time.Second},
-		{"jitter low", StepState{Looks: 1}, 0, time.Second},
-		{"jitter high stays under max", StepState{Looks: 3}, 0.999, 10 * time.Second},
-		{"aims at expected end", StepState{Elapsed: 2 * time.Second, Expected: 8 * time.Second}, 0.9, 6 * time.Second},
-		{"aim capped at max", StepState{Expected: 30 * time.Second}, 0.5, 10 * time.Second},
-		{"past expected end: initial", StepState{Elapsed: 9 * time.Second, Expected: 8 * time.Second, Looks: 1}, 0.5, time.Second},
-		{"past expected end: backs off", StepState{Elapsed: 12 * time.Second, Expected: 8 * time.Second, Looks: 3}, 0.5, 4 * time.Second},
+		{"unknown first look", stepState{}, 0.5, time.Second},
+		{"unknown backs off", stepState{Looks: 2}, 0.5, 4 * time.Second},
+		{"capped at max", stepState{Looks: 10}, 0.5, 10 * time.Second},
+		{"jitter low", stepState{Looks: 1}, 0, time.Second},
+		{"jitter high stays under max", stepState{Looks: 3}, 0.999, 10 * time.Second},
+		{"aims at expected end", stepState{Elapsed: 2 * time.Second, Expected: 8 * time.Second}, 0.9, 6 * time.Second},
+		{"aim capped at max", stepState{Expected: 30 * time.Second}, 0.5, 10 * time.Second},
+		{"past expected end: initial", stepState{Elapsed: 9 * time.Second, Expected: 8 * time.Second, Looks: 1}, 0.5, time.Second},
+		{"past expected end: backs off", stepState{Elapsed: 12 * time.Second, Expected: 8 * time.Second, Looks: 3}, 0.5, 4 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := p.Delay(tt.s, tt.rnd)
+			got := p.delay(tt.s, tt.rnd)
 			if diff := got - tt.want; diff > time.Millisecond || diff < -time.Millisecond {
 				t.Errorf("Delay(%+v, %v) = %v, want %v", tt.s, tt.rnd, got, tt.want)
 			}
@@ -69,15 +69,15 @@ func TestDueAt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := DueAt(tt.now, tt.d)
+			got := dueAt(tt.now, tt.d)
 			if !got.Equal(tt.want) {
-				t.Errorf("DueAt(%v, %v) = %v, want %v", tt.now, tt.d, got, tt.want)
+				t.Errorf("dueAt(%v, %v) = %v, want %v", tt.now, tt.d, got, tt.want)
 			}
 			if got.Before(tt.now.Add(tt.d)) {
-				t.Errorf("DueAt(%v, %v) = %v: earlier than asked", tt.now, tt.d, got)
+				t.Errorf("dueAt(%v, %v) = %v: earlier than asked", tt.now, tt.d, got)
 			}
 			if got.Nanosecond() != 0 {
-				t.Errorf("DueAt = %v: not a whole second", got)
+				t.Errorf("dueAt = %v: not a whole second", got)
 			}
 		})
 	}

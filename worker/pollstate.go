@@ -16,19 +16,26 @@ const (
 	actionRefresh = "refresh" // refresh the connection (institution-side retry), then follow the new job
 )
 
-// PollPayload is the payload of tasks.TypePollJob: the state of following
-// one Basiq job, handed from one poll to the next.
-type PollPayload struct {
-	V int `json:"v"`
+// work is the identity of the work a task asked for: what its result
+// names. It does not change while the work is followed, except that a
+// connection id unknown at the start is learned from the job. A task
+// waiting on another task's chain is recorded as its work (follow.go).
+type work struct {
 	// TaskID is the id of the task the application enqueued.
 	TaskID         string `json:"taskId"`
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
 	// Kind is the type of the task that started the job.
-	Kind          string `json:"kind"`
-	UserID        string `json:"userId"`
-	InstitutionID string `json:"institutionId,omitempty"`
-	ConnectionID  string `json:"connectionId,omitempty"`
-	JobID         string `json:"jobId"`
+	Kind          string    `json:"kind"`
+	UserID        string    `json:"userId"`
+	InstitutionID string    `json:"institutionId,omitempty"`
+	ConnectionID  string    `json:"connectionId,omitempty"`
+	StartedAt     time.Time `json:"startedAt"`
+}
+
+// chain is the state of following one Basiq job, handed from one poll to
+// the next: what decide reads and returns.
+type chain struct {
+	JobID string `json:"jobId"`
 	// N numbers this poll: its task id is poll:<JobID>:<N>.
 	N int `json:"n"`
 	// Action is "" (look at the job) or "refresh".
@@ -54,13 +61,23 @@ type PollPayload struct {
 	// second task waits on the job's one chain (follow.go).
 	Shared bool `json:"shared,omitempty"`
 	// MFASent is set once the mfa_required event was published.
-	MFASent   bool      `json:"mfaSent,omitempty"`
-	Deadline  time.Time `json:"deadline"`
-	StartedAt time.Time `json:"startedAt"`
+	MFASent bool `json:"mfaSent,omitempty"`
+	// Deadline is the chain's: the latest of the tasks attached to the job.
+	Deadline time.Time `json:"deadline"`
+}
+
+// pollPayload is the payload of tasks.TypePollJob: the work followed and
+// the state of following it. Its JSON is flat (the embedded structs'
+// fields), as it was before the split, so polls in flight across an
+// upgrade decode.
+type pollPayload struct {
+	V int `json:"v"`
+	work
+	chain
 }
 
 // Validate checks the fields a poll cannot do without.
-func (p PollPayload) Validate() error {
+func (p pollPayload) Validate() error {
 	switch {
 	case p.V != tasks.PayloadVersion:
 		return fmt.Errorf("field v: unsupported payload version %d", p.V)
@@ -89,20 +106,20 @@ func (p PollPayload) Validate() error {
 // "<type>:<idempotency key>".
 const maxTaskIDLen = 32 + tasks.MaxIdempotencyKeyLen
 
-// PollTaskID is the task id of poll n of a job.
-func PollTaskID(jobID string, n int) string { return "poll:" + jobID + ":" + strconv.Itoa(n) }
+// pollTaskID is the task id of poll n of a job.
+func pollTaskID(jobID string, n int) string { return "poll:" + jobID + ":" + strconv.Itoa(n) }
 
-// pollID is the task id of p: PollTaskID, or for a shared job one that
+// pollID is the task id of p: pollTaskID, or for a shared job one that
 // also names the task.
-func (p PollPayload) pollID() string {
+func (p pollPayload) pollID() string {
 	if p.Shared {
 		return "poll:" + p.JobID + ":" + p.TaskID + ":" + strconv.Itoa(p.N)
 	}
-	return PollTaskID(p.JobID, p.N)
+	return pollTaskID(p.JobID, p.N)
 }
 
 // eventSuffix distinguishes the events of a shared job's second follower.
-func (p PollPayload) eventSuffix() string {
+func (p pollPayload) eventSuffix() string {
 	if p.Shared {
 		return ":" + p.TaskID
 	}

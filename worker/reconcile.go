@@ -96,7 +96,7 @@ func firstJob(jobs []*sdk.Job) *sdk.Job {
 // findCreate returns the jobs that a create of taskID sent at sentAt may
 // have started: first jobs of new connections of the institution, created
 // since sentAt and followed by no other task.
-func (h *Handlers) findCreate(ctx context.Context, taskID, userID, institution string, sentAt time.Time) ([]string, error) {
+func (h *handlers) findCreate(ctx context.Context, taskID, userID, institution string, sentAt time.Time) ([]string, error) {
 	conns, err := h.basiq.Connections(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -125,7 +125,7 @@ func (h *Handlers) findCreate(ctx context.Context, taskID, userID, institution s
 }
 
 // reconcile settles a create whose answer was lost (see the top of file).
-func (h *Handlers) reconcile(ctx context.Context, t *asynq.Task, s start, a attempt, key string, rec startRecord) error {
+func (h *handlers) reconcile(ctx context.Context, t *asynq.Task, s start, a attempt, key string, rec startRecord) error {
 	found, err := s.lookup(ctx, rec.At)
 	if err != nil && !final(err, a) {
 		return h.retry(ctx, a, err)
@@ -155,14 +155,14 @@ func (h *Handlers) reconcile(ctx context.Context, t *asynq.Task, s start, a atte
 	case reconcileExpired:
 		e := expiredBeforeSend(s.base)
 		e.Detail = "an earlier attempt left no job at Basiq; " + e.Detail
-		return h.publish(ctx, t, "", result(s.base, tasks.OutcomeTimedOut, e))
+		return h.publish(ctx, t, "", result(s.base.work, tasks.OutcomeTimedOut, e))
 	}
 	return h.publishUnknown(ctx, t, s.base, fmt.Sprintf("%d jobs at Basiq match it (%s)", len(found), strings.Join(found, ", ")))
 }
 
 // publishUnknown publishes the outcome-unknown result of a create.
-func (h *Handlers) publishUnknown(ctx context.Context, t *asynq.Task, base PollPayload, why string) error {
+func (h *handlers) publishUnknown(ctx context.Context, t *asynq.Task, base pollPayload, why string) error {
 	e := &tasks.ErrorInfo{Code: tasks.CodeOutcomeUnknown, Title: "Outcome of the Basiq call unknown",
 		Detail: "an earlier attempt may have reached Basiq but its answer was lost; not sent twice: " + why}
-	return h.publish(ctx, t, "", result(base, tasks.OutcomeFailed, e))
+	return h.publish(ctx, t, "", result(base.work, tasks.OutcomeFailed, e))
 }

@@ -65,17 +65,17 @@ func TestCreateConnection_lostAnswer(t *testing.T) {
 		wantSends  int
 	}{
 		{name: "found: adopted", conns: func(now time.Time) []*sdk.Connection { return []*sdk.Connection{conn("c-9", "AU00000", now)} },
-			wantPoll: PollTaskID("j-c-9", 1), wantSends: 1},
+			wantPoll: pollTaskID("j-c-9", 1), wantSends: 1},
 		{name: "found early: looked at again later", conns: func(now time.Time) []*sdk.Connection { return []*sdk.Connection{conn("c-9", "AU00000", now)} },
 			settle: time.Hour, wantRetry: true, wantSends: 1},
 		{name: "found early, last attempt: adopted", conns: func(now time.Time) []*sdk.Connection { return []*sdk.Connection{conn("c-9", "AU00000", now)} },
-			settle: time.Hour, last: true, wantPoll: PollTaskID("j-c-9", 1), wantSends: 1},
-		{name: "nothing at Basiq: sent again", wantPoll: PollTaskID("j-new", 1), wantSends: 2},
+			settle: time.Hour, last: true, wantPoll: pollTaskID("j-c-9", 1), wantSends: 1},
+		{name: "nothing at Basiq: sent again", wantPoll: pollTaskID("j-new", 1), wantSends: 2},
 		{name: "older and other banks' connections are not ours: sent again", conns: func(now time.Time) []*sdk.Connection {
 			return []*sdk.Connection{conn("c-old", "AU00000", now.Add(-time.Hour)), conn("c-other", "AU00201", now)}
-		}, wantPoll: PollTaskID("j-new", 1), wantSends: 2},
+		}, wantPoll: pollTaskID("j-new", 1), wantSends: 2},
 		{name: "another task's job is not ours: sent again", conns: func(now time.Time) []*sdk.Connection { return []*sdk.Connection{conn("c-9", "AU00000", now)} },
-			otherOwner: true, wantPoll: PollTaskID("j-new", 1), wantSends: 2},
+			otherOwner: true, wantPoll: pollTaskID("j-new", 1), wantSends: 2},
 		{name: "nothing at Basiq, deadline passed", later: time.Hour, wantCode: tasks.CodeExpiredBeforeSend, wantSends: 1},
 		{name: "two found: unknown", conns: func(now time.Time) []*sdk.Connection {
 			return []*sdk.Connection{conn("c-8", "AU00000", now), conn("c-9", "AU00000", now)}
@@ -127,7 +127,7 @@ func TestCreateConnection_lostAnswer(t *testing.T) {
 				t.Errorf("creates = %d, want %d", n, tt.wantSends)
 			}
 			if tt.wantPoll != "" {
-				if p := pollPayload(t, e, tt.wantPoll); p.TaskID != "tid" {
+				if p := scheduledPoll(t, e, tt.wantPoll); p.TaskID != "tid" {
 					t.Errorf("poll payload %+v", p)
 				}
 			} else if len(e.enq.order) > 0 {

@@ -15,7 +15,7 @@ import (
 // finish settles the outcome of the job followed by p (the first one
 // stored wins: see follow.go), answers the tasks waiting on it and
 // publishes the result of p's task.
-func (h *Handlers) finish(ctx context.Context, t *asynq.Task, p PollPayload, outcome tasks.Outcome, e *tasks.ErrorInfo, accounts []string) error {
+func (h *handlers) finish(ctx context.Context, t *asynq.Task, p pollPayload, outcome tasks.Outcome, e *tasks.ErrorInfo, accounts []string) error {
 	o := jobOutcome{Outcome: outcome, Error: e, JobID: p.JobID, ConnectionID: p.ConnectionID, Steps: p.Steps,
 		Accounts: accounts, Polls: p.Polls}
 	if p.JobID != "" && !p.Shared { // a chain of an earlier version (Shared) has no record
@@ -28,12 +28,12 @@ func (h *Handlers) finish(ctx context.Context, t *asynq.Task, p PollPayload, out
 		}
 		o = stored
 	}
-	return h.publish(ctx, t, p.eventSuffix(), o.resultFor(p))
+	return h.publish(ctx, t, p.eventSuffix(), o.resultFor(p.work))
 }
 
 // publish publishes r once (see emit) and returns nil for a completed job,
 // else an error wrapping SkipRetry. idSuffix is appended to the event id.
-func (h *Handlers) publish(ctx context.Context, t *asynq.Task, idSuffix string, r tasks.Result) error {
+func (h *handlers) publish(ctx context.Context, t *asynq.Task, idSuffix string, r tasks.Result) error {
 	if err := h.emit(ctx, t, idSuffix, r); err != nil {
 		return h.retry(ctx, attemptOf(ctx), err)
 	}
@@ -46,7 +46,7 @@ func (h *Handlers) publish(ctx context.Context, t *asynq.Task, idSuffix string, 
 // emit publishes r once (the Publisher's dedupe key makes a second run of
 // the same handler a no-op), writes it as the asynq result of t when t is
 // not nil, and logs it.
-func (h *Handlers) emit(ctx context.Context, t *asynq.Task, idSuffix string, r tasks.Result) error {
+func (h *handlers) emit(ctx context.Context, t *asynq.Task, idSuffix string, r tasks.Result) error {
 	r.FinishedAt = h.now()
 	if r.StartedAt.IsZero() {
 		r.StartedAt = r.FinishedAt
@@ -126,7 +126,7 @@ func writeResult(t *asynq.Task, v any) error {
 }
 
 // timedOut is the error of a job still running at its deadline.
-func timedOut(p PollPayload) *tasks.ErrorInfo {
+func timedOut(p pollPayload) *tasks.ErrorInfo {
 	return &tasks.ErrorInfo{
 		Code: tasks.CodeTimedOut, Title: "Job still running at its deadline",
 		Detail: fmt.Sprintf("step %s still running at %s", p.Step, p.Deadline.UTC().Format("2006-01-02T15:04:05.000Z")),
@@ -136,7 +136,7 @@ func timedOut(p PollPayload) *tasks.ErrorInfo {
 
 // expiredBeforeSend is the error of a task whose deadline passed before
 // its call was sent.
-func expiredBeforeSend(p PollPayload) *tasks.ErrorInfo {
+func expiredBeforeSend(p pollPayload) *tasks.ErrorInfo {
 	return &tasks.ErrorInfo{
 		Code: tasks.CodeExpiredBeforeSend, Title: "Deadline passed before the call was sent",
 		Detail: fmt.Sprintf("the task's deadline %s passed while it waited; nothing was sent to Basiq",

@@ -23,14 +23,14 @@ const (
 // which taskmux.Exact archives at once rather than asynq retrying "handler
 // not found" MaxRetry times. The task type on the log line is bounded by
 // the logging middleware.
-func (h *Handlers) rejectUnknown(ctx context.Context, _ *asynq.Task, err error) {
+func (h *handlers) rejectUnknown(ctx context.Context, _ *asynq.Task, err error) {
 	zerolog.Ctx(ctx).Error().Err(err).Msg("no handler for task type, archived")
 	h.obs.TaskRejected(RejectUnknownType)
 }
 
 // countRejected counts the tasks whose payload Decode refused: the handlers
 // archive them (and publish a failed result where there is a task to answer).
-func (h *Handlers) countRejected(next asynq.Handler) asynq.Handler {
+func (h *handlers) countRejected(next asynq.Handler) asynq.Handler {
 	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 		err := next.ProcessTask(ctx, t)
 		if errors.As(err, new(*tasks.PayloadError)) {

@@ -13,7 +13,7 @@ import (
 // ClientOptions are what a worker process needs to build its Basiq client.
 type ClientOptions struct {
 	APIKey, BaseURL, APIVersion string
-	// Redis and Namespace hold the shared token (NewTokenStore), sealed
+	// Redis and Namespace hold the shared token (newTokenStore), sealed
 	// with Keyring.
 	Redis     redis.UniversalClient
 	Namespace string
@@ -58,7 +58,7 @@ func NewClient(o ClientOptions) (*sdk.Client, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
 	}
-	store := NewTokenStore(o.Redis, o.Namespace, o.APIKey).WithObserver(o.Observer).WithKeyring(o.Keyring)
+	store := newTokenStore(o.Redis, o.Namespace, o.APIKey).WithObserver(o.Observer).WithKeyring(o.Keyring)
 	opts := []sdk.Option{
 		sdk.WithBaseURL(o.BaseURL),
 		sdk.WithTokenStore(store),

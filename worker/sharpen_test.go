@@ -44,7 +44,7 @@ func TestEnqueueFollowUp_sharpensToDue(t *testing.T) {
 	if err := e.h.enqueueFollowUp(context.Background(), asynq.NewTask("job:poll", nil), "poll:j:2", "q", due); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := e.enq.at["poll:j:2"], DueAt(due, 0); !got.Equal(want) {
+	if got, want := e.enq.at["poll:j:2"], dueAt(due, 0); !got.Equal(want) {
 		t.Errorf("scheduled at %v, want the whole second %v", got, want)
 	}
 	deadline := time.Now().Add(5 * time.Second)

@@ -34,11 +34,11 @@ type startRecord struct {
 	At    time.Time `json:"at"`
 }
 
-func (h *Handlers) startKey(taskID string) string { return startKeyOf(h.ns, taskID) }
+func (h *handlers) startKey(taskID string) string { return startKeyOf(h.ns, taskID) }
 
 // start is what the create, update, refresh and refresh-all handlers share.
 type start struct {
-	base PollPayload // the identity of the work: task, user, institution, connection, deadline
+	base pollPayload // the identity of the work: task, user, institution, connection, deadline
 	// call makes the Basiq call that starts the job(s).
 	call func(ctx context.Context) ([]*sdk.Job, error)
 	// resend reports whether the call may be sent again when its outcome is
@@ -75,7 +75,7 @@ func decideStart(rec startRecord, resend bool, now, deadline time.Time) startAct
 }
 
 // run starts the Basiq job(s) once per task and schedules their first polls.
-func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
+func (h *handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 	a := attemptOf(ctx)
 	key := h.startKey(a.taskID)
 	rec, err := h.loadStart(ctx, key)
@@ -92,7 +92,7 @@ func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 	case startUnknown:
 		return h.reconcile(ctx, t, s, a, key, rec)
 	case startExpired:
-		return h.publish(ctx, t, "", result(s.base, tasks.OutcomeTimedOut, expiredBeforeSend(s.base)))
+		return h.publish(ctx, t, "", result(s.base.work, tasks.OutcomeTimedOut, expiredBeforeSend(s.base)))
 	}
 	return h.send(ctx, t, s, a, key)
 }
@@ -101,7 +101,7 @@ func (h *Handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 // Basiq answered with. A job id in hand, or the proof that nothing was
 // sent, is saved with persist: Redis briefly away must not turn either
 // into an unknown outcome.
-func (h *Handlers) send(ctx context.Context, t *asynq.Task, s start, a attempt, key string) error {
+func (h *handlers) send(ctx context.Context, t *asynq.Task, s start, a attempt, key string) error {
 	sending := startRecord{State: stateSending, At: h.now()}
 	if err := h.saveStart(ctx, key, sending); err != nil {
 		return h.retry(ctx, a, err)
@@ -134,10 +134,18 @@ func (h *Handlers) send(ctx context.Context, t *asynq.Task, s start, a attempt, 
 	return h.follow(ctx, t, s.base, a, rec.Jobs, rec.At)
 }
 
+// startView is the asynq task result of a task that started Basiq jobs.
+type startView struct {
+	Jobs      []string  `json:"jobs"`
+	FirstPoll time.Time `json:"firstPoll,omitzero"`
+	// Waiting are the jobs followed by another task's chain, which answers this one.
+	Waiting []string `json:"waiting,omitempty"`
+}
+
 // logStarted writes one line per Basiq job a call started, with the
 // duration of the call. The connection id and step are there when known: a
 // create's answer names neither (the first poll does).
-func logStarted(ctx context.Context, base PollPayload, jobs []*sdk.Job, took time.Duration) {
+func logStarted(ctx context.Context, base pollPayload, jobs []*sdk.Job, took time.Duration) {
 	for _, j := range jobs {
 		ev := zerolog.Ctx(ctx).Info().Str("job_id", j.ID)
 		if conn := cmp.Or(j.ConnectionID(), base.ConnectionID); conn != "" {
@@ -152,9 +160,9 @@ func logStarted(ctx context.Context, base PollPayload, jobs []*sdk.Job, took tim
 
 // follow attaches the task to each of its jobs: it schedules the first
 // poll of the jobs whose chain it owns; the others answer it (follow.go).
-func (h *Handlers) follow(ctx context.Context, t *asynq.Task, base PollPayload, a attempt, jobIDs []string, startedAt time.Time) error {
+func (h *handlers) follow(ctx context.Context, t *asynq.Task, base pollPayload, a attempt, jobIDs []string, startedAt time.Time) error {
 	if len(jobIDs) == 0 {
-		return h.publish(ctx, t, "", result(base, tasks.OutcomeCompleted, nil))
+		return h.publish(ctx, t, "", result(base.work, tasks.OutcomeCompleted, nil))
 	}
 	base.StartedAt = startedAt
 	view := startView{Jobs: jobIDs}
@@ -175,7 +183,7 @@ func (h *Handlers) follow(ctx context.Context, t *asynq.Task, base PollPayload, 
 	return writeResult(t, view)
 }
 
-func (h *Handlers) loadStart(ctx context.Context, key string) (startRecord, error) {
+func (h *handlers) loadStart(ctx context.Context, key string) (startRecord, error) {
 	var rec startRecord
 	b, err := h.rdb.Get(ctx, key).Bytes()
 	switch {
@@ -190,7 +198,7 @@ func (h *Handlers) loadStart(ctx context.Context, key string) (startRecord, erro
 	return rec, nil
 }
 
-func (h *Handlers) saveStart(ctx context.Context, key string, rec startRecord) error {
+func (h *handlers) saveStart(ctx context.Context, key string, rec startRecord) error {
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("encode start record: %w", err)
@@ -203,14 +211,14 @@ func (h *Handlers) saveStart(ctx context.Context, key string, rec startRecord) e
 
 // result is the result of the work p describes, without what only polls
 // know (job, steps, polls, accounts: see finish).
-func result(p PollPayload, o tasks.Outcome, e *tasks.ErrorInfo) tasks.Result {
+func result(p work, o tasks.Outcome, e *tasks.ErrorInfo) tasks.Result {
 	return tasks.Result{Outcome: o, TaskID: p.TaskID, IdempotencyKey: p.IdempotencyKey, UserID: p.UserID,
 		ConnectionID: p.ConnectionID, InstitutionID: p.InstitutionID, Kind: p.Kind, Error: e, StartedAt: p.StartedAt}
 }
 
 // rejectPayload publishes the failed result of a task whose payload cannot
 // be used, so a waiting application hears of it, and archives the task.
-func (h *Handlers) rejectPayload(ctx context.Context, t *asynq.Task, base PollPayload, err error) error {
+func (h *handlers) rejectPayload(ctx context.Context, t *asynq.Task, base work, err error) error {
 	zerolog.Ctx(ctx).Error().Err(err).Msg("invalid payload, archived")
 	a := attemptOf(ctx)
 	base.TaskID, base.Kind = a.taskID, t.Type()

@@ -73,7 +73,7 @@ func TestCreateConnection_deadlinePassedInQueue(t *testing.T) {
 
 // outageTokens is a token store whose first refresh lock takes Redis
 // down for a moment (as a Redis restart would, for the worker's
-// TokenStore) and fails.
+// tokenStore) and fails.
 type outageTokens struct {
 	mu    sync.Mutex
 	locks int
@@ -183,7 +183,7 @@ func TestCreateConnection_jobIDKeptThroughRedisRestart(t *testing.T) {
 	if err != nil || rec.State != stateStarted || len(rec.Jobs) != 1 || rec.Jobs[0] != "j-1" {
 		t.Fatalf("start record = %+v, %v; want started with j-1", rec, err)
 	}
-	pollPayload(t, e, PollTaskID("j-1", 1))
+	scheduledPoll(t, e, pollTaskID("j-1", 1))
 	if n := e.basiq.count("create"); n != 1 {
 		t.Errorf("creates = %d, want 1", n)
 	}

@@ -4,34 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 )
 
-// waiter is what a task waiting on another task's chain needs for its result.
-type waiter struct {
-	TaskID         string    `json:"taskId"`
-	IdempotencyKey string    `json:"idempotencyKey,omitempty"`
-	Kind           string    `json:"kind"`
-	UserID         string    `json:"userId"`
-	InstitutionID  string    `json:"institutionId,omitempty"`
-	ConnectionID   string    `json:"connectionId,omitempty"`
-	StartedAt      time.Time `json:"startedAt"`
-}
-
-func waiterOf(p PollPayload) waiter {
-	return waiter{TaskID: p.TaskID, IdempotencyKey: p.IdempotencyKey, Kind: p.Kind, UserID: p.UserID,
-		InstitutionID: p.InstitutionID, ConnectionID: p.ConnectionID, StartedAt: p.StartedAt}
-}
-
-// payload is the identity part of a poll payload for w: what result() reads.
-func (w waiter) payload() PollPayload {
-	return PollPayload{TaskID: w.TaskID, IdempotencyKey: w.IdempotencyKey, Kind: w.Kind, UserID: w.UserID,
-		InstitutionID: w.InstitutionID, ConnectionID: w.ConnectionID, StartedAt: w.StartedAt}
-}
+// A waiter, a task waiting on another task's chain, is recorded as its
+// work: what its result needs.
+type waiter = work
 
 // jobOutcome is the one outcome of a Basiq job, shared by every task waiting on it.
 type jobOutcome struct {
@@ -45,7 +26,7 @@ type jobOutcome struct {
 }
 
 // resultFor is the result of the task w describes.
-func (o jobOutcome) resultFor(w PollPayload) tasks.Result {
+func (o jobOutcome) resultFor(w work) tasks.Result {
 	if w.ConnectionID == "" {
 		w.ConnectionID = o.ConnectionID
 	}
@@ -56,7 +37,7 @@ func (o jobOutcome) resultFor(w PollPayload) tasks.Result {
 
 // waiters returns the tasks waiting on p's job and on the jobs its chain
 // followed before.
-func (h *Handlers) waiters(ctx context.Context, p PollPayload) ([]waiter, error) {
+func (h *handlers) waiters(ctx context.Context, p pollPayload) ([]waiter, error) {
 	var ws []waiter
 	for _, id := range append([]string{p.JobID}, p.Prev...) {
 		kv, err := h.rdb.HGetAll(ctx, h.waitersKey(id)).Result()
@@ -77,7 +58,7 @@ func (h *Handlers) waiters(ctx context.Context, p PollPayload) ([]waiter, error)
 // joined handles a task that does not own the chain of the job it attached
 // to: a waiter is answered by that chain later; a job already settled
 // answers it (and the waiters of its earlier jobs) now.
-func (h *Handlers) joined(ctx context.Context, t *asynq.Task, p PollPayload, att attachment) error {
+func (h *handlers) joined(ctx context.Context, t *asynq.Task, p pollPayload, att attachment) error {
 	if att.role == roleWaiter {
 		zerolog.Ctx(ctx).Info().Str("followed_job_id", att.jobID).
 			Msg("job followed by another task; waiting on its outcome")
@@ -90,14 +71,14 @@ func (h *Handlers) joined(ctx context.Context, t *asynq.Task, p PollPayload, att
 	if att.owner == p.TaskID {
 		suffix = "" // the owner's result has the job's own event id
 	}
-	return h.emit(ctx, t, suffix, att.done.resultFor(p))
+	return h.emit(ctx, t, suffix, att.done.resultFor(p.work))
 }
 
 // answerWaiters publishes the result of each waiter from o. Its task result
 // is not the current task's, so it is not written as such.
-func (h *Handlers) answerWaiters(ctx context.Context, o jobOutcome, ws []waiter) error {
+func (h *handlers) answerWaiters(ctx context.Context, o jobOutcome, ws []waiter) error {
 	for _, w := range ws {
-		r := o.resultFor(w.payload())
+		r := o.resultFor(w)
 		if err := h.emit(ctx, nil, ":"+w.TaskID, r); err != nil {
 			return err
 		}

@@ -83,7 +83,7 @@ type Worker struct {
 	cfg      Config
 	srv      *asynq.Server
 	client   *asynq.Client
-	handlers *Handlers
+	handlers *handlers
 }
 
 // New builds a Worker from cfg. It connects to nothing until Run.

@@ -1,0 +1,165 @@
+package worker
+
+// The poll decision. A job:poll task looks at its job (one GET, the
+// handler's), then decide chooses what follows from the chain's state, the
+// job and the time. decide only reads its inputs, so every action is
+// tested by table without Redis or Basiq (decide_test.go); PollJob only
+// does the I/O around it and performs the action.
+
+import (
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks"
+)
+
+// pollAction is what a poll does after its look at the job.
+type pollAction int
+
+const (
+	actPoll     pollAction = iota // still running: look again at due
+	actWaitMFA                    // waiting on the user's MFA answer: publish challenge, look again at due
+	actComplete                   // every step succeeded: list the accounts, publish completed
+	actFail                       // a step failed for good: publish failed with err
+	actRefresh                    // a step failed on the institution's side: refresh the connection at due
+	actTimeOut                    // still running at the deadline: publish timed_out with err
+)
+
+var actionNames = [...]string{"poll", "wait-mfa", "complete", "fail", "refresh", "time-out"}
+
+func (a pollAction) String() string { return actionNames[a] }
+
+// action is decide's answer.
+type action struct {
+	kind  pollAction
+	due   time.Time        // actPoll, actWaitMFA, actRefresh: when the next task runs
+	delay time.Duration    // actRefresh: the back-off before the refresh
+	err   *tasks.ErrorInfo // actFail, actTimeOut; actRefresh: the step's failure
+	// challenge is the open MFA challenge (actWaitMFA), to publish to the
+	// tasks waiting on the job, and to the chain's own task when owner (it
+	// has not been published to it yet).
+	challenge *sdk.StepResult
+	owner     bool
+}
+
+// rules are what decide needs besides the state and the job.
+type rules struct {
+	policy PollPolicy
+	// expected are the institution's average step durations by step title;
+	// nil when unknown (the policy backs off).
+	expected    map[string]time.Duration
+	stepRetries int           // Config.StepRetries
+	stepDelay   time.Duration // Config.StepRetryDelay
+	rnd         float64       // a uniform draw in [0, 1) for the jitter
+}
+
+// decide records what the look at job found in s and chooses the next
+// action. A job that ended is acted on even past the deadline: its outcome
+// is known. s.Deadline is the chain's (the handler reads the latest one
+// before calling decide).
+func decide(s pollPayload, job *sdk.Job, now time.Time, r rules) (pollPayload, action) {
+	s = observe(s, job, now)
+	switch {
+	case job.Done():
+		return ended(s, job, now, r)
+	case !now.Before(s.Deadline):
+		return s, action{kind: actTimeOut, err: timedOut(s)}
+	}
+	act := action{kind: actPoll}
+	if c := mfaPending(job); c != nil {
+		// A person is answering: look every Initial rather than backing off,
+		// so the job goes on soon after the answer.
+		act.kind, act.challenge, act.owner = actWaitMFA, c, !s.MFASent
+		s.MFASent, s.Looks = true, 0
+	}
+	act.due = r.nextLook(s.chain, now)
+	s.N++
+	return s, act
+}
+
+// ended decides for a job that ended: completed, refreshed later after an
+// institution-side failure (StepRetryDelay doubling with each refresh,
+// while the refresh falls before the deadline), or failed.
+func ended(s pollPayload, job *sdk.Job, now time.Time, r rules) (pollPayload, action) {
+	step, failed := job.FailedStep()
+	if !failed {
+		return s, action{kind: actComplete}
+	}
+	e := stepError(step)
+	if retryableStep(sdk.ErrorCode(e.Code)) && s.Retries < r.stepRetries && s.ConnectionID != "" {
+		delay := r.stepDelay << s.Retries
+		if due := dueAt(now, delay); !due.After(s.Deadline) {
+			s.Action, s.N = actionRefresh, s.N+1
+			return s, action{kind: actRefresh, due: due, delay: delay, err: e}
+		}
+	}
+	return s, action{kind: actFail, err: e}
+}
+
+// nextLook is when to look at c's job next: the policy's delay for its
+// current step, never past the deadline (so a job that does not end times
+// out on time). enqueueFollowUp rounds it up to asynq's second.
+func (r rules) nextLook(c chain, now time.Time) time.Time {
+	st := stepState{Elapsed: now.Sub(c.StepSince), Expected: r.expected[c.Step], Looks: c.Looks}
+	d := r.policy.delay(st, r.rnd)
+	if left := c.Deadline.Sub(now); d > left {
+		d = max(left, 0)
+	}
+	return now.Add(d)
+}
+
+// observe records in s the job's step status changes, the current step
+// and the look, and learns the connection id.
+func observe(s pollPayload, job *sdk.Job, now time.Time) pollPayload {
+	if s.ConnectionID == "" {
+		s.ConnectionID = job.ConnectionID()
+	}
+	for _, st := range job.Steps {
+		if last := lastStatus(s.Steps, st.Title); last == st.Status || (last == "" && st.Status == sdk.StatusPending) {
+			continue
+		}
+		s.Steps = append(s.Steps, tasks.StepObservation{Title: st.Title, Status: st.Status, ObservedAt: now})
+	}
+	cur := job.CurrentStep()
+	switch {
+	case cur == nil:
+	case cur.Title != s.Step:
+		s.Step, s.Looks, s.StepSince = cur.Title, 0, stepStart(job, s.LastLook, now)
+	default:
+		s.Looks++
+	}
+	s.LastLook = now
+	return s
+}
+
+// stepStart estimates when the current step began: Basiq's updated time
+// when it falls between the previous look and now, else now.
+func stepStart(job *sdk.Job, prevLook, now time.Time) time.Time {
+	if u := job.Updated; !u.IsZero() && u.After(prevLook) && u.Before(now) {
+		return u
+	}
+	// The step began after the previous look, which saw the step before it
+	// current. Basiq's updated has whole seconds (and Basiq's clock), so it
+	// often falls before that look: then the look is the estimate. Aiming
+	// from it looks a little early (one more look), never a whole step late.
+	return prevLook
+}
+
+func lastStatus(obs []tasks.StepObservation, title string) string {
+	for i := len(obs) - 1; i >= 0; i-- {
+		if obs[i].Title == title {
+			return obs[i].Status
+		}
+	}
+	return ""
+}
+
+// mfaPending returns the challenge of a job waiting on an in-progress
+// mfa-challenge step, or nil.
+func mfaPending(job *sdk.Job) *sdk.StepResult {
+	s, ok := job.Step(sdk.StepMFAChallenge)
+	if !ok || s.Status != sdk.StatusInProgress || s.Result == nil || s.Result.Type != "mfa" {
+		return nil
+	}
+	return s.Result
+}

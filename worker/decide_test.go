@@ -1,0 +1,129 @@
+package worker
+
+import (
+	"testing"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks"
+)
+
+// TestDecide covers every action decide can choose, with the state it
+// hands to the next poll. No Redis, no Basiq: decide only reads its inputs.
+func TestDecide(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	pol := PollPolicy{Initial: time.Second, Factor: 2, Max: 8 * time.Second}
+	r := rules{policy: pol, stepRetries: 3, stepDelay: time.Minute, rnd: 0.5,
+		expected: map[string]time.Duration{sdk.StepVerifyCredentials: 5 * time.Second}}
+	mfa := &sdk.Job{ID: "j-1", Steps: []sdk.Step{
+		{Title: sdk.StepVerifyCredentials, Status: sdk.StatusSuccess},
+		{Title: sdk.StepMFAChallenge, Status: sdk.StatusInProgress, Result: &sdk.StepResult{Type: "mfa", Method: "token"}},
+		{Title: sdk.StepRetrieveAccounts, Status: sdk.StatusPending},
+	}}
+	running := job("j-1", sdk.StatusInProgress, sdk.StatusPending)
+	noConn := failedJob("j-1", "maintenance")
+	noConn.Links = sdk.JobLinks{}
+	tests := []struct {
+		name  string
+		state func(*pollPayload)
+		job   *sdk.Job
+		want  pollAction
+		due   time.Duration // from now, for actions that schedule
+		check func(t *testing.T, s pollPayload, a action)
+	}{
+		{name: "running: aims at the step's expected end", job: running, want: actPoll, due: 3 * time.Second,
+			check: func(t *testing.T, s pollPayload, _ action) {
+				if s.N != 2 || s.Looks != 1 || !s.LastLook.Equal(now) {
+					t.Errorf("N %d, looks %d, last look %v; want 2, 1, now", s.N, s.Looks, s.LastLook)
+				}
+			}},
+		{name: "running past the expected end: backs off", job: running, want: actPoll, due: 2 * time.Second,
+			state: func(s *pollPayload) { s.StepSince, s.Looks = now.Add(-6*time.Second), 1 }},
+		{name: "next look never past the deadline", job: running, want: actPoll, due: 500 * time.Millisecond,
+			state: func(s *pollPayload) { s.Deadline = now.Add(500 * time.Millisecond) }},
+		{name: "new step: recorded, looks reset, connection learned", want: actPoll, due: time.Second,
+			job:   job("j-1", sdk.StatusSuccess, sdk.StatusInProgress, sdk.StatusPending),
+			state: func(s *pollPayload) { s.Looks, s.ConnectionID = 4, "" },
+			check: func(t *testing.T, s pollPayload, _ action) {
+				if s.Step != sdk.StepRetrieveAccounts || s.Looks != 0 || len(s.Steps) != 2 || s.ConnectionID != "c-1" {
+					t.Errorf("step %s looks %d steps %v conn %q", s.Step, s.Looks, s.Steps, s.ConnectionID)
+				}
+			}},
+		{name: "mfa challenge: published once, looks every Initial", job: mfa, want: actWaitMFA, due: time.Second,
+			state: func(s *pollPayload) { s.Step, s.Looks = sdk.StepMFAChallenge, 3 },
+			check: func(t *testing.T, s pollPayload, a action) {
+				if a.challenge == nil || a.challenge.Method != "token" || !a.owner || !s.MFASent || s.Looks != 0 || s.N != 2 {
+					t.Errorf("challenge %+v, owner %v, sent %v, looks %d, N %d", a.challenge, a.owner, s.MFASent, s.Looks, s.N)
+				}
+			}},
+		{name: "mfa challenge already published to the chain's task: still to its waiters", job: mfa, want: actWaitMFA, due: time.Second,
+			state: func(s *pollPayload) { s.MFASent = true },
+			check: func(t *testing.T, _ pollPayload, a action) {
+				if a.challenge == nil || a.owner {
+					t.Errorf("challenge %+v, owner %v; want the challenge for the waiters only", a.challenge, a.owner)
+				}
+			}},
+		{name: "completed", job: job("j-1", sdk.StatusSuccess, sdk.StatusSuccess, sdk.StatusSuccess), want: actComplete},
+		{name: "completed past the deadline: the outcome is known", want: actComplete,
+			job:   job("j-1", sdk.StatusSuccess, sdk.StatusSuccess, sdk.StatusSuccess),
+			state: func(s *pollPayload) { s.Deadline = now.Add(-time.Second) }},
+		{name: "user-side failure", job: failedJob("j-1", "invalid-credentials"), want: actFail,
+			check: func(t *testing.T, _ pollPayload, a action) {
+				if a.err == nil || a.err.Code != "invalid-credentials" || a.err.Step != sdk.StepVerifyCredentials {
+					t.Errorf("err %+v", a.err)
+				}
+			}},
+		{name: "institution-side failure: refresh later", job: failedJob("j-1", "maintenance"), want: actRefresh, due: 2 * time.Minute,
+			state: func(s *pollPayload) { s.Retries, s.Deadline = 1, now.Add(time.Hour) },
+			check: func(t *testing.T, s pollPayload, a action) {
+				if s.Action != actionRefresh || s.N != 2 || a.delay != 2*time.Minute || a.err.Code != "maintenance" {
+					t.Errorf("action %q, N %d, delay %v, err %+v", s.Action, s.N, a.delay, a.err)
+				}
+			}},
+		{name: "institution-side failure, out of refreshes", job: failedJob("j-1", "maintenance"), want: actFail,
+			state: func(s *pollPayload) { s.Retries, s.Deadline = 3, now.Add(time.Hour) }},
+		{name: "institution-side failure, no time left", job: failedJob("j-1", "connector-error"), want: actFail,
+			state: func(s *pollPayload) { s.Deadline = now.Add(30 * time.Second) }},
+		{name: "institution-side failure, connection unknown", job: noConn, want: actFail,
+			state: func(s *pollPayload) { s.Deadline, s.ConnectionID = now.Add(time.Hour), "" }},
+		{name: "still running at the deadline", job: running, want: actTimeOut,
+			state: func(s *pollPayload) { s.Deadline = now },
+			check: func(t *testing.T, _ pollPayload, a action) {
+				if a.err == nil || a.err.Code != tasks.CodeTimedOut || a.err.Step != sdk.StepVerifyCredentials {
+					t.Errorf("err %+v", a.err)
+				}
+			}},
+		{name: "waiting on mfa at the deadline", job: mfa, want: actTimeOut,
+			state: func(s *pollPayload) { s.Deadline = now.Add(-time.Second) }},
+	}
+	seen := map[pollAction]bool{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := pollPayload{V: 1, work: work{TaskID: "tid", UserID: "u-1", InstitutionID: "AU00000", ConnectionID: "c-1"},
+				chain: chain{JobID: "j-1", N: 1, Step: sdk.StepVerifyCredentials, StepSince: now.Add(-2 * time.Second),
+					LastLook: now.Add(-time.Second), Deadline: now.Add(time.Minute)}}
+			if tt.state != nil {
+				tt.state(&s)
+			}
+			got, a := decide(s, tt.job, now, r)
+			seen[a.kind] = true
+			if a.kind != tt.want {
+				t.Fatalf("action = %v, want %v", a.kind, tt.want)
+			}
+			if tt.due != 0 && !a.due.Equal(now.Add(tt.due)) {
+				t.Errorf("due in %v, want %v", a.due.Sub(now), tt.due)
+			}
+			if tt.due == 0 && !a.due.IsZero() {
+				t.Errorf("due %v, want none", a.due)
+			}
+			if tt.check != nil {
+				tt.check(t, got, a)
+			}
+		})
+	}
+	for k := actPoll; k <= actTimeOut; k++ {
+		if !seen[k] {
+			t.Errorf("no case for action %v", k)
+		}
+	}
+}
