@@ -96,6 +96,7 @@ func startNode(dir string, port int, conf []string, sentinel bool) (*Node, error
 		args = append(args, "--sentinel")
 	}
 	n.cmd = exec.Command(bin, args...)
+	dieWithParent(n.cmd)
 	if err := n.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("testredis: start redis-server: %w", err)
 	}
