@@ -41,6 +41,11 @@ func TestWorker_restart(t *testing.T) {
 				basiqtest.WithStepDurations(basiqtest.StepDurations{Credentials: 500 * time.Millisecond, Accounts: 500 * time.Millisecond, Transactions: 500 * time.Millisecond}),
 				basiqtest.WithFaults(faults...))
 			h.cfg.ShutdownTimeout = tt.shutdownTimeout
+			// Well over a create's 1.15 s, even on a loaded machine: a lost
+			// create is looked up only once its call can no longer be in
+			// flight (with the harness's 1 s, a slow create was once taken
+			// for lost and sent again).
+			h.cfg.ReconcileAfter = 4 * time.Second
 			const n = 12
 			var ids, users []string
 			for range n { // a user each: a lost create is matched by user and bank
