@@ -50,6 +50,8 @@ type Throttle struct {
 	// Early counts requests for a method and path that came before the
 	// Retry-After of an earlier 429 on the same method and path had passed.
 	Early int `json:"earlyRetries"`
+	// EarlyExamples describes the first few of them.
+	EarlyExamples []string `json:"earlyExamples,omitempty"`
 	// ServedPerS is the requests not answered 429 per second, from the
 	// first request to the last.
 	ServedPerS float64 `json:"servedPerSecond"`
@@ -61,20 +63,26 @@ type throttleRecorder struct {
 	next      http.Handler
 	mu        sync.Mutex
 	on        bool
-	notBefore map[string]time.Time
+	notBefore map[string]throttled
 	t         Throttle
 	first     time.Time
 	last      time.Time
 }
 
 func newThrottleRecorder(next http.Handler) *throttleRecorder {
-	return &throttleRecorder{next: next, notBefore: map[string]time.Time{}}
+	return &throttleRecorder{next: next, notBefore: map[string]throttled{}}
+}
+
+// throttled is a 429 answered for a method and path: when, and its Retry-After.
+type throttled struct {
+	at    time.Time
+	after time.Duration
 }
 
 // start begins counting (after the bench's own setup calls).
 func (tr *throttleRecorder) start() {
 	tr.mu.Lock()
-	tr.on, tr.t, tr.notBefore, tr.first = true, Throttle{}, map[string]time.Time{}, time.Time{}
+	tr.on, tr.t, tr.notBefore, tr.first = true, Throttle{}, map[string]throttled{}, time.Time{}
 	tr.mu.Unlock()
 }
 
@@ -96,13 +104,17 @@ func (tr *throttleRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	tr.last = time.Now()
 	tr.t.Requests++
-	if nb, ok := tr.notBefore[key]; ok && arrived.Before(nb) {
+	if th, ok := tr.notBefore[key]; ok && arrived.Before(th.at.Add(th.after)) {
 		tr.t.Early++
+		if len(tr.t.EarlyExamples) < 5 {
+			tr.t.EarlyExamples = append(tr.t.EarlyExamples, fmt.Sprintf("%s %s after a 429 with Retry-After %s",
+				key, arrived.Sub(th.at).Round(time.Millisecond), th.after))
+		}
 	}
 	if sw.status == http.StatusTooManyRequests {
 		tr.t.Answered429++
 		secs, _ := strconv.Atoi(sw.Header().Get("Retry-After"))
-		tr.notBefore[key] = time.Now().Add(time.Duration(secs) * time.Second)
+		tr.notBefore[key] = throttled{time.Now(), time.Duration(secs) * time.Second}
 	}
 }
 
@@ -132,4 +144,7 @@ func (s *statusRecorder) WriteHeader(code int) {
 func (t *Throttle) table(w io.Writer) {
 	fmt.Fprintf(w, "basiq: %d requests (token aside), %.1f served/s, %d answered 429 (%.2f%%), %d before their own Retry-After\n",
 		t.Requests, t.ServedPerS, t.Answered429, 100*t.Share429, t.Early)
+	for _, e := range t.EarlyExamples {
+		fmt.Fprintf(w, "  early: %s\n", e)
+	}
 }
