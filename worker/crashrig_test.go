@@ -29,7 +29,7 @@ type crashRig struct {
 	inflight atomic.Int32 // POST /users/{id}/connections being served
 	posts    atomic.Int32 // POST /users/{id}/connections received
 	client   *tasks.Client
-	sub      *tasks.Subscriber
+	sub      *tasks.Client
 	api      *sdk.Client
 	pairs    map[string][2]string // task id -> user, institution
 }
@@ -57,7 +57,7 @@ func newCrashRig(t *testing.T, redisAddr string, rdb *redis.Client, dropRate flo
 	ns := testredis.Name(t, "crash")
 	r.spec = crashSpec{Redis: redisAddr, Namespace: ns, Queue: ns, BasiqURL: ts.URL, Key: hex.EncodeToString(key)}
 	r.client = tasks.NewClient(rdb, r.kr, tasks.WithDefaultQueue(ns), tasks.WithNamespace(ns))
-	r.sub = tasks.NewSubscriber(rdb, tasks.WithNamespace(ns))
+	r.sub = tasks.NewClient(rdb, nil, tasks.WithNamespace(ns))
 	var err error
 	if r.api, err = sdk.New("app-key", sdk.WithBaseURL(ts.URL), sdk.WithAPIVersion("2.0")); err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ func (r *crashRig) results(ids []string, d, stall time.Duration, stalled func(mi
 	got := map[string][]tasks.Result{}
 	after, end, settled, last := "0-0", time.Now().Add(d), time.Time{}, time.Now()
 	for time.Now().Before(end) && (settled.IsZero() || time.Now().Before(settled)) {
-		evs, err := r.sub.Read(context.Background(), after, 1000, 0)
+		evs, err := r.sub.ReadResults(context.Background(), after, 1000, 0)
 		if err != nil || len(evs) == 0 {
 			time.Sleep(100 * time.Millisecond)
 		}

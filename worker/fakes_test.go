@@ -166,7 +166,7 @@ type testEnv struct {
 	rdb   *redis.Client
 	mr    *miniredis.Miniredis
 	kr    *tasks.Keyring
-	sub   *tasks.Subscriber
+	sub   *tasks.Client
 	ran   map[string]bool // polls run by runPolls
 }
 
@@ -198,7 +198,7 @@ func newTestEnvOn(t *testing.T, rdb *redis.Client, ns string) *testEnv {
 	enq := &fakeEnqueuer{tasks: map[string]*asynq.Task{}, at: map[string]time.Time{}}
 	h := newHandlers(cfg, enq)
 	h.rnd = func() float64 { return 0.5 }
-	return &testEnv{h: h, basiq: fb, enq: enq, rdb: rdb, kr: kr, sub: tasks.NewSubscriber(rdb, tasks.WithNamespace(ns)), ran: map[string]bool{}}
+	return &testEnv{h: h, basiq: fb, enq: enq, rdb: rdb, kr: kr, sub: tasks.NewClient(rdb, nil, tasks.WithNamespace(ns)), ran: map[string]bool{}}
 }
 
 // ctx is a handler context for delivery retry of task id.

@@ -42,7 +42,7 @@ func runPolls(t *testing.T, e *testEnv) int {
 // resultsByTask reads the results stream: task id -> job id -> results.
 func resultsByTask(t *testing.T, e *testEnv) map[string]map[string][]tasks.Result {
 	t.Helper()
-	evs, err := e.sub.Read(t.Context(), "0-0", 100000, 0)
+	evs, err := e.sub.ReadResults(t.Context(), "0-0", 100000, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +279,7 @@ func TestSharedJob_mfa(t *testing.T) {
 		t.Fatal(err)
 	}
 	runPolls(t, e) // r2 attached during the challenge
-	evs, err := e.sub.Read(t.Context(), "0-0", 1000, 0)
+	evs, err := e.sub.ReadResults(t.Context(), "0-0", 1000, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -107,7 +107,7 @@ func TestFollowJobs_mfa3(t *testing.T) {
 	var mfa *tasks.MFARequired
 	evCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	for e, err := range h.sub.Events(evCtx, "0") {
+	for e, err := range h.sub.Results(evCtx, "0") {
 		if err != nil {
 			t.Fatalf("no mfa_required event: %v", err)
 		}

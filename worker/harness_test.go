@@ -34,7 +34,7 @@ type harness struct {
 	queue  string
 	kr     *tasks.Keyring
 	client *tasks.Client
-	sub    *tasks.Subscriber
+	sub    *tasks.Client
 	api    *sdk.Client // the application's view of Basiq (users)
 	rec    *recorder
 	logs   *syncbuf.Buffer
@@ -64,7 +64,7 @@ func newHarness(t *testing.T, opts ...basiqtest.Option) *harness {
 	rand.Read(key)
 	h.kr, _ = tasks.NewKeyring("k1", map[string][]byte{"k1": key})
 	h.client = tasks.NewClient(rdb, h.kr, tasks.WithDefaultQueue(h.queue), tasks.WithNamespace(h.ns))
-	h.sub = tasks.NewSubscriber(rdb, tasks.WithNamespace(h.ns))
+	h.sub = tasks.NewClient(rdb, nil, tasks.WithNamespace(h.ns))
 	var err error
 	h.api, err = sdk.New("app-key", sdk.WithBaseURL(h.srv.URL), sdk.WithAPIVersion("2.0"))
 	if err != nil {
@@ -168,7 +168,7 @@ func (h *harness) wait(taskID string, d time.Duration) *tasks.Result {
 // results reads every result event of the namespace's stream.
 func (h *harness) events() []tasks.Event {
 	h.t.Helper()
-	evs, err := h.sub.Read(context.Background(), "0-0", 100000, 0)
+	evs, err := h.sub.ReadResults(context.Background(), "0-0", 100000, 0)
 	if err != nil {
 		h.t.Fatal(err)
 	}

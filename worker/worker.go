@@ -21,7 +21,7 @@ type Config struct {
 	// results and the MFA records. Run does not close it.
 	Redis redis.UniversalClient
 	// Namespace prefixes the worker's and the results' keys (default
-	// tasks.DefaultNamespace); apps' tasks.Subscriber must use the same.
+	// tasks.DefaultNamespace); apps' tasks.Client must use the same.
 	Namespace string
 	// Basiq is the API (NewBasiq over an *sdk.Client built with MaxAttempts 1).
 	Basiq Basiq

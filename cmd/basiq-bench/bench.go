@@ -128,7 +128,7 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 	var done atomic.Int64
 	col := newCollector(e.n)
 	subErr := make(chan error, 1)
-	go func() { subErr <- col.follow(ctx, tasks.NewSubscriber(e.rdb, tasks.WithNamespace(e.id)), &done) }()
+	go func() { subErr <- col.follow(ctx, tasks.NewClient(e.rdb, nil, tasks.WithNamespace(e.id)), &done) }()
 	stopProgress := startProgress(stderr, e.o.progress, e.mode, e.n, &done)
 	start := time.Now()
 	enq, err := e.enqueue(ctx)

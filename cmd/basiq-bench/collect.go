@@ -22,8 +22,8 @@ func newCollector(n int) *collector {
 }
 
 // follow reads the run's results stream from its start until n distinct tasks have a result.
-func (c *collector) follow(ctx context.Context, sub *tasks.Subscriber, done *atomic.Int64) error {
-	for ev, err := range sub.Events(ctx, "0") {
+func (c *collector) follow(ctx context.Context, sub *tasks.Client, done *atomic.Int64) error {
+	for ev, err := range sub.Results(ctx, "0") {
 		if err != nil {
 			return err
 		}

@@ -49,7 +49,7 @@ func demoCases(n int) []demoCase {
 // own and anyone else's) until ctx is done. It closes done once each demo
 // connection has its result.
 func runDemo(ctx context.Context, st *stack, n int, stdout io.Writer, done chan<- struct{}) error {
-	sub := tasks.NewSubscriber(st.rdb, tasks.WithNamespace(st.ns))
+	sub := tasks.NewClient(st.rdb, nil, tasks.WithNamespace(st.ns))
 	after, err := lastStreamID(ctx, st)
 	if err != nil {
 		return err
@@ -69,7 +69,7 @@ func runDemo(ctx context.Context, st *stack, n int, stdout io.Writer, done chan<
 	if left == 0 {
 		close(done)
 	}
-	for e, err := range sub.Events(ctx, after) {
+	for e, err := range sub.Results(ctx, after) {
 		if err != nil {
 			return err
 		}

@@ -16,8 +16,8 @@ func (te *testEnv) mfaEvent(t *testing.T, taskID string) *tasks.MFARequired {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	sub := tasks.NewSubscriber(te.rdb, tasks.WithNamespace(te.ns))
-	for ev, err := range sub.Events(ctx, "0") {
+	sub := tasks.NewClient(te.rdb, nil, tasks.WithNamespace(te.ns))
+	for ev, err := range sub.Results(ctx, "0") {
 		if err != nil {
 			t.Fatalf("no mfa_required event for %s: %v", taskID, err)
 		}

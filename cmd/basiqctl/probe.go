@@ -139,7 +139,7 @@ const waitCheckEvery = time.Second
 
 // watchWait looks at task id until it finds that no result will come (the
 // reason), or that the task ran, or ctx ends (nil).
-func watchWait(ctx context.Context, p *taskProbe, sub *tasks.Subscriber, id string) error {
+func watchWait(ctx context.Context, p *taskProbe, sub *tasks.Client, id string) error {
 	tick := time.NewTicker(waitCheckEvery)
 	defer tick.Stop()
 	for {
@@ -157,7 +157,7 @@ func watchWait(ctx context.Context, p *taskProbe, sub *tasks.Subscriber, id stri
 
 // waitVerdict looks at task id once: done when there is nothing more to
 // learn, with the reason when no result will ever come.
-func (p *taskProbe) waitVerdict(ctx context.Context, sub *tasks.Subscriber, id string) (done bool, err error) {
+func (p *taskProbe) waitVerdict(ctx context.Context, sub *tasks.Client, id string) (done bool, err error) {
 	info, err := p.find(id)
 	if err != nil {
 		return true, err

@@ -44,7 +44,7 @@ func runTail(ctx context.Context, e env, args []string) error {
 	}
 	rdb := c.RedisClient()
 	defer rdb.Close()
-	t := tailer{e: e, rdb: rdb, sub: tasks.NewSubscriber(rdb, tasks.WithNamespace(c.RedisNamespace)),
+	t := tailer{e: e, rdb: rdb, sub: tasks.NewClient(rdb, nil, tasks.WithNamespace(c.RedisNamespace)),
 		key: tasks.ResultsStreamKey(c.RedisNamespace), json: *asJSON}
 	if *count == 0 {
 		return t.follow(ctx, *from)
@@ -60,13 +60,13 @@ func runTail(ctx context.Context, e env, args []string) error {
 type tailer struct {
 	e    env
 	rdb  redis.UniversalClient
-	sub  *tasks.Subscriber
+	sub  *tasks.Client
 	key  string
 	json bool
 }
 
 func (t tailer) follow(ctx context.Context, after string) error {
-	for ev, err := range t.sub.Events(ctx, after) {
+	for ev, err := range t.sub.Results(ctx, after) {
 		if err != nil {
 			return err
 		}
@@ -96,7 +96,7 @@ func (t tailer) existing(ctx context.Context, from string, n int) (string, error
 		}
 	}
 	for printed := 0; printed < n; {
-		events, err := t.sub.Read(ctx, from, min(n-printed, 100), 0)
+		events, err := t.sub.ReadResults(ctx, from, min(n-printed, 100), 0)
 		if err != nil || len(events) == 0 {
 			return from, err
 		}

@@ -33,7 +33,7 @@ func runWait(ctx context.Context, e env, args []string) error {
 	}
 	rdb := c.RedisClient()
 	defer rdb.Close()
-	sub := tasks.NewSubscriber(rdb, tasks.WithNamespace(c.RedisNamespace))
+	sub := tasks.NewClient(rdb, nil, tasks.WithNamespace(c.RedisNamespace))
 	insp := asynq.NewInspector(c.RedisConnOpt())
 	defer insp.Close()
 	probe := newTaskProbe(insp, grace)

@@ -324,11 +324,11 @@ func all(got map[string][]tasks.Result, want map[string]bool) bool {
 // readResults reads the whole results stream (a Redis error is retried:
 // the stream is read during failovers).
 func (s *stack) readResults(ctx context.Context) map[string][]tasks.Result {
-	sub := tasks.NewSubscriber(s.app, tasks.WithNamespace(s.ns))
+	sub := tasks.NewClient(s.app, nil, tasks.WithNamespace(s.ns))
 	got := map[string][]tasks.Result{}
 	end := time.Now().Add(30 * time.Second)
 	for after := "0"; ; {
-		events, err := sub.Read(ctx, after, 1000, 0)
+		events, err := sub.ReadResults(ctx, after, 1000, 0)
 		if err != nil && time.Now().Before(end) {
 			time.Sleep(100 * time.Millisecond)
 			continue
