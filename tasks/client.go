@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 )
@@ -29,7 +30,7 @@ var ErrNoKeyring = errors.New("tasks: a keyring is required to enqueue credentia
 type Client struct {
 	ac           *asynq.Client
 	rdb          redis.UniversalClient
-	sub          *Subscriber
+	sub          *subscriber
 	keyring      *Keyring
 	defaultQueue string
 	namespace    string
@@ -50,6 +51,12 @@ func WithDefaultQueue(name string) ClientOption {
 	return clientOptionFunc(func(c *Client) { c.defaultQueue = name })
 }
 
+// WithNamespace sets the namespace of the worker's results and of the
+// refresh schedules (default "basiq"); it must be the workers' namespace.
+func WithNamespace(ns string) ClientOption {
+	return clientOptionFunc(func(c *Client) { c.namespace = ns })
+}
+
 // WithRetention sets how long asynq keeps finished tasks (default 24h).
 // Idempotency keys are honoured for as long as the task is kept.
 func WithRetention(d time.Duration) ClientOption {
@@ -67,7 +74,7 @@ func NewClient(rdb redis.UniversalClient, keyring *Keyring, opts ...ClientOption
 	for _, o := range opts {
 		o.applyClient(c)
 	}
-	c.sub = NewSubscriber(rdb, WithNamespace(c.namespace))
+	c.sub = newSubscriber(rdb, c.namespace)
 	return c
 }
 
@@ -88,7 +95,7 @@ type enqueueConfig struct {
 func Queue(name string) EnqueueOption { return func(c *enqueueConfig) { c.queue = name } }
 
 // IdempotencyKey makes the enqueue idempotent: the task id becomes
-// TaskID(type, key), and enqueuing the same key again returns that id
+// "<type>:<key>" (such as "connection:create:signup-42"), and enqueuing the same key again returns that id
 // without creating a second task.
 func IdempotencyKey(key string) EnqueueOption { return func(c *enqueueConfig) { c.key = key } }
 
@@ -107,9 +114,6 @@ func MaxRetry(n int) EnqueueOption { return func(c *enqueueConfig) { c.maxRetry 
 // Retention overrides the client's retention for this task.
 func Retention(d time.Duration) EnqueueOption { return func(c *enqueueConfig) { c.retention = &d } }
 
-// TaskID returns the asynq task id used for an idempotency key: type+":"+key.
-func TaskID(taskType, key string) string { return taskType + ":" + key }
-
 func (c *Client) config(opts []EnqueueOption) enqueueConfig {
 	cfg := enqueueConfig{queue: c.defaultQueue, retention: &c.retention}
 	for _, o := range opts {
@@ -121,7 +125,7 @@ func (c *Client) config(opts []EnqueueOption) enqueueConfig {
 // enqueue marshals payload and enqueues it. An id conflict (same idempotency
 // key) returns the existing task id and a nil error.
 func (c *Client) enqueue(ctx context.Context, taskType string, payload any, cfg enqueueConfig) (string, error) {
-	if err := checkIdempotencyKey("idempotencyKey", cfg.key); err != nil {
+	if err := wire.CheckIdempotencyKey("idempotencyKey", cfg.key); err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", taskType, err)
 	}
 	b, err := json.Marshal(payload)
@@ -134,7 +138,7 @@ func (c *Client) enqueue(ctx context.Context, taskType string, payload any, cfg 
 	}
 	id := ""
 	if cfg.key != "" {
-		id = TaskID(taskType, cfg.key)
+		id = wire.TaskID(taskType, cfg.key)
 		opts = append(opts, asynq.TaskID(id))
 	}
 	if !cfg.processAt.IsZero() {
@@ -156,13 +160,13 @@ func (c *Client) enqueue(ctx context.Context, taskType string, payload any, cfg 
 	return info.ID, nil
 }
 
-func (c *Client) seal(taskType string, cr Credentials, userID string) (Sealed, error) {
+func (c *Client) seal(taskType string, cr Credentials, userID string) (wire.Sealed, error) {
 	if c.keyring == nil {
-		return Sealed{}, fmt.Errorf("enqueue %s: %w", taskType, ErrNoKeyring)
+		return wire.Sealed{}, fmt.Errorf("enqueue %s: %w", taskType, ErrNoKeyring)
 	}
 	s, err := c.keyring.SealCredentials(cr, userID)
 	if err != nil {
-		return Sealed{}, fmt.Errorf("enqueue %s: %w", taskType, err)
+		return wire.Sealed{}, fmt.Errorf("enqueue %s: %w", taskType, err)
 	}
 	return s, nil
 }
@@ -177,7 +181,7 @@ func (c *Client) CreateConnection(ctx context.Context, r CreateConnection, opts 
 		return "", err
 	}
 	cfg := c.config(opts)
-	p := CreateConnectionPayload{V: PayloadVersion, UserID: r.UserID, InstitutionID: r.InstitutionID, Credentials: sealed,
+	p := wire.CreateConnectionPayload{V: wire.PayloadVersion, UserID: r.UserID, InstitutionID: r.InstitutionID, Credentials: sealed,
 		IdempotencyKey: cfg.key, Deadline: cfg.deadline, EnqueuedAt: time.Now().UTC()}
 	return c.enqueue(ctx, TypeCreateConnection, p, cfg)
 }
@@ -192,7 +196,7 @@ func (c *Client) UpdateConnection(ctx context.Context, r UpdateConnection, opts 
 		return "", err
 	}
 	cfg := c.config(opts)
-	p := UpdateConnectionPayload{V: PayloadVersion, UserID: r.UserID, ConnectionID: r.ConnectionID, InstitutionID: r.InstitutionID,
+	p := wire.UpdateConnectionPayload{V: wire.PayloadVersion, UserID: r.UserID, ConnectionID: r.ConnectionID, InstitutionID: r.InstitutionID,
 		Credentials: sealed, IdempotencyKey: cfg.key, Deadline: cfg.deadline, EnqueuedAt: time.Now().UTC()}
 	return c.enqueue(ctx, TypeUpdateConnection, p, cfg)
 }
@@ -203,7 +207,7 @@ func (c *Client) RefreshConnection(ctx context.Context, r RefreshConnection, opt
 		return "", fmt.Errorf("enqueue %s: %w", TypeRefreshConnection, err)
 	}
 	cfg := c.config(opts)
-	p := RefreshConnectionPayload{V: PayloadVersion, UserID: r.UserID, ConnectionID: r.ConnectionID,
+	p := wire.RefreshConnectionPayload{V: wire.PayloadVersion, UserID: r.UserID, ConnectionID: r.ConnectionID,
 		IdempotencyKey: cfg.key, Deadline: cfg.deadline, EnqueuedAt: time.Now().UTC()}
 	return c.enqueue(ctx, TypeRefreshConnection, p, cfg)
 }
@@ -214,7 +218,7 @@ func (c *Client) RefreshAll(ctx context.Context, r RefreshAll, opts ...EnqueueOp
 		return "", fmt.Errorf("enqueue %s: %w", TypeRefreshAll, err)
 	}
 	cfg := c.config(opts)
-	p := RefreshAllPayload{V: PayloadVersion, UserID: r.UserID, IdempotencyKey: cfg.key, Deadline: cfg.deadline, EnqueuedAt: time.Now().UTC()}
+	p := wire.RefreshAllPayload{V: wire.PayloadVersion, UserID: r.UserID, IdempotencyKey: cfg.key, Deadline: cfg.deadline, EnqueuedAt: time.Now().UTC()}
 	return c.enqueue(ctx, TypeRefreshAll, p, cfg)
 }
 
@@ -232,6 +236,6 @@ func (c *Client) AnswerMFA(ctx context.Context, r AnswerMFA, opts ...EnqueueOpti
 		return "", fmt.Errorf("enqueue %s: %w", TypeAnswerMFA, err)
 	}
 	cfg := c.config(opts)
-	p := AnswerMFAPayload{V: PayloadVersion, UserID: r.UserID, JobID: r.JobID, Answers: sealed, IdempotencyKey: cfg.key, EnqueuedAt: time.Now().UTC()}
+	p := wire.AnswerMFAPayload{V: wire.PayloadVersion, UserID: r.UserID, JobID: r.JobID, Answers: sealed, IdempotencyKey: cfg.key, EnqueuedAt: time.Now().UTC()}
 	return c.enqueue(ctx, TypeAnswerMFA, p, cfg)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/hibiken/asynq"
 )
 
@@ -29,7 +30,7 @@ func TestClient_CreateConnection_idempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := TaskID(TypeCreateConnection, "abc"); id1 != want || id2 != want {
+	if want := wire.TaskID(TypeCreateConnection, "abc"); id1 != want || id2 != want {
 		t.Fatalf("got ids %q, %q, want %q twice", id1, id2, want)
 	}
 	insp := asynq.NewInspector(testredis.ConnOpt())
@@ -44,7 +45,7 @@ func TestClient_CreateConnection_idempotent(t *testing.T) {
 	if tasks[0].Retention != DefaultRetention {
 		t.Errorf("got retention %s, want %s", tasks[0].Retention, DefaultRetention)
 	}
-	p, err := Decode[CreateConnectionPayload](asynq.NewTask(tasks[0].Type, tasks[0].Payload))
+	p, err := wire.Decode[wire.CreateConnectionPayload](asynq.NewTask(tasks[0].Type, tasks[0].Payload))
 	if err != nil {
 		t.Fatal(err)
 	}

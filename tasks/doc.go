@@ -1,11 +1,21 @@
-// Package tasks is the contract between applications and basiq-worker.
+// Package tasks is what applications import to use basiq-worker: one
+// [Client] that enqueues work and reads its results on the application's
+// one Redis handle.
 //
-// It defines the asynq task type names (constants that never change after
-// release), one versioned JSON payload per task type with a single decode path
-// ([Decode]), an enqueue [Client] for applications, the result events the
-// worker publishes ([Event], [Result], [MFARequired]) together with their Redis
-// layout ([Publisher], [Subscriber]), and the Standard Webhooks signing helpers
-// ([SignWebhook], [VerifyWebhook]).
+//	c := tasks.NewClient(rdb, keyring)                     // rdb: the app's redis.UniversalClient
+//	id, err := c.CreateConnection(ctx, tasks.CreateConnection{...})
+//	res, err := c.Wait(ctx, id)                            // *tasks.Result
+//
+// [Client.Follow] yields a task's live progress and MFA events and then its
+// result; [Client.Results] follows the durable results stream of every task,
+// resumable from an [Event.StreamID]. The requests ([CreateConnection],
+// [UpdateConnection], [RefreshConnection], [RefreshAll], [AnswerMFA],
+// [FollowJobs]) take [EnqueueOption]s; refresh schedules are registered with
+// [Client.ScheduleRefresh]. A result's [Outcome] and [ErrorCode] are typed
+// constants. [VerifyWebhook] checks the webhooks the worker sends.
+//
+// The wire format (task payloads, Redis keys, the publishing script) is the
+// worker's concern and lives in its internal packages.
 //
 // # Credentials
 //
@@ -18,27 +28,28 @@
 // # Bounds
 //
 // Ids are checked where they enter: by the [Client] before it enqueues and
-// by [Decode] when the worker takes the task. User, connection and job ids
-// are 1 to [MaxIDLen] ASCII letters, digits, '-' and '_' (Basiq's ids are
-// UUIDs or shorter hex strings; nothing that could change a URL path or a
-// Redis key); institution ids match [InstitutionIDPattern] (AU00000);
-// idempotency keys are at most [MaxIdempotencyKeyLen] bytes of printable
-// ASCII without spaces; credential fields and MFA answers at most
-// [MaxCredentialLen] bytes; sealed values at most [MaxSealedLen]. A task
-// outside them is refused with an error that names the field and quotes at
-// most a few bytes of the value ([PayloadError]), and the worker archives it.
+// by the worker when it takes the task. User, connection and job ids are 1
+// to 64 ASCII letters, digits, '-' and '_' (Basiq's ids are UUIDs or
+// shorter hex strings; nothing that could change a URL path or a Redis key);
+// institution ids are two capital letters and five digits (AU00000);
+// idempotency keys are at most 128 bytes of printable ASCII without spaces;
+// credential fields and MFA answers at most 512 bytes. A request outside
+// them is refused with an error that names the field and quotes at most a
+// few bytes of the value; a task outside them that reaches the worker anyway
+// is archived with a failed result (code [CodeInvalidPayload]).
 //
 // # Idempotency
 //
-// An idempotency key becomes the asynq task id ([TaskID]): enqueuing the same
-// key twice yields the same task id and no second task, for as long as asynq
-// keeps the first task (pending, active, scheduled, retrying or retained).
+// An idempotency key ([IdempotencyKey]) becomes the asynq task id
+// "<type>:<key>": enqueuing the same key twice yields the same task id and
+// no second task, for as long as asynq keeps the first task (pending,
+// active, scheduled, retrying or retained).
 //
 // # Results
 //
-// The worker publishes each outcome exactly once per event id: a durable entry
-// on a Redis Stream ([ResultsStreamKey]), a live copy on Pub/Sub
-// ([ResultsChannel]) and, for results, a per-task key ([ResultKey]) that
-// [Client.Wait] reads. All keys of one namespace share a Redis Cluster hash
-// tag, so the publishing script is valid on a cluster too.
+// The worker publishes each outcome exactly once per event id: a durable
+// entry on the namespace's Redis Stream (read by [Client.Results]), a live
+// copy on Pub/Sub (read by [Client.Follow]) and, for results, a per-task key
+// that [Client.Wait] and [Client.Result] read. All keys of one namespace
+// share a Redis Cluster hash tag, so this works on a cluster too.
 package tasks

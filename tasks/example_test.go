@@ -3,38 +3,44 @@ package tasks_test
 import (
 	"context"
 	"fmt"
+	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/basiq-worker/basiq-worker/tasks"
-	"github.com/redis/go-redis/v9"
 )
 
-// Following every result from the start of the stream, resuming by StreamID.
-func ExampleSubscriber_Read() {
-	mr, err := miniredis.Run()
+// Reading every result from the start of the stream, resuming by StreamID
+// (runWorker is in the example of Client).
+func ExampleClient_ReadResults() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	keyring, err := tasks.ParseKeyring("k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
 	if err != nil {
 		panic(err)
 	}
-	defer mr.Close()
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer rdb.Close()
-	ctx := context.Background()
-
-	pub := tasks.NewPublisher(rdb)
-	first, _ := pub.Publish(ctx, tasks.NewResultEvent(tasks.Result{Outcome: tasks.OutcomeFailed, TaskID: "t1", JobID: "j1"}))
-	again, _ := pub.Publish(ctx, tasks.NewResultEvent(tasks.Result{Outcome: tasks.OutcomeFailed, TaskID: "t1", JobID: "j1"}))
-	fmt.Println("published:", first, again)
+	rdb, userID, stop := runWorker(ctx, keyring)
+	defer stop()
+	c := tasks.NewClient(rdb, keyring)
+	for _, pw := range []string{"hooli2016", "wrong-password"} {
+		id, err := c.CreateConnection(ctx, tasks.CreateConnection{UserID: userID, InstitutionID: "AU00000",
+			Credentials: tasks.Credentials{LoginID: "gavinBelson", Password: pw}})
+		if err != nil {
+			panic(err)
+		}
+		if _, err := c.Wait(ctx, id); err != nil {
+			panic(err)
+		}
+	}
 
 	after := "0"
-	events, err := tasks.NewSubscriber(rdb).Read(ctx, after, 100, 0)
+	events, err := c.ReadResults(ctx, after, 100, 0)
 	if err != nil {
 		panic(err)
 	}
 	for _, e := range events {
-		fmt.Println(e.ID, e.Result.Outcome)
+		fmt.Println(e.Type, e.Result.Outcome)
 		after = e.StreamID // persist this to resume later
 	}
 	// Output:
-	// published: true false
-	// result:j1 failed
+	// result completed
+	// result failed
 }

@@ -3,10 +3,12 @@ package tasks
 import (
 	"strings"
 	"testing"
+
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 )
 
 func TestFollowJobs_Validate(t *testing.T) {
-	many := make([]string, MaxFollowJobs+1)
+	many := make([]string, wire.MaxFollowJobs+1)
 	for i := range many {
 		many[i] = "j" + strings.Repeat("x", i%5) + string(rune('a'+i%26)) + string(rune('a'+i/26))
 	}
@@ -32,16 +34,5 @@ func TestFollowJobs_Validate(t *testing.T) {
 				t.Errorf("Validate() = %v, want %q", err, tc.want)
 			}
 		})
-	}
-}
-
-func TestFollowJobsPayload_Validate(t *testing.T) {
-	p := FollowJobsPayload{V: PayloadVersion, UserID: "u1", JobIDs: []string{"j1"}}
-	if err := p.Validate(); err != nil {
-		t.Fatalf("Validate() = %v", err)
-	}
-	p.V = 0
-	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "field v") {
-		t.Errorf("Validate() without a version = %v, want field v", err)
 	}
 }

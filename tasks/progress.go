@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
-	"strconv"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/redis/go-redis/v9"
 )
-
-// EventProgress is the type of live-only progress events.
-const EventProgress = "progress"
 
 // Progress tells where a Basiq job is: the step statuses seen so far. The
 // worker sends one when a step's status changes. Progress events go to the
@@ -28,36 +25,14 @@ type Progress struct {
 	Polls        int               `json:"polls"`
 }
 
-// NewProgressEvent wraps p in an Event with id "progress:"+jobID+":"+polls. It sets p.V.
-func NewProgressEvent(p Progress) Event {
-	p.V = PayloadVersion
-	return Event{Type: EventProgress, ID: "progress:" + p.JobID + ":" + strconv.Itoa(p.Polls), Progress: &p}
-}
-
-// Progress sends p on the live channel (ResultsChannel) of the namespace.
-// Nothing is stored: a subscriber that is not listening misses it.
-func (p *Publisher) Progress(ctx context.Context, pr Progress) error {
-	if pr.TaskID == "" {
-		return fmt.Errorf("progress: taskId required")
-	}
-	b, err := json.Marshal(NewProgressEvent(pr))
-	if err != nil {
-		return fmt.Errorf("progress %s: %w", pr.TaskID, err)
-	}
-	if err := p.rdb.Publish(ctx, ResultsChannel(p.cfg.ns), b).Err(); err != nil {
-		return fmt.Errorf("progress %s: %w", pr.TaskID, err)
-	}
-	return nil
-}
-
 // Follow yields the live events of task taskID (EventProgress and
 // EventMFARequired) and ends with its EventResult. It subscribes before
 // reading the stored result, like Wait, so a result published in between is
 // not missed; a result already published is yielded at once. When ctx ends
 // first, or Redis fails, it yields the error once and stops.
-func (s *Subscriber) Follow(ctx context.Context, taskID string) iter.Seq2[Event, error] {
+func (s *subscriber) Follow(ctx context.Context, taskID string) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
-		ps := s.rdb.Subscribe(ctx, ResultsChannel(s.cfg.ns))
+		ps := s.rdb.Subscribe(ctx, wire.ResultsChannel(s.ns))
 		defer ps.Close()
 		if _, err := ps.Receive(ctx); err != nil {
 			yield(Event{}, fmt.Errorf("follow %s: subscribe: %w", taskID, err))
@@ -73,7 +48,7 @@ func (s *Subscriber) Follow(ctx context.Context, taskID string) iter.Seq2[Event,
 				return
 			}
 			if r != nil {
-				yield(NewResultEvent(*r), nil)
+				yield(resultEvent(*r), nil)
 				return
 			}
 			if !s.followLive(ctx, taskID, ch, tick.C, yield) {
@@ -85,7 +60,7 @@ func (s *Subscriber) Follow(ctx context.Context, taskID string) iter.Seq2[Event,
 
 // followLive yields taskID's live events until the next recheck tick (true)
 // or the end of the iteration (false).
-func (s *Subscriber) followLive(ctx context.Context, taskID string, ch <-chan *redis.Message, tick <-chan time.Time, yield func(Event, error) bool) bool {
+func (s *subscriber) followLive(ctx context.Context, taskID string, ch <-chan *redis.Message, tick <-chan time.Time, yield func(Event, error) bool) bool {
 	for {
 		select {
 		case <-ctx.Done():
@@ -107,6 +82,11 @@ func (s *Subscriber) followLive(ctx context.Context, taskID string, ch <-chan *r
 			}
 		}
 	}
+}
+
+// resultEvent is r as the stream holds it: the Event with r's dedupe id.
+func resultEvent(r Result) Event {
+	return Event{Type: EventResult, ID: wire.ResultEventID(r.JobID, r.TaskID), Result: &r}
 }
 
 // taskID is the task an event belongs to.

@@ -1,16 +1,18 @@
-package tasks
+package tasks_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
+	"github.com/basiq-worker/basiq-worker/tasks"
 )
 
-func TestSubscriber_Follow(t *testing.T) {
+func TestClient_Follow(t *testing.T) {
 	rdb, ns := testredis.Client(t), testredis.Namespace(t, "test")
-	pub, sub := NewPublisher(rdb, WithNamespace(ns)), NewSubscriber(rdb, WithNamespace(ns))
+	pub, sub := results.NewPublisher(rdb, results.WithNamespace(ns)), tasks.NewClient(rdb, nil, tasks.WithNamespace(ns))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	type got struct {
@@ -35,13 +37,13 @@ func TestSubscriber_Follow(t *testing.T) {
 		errc <- nil
 	}()
 	// Progress is live only: keep publishing until the follower sees one.
-	step := StepObservation{Title: "verify-credentials", Status: "in-progress", ObservedAt: time.Now()}
+	step := tasks.StepObservation{Title: "verify-credentials", Status: "in-progress", ObservedAt: time.Now()}
 	var seen []got
 	for len(seen) == 0 {
-		if err := pub.Progress(ctx, Progress{TaskID: "other", JobID: "j0", UserID: "u"}); err != nil {
+		if err := pub.Progress(ctx, tasks.Progress{TaskID: "other", JobID: "j0", UserID: "u"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := pub.Progress(ctx, Progress{TaskID: "task-1", JobID: "j1", UserID: "u", Steps: []StepObservation{step}, Polls: 1}); err != nil {
+		if err := pub.Progress(ctx, tasks.Progress{TaskID: "task-1", JobID: "j1", UserID: "u", Steps: []tasks.StepObservation{step}, Polls: 1}); err != nil {
 			t.Fatal(err)
 		}
 		select {
@@ -50,7 +52,7 @@ func TestSubscriber_Follow(t *testing.T) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	if _, err := pub.Publish(ctx, NewResultEvent(Result{Outcome: OutcomeCompleted, TaskID: "task-1", JobID: "j1", UserID: "u"})); err != nil {
+	if _, err := pub.Publish(ctx, results.NewResultEvent(tasks.Result{Outcome: tasks.OutcomeCompleted, TaskID: "task-1", JobID: "j1", UserID: "u"})); err != nil {
 		t.Fatal(err)
 	}
 	for g := range events {
@@ -60,21 +62,21 @@ func TestSubscriber_Follow(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := seen[len(seen)-1]
-	if last.typ != EventResult {
-		t.Errorf("last event: got %q, want %q", last.typ, EventResult)
+	if last.typ != tasks.EventResult {
+		t.Errorf("last event: got %q, want %q", last.typ, tasks.EventResult)
 	}
 	for _, g := range seen[:len(seen)-1] {
-		if g.typ != EventProgress || g.polls != 1 {
+		if g.typ != tasks.EventProgress || g.polls != 1 {
 			t.Errorf("event before the result: got %+v, want progress of task-1", g)
 		}
 	}
 }
 
-func TestSubscriber_Follow_alreadyPublished(t *testing.T) {
+func TestClient_Follow_alreadyPublished(t *testing.T) {
 	rdb, ns := testredis.Client(t), testredis.Namespace(t, "test")
-	pub, sub := NewPublisher(rdb, WithNamespace(ns)), NewSubscriber(rdb, WithNamespace(ns))
+	pub, sub := results.NewPublisher(rdb, results.WithNamespace(ns)), tasks.NewClient(rdb, nil, tasks.WithNamespace(ns))
 	ctx := context.Background()
-	if _, err := pub.Publish(ctx, NewResultEvent(Result{Outcome: OutcomeFailed, TaskID: "t", UserID: "u"})); err != nil {
+	if _, err := pub.Publish(ctx, results.NewResultEvent(tasks.Result{Outcome: tasks.OutcomeFailed, TaskID: "t", UserID: "u"})); err != nil {
 		t.Fatal(err)
 	}
 	n := 0
@@ -83,7 +85,7 @@ func TestSubscriber_Follow_alreadyPublished(t *testing.T) {
 			t.Fatal(err)
 		}
 		n++
-		if e.Type != EventResult || e.Result.Outcome != OutcomeFailed {
+		if e.Type != tasks.EventResult || e.Result.Outcome != tasks.OutcomeFailed {
 			t.Errorf("got %+v, want the failed result", e)
 		}
 	}
@@ -92,9 +94,9 @@ func TestSubscriber_Follow_alreadyPublished(t *testing.T) {
 	}
 }
 
-func TestSubscriber_Follow_timeout(t *testing.T) {
+func TestClient_Follow_timeout(t *testing.T) {
 	rdb, ns := testredis.Client(t), testredis.Namespace(t, "test")
-	sub := NewSubscriber(rdb, WithNamespace(ns))
+	sub := tasks.NewClient(rdb, nil, tasks.WithNamespace(ns))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	for _, err := range sub.Follow(ctx, "never") {

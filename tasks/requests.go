@@ -1,5 +1,7 @@
 package tasks
 
+import "github.com/basiq-worker/basiq-worker/internal/wire"
+
 // CreateConnection asks the worker to create a Basiq connection.
 type CreateConnection struct {
 	UserID        string
@@ -33,36 +35,36 @@ type AnswerMFA struct {
 	Answers []string
 }
 
-// Validate checks the required fields and their bounds (see MaxIDLen,
-// InstitutionIDPattern, MaxCredentialLen).
+// Validate checks the required fields and their bounds (see the package
+// documentation, "Bounds").
 func (r CreateConnection) Validate() error {
-	return firstErr(requiredID("UserID", r.UserID), requiredInstitution("InstitutionID", r.InstitutionID),
-		required("Credentials.LoginID", r.Credentials.LoginID), required("Credentials.Password", r.Credentials.Password),
+	return wire.FirstErr(wire.ValidateID("UserID", r.UserID), wire.RequiredInstitution("InstitutionID", r.InstitutionID),
+		wire.Required("Credentials.LoginID", r.Credentials.LoginID), wire.Required("Credentials.Password", r.Credentials.Password),
 		checkCredentials("Credentials.", r.Credentials))
 }
 
 // Validate checks the required fields and their bounds.
 func (r UpdateConnection) Validate() error {
-	return firstErr(requiredID("UserID", r.UserID), requiredID("ConnectionID", r.ConnectionID),
-		optionalInstitution("InstitutionID", r.InstitutionID),
-		required("Credentials.Password", r.Credentials.Password), checkCredentials("Credentials.", r.Credentials))
+	return wire.FirstErr(wire.ValidateID("UserID", r.UserID), wire.ValidateID("ConnectionID", r.ConnectionID),
+		wire.OptionalInstitution("InstitutionID", r.InstitutionID),
+		wire.Required("Credentials.Password", r.Credentials.Password), checkCredentials("Credentials.", r.Credentials))
 }
 
 // Validate checks the required fields and their bounds.
 func (r RefreshConnection) Validate() error {
-	return firstErr(requiredID("UserID", r.UserID), requiredID("ConnectionID", r.ConnectionID))
+	return wire.FirstErr(wire.ValidateID("UserID", r.UserID), wire.ValidateID("ConnectionID", r.ConnectionID))
 }
 
 // Validate checks the required field and its bounds.
-func (r RefreshAll) Validate() error { return requiredID("UserID", r.UserID) }
+func (r RefreshAll) Validate() error { return wire.ValidateID("UserID", r.UserID) }
 
 // Validate checks the required fields and their bounds.
 func (r AnswerMFA) Validate() error {
-	if err := firstErr(requiredID("UserID", r.UserID), requiredID("JobID", r.JobID)); err != nil {
+	if err := wire.FirstErr(wire.ValidateID("UserID", r.UserID), wire.ValidateID("JobID", r.JobID)); err != nil {
 		return err
 	}
 	if len(r.Answers) == 0 {
-		return required("Answers", "")
+		return wire.Required("Answers", "")
 	}
 	return checkAnswers("Answers", r.Answers)
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 )
@@ -34,9 +35,6 @@ type RefreshSchedule struct {
 	CreatedAt time.Time `json:"createdAt"`
 }
 
-// SchedulesKey is the hash of refresh schedules by id: "{ns}:schedules".
-func SchedulesKey(ns string) string { return "{" + ns + "}:schedules" }
-
 // RefreshScheduleID is the id of the schedule of a user ("user:U") or of one
 // connection ("user:U:connection:C"): registering the same target again
 // replaces its schedule.
@@ -59,9 +57,9 @@ func (s RefreshSchedule) Task() (*asynq.Task, error) {
 	var taskType string
 	var p any
 	if s.ConnectionID != "" {
-		taskType, p = TypeRefreshConnection, RefreshConnectionPayload{V: PayloadVersion, UserID: s.UserID, ConnectionID: s.ConnectionID}
+		taskType, p = TypeRefreshConnection, wire.RefreshConnectionPayload{V: wire.PayloadVersion, UserID: s.UserID, ConnectionID: s.ConnectionID}
 	} else {
-		taskType, p = TypeRefreshAll, RefreshAllPayload{V: PayloadVersion, UserID: s.UserID}
+		taskType, p = TypeRefreshAll, wire.RefreshAllPayload{V: wire.PayloadVersion, UserID: s.UserID}
 	}
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -78,7 +76,7 @@ func (c *Client) ScheduleRefresh(ctx context.Context, s RefreshSchedule) (string
 	if c.minRefresh > 0 {
 		min = c.minRefresh
 	}
-	if err := firstErr(required("UserID", s.UserID)); err != nil {
+	if err := wire.FirstErr(wire.Required("UserID", s.UserID)); err != nil {
 		return "", fmt.Errorf("schedule refresh: %w", err)
 	}
 	if s.Interval < min {
@@ -93,7 +91,7 @@ func (c *Client) ScheduleRefresh(ctx context.Context, s RefreshSchedule) (string
 	if err != nil {
 		return "", fmt.Errorf("schedule refresh: %w", err)
 	}
-	if err := c.rdb.HSet(ctx, SchedulesKey(c.namespace), s.ID, b).Err(); err != nil {
+	if err := c.rdb.HSet(ctx, wire.SchedulesKey(c.namespace), s.ID, b).Err(); err != nil {
 		return "", fmt.Errorf("schedule refresh %s: %w", s.ID, err)
 	}
 	return s.ID, nil
@@ -102,7 +100,7 @@ func (c *Client) ScheduleRefresh(ctx context.Context, s RefreshSchedule) (string
 // UnscheduleRefresh deletes schedule id; workers stop enqueuing it within
 // a second. An unknown id is ErrNoSchedule.
 func (c *Client) UnscheduleRefresh(ctx context.Context, id string) error {
-	n, err := c.rdb.HDel(ctx, SchedulesKey(c.namespace), id).Result()
+	n, err := c.rdb.HDel(ctx, wire.SchedulesKey(c.namespace), id).Result()
 	if err != nil {
 		return fmt.Errorf("unschedule refresh %s: %w", id, err)
 	}
@@ -114,7 +112,7 @@ func (c *Client) UnscheduleRefresh(ctx context.Context, id string) error {
 
 // RefreshSchedule returns schedule id; an unknown id is ErrNoSchedule.
 func (c *Client) RefreshSchedule(ctx context.Context, id string) (RefreshSchedule, error) {
-	v, err := c.rdb.HGet(ctx, SchedulesKey(c.namespace), id).Result()
+	v, err := c.rdb.HGet(ctx, wire.SchedulesKey(c.namespace), id).Result()
 	if errors.Is(err, redis.Nil) {
 		return RefreshSchedule{}, fmt.Errorf("read refresh schedule %s: %w", id, ErrNoSchedule)
 	}
@@ -131,7 +129,7 @@ func (c *Client) RefreshSchedule(ctx context.Context, id string) (RefreshSchedul
 // ListRefreshSchedules returns the schedules sorted by id, skipping entries
 // that cannot be decoded.
 func (c *Client) ListRefreshSchedules(ctx context.Context) ([]RefreshSchedule, error) {
-	m, err := c.rdb.HGetAll(ctx, SchedulesKey(c.namespace)).Result()
+	m, err := c.rdb.HGetAll(ctx, wire.SchedulesKey(c.namespace)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read refresh schedules: %w", err)
 	}

@@ -10,20 +10,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 )
 
 // KeySize is the size of a Keyring key in bytes (AES-256).
 const KeySize = 32
-
-// Sealed is AES-256-GCM ciphertext together with the id of the key that sealed it.
-type Sealed struct {
-	KeyID string `json:"kid"`
-	Nonce []byte `json:"nonce"`
-	Data  []byte `json:"data"`
-}
-
-// IsZero reports whether s holds no ciphertext.
-func (s Sealed) IsZero() bool { return s.KeyID == "" && len(s.Nonce) == 0 && len(s.Data) == 0 }
 
 // Keyring holds the AES-256 keys used to seal secrets into task payloads.
 // The current key seals; every key opens, so keys can be rotated: put the new
@@ -113,18 +105,18 @@ func (k *Keyring) String() string {
 }
 
 // Seal encrypts plaintext with the current key; aad must be given again to Open.
-func (k *Keyring) Seal(plaintext, aad []byte) (Sealed, error) {
+func (k *Keyring) Seal(plaintext, aad []byte) (wire.Sealed, error) {
 	aead := k.aeads[k.current]
 	nonce := make([]byte, aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
-		return Sealed{}, fmt.Errorf("seal: %w", err)
+		return wire.Sealed{}, fmt.Errorf("seal: %w", err)
 	}
-	return Sealed{KeyID: k.current, Nonce: nonce, Data: aead.Seal(nil, nonce, plaintext, k.aad(k.current, aad))}, nil
+	return wire.Sealed{KeyID: k.current, Nonce: nonce, Data: aead.Seal(nil, nonce, plaintext, k.aad(k.current, aad))}, nil
 }
 
 // Open decrypts s with the key it names. It fails for an unknown key id
 // (wrapping ErrUnknownKey), tampered data or a different aad.
-func (k *Keyring) Open(s Sealed, aad []byte) ([]byte, error) {
+func (k *Keyring) Open(s wire.Sealed, aad []byte) ([]byte, error) {
 	aead, ok := k.aeads[s.KeyID]
 	if !ok {
 		return nil, fmt.Errorf("open: key id %q: %w", s.KeyID, ErrUnknownKey)
@@ -152,17 +144,17 @@ type sealedCredentials struct {
 }
 
 // SealCredentials seals c bound to aad (use the user id).
-func (k *Keyring) SealCredentials(c Credentials, aad string) (Sealed, error) {
+func (k *Keyring) SealCredentials(c Credentials, aad string) (wire.Sealed, error) {
 	b, err := json.Marshal(sealedCredentials(c))
 	if err != nil {
-		return Sealed{}, fmt.Errorf("seal credentials: %w", err)
+		return wire.Sealed{}, fmt.Errorf("seal credentials: %w", err)
 	}
 	return k.Seal(b, []byte(aad))
 }
 
 // OpenCredentials opens credentials sealed by SealCredentials with the same
 // aad. Fields longer than MaxCredentialLen are refused (by size, never quoted).
-func (k *Keyring) OpenCredentials(s Sealed, aad string) (Credentials, error) {
+func (k *Keyring) OpenCredentials(s wire.Sealed, aad string) (Credentials, error) {
 	b, err := k.Open(s, []byte(aad))
 	if err != nil {
 		return Credentials{}, err
@@ -178,16 +170,16 @@ func (k *Keyring) OpenCredentials(s Sealed, aad string) (Credentials, error) {
 }
 
 // SealStrings seals a list of strings (MFA answers) bound to aad.
-func (k *Keyring) SealStrings(v []string, aad string) (Sealed, error) {
+func (k *Keyring) SealStrings(v []string, aad string) (wire.Sealed, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return Sealed{}, fmt.Errorf("seal: %w", err)
+		return wire.Sealed{}, fmt.Errorf("seal: %w", err)
 	}
 	return k.Seal(b, []byte(aad))
 }
 
 // OpenStrings opens a list sealed by SealStrings with the same aad.
-func (k *Keyring) OpenStrings(s Sealed, aad string) ([]string, error) {
+func (k *Keyring) OpenStrings(s wire.Sealed, aad string) ([]string, error) {
 	b, err := k.Open(s, []byte(aad))
 	if err != nil {
 		return nil, err
@@ -205,12 +197,12 @@ func (k *Keyring) OpenStrings(s Sealed, aad string) ([]string, error) {
 // SealMFAAnswers seals the answers to an MFA challenge bound to the user
 // and to the job they answer: sealed for one job, they do not open for
 // another job, even of the same user.
-func (k *Keyring) SealMFAAnswers(answers []string, userID, jobID string) (Sealed, error) {
+func (k *Keyring) SealMFAAnswers(answers []string, userID, jobID string) (wire.Sealed, error) {
 	return k.SealStrings(answers, mfaAAD(userID, jobID))
 }
 
 // OpenMFAAnswers opens answers sealed by SealMFAAnswers for the same user and job.
-func (k *Keyring) OpenMFAAnswers(s Sealed, userID, jobID string) ([]string, error) {
+func (k *Keyring) OpenMFAAnswers(s wire.Sealed, userID, jobID string) ([]string, error) {
 	return k.OpenStrings(s, mfaAAD(userID, jobID))
 }
 

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 )
 
 func TestKeyring_roundTrip(t *testing.T) {
@@ -61,13 +63,13 @@ func TestKeyring_Open_fails(t *testing.T) {
 	otherKid := s
 	otherKid.KeyID = "nope"
 	for name, tc := range map[string]struct {
-		s   Sealed
+		s   wire.Sealed
 		aad string
 	}{
 		"tampered":     {tampered, "user-1"},
 		"aad mismatch": {s, "user-2"},
 		"unknown kid":  {otherKid, "user-1"},
-		"short nonce":  {Sealed{KeyID: "k1", Nonce: []byte{1}, Data: s.Data}, "user-1"},
+		"short nonce":  {wire.Sealed{KeyID: "k1", Nonce: []byte{1}, Data: s.Data}, "user-1"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := k.Open(tc.s, []byte(tc.aad)); err == nil {

@@ -8,21 +8,22 @@ import (
 	"iter"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/redis/go-redis/v9"
 )
 
-// Subscriber reads the events published by a Publisher.
-type Subscriber struct {
+// subscriber reads the events the worker publishes in namespace ns (for
+// the Client's Wait, Follow and Results).
+type subscriber struct {
 	rdb redis.UniversalClient
-	cfg resultsConfig
+	ns  string
 	// recheck is how often Wait re-reads the result key while following the
 	// live channel, in case a Pub/Sub message was lost on a reconnect.
 	recheck time.Duration
 }
 
-// NewSubscriber returns a Subscriber reading from rdb.
-func NewSubscriber(rdb redis.UniversalClient, opts ...ResultsOption) *Subscriber {
-	return &Subscriber{rdb: rdb, cfg: newResultsConfig(opts), recheck: 5 * time.Second}
+func newSubscriber(rdb redis.UniversalClient, ns string) *subscriber {
+	return &subscriber{rdb: rdb, ns: ns, recheck: 5 * time.Second}
 }
 
 // Read returns up to count events after stream position after ("0" from the
@@ -30,12 +31,12 @@ func NewSubscriber(rdb redis.UniversalClient, opts ...ResultsOption) *Subscriber
 // It blocks up to block for new events (block <= 0: does not block) and
 // returns no events and a nil error on timeout. Entries that cannot be
 // decoded are returned with an empty Type so that callers can move past them.
-func (s *Subscriber) Read(ctx context.Context, after string, count int, block time.Duration) ([]Event, error) {
+func (s *subscriber) Read(ctx context.Context, after string, count int, block time.Duration) ([]Event, error) {
 	if block <= 0 {
 		block = -1 // go-redis: negative omits BLOCK; 0 would block forever
 	}
 	streams, err := s.rdb.XRead(ctx, &redis.XReadArgs{
-		Streams: []string{ResultsStreamKey(s.cfg.ns), after}, Count: int64(count), Block: block,
+		Streams: []string{wire.ResultsStreamKey(s.ns), after}, Count: int64(count), Block: block,
 	}).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
@@ -63,7 +64,7 @@ func decodeEvent(m redis.XMessage) Event {
 
 // Events follows the stream after position after until ctx is done. On a
 // Redis error it yields the error once and stops.
-func (s *Subscriber) Events(ctx context.Context, after string) iter.Seq2[Event, error] {
+func (s *subscriber) Events(ctx context.Context, after string) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		if after == "$" {
 			var err error
@@ -91,8 +92,8 @@ func (s *Subscriber) Events(ctx context.Context, after string) iter.Seq2[Event, 
 }
 
 // lastID resolves "$" once so that following reads miss nothing between calls.
-func (s *Subscriber) lastID(ctx context.Context) (string, error) {
-	msgs, err := s.rdb.XRevRangeN(ctx, ResultsStreamKey(s.cfg.ns), "+", "-", 1).Result()
+func (s *subscriber) lastID(ctx context.Context) (string, error) {
+	msgs, err := s.rdb.XRevRangeN(ctx, wire.ResultsStreamKey(s.ns), "+", "-", 1).Result()
 	if err != nil {
 		return "", fmt.Errorf("read results: %w", err)
 	}
@@ -104,9 +105,9 @@ func (s *Subscriber) lastID(ctx context.Context) (string, error) {
 
 // Wait returns the result of task taskID: at once if it was already
 // published (and not expired), else when it is published, or ctx's error.
-func (s *Subscriber) Wait(ctx context.Context, taskID string) (*Result, error) {
+func (s *subscriber) Wait(ctx context.Context, taskID string) (*Result, error) {
 	// Subscribe before reading the key so a result published in between is not missed.
-	ps := s.rdb.Subscribe(ctx, ResultsChannel(s.cfg.ns))
+	ps := s.rdb.Subscribe(ctx, wire.ResultsChannel(s.ns))
 	defer ps.Close()
 	if _, err := ps.Receive(ctx); err != nil {
 		return nil, fmt.Errorf("wait %s: subscribe: %w", taskID, err)
@@ -125,7 +126,7 @@ func (s *Subscriber) Wait(ctx context.Context, taskID string) (*Result, error) {
 }
 
 // follow waits on the live channel until taskID's result or the next recheck tick.
-func (s *Subscriber) follow(ctx context.Context, taskID string, ch <-chan *redis.Message, tick <-chan time.Time) (*Result, error) {
+func (s *subscriber) follow(ctx context.Context, taskID string, ch <-chan *redis.Message, tick <-chan time.Time) (*Result, error) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -145,12 +146,12 @@ func (s *Subscriber) follow(ctx context.Context, taskID string, ch <-chan *redis
 }
 
 // Result returns the stored result of taskID, or nil when there is none (yet).
-func (s *Subscriber) Result(ctx context.Context, taskID string) (*Result, error) {
+func (s *subscriber) Result(ctx context.Context, taskID string) (*Result, error) {
 	return s.get(ctx, taskID)
 }
 
-func (s *Subscriber) get(ctx context.Context, taskID string) (*Result, error) {
-	b, err := s.rdb.Get(ctx, ResultKey(s.cfg.ns, taskID)).Bytes()
+func (s *subscriber) get(ctx context.Context, taskID string) (*Result, error) {
+	b, err := s.rdb.Get(ctx, wire.ResultKey(s.ns, taskID)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}

@@ -5,32 +5,26 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 )
 
-// Task type names. They are stored in Redis with every task: never change them
-// after release, add new ones instead.
+// Task type names, as Result.Kind names them. They are stored in Redis with
+// every task: they never change.
 const (
-	// TypeCreateConnection creates a Basiq connection (payload [CreateConnectionPayload]).
-	TypeCreateConnection = "connection:create"
-	// TypeUpdateConnection updates a connection's credentials (payload [UpdateConnectionPayload]).
-	TypeUpdateConnection = "connection:update"
-	// TypeRefreshConnection refreshes one connection (payload [RefreshConnectionPayload]).
-	TypeRefreshConnection = "connection:refresh"
-	// TypeRefreshAll refreshes all of a user's connections (payload [RefreshAllPayload]).
-	TypeRefreshAll = "user:refresh-all"
-	// TypePollJob is the worker-internal follow-up that polls a Basiq job;
-	// its payload is defined by the worker package.
-	TypePollJob = "job:poll"
-	// TypeAnswerMFA answers a Basiq MFA challenge (payload [AnswerMFAPayload]).
-	TypeAnswerMFA = "job:mfa-answer"
-	// TypeDeliverWebhook delivers one signed webhook; its payload is defined by
-	// the package that delivers it.
-	TypeDeliverWebhook = "webhook:deliver"
+	// TypeCreateConnection ("connection:create") creates a Basiq connection ([Client.CreateConnection]).
+	TypeCreateConnection = wire.TypeCreateConnection
+	// TypeUpdateConnection ("connection:update") updates a connection's credentials ([Client.UpdateConnection]).
+	TypeUpdateConnection = wire.TypeUpdateConnection
+	// TypeRefreshConnection ("connection:refresh") refreshes one connection ([Client.RefreshConnection]).
+	TypeRefreshConnection = wire.TypeRefreshConnection
+	// TypeRefreshAll ("user:refresh-all") refreshes all of a user's connections ([Client.RefreshAll]).
+	TypeRefreshAll = wire.TypeRefreshAll
+	// TypeAnswerMFA ("job:mfa-answer") answers a Basiq MFA challenge ([Client.AnswerMFA]).
+	TypeAnswerMFA = wire.TypeAnswerMFA
+	// TypeFollowJobs ("jobs:follow") follows Basiq jobs the worker did not start ([Client.FollowJobs]).
+	TypeFollowJobs = wire.TypeFollowJobs
 )
-
-// PayloadVersion is the version ("v") written into every payload and result.
-// Decode rejects any other version.
-const PayloadVersion = 1
 
 const redacted = "****"
 
@@ -168,39 +162,27 @@ type MFARequired struct {
 
 // Event types.
 const (
-	EventResult      = "result"
+	// EventResult carries the Result that ends a task (durable).
+	EventResult = "result"
+	// EventMFARequired tells that a job waits for an MFA answer (durable).
 	EventMFARequired = "mfa_required"
+	// EventProgress carries a job's step statuses (live only, see [Progress]).
+	EventProgress = "progress"
 )
 
 // Event is one entry of the results stream.
 type Event struct {
 	// Type is EventResult or EventMFARequired.
 	Type string `json:"type"`
-	// ID is the dedupe id: "result:"+jobID or "mfa:"+jobID (see NewResultEvent, NewMFAEvent).
+	// ID is the dedupe id: "result:"+jobID (or "result:task:"+taskID when
+	// no Basiq job was started) or "mfa:"+jobID.
 	ID     string       `json:"id"`
 	Result *Result      `json:"result,omitempty"`
 	MFA    *MFARequired `json:"mfa,omitempty"`
-	// Progress is set on live-only EventProgress events (see Publisher.Progress).
+	// Progress is set on live-only EventProgress events (see Client.Follow).
 	Progress *Progress `json:"progress,omitempty"`
-	// StreamID is the stream position of the event, set by the Subscriber:
-	// pass it to Read or Events to resume after this event.
+	// StreamID is the stream position of the event, set when it is read
+	// from the stream: pass it to Client.Results or ReadResults to resume
+	// after this event.
 	StreamID string `json:"-"`
-}
-
-// NewResultEvent wraps r in an Event with dedupe id "result:"+r.JobID
-// (or "result:task:"+r.TaskID when no Basiq job was started). It sets r.V.
-func NewResultEvent(r Result) Event {
-	r.V = PayloadVersion
-	id := "result:" + r.JobID
-	if r.JobID == "" {
-		id = "result:task:" + r.TaskID
-	}
-	return Event{Type: EventResult, ID: id, Result: &r}
-}
-
-// NewMFAEvent wraps m in an Event with dedupe id "mfa:"+m.JobID. It sets m.V.
-// A job that challenges twice needs distinct ids: set Event.ID yourself.
-func NewMFAEvent(m MFARequired) Event {
-	m.V = PayloadVersion
-	return Event{Type: EventMFARequired, ID: "mfa:" + m.JobID, MFA: &m}
 }

@@ -2,7 +2,6 @@ package tasks
 
 import (
 	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -10,13 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// Standard Webhooks header names.
-const (
-	HeaderWebhookID        = "webhook-id"
-	HeaderWebhookTimestamp = "webhook-timestamp"
-	HeaderWebhookSignature = "webhook-signature"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 )
 
 // DefaultWebhookTolerance is the accepted clock difference for VerifyWebhook.
@@ -49,26 +43,6 @@ func ParseWebhookSecret(s string) ([]byte, error) {
 	return nil, errors.New("webhook secret: not valid base64 (want whsec_<base64>)")
 }
 
-// SignWebhook returns the Standard Webhooks signature "v1,<base64 HMAC-SHA256>"
-// of id + "." + unix seconds of ts + "." + body.
-func SignWebhook(secret []byte, id string, ts time.Time, body []byte) string {
-	return "v1," + base64.StdEncoding.EncodeToString(webhookMAC(secret, id, ts.Unix(), body))
-}
-
-func webhookMAC(secret []byte, id string, unix int64, body []byte) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(id + "." + strconv.FormatInt(unix, 10) + "."))
-	m.Write(body)
-	return m.Sum(nil)
-}
-
-// SetWebhookHeaders sets the webhook-id, webhook-timestamp and webhook-signature headers on h.
-func SetWebhookHeaders(h http.Header, secret []byte, id string, ts time.Time, body []byte) {
-	h.Set(HeaderWebhookID, id)
-	h.Set(HeaderWebhookTimestamp, strconv.FormatInt(ts.Unix(), 10))
-	h.Set(HeaderWebhookSignature, SignWebhook(secret, id, ts, body))
-}
-
 // VerifyWebhook checks the Standard Webhooks headers of a delivery: the
 // timestamp must be within tolerance of now (tolerance <= 0 means
 // DefaultWebhookTolerance) and one of the space-separated v1 signatures must
@@ -77,20 +51,20 @@ func VerifyWebhook(secret []byte, header http.Header, body []byte, now time.Time
 	if tolerance <= 0 {
 		tolerance = DefaultWebhookTolerance
 	}
-	id, tsText, sigs := header.Get(HeaderWebhookID), header.Get(HeaderWebhookTimestamp), header.Get(HeaderWebhookSignature)
-	for _, h := range [][2]string{{HeaderWebhookID, id}, {HeaderWebhookTimestamp, tsText}, {HeaderWebhookSignature, sigs}} {
+	id, tsText, sigs := header.Get(wire.HeaderWebhookID), header.Get(wire.HeaderWebhookTimestamp), header.Get(wire.HeaderWebhookSignature)
+	for _, h := range [][2]string{{wire.HeaderWebhookID, id}, {wire.HeaderWebhookTimestamp, tsText}, {wire.HeaderWebhookSignature, sigs}} {
 		if h[1] == "" {
 			return fmt.Errorf("%w %s", ErrWebhookMissingHeader, h[0])
 		}
 	}
 	unix, err := strconv.ParseInt(tsText, 10, 64)
 	if err != nil {
-		return fmt.Errorf("%w: %s %q is not unix seconds", ErrWebhookTimestamp, HeaderWebhookTimestamp, tsText)
+		return fmt.Errorf("%w: %s %q is not unix seconds", ErrWebhookTimestamp, wire.HeaderWebhookTimestamp, tsText)
 	}
 	if d := now.Sub(time.Unix(unix, 0)); d > tolerance || d < -tolerance {
-		return fmt.Errorf("%w: %s is %s from now, tolerance %s", ErrWebhookTimestamp, HeaderWebhookTimestamp, d.Round(time.Second), tolerance)
+		return fmt.Errorf("%w: %s is %s from now, tolerance %s", ErrWebhookTimestamp, wire.HeaderWebhookTimestamp, d.Round(time.Second), tolerance)
 	}
-	want := webhookMAC(secret, id, unix, body)
+	want := wire.WebhookMAC(secret, id, unix, body)
 	for _, sig := range strings.Fields(sigs) {
 		version, b64, ok := strings.Cut(sig, ",")
 		if !ok || version != "v1" {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
@@ -42,7 +43,7 @@ func TestCreateConnection_hugeUserID(t *testing.T) {
 			t.Errorf("log line of %d bytes: %.200s", len(l), l)
 		}
 	}
-	entries, err := e.rdb.XRange(context.Background(), tasks.ResultsStreamKey("t"), "-", "+").Result()
+	entries, err := e.rdb.XRange(context.Background(), wire.ResultsStreamKey("t"), "-", "+").Result()
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("results stream = %d entries, %v; want 1", len(entries), err)
 	}
@@ -56,7 +57,7 @@ func TestCreateConnection_hugeUserID(t *testing.T) {
 }
 
 // MaxLoggedForTest is the most of an id a result may carry.
-const MaxLoggedForTest = tasks.MaxIDLen
+const MaxLoggedForTest = wire.MaxIDLen
 
 // TestHandlers_badIDsNeverReachBasiq: ids that would change the URL of the
 // Basiq call are refused by every handler.
@@ -69,7 +70,7 @@ func TestHandlers_badIDsNeverReachBasiq(t *testing.T) {
 	}{
 		"refresh path traversal": {tasks.TypeRefreshConnection, `{"v":1,"userId":"u-1","connectionId":"../../token"}`, e.h.RefreshConnection},
 		"refresh-all query":      {tasks.TypeRefreshAll, `{"v":1,"userId":"u-1?x=1"}`, e.h.RefreshAll},
-		"poll huge job id": {tasks.TypePollJob, `{"v":1,"taskId":"t","userId":"u-1","jobId":"` + strings.Repeat("j", 1<<20) +
+		"poll huge job id": {wire.TypePollJob, `{"v":1,"taskId":"t","userId":"u-1","jobId":"` + strings.Repeat("j", 1<<20) +
 			`","deadline":"` + time.Now().Add(time.Hour).Format(time.RFC3339) + `"}`, e.h.PollJob},
 	} {
 		err := tc.handler(e.ctx("bad-"+strings.ReplaceAll(name, " ", "-"), 0, false), asynq.NewTask(tc.typ, []byte(tc.payload)))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
@@ -12,7 +13,7 @@ import (
 // CreateConnection handles tasks.TypeCreateConnection: open the sealed
 // credentials, POST /users/{id}/connections once, schedule the first poll.
 func (h *handlers) CreateConnection(ctx context.Context, t *asynq.Task) error {
-	p, err := tasks.Decode[tasks.CreateConnectionPayload](t)
+	p, err := wire.Decode[wire.CreateConnectionPayload](t)
 	w := work{UserID: p.UserID, InstitutionID: p.InstitutionID, IdempotencyKey: p.IdempotencyKey}
 	if err != nil {
 		return h.rejectPayload(ctx, t, w, err)
@@ -36,7 +37,7 @@ func (h *handlers) CreateConnection(ctx context.Context, t *asynq.Task) error {
 // UpdateConnection handles tasks.TypeUpdateConnection: new credentials for
 // a connection, then follow the job that verifies them.
 func (h *handlers) UpdateConnection(ctx context.Context, t *asynq.Task) error {
-	p, err := tasks.Decode[tasks.UpdateConnectionPayload](t)
+	p, err := wire.Decode[wire.UpdateConnectionPayload](t)
 	w := work{UserID: p.UserID, InstitutionID: p.InstitutionID, ConnectionID: p.ConnectionID, IdempotencyKey: p.IdempotencyKey}
 	if err != nil {
 		return h.rejectPayload(ctx, t, w, err)
@@ -57,7 +58,7 @@ func (h *handlers) UpdateConnection(ctx context.Context, t *asynq.Task) error {
 
 // RefreshConnection handles tasks.TypeRefreshConnection.
 func (h *handlers) RefreshConnection(ctx context.Context, t *asynq.Task) error {
-	p, err := tasks.Decode[tasks.RefreshConnectionPayload](t)
+	p, err := wire.Decode[wire.RefreshConnectionPayload](t)
 	w := work{UserID: p.UserID, ConnectionID: p.ConnectionID, IdempotencyKey: p.IdempotencyKey}
 	if err != nil {
 		return h.rejectPayload(ctx, t, w, err)
@@ -74,7 +75,7 @@ func (h *handlers) RefreshConnection(ctx context.Context, t *asynq.Task) error {
 // carries this task's id; Subscriber.Wait returns the first, the stream
 // holds them all.
 func (h *handlers) RefreshAll(ctx context.Context, t *asynq.Task) error {
-	p, err := tasks.Decode[tasks.RefreshAllPayload](t)
+	p, err := wire.Decode[wire.RefreshAllPayload](t)
 	w := work{UserID: p.UserID, IdempotencyKey: p.IdempotencyKey}
 	if err != nil {
 		return h.rejectPayload(ctx, t, w, err)
@@ -89,7 +90,7 @@ func (h *handlers) RefreshAll(ctx context.Context, t *asynq.Task) error {
 // deadline: the payload of its polls before they follow a job.
 func (h *handlers) base(ctx context.Context, t *asynq.Task, w work, deadline, enqueuedAt time.Time) pollPayload {
 	w.TaskID, w.Kind = attemptOf(ctx).taskID, t.Type()
-	return pollPayload{V: tasks.PayloadVersion, work: w, chain: chain{Deadline: h.jobDeadline(deadline, enqueuedAt)}}
+	return pollPayload{V: wire.PayloadVersion, work: w, chain: chain{Deadline: h.jobDeadline(deadline, enqueuedAt)}}
 }
 
 func sdkCredentials(institution string, c tasks.Credentials) sdk.Credentials {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
 
@@ -34,7 +35,7 @@ func DefaultConfig() Config {
 		TaskCheckInterval:        200 * time.Millisecond,
 		ShutdownTimeout:          25 * time.Second,
 		ResultRetention:          tasks.DefaultRetention,
-		ResultsMaxLen:            tasks.DefaultMaxLen,
+		ResultsMaxLen:            results.DefaultMaxLen,
 	}
 }
 

@@ -60,7 +60,7 @@
 //   - Rejected on arrival: a task type the worker does not serve (asynq's
 //     ServeMux would retry "handler not found" MaxRetry times, and route a
 //     type by prefix), and a payload that does not decode or holds an id
-//     out of bounds (tasks.Decode, tasks.PayloadError), are archived on
+//     out of bounds (wire.Decode, wire.PayloadError), are archived on
 //     their first delivery with the reason, logged with bounded fields and
 //     counted by Observer.TaskRejected; a refused connection task also gets
 //     a failed invalid-payload result.
@@ -106,7 +106,7 @@
 //
 // # Exactly once
 //
-// Results go through tasks.Publisher, whose dedupe key per event id
+// Results go through results.Publisher, whose dedupe key per event id
 // ("result:"+jobID for the chain's task, "result:"+jobID+":"+taskID for a
 // task waiting on it) makes a re-run publish nothing new; the result is also
 // written as the asynq task result of the final poll. The Basiq access token

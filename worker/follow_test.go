@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
@@ -62,7 +63,7 @@ func resultsByTask(t *testing.T, e *testEnv) map[string]map[string][]tasks.Resul
 
 func refreshTask(t *testing.T, conn string, deadline time.Time) *asynq.Task {
 	t.Helper()
-	b, _ := json.Marshal(tasks.RefreshConnectionPayload{V: 1, UserID: "u-1", ConnectionID: conn, Deadline: deadline})
+	b, _ := json.Marshal(wire.RefreshConnectionPayload{V: 1, UserID: "u-1", ConnectionID: conn, Deadline: deadline})
 	return asynq.NewTask(tasks.TypeRefreshConnection, b)
 }
 
@@ -77,7 +78,7 @@ func TestSharedJob_oneOutcome(t *testing.T) {
 	e.basiq.jobs["j-c-1"] = []*sdk.Job{running, running, failedJob("j-c-1", "job-timed-out")}
 	e.basiq.jobs["j-c-2"] = []*sdk.Job{job("j-c-2", sdk.StatusSuccess, sdk.StatusSuccess, sdk.StatusSuccess)}
 
-	b, _ := json.Marshal(tasks.RefreshAllPayload{V: 1, UserID: "u-1", Deadline: time.Now().Add(50 * time.Millisecond)})
+	b, _ := json.Marshal(wire.RefreshAllPayload{V: 1, UserID: "u-1", Deadline: time.Now().Add(50 * time.Millisecond)})
 	if err := e.h.RefreshAll(e.ctx("ra", 0, false), asynq.NewTask(tasks.TypeRefreshAll, b)); err != nil {
 		t.Fatal(err)
 	}

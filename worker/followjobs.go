@@ -3,8 +3,8 @@ package worker
 import (
 	"context"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
-	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 )
 
@@ -14,7 +14,7 @@ import (
 // attaches to its one follower (follow.go), so a job followed already is
 // not polled twice, and the task gets one result per job.
 func (h *handlers) FollowJobs(ctx context.Context, t *asynq.Task) error {
-	p, err := tasks.Decode[tasks.FollowJobsPayload](t)
+	p, err := wire.Decode[wire.FollowJobsPayload](t)
 	w := work{UserID: p.UserID, IdempotencyKey: p.IdempotencyKey}
 	if err != nil {
 		return h.rejectPayload(ctx, t, w, err)

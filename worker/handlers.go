@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/internal/taskmux"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -26,7 +28,7 @@ type taskRunner interface {
 }
 
 // publisher publishes result events exactly once per event id;
-// *tasks.Publisher implements it.
+// *results.Publisher implements it.
 type publisher interface {
 	Publish(ctx context.Context, e tasks.Event) (bool, error)
 	Progress(ctx context.Context, p tasks.Progress) error
@@ -68,7 +70,7 @@ func newHandlers(cfg Config, enq enqueuer) *handlers {
 		keyring:        cfg.Keyring,
 		rdb:            cfg.Redis,
 		enq:            enq,
-		pub:            tasks.NewPublisher(cfg.Redis, tasks.WithNamespace(cfg.Namespace), tasks.WithMaxLen(cfg.ResultsMaxLen)),
+		pub:            results.NewPublisher(cfg.Redis, results.WithNamespace(cfg.Namespace), results.WithMaxLen(cfg.ResultsMaxLen)),
 		ns:             cfg.Namespace,
 		apiVersion:     cfg.APIVersion,
 		policy:         cfg.Policy,
@@ -95,7 +97,7 @@ func (h *handlers) Mux(log zerolog.Logger) *asynq.ServeMux {
 		tasks.TypeUpdateConnection:  h.UpdateConnection,
 		tasks.TypeRefreshConnection: h.RefreshConnection,
 		tasks.TypeRefreshAll:        h.RefreshAll,
-		tasks.TypePollJob:           h.PollJob,
+		wire.TypePollJob:            h.PollJob,
 		tasks.TypeAnswerMFA:         h.AnswerMFA,
 		tasks.TypeFollowJobs:        h.FollowJobs,
 	}

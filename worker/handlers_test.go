@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
@@ -20,7 +21,7 @@ func createTask(t *testing.T, kr *tasks.Keyring, user string) *asynq.Task {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := json.Marshal(tasks.CreateConnectionPayload{V: 1, UserID: user, InstitutionID: "AU00000", Credentials: sealed, EnqueuedAt: time.Now()})
+	b, _ := json.Marshal(wire.CreateConnectionPayload{V: 1, UserID: user, InstitutionID: "AU00000", Credentials: sealed, EnqueuedAt: time.Now()})
 	return asynq.NewTask(tasks.TypeCreateConnection, b)
 }
 
@@ -150,7 +151,7 @@ func TestCreateConnection_wrongKey(t *testing.T) {
 func pollOnce(t *testing.T, e *testEnv, p pollPayload, last bool) error {
 	t.Helper()
 	b, _ := json.Marshal(p)
-	return e.h.PollJob(e.ctx(p.pollID(), 0, last), asynq.NewTask(tasks.TypePollJob, b))
+	return e.h.PollJob(e.ctx(p.pollID(), 0, last), asynq.NewTask(wire.TypePollJob, b))
 }
 
 func startedPoll(e *testEnv) pollPayload {
@@ -227,7 +228,7 @@ func TestPollJob_publishesOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n, err := e.rdb.XLen(t.Context(), tasks.ResultsStreamKey("t")).Result()
+	n, err := e.rdb.XLen(t.Context(), wire.ResultsStreamKey("t")).Result()
 	if err != nil || n != 1 {
 		t.Errorf("stream length = %d, %v; want 1", n, err)
 	}
@@ -295,7 +296,7 @@ func TestPollJob_mfa(t *testing.T) {
 	if !p.MFASent {
 		t.Error("MFASent not carried")
 	}
-	msgs, err := e.rdb.XRange(t.Context(), tasks.ResultsStreamKey("t"), "-", "+").Result()
+	msgs, err := e.rdb.XRange(t.Context(), wire.ResultsStreamKey("t"), "-", "+").Result()
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("stream = %d entries, %v; want 1 mfa event", len(msgs), err)
 	}
@@ -307,7 +308,7 @@ func TestPollJob_mfa(t *testing.T) {
 func TestAnswerMFA(t *testing.T) {
 	e := newTestEnv(t)
 	sealed, _ := e.kr.SealMFAAnswers([]string{"1234"}, "u-1", "j-1")
-	b, _ := json.Marshal(tasks.AnswerMFAPayload{V: 1, UserID: "u-1", JobID: "j-1", Answers: sealed})
+	b, _ := json.Marshal(wire.AnswerMFAPayload{V: 1, UserID: "u-1", JobID: "j-1", Answers: sealed})
 	task := asynq.NewTask(tasks.TypeAnswerMFA, b)
 	for range 2 {
 		if err := e.h.AnswerMFA(e.ctx("mfa-1", 0, false), task); err != nil {
@@ -324,7 +325,7 @@ func TestAnswerMFA(t *testing.T) {
 func TestAnswerMFA_otherJob(t *testing.T) {
 	e := newTestEnv(t)
 	sealed, _ := e.kr.SealMFAAnswers([]string{"1234"}, "u-1", "j-1")
-	b, _ := json.Marshal(tasks.AnswerMFAPayload{V: 1, UserID: "u-1", JobID: "j-2", Answers: sealed})
+	b, _ := json.Marshal(wire.AnswerMFAPayload{V: 1, UserID: "u-1", JobID: "j-2", Answers: sealed})
 	err := e.h.AnswerMFA(e.ctx("mfa-2", 0, false), asynq.NewTask(tasks.TypeAnswerMFA, b))
 	if !errors.Is(err, asynq.SkipRetry) || strings.Contains(err.Error(), "1234") {
 		t.Fatalf("err = %v, want SkipRetry without the answer", err)
@@ -337,7 +338,7 @@ func TestAnswerMFA_otherJob(t *testing.T) {
 func TestRefreshAll_fansOut(t *testing.T) {
 	e := newTestEnv(t)
 	e.basiq.refresh = func(_, conn string) (*sdk.Job, error) { return job("j-"+conn, sdk.StatusInProgress), nil }
-	b, _ := json.Marshal(tasks.RefreshAllPayload{V: 1, UserID: "u-1"})
+	b, _ := json.Marshal(wire.RefreshAllPayload{V: 1, UserID: "u-1"})
 	if err := e.h.RefreshAll(e.ctx("ra", 0, false), asynq.NewTask(tasks.TypeRefreshAll, b)); err != nil {
 		t.Fatal(err)
 	}

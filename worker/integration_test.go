@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -70,7 +71,7 @@ func TestWorker_success(t *testing.T) {
 	// asynq hash (its payload, in the clear but for the sealed credentials),
 	// the result stream and the worker's own records.
 	for _, want := range []string{"asynq:{" + h.queue + "}:t:" + taskID + ": ", `"institutionId":"AU00000"`,
-		tasks.ResultsStreamKey(h.ns) + ": ", `"outcome":"completed"`, "{" + h.ns + "}:worker:start:" + taskID} {
+		wire.ResultsStreamKey(h.ns) + ": ", `"outcome":"completed"`, "{" + h.ns + "}:worker:start:" + taskID} {
 		if !strings.Contains(dump, want) {
 			t.Errorf("the Redis dump lacks %s: it does not cover the namespace", want)
 		}
@@ -110,7 +111,7 @@ func TestWorker_invalidCredentials(t *testing.T) {
 	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr})
 	defer insp.Close()
 	archived, _ := insp.ListArchivedTasks(h.queue)
-	if len(archived) != 1 || archived[0].Type != tasks.TypePollJob || archived[0].Retried != 0 {
+	if len(archived) != 1 || archived[0].Type != wire.TypePollJob || archived[0].Retried != 0 {
 		t.Errorf("archived = %+v, want the last poll, never retried", archived)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/results"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
@@ -48,7 +50,7 @@ func (h *handlers) announceMFA(ctx context.Context, p pollPayload, act action) e
 // sendMFA publishes m once (event id mfa:<jobID> and idSuffix) and logs it
 // when published, or always when logDuplicate.
 func (h *handlers) sendMFA(ctx context.Context, m tasks.MFARequired, idSuffix string, logDuplicate bool) error {
-	ev := tasks.NewMFAEvent(m)
+	ev := results.NewMFAEvent(m)
 	ev.ID += idSuffix
 	published, err := h.pub.Publish(ctx, ev)
 	if err != nil {
@@ -67,7 +69,7 @@ func (h *handlers) mfaKey(taskID string) string { return "{" + h.ns + "}:worker:
 // them to Basiq. The job's poll chain sees the challenge end and publishes
 // the job's result; an unanswered challenge ends as Basiq ends it.
 func (h *handlers) AnswerMFA(ctx context.Context, t *asynq.Task) error {
-	p, err := tasks.Decode[tasks.AnswerMFAPayload](t)
+	p, err := wire.Decode[wire.AnswerMFAPayload](t)
 	if err != nil {
 		zerolog.Ctx(ctx).Error().Err(err).Msg("invalid payload, archived")
 		return err

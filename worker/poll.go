@@ -22,17 +22,18 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 )
 
-// PollJob handles tasks.TypePollJob: one look at a Basiq job (or one
+// PollJob handles wire.TypePollJob: one look at a Basiq job (or one
 // refresh of its connection), then what decide chose: the result, or the
 // next poll.
 func (h *handlers) PollJob(ctx context.Context, t *asynq.Task) error {
-	p, err := tasks.Decode[pollPayload](t)
+	p, err := wire.Decode[pollPayload](t)
 	if err != nil {
 		zerolog.Ctx(ctx).Error().Err(err).Msg("malformed poll payload, archived")
 		return err
@@ -154,14 +155,14 @@ func (h *handlers) schedulePoll(ctx context.Context, p pollPayload, queue string
 	if err != nil {
 		return fmt.Errorf("encode poll: %w", err)
 	}
-	return h.enqueueFollowUp(ctx, asynq.NewTask(tasks.TypePollJob, b), p.pollID(), queue, due)
+	return h.enqueueFollowUp(ctx, asynq.NewTask(wire.TypePollJob, b), p.pollID(), queue, due)
 }
 
 // firstPoll attaches p's task to job (follow.go) and, when the task owns
 // the job's chain, returns the state of its first poll and when to run it.
 func (h *handlers) firstPoll(ctx context.Context, p pollPayload, job *sdk.Job) (pollPayload, time.Time, attachment, error) {
 	now := h.now()
-	p.V, p.JobID, p.N, p.Action, p.Shared = tasks.PayloadVersion, job.ID, 1, actionLook, false
+	p.V, p.JobID, p.N, p.Action, p.Shared = wire.PayloadVersion, job.ID, 1, actionLook, false
 	if p.StartedAt.IsZero() {
 		p.StartedAt = now
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/clip"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
 
@@ -66,7 +67,7 @@ type chain struct {
 	Deadline time.Time `json:"deadline"`
 }
 
-// pollPayload is the payload of tasks.TypePollJob: the work followed and
+// pollPayload is the payload of wire.TypePollJob: the work followed and
 // the state of following it. Its JSON is flat (the embedded structs'
 // fields), as it was before the split, so polls in flight across an
 // upgrade decode.
@@ -79,7 +80,7 @@ type pollPayload struct {
 // Validate checks the fields a poll cannot do without.
 func (p pollPayload) Validate() error {
 	switch {
-	case p.V != tasks.PayloadVersion:
+	case p.V != wire.PayloadVersion:
 		return fmt.Errorf("field v: unsupported payload version %d", p.V)
 	case p.TaskID == "" || p.UserID == "" || p.JobID == "":
 		return errors.New("fields taskId, userId and jobId are required")
@@ -87,24 +88,24 @@ func (p pollPayload) Validate() error {
 		return errors.New("field deadline: required")
 	case len(p.TaskID) > maxTaskIDLen:
 		return fmt.Errorf("field taskId: %d bytes, longer than %d", len(p.TaskID), maxTaskIDLen)
-	case p.InstitutionID != "" && !tasks.InstitutionIDPattern.MatchString(p.InstitutionID):
+	case p.InstitutionID != "" && !wire.InstitutionIDPattern.MatchString(p.InstitutionID):
 		return fmt.Errorf("field institutionId: %q is not a Basiq institution id", clip.String(p.InstitutionID, 16))
-	case len(p.IdempotencyKey) > tasks.MaxIdempotencyKeyLen:
-		return fmt.Errorf("field idempotencyKey: %d bytes, longer than %d", len(p.IdempotencyKey), tasks.MaxIdempotencyKeyLen)
+	case len(p.IdempotencyKey) > wire.MaxIdempotencyKeyLen:
+		return fmt.Errorf("field idempotencyKey: %d bytes, longer than %d", len(p.IdempotencyKey), wire.MaxIdempotencyKeyLen)
 	case p.ConnectionID != "":
-		if err := tasks.ValidateID("connectionId", p.ConnectionID); err != nil {
+		if err := wire.ValidateID("connectionId", p.ConnectionID); err != nil {
 			return err
 		}
 	}
-	if err := tasks.ValidateID("userId", p.UserID); err != nil {
+	if err := wire.ValidateID("userId", p.UserID); err != nil {
 		return err
 	}
-	return tasks.ValidateID("jobId", p.JobID)
+	return wire.ValidateID("jobId", p.JobID)
 }
 
 // maxTaskIDLen bounds the root task id a poll carries: an asynq UUID, or
 // "<type>:<idempotency key>".
-const maxTaskIDLen = 32 + tasks.MaxIdempotencyKeyLen
+const maxTaskIDLen = 32 + wire.MaxIdempotencyKeyLen
 
 // pollTaskID is the task id of poll n of a job.
 func pollTaskID(jobID string, n int) string { return "poll:" + jobID + ":" + strconv.Itoa(n) }

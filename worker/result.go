@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
@@ -57,7 +58,7 @@ func (h *handlers) emit(ctx context.Context, t *asynq.Task, idSuffix string, r t
 	if r.Steps == nil {
 		r.Steps = []tasks.StepObservation{}
 	}
-	ev := tasks.NewResultEvent(r)
+	ev := results.NewResultEvent(r)
 	ev.ID += idSuffix
 	published, err := h.pub.Publish(ctx, ev)
 	if err == nil && t != nil {

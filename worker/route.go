@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
@@ -15,7 +15,7 @@ const (
 	// RejectUnknownType: no handler serves the task's type.
 	RejectUnknownType = "unknown-type"
 	// RejectInvalidPayload: the task's payload does not decode, or an id in
-	// it is out of bounds (a *tasks.PayloadError).
+	// it is out of bounds (a *wire.PayloadError).
 	RejectInvalidPayload = "invalid-payload"
 )
 
@@ -33,7 +33,7 @@ func (h *handlers) rejectUnknown(ctx context.Context, _ *asynq.Task, err error) 
 func (h *handlers) countRejected(next asynq.Handler) asynq.Handler {
 	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 		err := next.ProcessTask(ctx, t)
-		if errors.As(err, new(*tasks.PayloadError)) {
+		if errors.As(err, new(*wire.PayloadError)) {
 			h.obs.TaskRejected(RejectInvalidPayload)
 		}
 		return err

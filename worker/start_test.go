@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -53,7 +54,7 @@ func TestCreateConnection_deadlinePassedInQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(-time.Second)
-	b, _ := json.Marshal(tasks.CreateConnectionPayload{V: 1, UserID: "u-1", InstitutionID: "AU00000", Credentials: sealed,
+	b, _ := json.Marshal(wire.CreateConnectionPayload{V: 1, UserID: "u-1", InstitutionID: "AU00000", Credentials: sealed,
 		Deadline: deadline, EnqueuedAt: deadline.Add(-time.Minute)})
 	err = e.h.CreateConnection(e.ctx("tid", 0, false), asynq.NewTask(tasks.TypeCreateConnection, b))
 	if !errors.Is(err, asynq.SkipRetry) {

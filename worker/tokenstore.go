@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/redis/go-redis/v9"
@@ -61,7 +62,7 @@ type storedToken struct {
 	AccessToken string    `json:"accessToken,omitempty"`
 	ExpiresAt   time.Time `json:"expiresAt"`
 	// Sealed holds the access token when the store has a keyring.
-	Sealed *tasks.Sealed `json:"sealed,omitempty"`
+	Sealed *wire.Sealed `json:"sealed,omitempty"`
 }
 
 // open returns the access token of t, or "" when it cannot be used.

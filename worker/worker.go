@@ -70,7 +70,7 @@ type Config struct {
 	// stay visible in the web UI (default 24h).
 	ResultRetention time.Duration
 	// ResultsMaxLen caps the results stream at about this many entries
-	// (default tasks.DefaultMaxLen).
+	// (default results.DefaultMaxLen).
 	ResultsMaxLen int64
 	// Logger receives one line per state change. The zero Logger logs nothing.
 	Logger zerolog.Logger

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/results"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker"
@@ -18,13 +20,13 @@ import (
 type blockingHandler struct {
 	basiq    worker.Basiq
 	keyring  *tasks.Keyring
-	pub      *tasks.Publisher
+	pub      *results.Publisher
 	interval time.Duration
 }
 
 // ProcessTask handles tasks.TypeCreateConnection.
 func (h *blockingHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	p, err := tasks.Decode[tasks.CreateConnectionPayload](t)
+	p, err := wire.Decode[wire.CreateConnectionPayload](t)
 	if err != nil {
 		return err
 	}
@@ -50,7 +52,7 @@ func (h *blockingHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 		return err
 	}
 	r.FinishedAt = time.Now()
-	_, err = h.pub.Publish(ctx, tasks.NewResultEvent(r))
+	_, err = h.pub.Publish(ctx, results.NewResultEvent(r))
 	return err
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/basiq-worker/basiq-worker/internal/app"
 	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
+	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/hibiken/asynq"
@@ -82,7 +83,7 @@ func runBlockingChild(ctx context.Context, o options, rdb *redis.Client, bo work
 		ShutdownTimeout: 2 * time.Second,
 	})
 	h := &blockingHandler{basiq: basiq, keyring: keyring, interval: o.blockInterval,
-		pub: tasks.NewPublisher(rdb, tasks.WithNamespace(o.childNS))}
+		pub: results.NewPublisher(rdb, results.WithNamespace(o.childNS))}
 	mux := asynq.NewServeMux()
 	mux.Handle(tasks.TypeCreateConnection, h)
 	if err := srv.Start(mux); err != nil {

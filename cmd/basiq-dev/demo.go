@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
@@ -114,7 +115,7 @@ func sendDemo(ctx context.Context, api *sdk.Client, client *tasks.Client, i int,
 }
 
 func lastStreamID(ctx context.Context, st *stack) (string, error) {
-	msgs, err := st.rdb.XRevRangeN(ctx, tasks.ResultsStreamKey(st.ns), "+", "-", 1).Result()
+	msgs, err := st.rdb.XRevRangeN(ctx, wire.ResultsStreamKey(st.ns), "+", "-", 1).Result()
 	if err != nil {
 		return "", fmt.Errorf("read results stream: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/basiq-worker/basiq-worker/config"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -186,7 +187,7 @@ func TestRun_serves(t *testing.T) {
 	}
 	select {
 	case r := <-hooks:
-		if got := r.Header.Get(tasks.HeaderWebhookID); got != "result:"+r0(t, r) {
+		if got := r.Header.Get(wire.HeaderWebhookID); got != "result:"+r0(t, r) {
 			t.Errorf("webhook-id = %s", got)
 		}
 	case <-time.After(10 * time.Second):

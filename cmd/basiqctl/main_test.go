@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/sdk"
@@ -161,7 +162,7 @@ func TestWait_progress(t *testing.T) {
 	te := setup(t)
 	te.idleServer(t)
 	t1 := te.enqueueLater(t, te.queue)
-	pub := tasks.NewPublisher(te.rdb, tasks.WithNamespace(te.ns))
+	pub := results.NewPublisher(te.rdb, results.WithNamespace(te.ns))
 	ctx := context.Background()
 	var stdout, stderr syncbuf.Buffer
 	code := make(chan int, 1)
@@ -179,7 +180,7 @@ func TestWait_progress(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	r := tasks.Result{Outcome: tasks.OutcomeTimedOut, TaskID: t1, JobID: "j1", UserID: "u1"}
-	if _, err := pub.Publish(ctx, tasks.NewResultEvent(r)); err != nil {
+	if _, err := pub.Publish(ctx, results.NewResultEvent(r)); err != nil {
 		t.Fatal(err)
 	}
 	if got := <-code; got != exitTimedOut {

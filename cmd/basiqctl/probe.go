@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 )
@@ -123,7 +124,7 @@ func sortedKeys(m map[string]bool) []string {
 }
 
 // withoutResult are the task types that publish no result of their own.
-var withoutResult = []string{tasks.TypePollJob, tasks.TypeAnswerMFA, tasks.TypeDeliverWebhook}
+var withoutResult = []string{wire.TypePollJob, tasks.TypeAnswerMFA, wire.TypeDeliverWebhook}
 
 // noResultOf reports an error when info's type never publishes a result.
 func noResultOf(info *asynq.TaskInfo) error {

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
@@ -65,7 +66,7 @@ func TestWait_progressTicks(t *testing.T) {
 	go func() {
 		code <- run(ctx, []string{"basiqctl", "wait", id, "--timeout", "20s"}, te.getenv, strings.NewReader(""), tty, &stderr)
 	}()
-	pub := tasks.NewPublisher(te.rdb, tasks.WithNamespace(te.ns))
+	pub := results.NewPublisher(te.rdb, results.WithNamespace(te.ns))
 	steps := []tasks.StepObservation{{Title: "verify-credentials", Status: "in-progress"}}
 	waitFor(t, func() bool {
 		pub.Progress(ctx, tasks.Progress{TaskID: id, JobID: "j1", UserID: "u1", Steps: steps, Polls: 1})

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/redis/go-redis/v9"
 )
@@ -45,7 +46,7 @@ func runTail(ctx context.Context, e env, args []string) error {
 	rdb := c.RedisClient()
 	defer rdb.Close()
 	t := tailer{e: e, rdb: rdb, sub: tasks.NewClient(rdb, nil, tasks.WithNamespace(c.RedisNamespace)),
-		key: tasks.ResultsStreamKey(c.RedisNamespace), json: *asJSON}
+		key: wire.ResultsStreamKey(c.RedisNamespace), json: *asJSON}
 	if *count == 0 {
 		return t.follow(ctx, *from)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
@@ -14,10 +15,10 @@ import (
 // publishResults publishes n completed results, tasks t1..tn.
 func (te *testEnv) publishResults(t *testing.T, from, n int) {
 	t.Helper()
-	pub := tasks.NewPublisher(te.rdb, tasks.WithNamespace(te.ns))
+	pub := results.NewPublisher(te.rdb, results.WithNamespace(te.ns))
 	for i := from; i < from+n; i++ {
 		r := tasks.Result{Outcome: tasks.OutcomeCompleted, TaskID: fmt.Sprintf("t%d", i), JobID: fmt.Sprintf("j%d", i), UserID: "u1"}
-		if _, err := pub.Publish(context.Background(), tasks.NewResultEvent(r)); err != nil {
+		if _, err := pub.Publish(context.Background(), results.NewResultEvent(r)); err != nil {
 			t.Fatal(err)
 		}
 	}

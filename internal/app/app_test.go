@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -54,7 +55,7 @@ func newFixture(t *testing.T) *fixture {
 		if err := tasks.VerifyWebhook(secret, r.Header, body, time.Now(), 0); err != nil {
 			t.Errorf("webhook: %v", err)
 		}
-		f.hooks <- r.Header.Get(tasks.HeaderWebhookID)
+		f.hooks <- r.Header.Get(wire.HeaderWebhookID)
 	}))
 	t.Cleanup(hookSrv.Close)
 	key := make([]byte, tasks.KeySize)

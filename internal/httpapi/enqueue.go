@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
 
@@ -57,7 +58,7 @@ func (s *Server) enqueue(w http.ResponseWriter, r *http.Request, taskType string
 
 // checkKey bounds an Idempotency-Key as tasks does: printable ASCII without spaces.
 func checkKey(key string) *Problem {
-	bad := len(key) > tasks.MaxIdempotencyKeyLen
+	bad := len(key) > wire.MaxIdempotencyKeyLen
 	for i := 0; i < len(key) && !bad; i++ {
 		bad = key[i] <= ' ' || key[i] >= 0x7f
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/sdk"
@@ -31,7 +32,7 @@ type fixture struct {
 	ns    string
 	queue string
 	tasks *tasks.Client
-	pub   *tasks.Publisher
+	pub   *results.Publisher
 	srv   *httptest.Server
 	log   *syncbuf.Buffer
 }
@@ -48,7 +49,7 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	}
 	f := &fixture{t: t, rdb: rdb, ns: ns, queue: q, log: &syncbuf.Buffer{},
 		tasks: tasks.NewClient(rdb, kr, tasks.WithNamespace(ns), tasks.WithDefaultQueue(q)),
-		pub:   tasks.NewPublisher(rdb, tasks.WithNamespace(ns))}
+		pub:   results.NewPublisher(rdb, results.WithNamespace(ns))}
 	o := Options{Tasks: f.tasks, Inspector: asynq.NewInspectorFromRedisClient(rdb), Redis: rdb, Namespace: ns,
 		TokenHashes: []TokenHash{HashToken(testToken)}, IdempotencySecret: []byte("0123456789abcdef0123"),
 		Heartbeat: 200 * time.Millisecond, MaxWait: 5 * time.Second,
@@ -116,7 +117,7 @@ func (f *fixture) request(method, path string, body any, headers ...string) *htt
 // publish stores a result as the worker does.
 func (f *fixture) publish(r tasks.Result) tasks.Event {
 	f.t.Helper()
-	e := tasks.NewResultEvent(r)
+	e := results.NewResultEvent(r)
 	if _, err := f.pub.Publish(context.Background(), e); err != nil {
 		f.t.Fatal(err)
 	}

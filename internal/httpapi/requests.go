@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
 
@@ -35,20 +36,20 @@ func (p *params) add(name, format string, args ...any) {
 	*p = append(*p, InvalidParam{Name: name, Reason: fmt.Sprintf(format, args...)})
 }
 
-// id checks a user, connection or job id (tasks.ValidateID), named name.
+// id checks a user, connection or job id (wire.ValidateID), named name.
 func (p *params) id(name, v string) {
-	if err := tasks.ValidateID(name, v); err != nil {
+	if err := wire.ValidateID(name, v); err != nil {
 		p.add(name, "%s", reasonOf(err, name))
 	}
 }
 
-// secret checks a credential: required or not, at most tasks.MaxCredentialLen bytes.
+// secret checks a credential: required or not, at most wire.MaxCredentialLen bytes.
 func (p *params) secret(name, v string, required bool) {
 	switch {
 	case required && strings.TrimSpace(v) == "":
 		p.add(name, "is required")
-	case len(v) > tasks.MaxCredentialLen:
-		p.add(name, "is longer than %d bytes", tasks.MaxCredentialLen)
+	case len(v) > wire.MaxCredentialLen:
+		p.add(name, "is longer than %d bytes", wire.MaxCredentialLen)
 	}
 }
 
@@ -64,7 +65,7 @@ func reasonOf(err error, name string) string {
 func (b createConnectionBody) validate() params {
 	var p params
 	p.id("userId", b.UserID)
-	if !tasks.InstitutionIDPattern.MatchString(b.InstitutionID) {
+	if !wire.InstitutionIDPattern.MatchString(b.InstitutionID) {
 		p.add("institutionId", "must look like AU00000 (two capital letters, five digits)")
 	}
 	p.secret("credentials.loginId", b.Credentials.LoginID, true)
@@ -108,8 +109,8 @@ func (b followBody) validate() params {
 	switch {
 	case len(b.JobIDs) == 0:
 		p.add("jobIds", "at least one job id is required")
-	case len(b.JobIDs) > tasks.MaxFollowJobs:
-		p.add("jobIds", "at most %d job ids", tasks.MaxFollowJobs)
+	case len(b.JobIDs) > wire.MaxFollowJobs:
+		p.add("jobIds", "at most %d job ids", wire.MaxFollowJobs)
 	}
 	seen := map[string]bool{}
 	for i, id := range b.JobIDs {

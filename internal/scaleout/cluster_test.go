@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
 
@@ -63,7 +64,7 @@ func newHookReceiver(t *testing.T) (*hookReceiver, string) {
 			return
 		}
 		h.mu.Lock()
-		h.ids[r.Header.Get(tasks.HeaderWebhookID)]++
+		h.ids[r.Header.Get(wire.HeaderWebhookID)]++
 		h.mu.Unlock()
 	}))
 	t.Cleanup(srv.Close)
@@ -191,7 +192,7 @@ func testClusterMasterKilled(t *testing.T, c *testredis.Cluster) {
 	go func() { idsc <- st.createAll(ctx, users) }()
 	time.Sleep(700 * time.Millisecond)
 	start := time.Now()
-	killed, took, err := c.KillMaster(ctx, tasks.ResultsStreamKey(st.ns))
+	killed, took, err := c.KillMaster(ctx, wire.ResultsStreamKey(st.ns))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/internal/app"
 	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -220,7 +221,7 @@ func (s *stack) key(i int) string { return fmt.Sprintf("%s-%d", s.ns, i) }
 func (s *stack) taskIDs(n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
-		ids[i] = tasks.TaskID(tasks.TypeCreateConnection, s.key(i))
+		ids[i] = wire.TaskID(tasks.TypeCreateConnection, s.key(i))
 	}
 	return ids
 }

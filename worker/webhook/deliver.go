@@ -12,12 +12,12 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 )
 
-// Payload is the payload of tasks.TypeDeliverWebhook.
+// Payload is the payload of wire.TypeDeliverWebhook.
 type Payload struct {
 	V       int    `json:"v"`
 	EventID string `json:"eventId"`
@@ -28,7 +28,7 @@ type Payload struct {
 // Validate checks the version and required fields.
 func (p Payload) Validate() error {
 	switch {
-	case p.V != tasks.PayloadVersion:
+	case p.V != wire.PayloadVersion:
 		return fmt.Errorf("field v: unsupported payload version %d", p.V)
 	case p.EventID == "" || len(p.Event) == 0:
 		return errors.New("fields eventId and event are required")
@@ -45,7 +45,7 @@ const maxEventIDLen = 256
 // TaskID is the delivery task id of an event: "webhook:" + event id.
 func TaskID(eventID string) string { return "webhook:" + eventID }
 
-// Deliverer handles tasks.TypeDeliverWebhook: one signed POST.
+// Deliverer handles wire.TypeDeliverWebhook: one signed POST.
 type Deliverer struct {
 	URL    string
 	Secret []byte
@@ -68,7 +68,7 @@ func (e *StatusError) Error() string { return "webhook: endpoint answered " + st
 // ProcessTask POSTs the event: nil on 2xx, an error wrapping
 // asynq.SkipRetry on a 4xx other than 408 and 429, else an error to retry.
 func (d *Deliverer) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	p, err := tasks.Decode[Payload](t)
+	p, err := wire.Decode[Payload](t)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func (d *Deliverer) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "basiq-worker-webhooks")
-	tasks.SetWebhookHeaders(req.Header, d.Secret, p.EventID, now(), p.Event)
+	wire.SetWebhookHeaders(req.Header, d.Secret, p.EventID, now(), p.Event)
 	start := time.Now()
 	resp, err := d.Client.Do(req)
 	if err != nil {

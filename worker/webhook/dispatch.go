@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -29,7 +30,7 @@ type Dispatcher struct {
 // entries this consumer read before a restart, then abandoned ones of other
 // consumers, then new ones.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	stream := tasks.ResultsStreamKey(d.opts.Namespace)
+	stream := wire.ResultsStreamKey(d.opts.Namespace)
 	err := d.rdb.XGroupCreateMkStream(ctx, stream, d.opts.Group, d.opts.StartFrom).Err()
 	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
 		return fmt.Errorf("webhook: create consumer group: %w", err)
@@ -112,11 +113,11 @@ func (d *Dispatcher) dispatch(ctx context.Context, m redis.XMessage) error {
 		d.opts.Logger.Warn().Str("stream_id", m.ID).Msg("undecodable results entry skipped")
 		return nil
 	}
-	b, err := json.Marshal(Payload{V: tasks.PayloadVersion, EventID: e.ID, Event: json.RawMessage(raw)})
+	b, err := json.Marshal(Payload{V: wire.PayloadVersion, EventID: e.ID, Event: json.RawMessage(raw)})
 	if err != nil {
 		return err
 	}
-	_, err = d.enq.EnqueueContext(ctx, asynq.NewTask(tasks.TypeDeliverWebhook, b), asynq.TaskID(TaskID(e.ID)),
+	_, err = d.enq.EnqueueContext(ctx, asynq.NewTask(wire.TypeDeliverWebhook, b), asynq.TaskID(TaskID(e.ID)),
 		asynq.Queue(d.opts.Queue), asynq.MaxRetry(d.opts.MaxRetry), asynq.Retention(24*time.Hour), asynq.Timeout(d.opts.Timeout+5*time.Second))
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil // already handed on

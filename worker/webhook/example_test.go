@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
 
@@ -24,14 +25,14 @@ func Example_verify() {
 			http.Error(w, "bad signature", http.StatusUnauthorized) // 4xx: the worker stops retrying
 			return
 		}
-		fmt.Println("verified", r.Header.Get(tasks.HeaderWebhookID))
+		fmt.Println("verified", r.Header.Get(wire.HeaderWebhookID))
 		w.WriteHeader(http.StatusNoContent)
 	})
 
 	// What the worker sends:
 	body := []byte(`{"type":"result","id":"result:job-1","result":{"outcome":"completed"}}`)
 	req := httptest.NewRequest(http.MethodPost, "/basiq/webhook", strings.NewReader(string(body)))
-	tasks.SetWebhookHeaders(req.Header, secret, "result:job-1", time.Now(), body)
+	wire.SetWebhookHeaders(req.Header, secret, "result:job-1", time.Now(), body)
 	app.ServeHTTP(httptest.NewRecorder(), req)
 	// Output: verified result:job-1
 }

@@ -1,11 +1,11 @@
 // Package webhook delivers every result event to the application's URL as a
 // signed Standard Webhooks POST (headers webhook-id, webhook-timestamp,
-// webhook-signature; see tasks.SignWebhook and tasks.VerifyWebhook).
+// webhook-signature; see wire.SignWebhook and tasks.VerifyWebhook).
 //
 // A Dispatcher follows the results stream with a Redis consumer group
 // (XREADGROUP, XACK), so several worker processes share the work and an
 // event read but not handed on before a crash is read again (and claimed
-// from a dead consumer after ClaimIdle). It enqueues one tasks.TypeDeliverWebhook
+// from a dead consumer after ClaimIdle). It enqueues one wire.TypeDeliverWebhook
 // task per event, with task id "webhook:<event id>": a second enqueue of the
 // same event is rejected. Run serves those tasks with a small asynq.Server
 // of its own on its own queue, so a slow application endpoint cannot take
@@ -28,6 +28,7 @@ import (
 
 	"github.com/basiq-worker/basiq-worker/internal/asynqlog"
 	"github.com/basiq-worker/basiq-worker/internal/taskmux"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -146,10 +147,10 @@ func Run(ctx context.Context, opts Options) error {
 		Logger:    asynqlog.New(opts.Logger), LogLevel: asynq.WarnLevel, ShutdownTimeout: opts.Timeout + time.Second,
 	})
 	mux := asynq.NewServeMux()
-	mux.Handle(tasks.TypeDeliverWebhook, &Deliverer{URL: opts.URL, Secret: opts.Secret, Client: opts.HTTPClient, Logger: opts.Logger})
+	mux.Handle(wire.TypeDeliverWebhook, &Deliverer{URL: opts.URL, Secret: opts.Secret, Client: opts.HTTPClient, Logger: opts.Logger})
 	mux.Use(taskmux.Exact(func(_ context.Context, _ *asynq.Task, err error) {
 		opts.Logger.Error().Err(err).Str("queue", opts.Queue).Msg("no handler for task type, archived")
-	}, tasks.TypeDeliverWebhook))
+	}, wire.TypeDeliverWebhook))
 	if err := srv.Start(mux); err != nil {
 		return fmt.Errorf("webhook: start: %w", err)
 	}

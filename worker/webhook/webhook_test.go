@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -28,7 +30,7 @@ type receiver struct {
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	id := r.Header.Get(tasks.HeaderWebhookID)
+	id := r.Header.Get(wire.HeaderWebhookID)
 	rc.mu.Lock()
 	if err := tasks.VerifyWebhook(rc.secret, r.Header, body, time.Now(), 0); err != nil {
 		rc.bad = append(rc.bad, err.Error())
@@ -52,7 +54,7 @@ func (rc *receiver) count(id string) int {
 type fixture struct {
 	ns, queue string
 	rdb       *redis.Client
-	pub       *tasks.Publisher
+	pub       *results.Publisher
 	rc        *receiver
 	insp      *asynq.Inspector
 }
@@ -61,7 +63,7 @@ func setup(t *testing.T, answer func(id string, call int) int) *fixture {
 	t.Helper()
 	rdb := testredis.Client(t)
 	f := &fixture{ns: testredis.Namespace(t, "test"), queue: testredis.Queue(t, "test"), rdb: rdb, insp: asynq.NewInspector(testredis.ConnOpt())}
-	f.pub = tasks.NewPublisher(rdb, tasks.WithNamespace(f.ns))
+	f.pub = results.NewPublisher(rdb, results.WithNamespace(f.ns))
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	f.rc = &receiver{t: t, secret: secret, calls: map[string]int{}, answer: answer}
 	srv := httptest.NewServer(f.rc)
@@ -84,7 +86,7 @@ func setup(t *testing.T, answer func(id string, call int) int) *fixture {
 
 func (f *fixture) publish(t *testing.T, taskID string) string {
 	t.Helper()
-	e := tasks.NewResultEvent(tasks.Result{Outcome: tasks.OutcomeCompleted, TaskID: taskID, JobID: "job-" + taskID, UserID: "u"})
+	e := results.NewResultEvent(tasks.Result{Outcome: tasks.OutcomeCompleted, TaskID: taskID, JobID: "job-" + taskID, UserID: "u"})
 	if _, err := f.pub.Publish(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}

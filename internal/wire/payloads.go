@@ -1,4 +1,4 @@
-package tasks
+package wire
 
 import (
 	"encoding/json"
@@ -70,32 +70,32 @@ type AnswerMFAPayload struct {
 // Validate checks the version, the required fields and the bounds of every
 // id (see MaxIDLen, InstitutionIDPattern, MaxIdempotencyKeyLen, MaxSealedLen).
 func (p CreateConnectionPayload) Validate() error {
-	return firstErr(checkVersion(p.V), requiredID("userId", p.UserID), requiredInstitution("institutionId", p.InstitutionID),
-		checkSealed("credentials", p.Credentials), checkIdempotencyKey("idempotencyKey", p.IdempotencyKey))
+	return FirstErr(checkVersion(p.V), ValidateID("userId", p.UserID), RequiredInstitution("institutionId", p.InstitutionID),
+		checkSealed("credentials", p.Credentials), CheckIdempotencyKey("idempotencyKey", p.IdempotencyKey))
 }
 
 // Validate checks the version, the required fields and the bounds of every id.
 func (p UpdateConnectionPayload) Validate() error {
-	return firstErr(checkVersion(p.V), requiredID("userId", p.UserID), requiredID("connectionId", p.ConnectionID),
-		optionalInstitution("institutionId", p.InstitutionID), checkSealed("credentials", p.Credentials),
-		checkIdempotencyKey("idempotencyKey", p.IdempotencyKey))
+	return FirstErr(checkVersion(p.V), ValidateID("userId", p.UserID), ValidateID("connectionId", p.ConnectionID),
+		OptionalInstitution("institutionId", p.InstitutionID), checkSealed("credentials", p.Credentials),
+		CheckIdempotencyKey("idempotencyKey", p.IdempotencyKey))
 }
 
 // Validate checks the version, the required fields and the bounds of every id.
 func (p RefreshConnectionPayload) Validate() error {
-	return firstErr(checkVersion(p.V), requiredID("userId", p.UserID), requiredID("connectionId", p.ConnectionID),
-		checkIdempotencyKey("idempotencyKey", p.IdempotencyKey))
+	return FirstErr(checkVersion(p.V), ValidateID("userId", p.UserID), ValidateID("connectionId", p.ConnectionID),
+		CheckIdempotencyKey("idempotencyKey", p.IdempotencyKey))
 }
 
 // Validate checks the version, the required fields and the bounds of every id.
 func (p RefreshAllPayload) Validate() error {
-	return firstErr(checkVersion(p.V), requiredID("userId", p.UserID), checkIdempotencyKey("idempotencyKey", p.IdempotencyKey))
+	return FirstErr(checkVersion(p.V), ValidateID("userId", p.UserID), CheckIdempotencyKey("idempotencyKey", p.IdempotencyKey))
 }
 
 // Validate checks the version, the required fields and the bounds of every id.
 func (p AnswerMFAPayload) Validate() error {
-	return firstErr(checkVersion(p.V), requiredID("userId", p.UserID), requiredID("jobId", p.JobID),
-		checkSealed("answers", p.Answers), checkIdempotencyKey("idempotencyKey", p.IdempotencyKey))
+	return FirstErr(checkVersion(p.V), ValidateID("userId", p.UserID), ValidateID("jobId", p.JobID),
+		checkSealed("answers", p.Answers), CheckIdempotencyKey("idempotencyKey", p.IdempotencyKey))
 }
 
 // Validator is implemented by payloads that Decode validates.
@@ -156,14 +156,16 @@ func checkVersion(v int) error {
 	}
 }
 
-func required(field, v string) error {
+// Required returns an error naming field when v is empty.
+func Required(field, v string) error {
 	if v == "" {
 		return fmt.Errorf("field %s: required", field)
 	}
 	return nil
 }
 
-func firstErr(errs ...error) error {
+// FirstErr returns the first non-nil error of errs.
+func FirstErr(errs ...error) error {
 	for _, err := range errs {
 		if err != nil {
 			return err

@@ -1,4 +1,4 @@
-package tasks
+package results
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/wire"
+	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -18,21 +20,6 @@ const (
 	DefaultResultTTL = 7 * 24 * time.Hour
 )
 
-// Redis layout of results. Every key of a namespace carries the hash tag
-// "{ns}", so the publishing script works on Redis Cluster.
-
-// ResultsStreamKey is the stream of all events: "{ns}:results".
-func ResultsStreamKey(ns string) string { return "{" + ns + "}:results" }
-
-// ResultsChannel is the Pub/Sub channel of live events: "{ns}:results:live".
-func ResultsChannel(ns string) string { return "{" + ns + "}:results:live" }
-
-// PublishedKey marks an event id as published: "{ns}:published:{eventID}".
-func PublishedKey(ns, eventID string) string { return "{" + ns + "}:published:" + eventID }
-
-// ResultKey holds the Result JSON of a task: "{ns}:result:{taskID}".
-func ResultKey(ns, taskID string) string { return "{" + ns + "}:result:" + taskID }
-
 type resultsConfig struct {
 	ns        string
 	maxLen    int64
@@ -41,28 +28,25 @@ type resultsConfig struct {
 }
 
 func newResultsConfig(opts []ResultsOption) resultsConfig {
-	c := resultsConfig{ns: DefaultNamespace, maxLen: DefaultMaxLen, dedupeTTL: DefaultDedupeTTL, resultTTL: DefaultResultTTL}
+	c := resultsConfig{ns: tasks.DefaultNamespace, maxLen: DefaultMaxLen, dedupeTTL: DefaultDedupeTTL, resultTTL: DefaultResultTTL}
 	for _, o := range opts {
 		o.applyResults(&c)
 	}
 	return c
 }
 
-// ResultsOption configures a Publisher or Subscriber.
+// ResultsOption configures a Publisher.
 type ResultsOption interface{ applyResults(*resultsConfig) }
 
 type resultsOptionFunc func(*resultsConfig)
 
 func (f resultsOptionFunc) applyResults(c *resultsConfig) { f(c) }
 
-// NamespaceOption sets the results namespace; it is both a ClientOption and a ResultsOption.
-type NamespaceOption string
-
-func (o NamespaceOption) applyResults(c *resultsConfig) { c.ns = string(o) }
-func (o NamespaceOption) applyClient(c *Client)         { c.namespace = string(o) }
-
-// WithNamespace sets the namespace of the results keys (default "basiq").
-func WithNamespace(ns string) NamespaceOption { return NamespaceOption(ns) }
+// WithNamespace sets the namespace of the results keys (default
+// tasks.DefaultNamespace); apps' tasks.Client must use the same.
+func WithNamespace(ns string) ResultsOption {
+	return resultsOptionFunc(func(c *resultsConfig) { c.ns = ns })
+}
 
 // WithMaxLen caps the results stream at about n entries (approximate trim; default 100000).
 func WithMaxLen(n int64) ResultsOption {
@@ -79,7 +63,7 @@ func WithResultTTL(d time.Duration) ResultsOption {
 	return resultsOptionFunc(func(c *resultsConfig) { c.resultTTL = d })
 }
 
-// Publisher publishes result events exactly once per Event.ID.
+// Publisher publishes result events exactly once per tasks.Event.ID.
 type Publisher struct {
 	rdb redis.UniversalClient
 	cfg resultsConfig
@@ -95,11 +79,11 @@ var publishLua string
 
 var publishScript = redis.NewScript(publishLua)
 
-// Publish publishes e once: the first call for an Event.ID appends it to the
+// Publish publishes e once: the first call for an tasks.Event.ID appends it to the
 // stream, stores a Result under ResultKey (for Wait) and sends it on the live
 // channel, all in one atomic script; later calls return published=false.
-func (p *Publisher) Publish(ctx context.Context, e Event) (published bool, err error) {
-	if err := e.validate(); err != nil {
+func (p *Publisher) Publish(ctx context.Context, e tasks.Event) (published bool, err error) {
+	if err := validate(e); err != nil {
 		return false, fmt.Errorf("publish: %w", err)
 	}
 	ev, err := json.Marshal(e)
@@ -107,16 +91,16 @@ func (p *Publisher) Publish(ctx context.Context, e Event) (published bool, err e
 		return false, fmt.Errorf("publish %s: %w", e.ID, err)
 	}
 	var res []byte
-	resultKey := ResultKey(p.cfg.ns, "")
+	resultKey := wire.ResultKey(p.cfg.ns, "")
 	if e.Result != nil {
-		resultKey = ResultKey(p.cfg.ns, e.Result.TaskID)
+		resultKey = wire.ResultKey(p.cfg.ns, e.Result.TaskID)
 		if res, err = json.Marshal(e.Result); err != nil {
 			return false, fmt.Errorf("publish %s: %w", e.ID, err)
 		}
 	}
-	keys := []string{PublishedKey(p.cfg.ns, e.ID), ResultsStreamKey(p.cfg.ns), resultKey}
+	keys := []string{wire.PublishedKey(p.cfg.ns, e.ID), wire.ResultsStreamKey(p.cfg.ns), resultKey}
 	n, err := publishScript.Run(ctx, p.rdb, keys, ms(p.cfg.dedupeTTL), p.cfg.maxLen, ev, res, ms(p.cfg.resultTTL),
-		ResultsChannel(p.cfg.ns)).Int()
+		wire.ResultsChannel(p.cfg.ns)).Int()
 	if err != nil {
 		return false, fmt.Errorf("publish %s: %w", e.ID, err)
 	}
@@ -130,17 +114,17 @@ func ms(d time.Duration) int64 {
 	return max(d.Milliseconds(), 1)
 }
 
-func (e Event) validate() error {
+func validate(e tasks.Event) error {
 	switch {
 	case e.ID == "":
 		return errors.New("event id required")
-	case e.Type == EventResult && e.Result == nil:
+	case e.Type == tasks.EventResult && e.Result == nil:
 		return fmt.Errorf("event %s: result required", e.ID)
-	case e.Type == EventResult && e.Result.TaskID == "":
+	case e.Type == tasks.EventResult && e.Result.TaskID == "":
 		return fmt.Errorf("event %s: result taskId required", e.ID)
-	case e.Type == EventMFARequired && e.MFA == nil:
+	case e.Type == tasks.EventMFARequired && e.MFA == nil:
 		return fmt.Errorf("event %s: mfa required", e.ID)
-	case e.Type != EventResult && e.Type != EventMFARequired:
+	case e.Type != tasks.EventResult && e.Type != tasks.EventMFARequired:
 		return fmt.Errorf("event %s: unknown type %q", e.ID, e.Type)
 	}
 	return nil

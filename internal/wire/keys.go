@@ -1,0 +1,41 @@
+package wire
+
+import "strconv"
+
+// Redis layout of results. Every key of a namespace carries the hash tag
+// "{ns}", so the publishing script works on Redis Cluster.
+
+// ResultsStreamKey is the stream of all events: "{ns}:results".
+func ResultsStreamKey(ns string) string { return "{" + ns + "}:results" }
+
+// ResultsChannel is the Pub/Sub channel of live events: "{ns}:results:live".
+func ResultsChannel(ns string) string { return "{" + ns + "}:results:live" }
+
+// PublishedKey marks an event id as published: "{ns}:published:{eventID}".
+func PublishedKey(ns, eventID string) string { return "{" + ns + "}:published:" + eventID }
+
+// ResultKey holds the Result JSON of a task: "{ns}:result:{taskID}".
+func ResultKey(ns, taskID string) string { return "{" + ns + "}:result:" + taskID }
+
+// SchedulesKey is the hash of refresh schedules by id: "{ns}:schedules".
+func SchedulesKey(ns string) string { return "{" + ns + "}:schedules" }
+
+// TaskID returns the asynq task id used for an idempotency key: type+":"+key.
+func TaskID(taskType, key string) string { return taskType + ":" + key }
+
+// ResultEventID is the dedupe id of the result of a Basiq job,
+// "result:"+jobID, or "result:task:"+taskID when no job was started.
+func ResultEventID(jobID, taskID string) string {
+	if jobID == "" {
+		return "result:task:" + taskID
+	}
+	return "result:" + jobID
+}
+
+// MFAEventID is the dedupe id of a job's MFA challenge: "mfa:"+jobID.
+func MFAEventID(jobID string) string { return "mfa:" + jobID }
+
+// ProgressEventID is the id of a live progress event: "progress:"+jobID+":"+polls.
+func ProgressEventID(jobID string, polls int) string {
+	return "progress:" + jobID + ":" + strconv.Itoa(polls)
+}
