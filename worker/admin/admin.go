@@ -77,7 +77,14 @@ func New(opts Options) (*Handler, error) {
 			return basicAuth(next, "basiq-worker", opts.Username, opts.Password)
 		}
 	}
-	h.mux.Handle("GET /metrics", protect(promhttp.HandlerFor(h.reg, promhttp.HandlerOpts{Registry: h.reg})))
+	h.mux.Handle("GET /metrics", protect(promhttp.HandlerFor(h.reg, promhttp.HandlerOpts{
+		Registry: h.reg,
+		// A collector that fails (asynq's queue gauges during a Redis
+		// hiccup, or a queue deleted mid-scrape) must not blank the
+		// worker's own metrics: serve what was gathered; the failure is
+		// counted in promhttp_metric_handler_errors_total.
+		ErrorHandling: promhttp.ContinueOnError,
+	})))
 	h.mux.HandleFunc("GET /healthz", healthz)
 	h.mux.Handle("GET /readyz", readyz(rdb))
 	if opts.UIEnabled {

@@ -183,3 +183,25 @@ func TestRequireAuth(t *testing.T) {
 		}
 	}
 }
+
+// failingCollector stands for asynq's queue collector when Redis hiccups.
+type failingCollector struct{}
+
+func (failingCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- prometheus.NewDesc("failing_metric", "always fails", nil, nil)
+}
+
+func (failingCollector) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.NewInvalidMetric(prometheus.NewDesc("failing_metric", "always fails", nil, nil), io.ErrUnexpectedEOF)
+}
+
+func TestHandler_metricsSurviveAFailingCollector(t *testing.T) {
+	h := newHandler(t, Options{})
+	ok := prometheus.NewCounter(prometheus.CounterOpts{Name: "still_served_total", Help: "a healthy metric"})
+	ok.Inc()
+	h.Registry().MustRegister(ok, failingCollector{})
+	code, body := do(t, h, "GET", "/metrics")
+	if code != http.StatusOK || !strings.Contains(body, "still_served_total 1") {
+		t.Errorf("GET /metrics with a failing collector = %d, healthy metric served: %v; want 200 with it", code, strings.Contains(body, "still_served_total 1"))
+	}
+}
