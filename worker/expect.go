@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // expectTTL is how long an institution's step durations are cached, and
@@ -14,11 +16,14 @@ const (
 )
 
 // expectations caches institutions' average step durations, which the poll
-// policy aims at. A lookup that fails leaves the policy to back off.
+// policy aims at. A lookup that fails leaves the policy to back off. A
+// burst of tasks of one institution with nothing cached makes one lookup
+// (singleflight), not one each.
 type expectations struct {
 	basiq Basiq
 	mu    sync.Mutex
 	m     map[string]expectEntry
+	fetch singleflight.Group
 }
 
 type expectEntry struct {
@@ -39,9 +44,14 @@ func (e *expectations) steps(ctx context.Context, institution string) map[string
 	e.mu.Lock()
 	ent, ok := e.m[institution]
 	e.mu.Unlock()
-	if !ok || time.Now().After(ent.until) {
-		ent = expectEntry{until: time.Now().Add(failTTL)}
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	if ok && !time.Now().After(ent.until) {
+		return ent.steps
+	}
+	v, _, _ := e.fetch.Do(institution, func() (any, error) {
+		ent := expectEntry{until: time.Now().Add(failTTL)}
+		// Not the caller's ctx alone: its cancel would fail the lookup for
+		// every task sharing it.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if steps, err := e.basiq.StepDurations(ctx, institution); err == nil {
 			ent = expectEntry{steps: steps, until: time.Now().Add(expectTTL)}
@@ -49,6 +59,8 @@ func (e *expectations) steps(ctx context.Context, institution string) map[string
 		e.mu.Lock()
 		e.m[institution] = ent
 		e.mu.Unlock()
-	}
-	return ent.steps
+		return ent.steps, nil
+	})
+	steps, _ := v.(map[string]time.Duration)
+	return steps
 }
