@@ -17,6 +17,7 @@ func (w Worker) Redacted() Worker {
 	w.BasiqSecretKey = mask(w.BasiqSecretKey)
 	w.UIPassword = mask(w.UIPassword)
 	w.WebhookSecret = mask(w.WebhookSecret)
+	w.BasiqWebhookSecret = mask(w.BasiqWebhookSecret)
 	return w
 }
 

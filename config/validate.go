@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/basiq-worker/basiq-worker/sdk"
 	"net"
 	"net/url"
 	"slices"
@@ -84,6 +85,7 @@ func (w *Worker) problems() []error {
 		oneOf("LOG_FORMAT", w.LogFormat, "json", "console"), checkLogLevel(w.LogLevel))
 	add(w.checkHTTP()...)
 	add(w.checkWebhook()...)
+	add(w.checkBasiqWebhook()...)
 	return errs
 }
 
@@ -208,4 +210,19 @@ func checkLogLevel(l string) error {
 		return fmt.Errorf("LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, panic, disabled, got %q", l)
 	}
 	return nil
+}
+
+// checkBasiqWebhook checks the receiver of Basiq's webhooks: every secret
+// decodes (the error never quotes it) and the path is absolute.
+func (w *Worker) checkBasiqWebhook() []error {
+	var errs []error
+	if !strings.HasPrefix(w.BasiqWebhookPath, "/") {
+		errs = append(errs, fmt.Errorf("BASIQ_WEBHOOK_PATH: must start with /, got %q", w.BasiqWebhookPath))
+	}
+	for i, s := range w.BasiqWebhookSecrets() {
+		if _, err := sdk.NewWebhookVerifier(s); err != nil {
+			errs = append(errs, fmt.Errorf("BASIQ_WEBHOOK_SECRET: secret %d is not whsec_<base64>", i+1))
+		}
+	}
+	return errs
 }

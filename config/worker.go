@@ -2,10 +2,12 @@ package config
 
 import (
 	"net"
+	"strings"
 
 	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/admin"
+	"github.com/basiq-worker/basiq-worker/worker/basiqhooks"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
@@ -44,6 +46,11 @@ type Worker struct {
 
 	WebhookURL    string
 	WebhookSecret string
+
+	// BasiqWebhookSecret enables the receiver of Basiq's own webhooks at
+	// BasiqWebhookPath on the HTTP server (BasiqWebhookSecrets splits it).
+	BasiqWebhookSecret string
+	BasiqWebhookPath   string
 }
 
 // DefaultWorker returns the configuration of basiq-worker when no variable
@@ -56,6 +63,7 @@ func DefaultWorker() *Worker {
 		BasiqRateBurst: 5, BasiqTokenRateLimit: ratelimit.DefaultTokenLimit.Rate,
 		LogFormat: "json", LogLevel: "info",
 		HTTPAddr: "127.0.0.1:8080", UIPath: admin.DefaultUIPath, UIEnabled: true,
+		BasiqWebhookPath: basiqhooks.DefaultPath,
 	}
 }
 
@@ -68,6 +76,8 @@ func (w *Worker) variables() []variable {
 		{"BASIQ_API_KEY", &w.BasiqAPIKey, "Basiq API key", required | secret},
 		{"BASIQ_API_VERSION", &w.BasiqAPIVersion, "Basiq API version: 1.0, 2.0, 2.1 or 3.0", 0},
 		{"BASIQ_BASE_URL", &w.BasiqBaseURL, "Basiq API base URL (absolute http or https)", 0},
+		{"BASIQ_WEBHOOK_SECRET", &w.BasiqWebhookSecret, "Basiq's webhook signing secrets whsec_<base64>[,whsec_...] (several during rotation); receives Basiq's webhooks at BASIQ_WEBHOOK_PATH when set", secret},
+		{"BASIQ_WEBHOOK_PATH", &w.BasiqWebhookPath, "path of the HTTP server receiving Basiq's webhooks", 0},
 		{"BASIQ_SECRET_KEY", &w.BasiqSecretKey, "keyring sealing credentials: kid1:BASE64KEY32[,kid2:BASE64KEY32]; the first key seals, all open", required | secret},
 		{"BASIQ_RATE_LIMIT", &w.BasiqRateLimit, "Basiq calls per second of all workers of the API key together, shared through Redis; lowered for a while after each 429 (0 = no limit)", 0},
 		{"BASIQ_RATE_BURST", &w.BasiqRateBurst, "Basiq calls that may go at once above BASIQ_RATE_LIMIT (>= 1)", 0},
@@ -155,6 +165,17 @@ func (w *Worker) WebhookSecretBytes() ([]byte, error) {
 		return nil, nil
 	}
 	return parseWebhookSecret(w.WebhookSecret)
+}
+
+// BasiqWebhookSecrets returns the secrets of BASIQ_WEBHOOK_SECRET (nil when unset).
+func (w *Worker) BasiqWebhookSecrets() []string {
+	var out []string
+	for _, s := range strings.Split(w.BasiqWebhookSecret, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // ZerologLevel returns LOG_LEVEL as a zerolog level.

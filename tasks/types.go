@@ -172,7 +172,7 @@ const (
 
 // Event is one entry of the results stream.
 type Event struct {
-	// Type is EventResult or EventMFARequired.
+	// Type is EventResult, EventMFARequired, EventBasiq or EventConsentRevoked.
 	Type string `json:"type"`
 	// ID is the dedupe id: "result:"+jobID (or "result:task:"+taskID when
 	// no Basiq job was started) or "mfa:"+jobID.
@@ -181,6 +181,8 @@ type Event struct {
 	MFA    *MFARequired `json:"mfa,omitempty"`
 	// Progress is set on live-only EventProgress events (see Client.Follow).
 	Progress *Progress `json:"progress,omitempty"`
+	// Basiq is set on EventBasiq and EventConsentRevoked events.
+	Basiq *BasiqEvent `json:"basiq,omitempty"`
 	// StreamID is the stream position of the event, set when it is read
 	// from the stream: pass it to Client.Results or ReadResults to resume
 	// after this event.

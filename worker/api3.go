@@ -18,10 +18,6 @@ const apiConsent = "3.0"
 // apiVersions are the Basiq API versions the worker speaks.
 var apiVersions = []string{"1.0", "2.0", "2.1", apiConsent}
 
-// CodeConsentFlowRequired: a credentials create or update was refused
-// without calling Basiq, because API 3.0 takes no bank logins.
-const CodeConsentFlowRequired = "consent-flow-required"
-
 func checkAPIVersion(v string) error {
 	for _, ok := range apiVersions {
 		if v == ok {
@@ -35,7 +31,7 @@ func checkAPIVersion(v string) error {
 // API 3.0 and archives it: nothing is sent to Basiq, which would refuse it.
 func (h *handlers) refuseCredentials(ctx context.Context, t *asynq.Task, base pollPayload) error {
 	zerolog.Ctx(ctx).Warn().Str("api_version", h.apiVersion).Msg("credentials refused: API 3.0 connects through the Consent UI")
-	e := &tasks.ErrorInfo{Code: CodeConsentFlowRequired, Title: "Credentials are not accepted under Basiq API 3.0",
+	e := &tasks.ErrorInfo{Code: tasks.CodeConsentFlowRequired, Title: "Credentials are not accepted under Basiq API 3.0",
 		Detail: "BASIQ_API_VERSION is " + apiConsent + ": Basiq takes no bank logins. Send the user to the Consent UI " +
 			"(sdk ConsentURL, basiqctl consent-url) and enqueue a follow (tasks.Client.FollowJobs) of the job ids it hands back; " +
 			"credential flows need BASIQ_API_VERSION 1.0-2.1."}

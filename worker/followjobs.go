@@ -6,6 +6,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
 )
 
 // FollowJobs handles tasks.TypeFollowJobs: Basiq jobs the worker did not
@@ -20,6 +21,15 @@ func (h *handlers) FollowJobs(ctx context.Context, t *asynq.Task) error {
 		return h.rejectPayload(ctx, t, w, err)
 	}
 	base := h.base(ctx, t, w, p.Deadline, p.EnqueuedAt)
+	if isWebhookFollow(base.TaskID) {
+		if p.JobIDs, err = h.unfollowed(ctx, p.JobIDs); err != nil {
+			return h.retry(ctx, attemptOf(ctx), err)
+		}
+		if len(p.JobIDs) == 0 {
+			zerolog.Ctx(ctx).Info().Msg("webhook follow: every job is followed by another task")
+			return nil
+		}
+	}
 	return h.run(ctx, t, start{base: base, resend: true, call: func(context.Context) ([]*sdk.Job, error) {
 		js := make([]*sdk.Job, len(p.JobIDs))
 		for i, id := range p.JobIDs {
@@ -27,4 +37,19 @@ func (h *handlers) FollowJobs(ctx context.Context, t *asynq.Task) error {
 		}
 		return js, nil
 	}})
+}
+
+// unfollowed are the jobs of ids no task follows.
+func (h *handlers) unfollowed(ctx context.Context, ids []string) ([]string, error) {
+	var out []string
+	for _, id := range ids {
+		followed, err := h.followed(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !followed {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }

@@ -139,9 +139,9 @@ func TestCreate_refusedUnder3(t *testing.T) {
 	}
 	for _, id := range []string{createID, updateID} {
 		r := h.wait(id, 10*time.Second)
-		if r.Outcome != tasks.OutcomeFailed || r.Error == nil || r.Error.Code != CodeConsentFlowRequired ||
+		if r.Outcome != tasks.OutcomeFailed || r.Error == nil || r.Error.Code != tasks.CodeConsentFlowRequired ||
 			!bytes.Contains([]byte(r.Error.Detail), []byte("Consent UI")) {
-			t.Errorf("result of %s = %+v (error %+v), want failed %s naming the Consent UI", id, r, r.Error, CodeConsentFlowRequired)
+			t.Errorf("result of %s = %+v (error %+v), want failed %s naming the Consent UI", id, r, r.Error, tasks.CodeConsentFlowRequired)
 		}
 	}
 	if reqs := h.rec.all(); len(reqs) != 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/internal/taskmux"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/basiq-worker/basiq-worker/worker/basiqhooks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
@@ -100,6 +101,7 @@ func (h *handlers) Mux(log zerolog.Logger) *asynq.ServeMux {
 		wire.TypePollJob:            h.PollJob,
 		tasks.TypeAnswerMFA:         h.AnswerMFA,
 		tasks.TypeFollowJobs:        h.FollowJobs,
+		basiqhooks.TypeEvent:        h.BasiqEvent,
 	}
 	mux := asynq.NewServeMux()
 	mux.Use(logMiddleware(log), h.countRejected)

@@ -19,8 +19,11 @@ import (
 func (h *handlers) finish(ctx context.Context, t *asynq.Task, p pollPayload, outcome tasks.Outcome, e *tasks.ErrorInfo, accounts []string) error {
 	o := jobOutcome{Outcome: outcome, Error: e, JobID: p.JobID, ConnectionID: p.ConnectionID, Steps: p.Steps,
 		Accounts: accounts, Polls: p.Polls}
+	var ws []waiter
 	if p.JobID != "" && !p.Shared { // a chain of an earlier version (Shared) has no record
-		stored, ws, err := h.settle(ctx, p, o)
+		var stored jobOutcome
+		var err error
+		stored, ws, err = h.settle(ctx, p, o)
 		if err == nil {
 			err = h.answerWaiters(ctx, stored, ws)
 		}
@@ -28,6 +31,9 @@ func (h *handlers) finish(ctx context.Context, t *asynq.Task, p pollPayload, out
 			return h.retry(ctx, attemptOf(ctx), err)
 		}
 		o = stored
+	}
+	if isWebhookFollow(p.TaskID) && len(ws) > 0 {
+		return nil // the application's tasks waiting on the job have its result
 	}
 	return h.publish(ctx, t, p.eventSuffix(), o.resultFor(p.work))
 }

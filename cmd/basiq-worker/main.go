@@ -23,6 +23,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/internal/app"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/admin"
+	"github.com/basiq-worker/basiq-worker/worker/basiqhooks"
 	"github.com/basiq-worker/basiq-worker/worker/webhook"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
@@ -130,7 +131,8 @@ func appOptions(cfg *config.Worker, rdb redis.UniversalClient, ln net.Listener, 
 		Basiq: basiqOptions(cfg),
 		Admin: admin.Options{UIEnabled: cfg.UIEnabled, UIPath: cfg.UIPath, UIReadOnly: cfg.UIReadOnly,
 			Username: cfg.UIUsername, Password: cfg.UIPassword},
-		Webhook: webhook.Options{URL: cfg.WebhookURL, Secret: secret},
+		Webhook:    webhook.Options{URL: cfg.WebhookURL, Secret: secret},
+		BasiqHooks: basiqhooks.Options{Secrets: cfg.BasiqWebhookSecrets()}, BasiqHooksPath: cfg.BasiqWebhookPath,
 	}, nil
 }
 

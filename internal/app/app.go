@@ -11,13 +11,17 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 
 	"github.com/basiq-worker/basiq-worker/internal/redislog"
+	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/admin"
+	"github.com/basiq-worker/basiq-worker/worker/basiqhooks"
 	"github.com/basiq-worker/basiq-worker/worker/metrics"
 	"github.com/basiq-worker/basiq-worker/worker/schedule"
 	"github.com/basiq-worker/basiq-worker/worker/webhook"
+	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
@@ -47,6 +51,12 @@ type Options struct {
 	// Schedule is the refresh scheduler's; New sets its Redis, Namespace
 	// and Logger.
 	Schedule schedule.Options
+	// BasiqHooks receives Basiq's webhooks at BasiqHooksPath (default
+	// basiqhooks.DefaultPath) on the admin server when Secrets are set
+	// (Listener required). New sets its Redis, Namespace, Enqueuer, Queue
+	// (the worker's first-priority queue) and Logger.
+	BasiqHooks     basiqhooks.Options
+	BasiqHooksPath string
 	// Registry receives the metrics (default: a new one).
 	Registry *prometheus.Registry
 	// Logger is the process's; the scheduler, the webhooks and the admin
@@ -89,9 +99,15 @@ func New(o Options) (*Process, error) {
 	if p.worker, err = worker.New(wc); err != nil {
 		return nil, err
 	}
+	if len(o.BasiqHooks.Secrets) > 0 && o.Listener == nil {
+		return nil, errors.New("app: Basiq's webhooks need the HTTP server (HTTP_ADDR)")
+	}
 	if o.Listener != nil {
 		ao := o.Admin
 		ao.Redis, ao.Registry = o.Redis, o.Registry
+		if ao.Routes, err = o.basiqHooks(wc); err != nil {
+			return nil, err
+		}
 		if p.admin, err = admin.New(ao); err != nil {
 			return nil, err
 		}
@@ -113,6 +129,36 @@ func (o Options) basiq(m *metrics.Metrics) worker.ClientOptions {
 	}
 	b.Observer, b.WrapTransport = m, m.Transport
 	return b
+}
+
+// basiqHooks are the routes of the receiver of Basiq's webhooks, if any.
+func (o Options) basiqHooks(wc worker.Config) (map[string]http.Handler, error) {
+	if len(o.BasiqHooks.Secrets) == 0 {
+		return nil, nil
+	}
+	bo := o.BasiqHooks
+	bo.Redis, bo.Namespace, bo.Logger = o.Redis, wc.Namespace, o.component("basiq-webhooks")
+	bo.Enqueuer, bo.Queue = asynq.NewClientFromRedisClient(o.Redis), firstQueue(wc.Queues)
+	rc, err := basiqhooks.New(bo)
+	if err != nil {
+		return nil, err
+	}
+	path := o.BasiqHooksPath
+	if path == "" {
+		path = basiqhooks.DefaultPath
+	}
+	return map[string]http.Handler{"POST " + path: rc}, nil
+}
+
+// firstQueue is the queue of the highest priority (by name on a tie).
+func firstQueue(qs map[string]int) string {
+	best, bestP := tasks.DefaultQueue, -1
+	for q, p := range qs {
+		if p > bestP || (p == bestP && q < best) {
+			best, bestP = q, p
+		}
+	}
+	return best
 }
 
 func (o Options) component(name string) zerolog.Logger {

@@ -124,7 +124,9 @@ func validate(e tasks.Event) error {
 		return fmt.Errorf("event %s: result taskId required", e.ID)
 	case e.Type == tasks.EventMFARequired && e.MFA == nil:
 		return fmt.Errorf("event %s: mfa required", e.ID)
-	case e.Type != tasks.EventResult && e.Type != tasks.EventMFARequired:
+	case (e.Type == tasks.EventBasiq || e.Type == tasks.EventConsentRevoked) && e.Basiq == nil:
+		return fmt.Errorf("event %s: basiq event required", e.ID)
+	case e.Type != tasks.EventResult && e.Type != tasks.EventMFARequired && e.Type != tasks.EventBasiq && e.Type != tasks.EventConsentRevoked:
 		return fmt.Errorf("event %s: unknown type %q", e.ID, e.Type)
 	}
 	return nil

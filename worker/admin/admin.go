@@ -47,6 +47,9 @@ type Options struct {
 	Username, Password string
 	// Queues limits the asynq queue gauges to these queues; empty means every queue in Redis.
 	Queues []string
+	// Routes are more routes (ServeMux patterns, such as "POST /basiq/webhooks"),
+	// served as given: they authenticate their requests themselves.
+	Routes map[string]http.Handler
 }
 
 // Handler serves the admin routes. It holds no connection of its own:
@@ -87,6 +90,9 @@ func New(opts Options) (*Handler, error) {
 	})))
 	h.mux.HandleFunc("GET /healthz", healthz)
 	h.mux.Handle("GET /readyz", readyz(rdb))
+	for pattern, route := range opts.Routes {
+		h.mux.Handle(pattern, route)
+	}
 	if opts.UIEnabled {
 		root := strings.TrimSuffix(opts.uiPath(), "/")
 		h.mountUI(root, opts, rdb, protect)

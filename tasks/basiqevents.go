@@ -1,0 +1,45 @@
+package tasks
+
+import (
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/internal/wire"
+)
+
+// Event types of Basiq's own events, relayed from its webhooks.
+const (
+	// EventBasiq relays a Basiq event about a user's data (transactions
+	// or an account updated, a connection invalidated, activated or
+	// deleted): Event.Basiq names the ids.
+	EventBasiq = "basiq_event"
+	// EventConsentRevoked: the user revoked their consent, or it expired.
+	// The application must delete or de-identify that user's data.
+	EventConsentRevoked = "consent_revoked"
+)
+
+// CodeConsentFlowRequired: under Basiq API 3.0 a credentials create or
+// update was refused without calling Basiq; connect the user through the
+// Consent UI and follow the jobs it hands back (Client.FollowJobs).
+const CodeConsentFlowRequired ErrorCode = "consent-flow-required"
+
+// BasiqEvent is one of Basiq's events as the worker relays it.
+type BasiqEvent struct {
+	V int `json:"v"`
+	// EventID is Basiq's event id; Type its type, such as "transactions.updated".
+	EventID      string    `json:"eventId"`
+	Type         string    `json:"type"`
+	UserID       string    `json:"userId,omitempty"`
+	ConnectionID string    `json:"connectionId,omitempty"`
+	ConsentID    string    `json:"consentId,omitempty"`
+	OccurredAt   time.Time `json:"occurredAt,omitzero"`
+	// Purged lists the connections the worker purged after a consent
+	// ended (only with the worker's opt-in purge).
+	Purged []string `json:"purged,omitempty"`
+}
+
+// NewBasiqEvent wraps b in an Event of type typ (EventBasiq or
+// EventConsentRevoked), with dedupe id "basiq:"+b.EventID. It sets b.V.
+func NewBasiqEvent(typ string, b BasiqEvent) Event {
+	b.V = wire.PayloadVersion
+	return Event{Type: typ, ID: "basiq:" + b.EventID, Basiq: &b}
+}
