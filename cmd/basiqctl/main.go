@@ -72,6 +72,8 @@ func commands() []command {
 		{"update", "--user U --connection C (--password-stdin | --password-env NAME)", "enqueue new credentials for a connection", runUpdate},
 		{"refresh", "--user U --connection C", "enqueue a refresh of one connection", runRefresh},
 		{"refresh-all", "--user U", "enqueue a refresh of all of a user's connections", runRefreshAll},
+		{"consent-url", consentURLUsage, "print the Consent UI link of a user (API 3.0)", runConsentURL},
+		{"follow", followUsage, "enqueue a follow of the Basiq jobs the Consent UI handed back", runFollow},
 		{"mfa", "--user U --job J --answer A [--answer A2] [--wait 30s]", "answer an MFA challenge, and wait until the worker sent it to Basiq", runMFA},
 		{"wait", "TASK_ID [--timeout 10m] [--unserved 5s]", "follow a task's Basiq job live until its result", runWait},
 		{"tail", tailUsage, "follow the results stream; --count N: print its last N events and exit", runTail},
