@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/config"
+	"github.com/basiq-worker/basiq-worker/internal/exitcode"
 	"github.com/rs/zerolog"
 )
 
@@ -28,21 +29,8 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "basiq-api:", err)
-		os.Exit(exitCode(err))
+		os.Exit(exitcode.Of(err))
 	}
-}
-
-// usageError is a configuration or command-line error: exit code 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func exitCode(err error) int {
-	if errors.As(err, new(usageError)) {
-		return 2
-	}
-	return 1
 }
 
 // run is the whole program: it returns when ctx is done and the server
@@ -55,14 +43,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return usageError{err}
+		return exitcode.Usage(err)
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments %q (configuration comes from the environment; see -h)", fs.Args())}
+		return exitcode.Usage(fmt.Errorf("unexpected arguments %q (configuration comes from the environment; see -h)", fs.Args()))
 	}
 	cfg, err := config.LoadAPI(getenv)
 	if err != nil {
-		return usageError{fmt.Errorf("configuration: %w", err)}
+		return exitcode.Usage(fmt.Errorf("configuration: %w", err))
 	}
 	return serve(ctx, cfg, newLogger(cfg, stdout))
 }

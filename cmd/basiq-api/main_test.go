@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/exitcode"
 	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 )
@@ -19,8 +20,8 @@ func TestRun_badConfig(t *testing.T) {
 	var out, errOut syncbuf.Buffer
 	env := map[string]string{"API_TOKENS": "tiny", "API_MAX_WAIT": "soon"}
 	err := run(context.Background(), []string{"basiq-api"}, func(k string) string { return env[k] }, &out, &errOut)
-	if err == nil || exitCode(err) != 2 {
-		t.Fatalf("run: %v (exit %d), want a usage error (exit 2)", err, exitCode(err))
+	if err == nil || exitcode.Of(err) != 2 {
+		t.Fatalf("run: %v (exit %d), want a usage error (exit 2)", err, exitcode.Of(err))
 	}
 	for _, name := range []string{"API_TOKENS", "BASIQ_SECRET_KEY", "API_MAX_WAIT"} {
 		if !strings.Contains(err.Error(), name) {

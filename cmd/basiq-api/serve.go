@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/config"
+	"github.com/basiq-worker/basiq-worker/internal/exitcode"
 	"github.com/basiq-worker/basiq-worker/internal/httpapi"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -30,7 +31,7 @@ func serve(ctx context.Context, cfg *config.API, log zerolog.Logger) error {
 	defer rdb.Close()
 	h, err := handler(cfg, rdb, log)
 	if err != nil {
-		return usageError{fmt.Errorf("configuration: %w", err)}
+		return exitcode.Usage(fmt.Errorf("configuration: %w", err))
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

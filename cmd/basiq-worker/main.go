@@ -21,6 +21,7 @@ import (
 
 	"github.com/basiq-worker/basiq-worker/config"
 	"github.com/basiq-worker/basiq-worker/internal/app"
+	"github.com/basiq-worker/basiq-worker/internal/exitcode"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/admin"
 	"github.com/basiq-worker/basiq-worker/worker/basiqhooks"
@@ -34,21 +35,8 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args, os.LookupEnv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "basiq-worker:", err)
-		os.Exit(exitCode(err))
+		os.Exit(exitcode.Of(err))
 	}
-}
-
-// usageError is a configuration or command-line error: exit code 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func exitCode(err error) int {
-	if errors.As(err, new(usageError)) {
-		return 2
-	}
-	return 1
 }
 
 // run is the whole program: it returns when ctx is done (a signal) and
@@ -61,14 +49,14 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return usageError{err}
+		return exitcode.Usage(err)
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments %q (configuration comes from the environment; see -h)", fs.Args())}
+		return exitcode.Usage(fmt.Errorf("unexpected arguments %q (configuration comes from the environment; see -h)", fs.Args()))
 	}
 	cfg, err := config.LoadWorker(lookupEnv)
 	if err != nil {
-		return usageError{fmt.Errorf("configuration: %w", err)}
+		return exitcode.Usage(fmt.Errorf("configuration: %w", err))
 	}
 	return serve(ctx, cfg, newLogger(cfg, stdout))
 }
@@ -108,12 +96,12 @@ func serve(ctx context.Context, cfg *config.Worker, log zerolog.Logger) error {
 	opts, err := appOptions(cfg, rdb, ln, log)
 	if err != nil {
 		ln.Close()
-		return usageError{fmt.Errorf("configuration: %w", err)}
+		return exitcode.Usage(fmt.Errorf("configuration: %w", err))
 	}
 	p, err := app.New(opts)
 	if err != nil {
 		ln.Close()
-		return usageError{fmt.Errorf("configuration: %w", err)}
+		return exitcode.Usage(fmt.Errorf("configuration: %w", err))
 	}
 	log.Info().Object("config", cfg).Msg("starting")
 	return p.Run(ctx)

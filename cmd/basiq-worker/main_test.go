@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/config"
+	"github.com/basiq-worker/basiq-worker/internal/exitcode"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
@@ -62,8 +63,8 @@ func TestRun_badConfig(t *testing.T) {
 			e[tt.key] = tt.value
 			var stdout, stderr bytes.Buffer
 			err := run(context.Background(), []string{"basiq-worker"}, env(e), &stdout, &stderr)
-			if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), tt.key) {
-				t.Fatalf("run = %v (exit %d), want exit 2 naming %s", err, exitCode(err), tt.key)
+			if err == nil || exitcode.Of(err) != 2 || !strings.Contains(err.Error(), tt.key) {
+				t.Fatalf("run = %v (exit %d), want exit 2 naming %s", err, exitcode.Of(err), tt.key)
 			}
 		})
 	}
@@ -75,8 +76,8 @@ func TestRun_everyBadVariable(t *testing.T) {
 	e := map[string]string{"BASIQ_SECRET_KEY": secretKey(), "WORKER_CONCURRENCY": "many", "POLL_FACTOR": "0.5",
 		"WORKER_QUEUES": "", "LOG_FORMAT": "xml"}
 	err := run(context.Background(), []string{"basiq-worker"}, env(e), io.Discard, io.Discard)
-	if exitCode(err) != 2 {
-		t.Fatalf("run = %v (exit %d), want exit 2", err, exitCode(err))
+	if exitcode.Of(err) != 2 {
+		t.Fatalf("run = %v (exit %d), want exit 2", err, exitcode.Of(err))
 	}
 	for _, name := range []string{"BASIQ_API_KEY", "WORKER_CONCURRENCY", "POLL_FACTOR", "WORKER_QUEUES", "LOG_FORMAT"} {
 		if !strings.Contains(err.Error(), name+":") {
@@ -102,8 +103,8 @@ func TestRun_help(t *testing.T) {
 
 func TestRun_badFlag(t *testing.T) {
 	err := run(context.Background(), []string{"basiq-worker", "-nope"}, env(nil), io.Discard, io.Discard)
-	if exitCode(err) != 2 {
-		t.Errorf("run -nope = %v (exit %d), want exit 2", err, exitCode(err))
+	if exitcode.Of(err) != 2 {
+		t.Errorf("run -nope = %v (exit %d), want exit 2", err, exitcode.Of(err))
 	}
 }
 
