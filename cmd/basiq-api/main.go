@@ -10,8 +10,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +18,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/config"
+	"github.com/basiq-worker/basiq-worker/internal/cmdline"
 	"github.com/basiq-worker/basiq-worker/internal/exitcode"
 	"github.com/rs/zerolog"
 )
@@ -36,17 +35,8 @@ func main() {
 // run is the whole program: it returns when ctx is done and the server
 // has shut down, or on a configuration or startup error.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("basiq-api", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { usage(stdout) }
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return exitcode.Usage(err)
-	}
-	if fs.NArg() > 0 {
-		return exitcode.Usage(fmt.Errorf("unexpected arguments %q (configuration comes from the environment; see -h)", fs.Args()))
+	if help, err := cmdline.Parse(args, stdout, stderr, usage); help || err != nil {
+		return err
 	}
 	cfg, err := config.LoadAPI(getenv)
 	if err != nil {

@@ -9,8 +9,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/basiq-worker/basiq-worker/config"
 	"github.com/basiq-worker/basiq-worker/internal/app"
+	"github.com/basiq-worker/basiq-worker/internal/cmdline"
 	"github.com/basiq-worker/basiq-worker/internal/exitcode"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/admin"
@@ -42,17 +41,8 @@ func main() {
 // run is the whole program: it returns when ctx is done (a signal) and
 // the worker has shut down, or on a configuration or startup error.
 func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("basiq-worker", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { usage(stdout) }
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return exitcode.Usage(err)
-	}
-	if fs.NArg() > 0 {
-		return exitcode.Usage(fmt.Errorf("unexpected arguments %q (configuration comes from the environment; see -h)", fs.Args()))
+	if help, err := cmdline.Parse(args, stdout, stderr, usage); help || err != nil {
+		return err
 	}
 	cfg, err := config.LoadWorker(lookupEnv)
 	if err != nil {
