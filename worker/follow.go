@@ -29,6 +29,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/keys"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
@@ -62,8 +63,8 @@ type attachment struct {
 	waiters  []waiter    // roleDone: waiters of the chain's earlier jobs, to answer too
 }
 
-func (h *handlers) followKey(jobID string) string  { return "{" + h.ns + "}:worker:follow:" + jobID }
-func (h *handlers) waitersKey(jobID string) string { return h.followKey(jobID) + ":waiters" }
+func (h *handlers) followKey(jobID string) string  { return keys.Follow(h.ns, jobID) }
+func (h *handlers) waitersKey(jobID string) string { return keys.Waiters(h.ns, jobID) }
 
 // recordKeys are the record and waiters keys of each job, in order.
 func (h *handlers) recordKeys(jobIDs ...string) []string {

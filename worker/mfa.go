@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/keys"
 	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -63,7 +64,7 @@ func (h *handlers) sendMFA(ctx context.Context, m tasks.MFARequired, idSuffix st
 	return nil
 }
 
-func (h *handlers) mfaKey(taskID string) string { return "{" + h.ns + "}:worker:mfa:" + taskID }
+func (h *handlers) mfaKey(taskID string) string { return keys.MFA(h.ns, taskID) }
 
 // AnswerMFA handles tasks.TypeAnswerMFA: open the sealed answers and send
 // them to Basiq. The job's poll chain sees the challenge end and publishes

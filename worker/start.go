@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/keys"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
@@ -34,7 +35,7 @@ type startRecord struct {
 	At    time.Time `json:"at"`
 }
 
-func (h *handlers) startKey(taskID string) string { return startKeyOf(h.ns, taskID) }
+func (h *handlers) startKey(taskID string) string { return keys.Start(h.ns, taskID) }
 
 // start is what the create, update, refresh and refresh-all handlers share.
 type start struct {

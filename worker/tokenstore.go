@@ -3,13 +3,13 @@ package worker
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/keys"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -37,9 +37,7 @@ var _ sdk.TokenLocker = (*tokenStore)(nil)
 
 // newTokenStore returns the token store of apiKey in namespace.
 func newTokenStore(rdb redis.UniversalClient, namespace, apiKey string) *tokenStore {
-	sum := sha256.Sum256([]byte(apiKey))
-	fp := hex.EncodeToString(sum[:8])
-	key := "{" + namespace + "}:basiq:token:" + fp
+	key := keys.Token(namespace, apiKey)
 	return &tokenStore{rdb: rdb, key: key, lockKey: key + ":lock", obs: nopObserver{}}
 }
 

@@ -13,7 +13,8 @@
 // BASIQ_RATE_BURST; a rate of 0 leaves calls unlimited), and "token" for
 // POST /token, which passes both (BASIQ_TOKEN_RATE_LIMIT; Basiq allows
 // 1,500 token requests per 5 minutes). The keys hold a fingerprint of the
-// API key (the first 8 bytes of its SHA-256 in hex), never the key:
+// API key (the first 8 bytes of its SHA-256 in hex), never the key
+// (built by internal/keys):
 //
 //	rate:{ns}:worker:ratelimit:<fingerprint>:api      GCRA state (redis_rate's prefix "rate:")
 //	{ns}:worker:ratelimit:<fingerprint>:api:adapt     the shared factor after 429s

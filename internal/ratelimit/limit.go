@@ -2,14 +2,13 @@ package ratelimit
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
 	"sync"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/keys"
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 )
@@ -119,19 +118,12 @@ func New(cfg Config) (*Limiter, error) {
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
-	base := "{" + cfg.Namespace + "}:worker:ratelimit:" + Fingerprint(cfg.APIKey) + ":"
+	base := keys.RateLimit(cfg.Namespace, cfg.APIKey)
 	l := &Limiter{rdb: cfg.Redis, gcra: redis_rate.NewLimiter(cfg.Redis), maxWait: cfg.MaxWait,
 		adapt: cfg.Adapt, obs: cfg.Observer, sleep: sleepCtx}
 	l.api = &bucket{name: "api", limit: cfg.API, key: base + "api", adaptKey: base + "api:adapt"}
 	l.token = &bucket{name: "token", limit: cfg.Token, key: base + "token", adaptKey: base + "token:adapt"}
 	return l, nil
-}
-
-// Fingerprint is what names an API key in Redis: the first 8 bytes of its
-// SHA-256, in hex (as the shared token's key, worker.NewTokenStore).
-func Fingerprint(apiKey string) string {
-	sum := sha256.Sum256([]byte(apiKey))
-	return hex.EncodeToString(sum[:8])
 }
 
 func (l Limit) check() error {

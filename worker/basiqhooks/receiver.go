@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/keys"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -117,8 +118,8 @@ func New(o Options) (*Receiver, error) {
 	return &Receiver{o: o, v: v}, nil
 }
 
-// SeenKey is the Redis key remembering webhook id.
-func SeenKey(ns, id string) string { return "{" + ns + "}:worker:basiq-hook:" + id }
+// SeenKey is the Redis key remembering webhook id (keys.BasiqHook).
+func SeenKey(ns, id string) string { return keys.BasiqHook(ns, id) }
 
 // ServeHTTP verifies, dedupes and enqueues one delivery.
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
