@@ -78,7 +78,8 @@ func (w *Worker) problems() []error {
 		positiveDuration("WORKER_SHUTDOWN_TIMEOUT", w.ShutdownTimeout))
 	add(w.checkPoll()...)
 	add(positiveDuration("JOB_DEADLINE", w.JobDeadline), positive("POLL_MAX_RETRY", w.PollMaxRetry),
-		positiveDuration("STEP_RETRY_DELAY", w.StepRetryDelay), positiveDuration("RECONCILE_AFTER", w.ReconcileAfter),
+		positiveDuration("STEP_RETRY_DELAY", w.StepRetryDelay), positiveDuration("UNAVAILABLE_POLL_INTERVAL", w.UnavailablePoll),
+		positiveDuration("RECONCILE_AFTER", w.ReconcileAfter),
 		positiveDuration("DELAYED_TASK_CHECK_INTERVAL", w.DelayedTaskCheckInterval),
 		positiveDuration("TASK_CHECK_INTERVAL", w.TaskCheckInterval),
 		positive("RESULTS_MAX_LEN", int(w.ResultsMaxLen)), positiveDuration("RESULT_RETENTION", w.ResultRetention),

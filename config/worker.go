@@ -93,6 +93,7 @@ func (w *Worker) variables() []variable {
 		{"POLL_MAX_RETRY", &c.PollMaxRetry, "retries of a poll whose Basiq call fails (5xx, network) before a failed result", 0},
 		{"STEP_RETRIES", (*stepRetries)(&c.StepRetries), "refreshes of a connection after an institution-side failure (maintenance, ...); 0 for none", 0},
 		{"STEP_RETRY_DELAY", &c.StepRetryDelay, "wait before the first such refresh, doubling each time", 0},
+		{"UNAVAILABLE_POLL_INTERVAL", &c.UnavailablePoll, "how often a job whose step failed with service-unavailable (Basiq retries it itself for days) is looked at again until the task's deadline, instead of refreshed", 0},
 		{"RECONCILE_AFTER", &c.ReconcileAfter, "wait after a create whose answer was lost before it is looked up at Basiq (more than a Basiq call may take)", 0},
 		{"DELAYED_TASK_CHECK_INTERVAL", &c.DelayedTaskCheckInterval, "how often asynq moves due scheduled tasks (sub-second polls need < 1s)", 0},
 		{"TASK_CHECK_INTERVAL", &c.TaskCheckInterval, "how often an idle worker looks for tasks in an empty queue (bounds pickup latency)", 0},

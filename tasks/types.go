@@ -102,6 +102,11 @@ const (
 	OutcomeFailed Outcome = "failed"
 	// OutcomeTimedOut: the job was still running at its deadline.
 	OutcomeTimedOut Outcome = "timed_out"
+	// OutcomeSkipped: a scheduled refresh was not sent, to keep within
+	// Basiq's refresh limits; Error says why (CodeRefreshBudgetSpent,
+	// CodeRefreshTooSoon) and when the next one may go. Nothing reached
+	// Basiq.
+	OutcomeSkipped Outcome = "skipped"
 )
 
 // StepObservation is a Basiq job step as the worker saw it.

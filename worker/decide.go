@@ -7,6 +7,8 @@ package worker
 // does the I/O around it and performs the action.
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/sdk"
@@ -17,22 +19,23 @@ import (
 type pollAction int
 
 const (
-	actPoll     pollAction = iota // still running: look again at due
-	actWaitMFA                    // waiting on the user's MFA answer: publish challenge, look again at due
-	actComplete                   // every step succeeded: list the accounts, publish completed
-	actFail                       // a step failed for good: publish failed with err
-	actRefresh                    // a step failed on the institution's side: refresh the connection at due
-	actTimeOut                    // still running at the deadline: publish timed_out with err
+	actPoll      pollAction = iota // still running: look again at due
+	actWaitMFA                     // waiting on the user's MFA answer: publish challenge, look again at due
+	actComplete                    // every step succeeded: list the accounts, publish completed
+	actFail                        // a step failed for good: publish failed with err
+	actRefresh                     // a step failed on the institution's side: refresh the connection at due
+	actTimeOut                     // still running at the deadline: publish timed_out with err
+	actWaitBasiq                   // a step failed with service-unavailable, which Basiq retries itself: look again slowly at due
 )
 
-var actionNames = [...]string{"poll", "wait-mfa", "complete", "fail", "refresh", "time-out"}
+var actionNames = [...]string{"poll", "wait-mfa", "complete", "fail", "refresh", "time-out", "wait-basiq"}
 
 func (a pollAction) String() string { return actionNames[a] }
 
 // action is decide's answer.
 type action struct {
 	kind  pollAction
-	due   time.Time        // actPoll, actWaitMFA, actRefresh: when the next task runs
+	due   time.Time        // actPoll, actWaitMFA, actRefresh, actWaitBasiq: when the next task runs
 	delay time.Duration    // actRefresh: the back-off before the refresh
 	err   *tasks.ErrorInfo // actFail, actTimeOut; actRefresh: the step's failure
 	// challenge is the open MFA challenge (actWaitMFA), to publish to the
@@ -50,7 +53,11 @@ type rules struct {
 	expected    map[string]time.Duration
 	stepRetries int           // Config.StepRetries
 	stepDelay   time.Duration // Config.StepRetryDelay
-	rnd         float64       // a uniform draw in [0, 1) for the jitter
+	// unavailable is Config.UnavailablePoll: the interval of the looks at
+	// a job whose step failed with service-unavailable; 0 treats it as
+	// any institution-side failure (refreshed).
+	unavailable time.Duration
+	rnd         float64 // a uniform draw in [0, 1) for the jitter
 }
 
 // decide records what the look at job found in s and chooses the next
@@ -77,15 +84,19 @@ func decide(s pollPayload, job *sdk.Job, now time.Time, r rules) (pollPayload, a
 	return s, act
 }
 
-// ended decides for a job that ended: completed, refreshed later after an
-// institution-side failure (StepRetryDelay doubling with each refresh,
-// while the refresh falls before the deadline), or failed.
+// ended decides for a job that ended: completed, followed slowly after a
+// service-unavailable failure (see unavailable), refreshed later after
+// another institution-side failure (StepRetryDelay doubling with each
+// refresh, while the refresh falls before the deadline), or failed.
 func ended(s pollPayload, job *sdk.Job, now time.Time, r rules) (pollPayload, action) {
 	step, failed := job.FailedStep()
 	if !failed {
 		return s, action{kind: actComplete}
 	}
 	e := stepError(step)
+	if sdk.ErrorCode(e.Code) == sdk.CodeServiceUnavailable && r.unavailable > 0 {
+		return unavailable(s, e, now, r)
+	}
 	if retryableStep(sdk.ErrorCode(e.Code)) && s.Retries < r.stepRetries && s.ConnectionID != "" {
 		delay := r.stepDelay << s.Retries
 		if due := dueAt(now, delay); !due.After(s.Deadline) {
@@ -95,6 +106,35 @@ func ended(s pollPayload, job *sdk.Job, now time.Time, r rules) (pollPayload, ac
 	}
 	return s, action{kind: actFail, err: e}
 }
+
+// unavailable decides for a job whose step failed with service-unavailable.
+// Basiq retries such a job on its side (every 2 hours, for up to 7 days),
+// so a refresh would only start a second job and spend the connection's
+// refresh budget: the chain looks at the same job again every
+// r.unavailable (minutes), the last look at the deadline, and then fails
+// with Basiq's code and a detail saying what was done.
+func unavailable(s pollPayload, e *tasks.ErrorInfo, now time.Time, r rules) (pollPayload, action) {
+	if now.Before(s.Deadline) {
+		due := now.Add(r.unavailable)
+		if due.After(s.Deadline) {
+			due = s.Deadline
+		}
+		s.N++
+		return s, action{kind: actWaitBasiq, due: due, err: e}
+	}
+	since := now
+	for _, o := range s.Steps {
+		if o.Title == e.Step && o.Status == sdk.StatusFailed {
+			since = o.ObservedAt
+		}
+	}
+	e.Detail = strings.TrimSpace(fmt.Sprintf("%s Basiq retries a service-unavailable job on its side: the worker looked at it every %s "+
+		"from %s (first seen failed) until the task's deadline %s, %d looks in all, and it had not recovered.",
+		e.Detail, r.unavailable, stamp(since), stamp(s.Deadline), s.Polls))
+	return s, action{kind: actFail, err: e}
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 // nextLook is when to look at c's job next: the policy's delay for its
 // current step, never past the deadline (so a job that does not end times

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 func TestDecide(t *testing.T) {
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	pol := PollPolicy{Initial: time.Second, Factor: 2, Max: 8 * time.Second}
-	r := rules{policy: pol, stepRetries: 3, stepDelay: time.Minute, rnd: 0.5,
+	r := rules{policy: pol, stepRetries: 3, stepDelay: time.Minute, unavailable: 5 * time.Minute, rnd: 0.5,
 		expected: map[string]time.Duration{sdk.StepVerifyCredentials: 5 * time.Second}}
 	mfa := &sdk.Job{ID: "j-1", Steps: []sdk.Step{
 		{Title: sdk.StepVerifyCredentials, Status: sdk.StatusSuccess},
@@ -23,8 +24,10 @@ func TestDecide(t *testing.T) {
 	running := job("j-1", sdk.StatusInProgress, sdk.StatusPending)
 	noConn := failedJob("j-1", "maintenance")
 	noConn.Links = sdk.JobLinks{}
+	unavail := failedJob("j-1", "service-unavailable")
 	tests := []struct {
 		name  string
+		rules func(*rules)
 		state func(*pollPayload)
 		job   *sdk.Job
 		want  pollAction
@@ -86,6 +89,29 @@ func TestDecide(t *testing.T) {
 			state: func(s *pollPayload) { s.Deadline = now.Add(30 * time.Second) }},
 		{name: "institution-side failure, connection unknown", job: noConn, want: actFail,
 			state: func(s *pollPayload) { s.Deadline, s.ConnectionID = now.Add(time.Hour), "" }},
+		{name: "service-unavailable: Basiq retries it, looked at again in minutes, not refreshed", job: unavail, want: actWaitBasiq,
+			due: 5 * time.Minute, state: func(s *pollPayload) { s.Deadline = now.Add(time.Hour) },
+			check: func(t *testing.T, s pollPayload, a action) {
+				if s.N != 2 || s.Action != actionLook || s.Retries != 0 || a.err.Code != "service-unavailable" {
+					t.Errorf("N %d, action %q, retries %d, err %+v; want the same job looked at by poll 2", s.N, s.Action, s.Retries, a.err)
+				}
+			}},
+		{name: "service-unavailable: the last look falls on the deadline", job: unavail, want: actWaitBasiq, due: 2 * time.Minute,
+			state: func(s *pollPayload) { s.Deadline = now.Add(2 * time.Minute) }},
+		{name: "service-unavailable at the deadline: failed, saying what was done", job: unavail, want: actFail,
+			state: func(s *pollPayload) {
+				s.Deadline, s.Polls = now, 4
+				s.Steps = []tasks.StepObservation{{Title: sdk.StepVerifyCredentials, Status: sdk.StatusFailed, ObservedAt: now.Add(-15 * time.Minute)}}
+			},
+			check: func(t *testing.T, _ pollPayload, a action) {
+				want := "t-service-unavailable"
+				if a.err == nil || a.err.Code != "service-unavailable" || a.err.Title != want ||
+					!strings.Contains(a.err.Detail, "every 5m0s from 2026-12-01T09:45:00Z (first seen failed) until the task's deadline 2026-12-01T10:00:00Z, 4 looks") {
+					t.Errorf("err %+v; want Basiq's code and title, and a detail naming the interval, first failure, deadline and looks", a.err)
+				}
+			}},
+		{name: "service-unavailable with the slow follow off: refreshed as institution-side", job: unavail, want: actRefresh,
+			due: time.Minute, rules: func(r *rules) { r.unavailable = 0 }, state: func(s *pollPayload) { s.Deadline = now.Add(time.Hour) }},
 		{name: "still running at the deadline", job: running, want: actTimeOut,
 			state: func(s *pollPayload) { s.Deadline = now },
 			check: func(t *testing.T, _ pollPayload, a action) {
@@ -105,7 +131,11 @@ func TestDecide(t *testing.T) {
 			if tt.state != nil {
 				tt.state(&s)
 			}
-			got, a := decide(s, tt.job, now, r)
+			rr := r
+			if tt.rules != nil {
+				tt.rules(&rr)
+			}
+			got, a := decide(s, tt.job, now, rr)
 			seen[a.kind] = true
 			if a.kind != tt.want {
 				t.Fatalf("action = %v, want %v", a.kind, tt.want)
@@ -121,7 +151,7 @@ func TestDecide(t *testing.T) {
 			}
 		})
 	}
-	for k := actPoll; k <= actTimeOut; k++ {
+	for k := actPoll; k <= actWaitBasiq; k++ {
 		if !seen[k] {
 			t.Errorf("no case for action %v", k)
 		}

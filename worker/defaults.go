@@ -29,6 +29,7 @@ func DefaultConfig() Config {
 		JobDeadline:              10 * time.Minute,
 		StepRetries:              3,
 		StepRetryDelay:           time.Minute,
+		UnavailablePoll:          5 * time.Minute,
 		PollMaxRetry:             10,
 		ReconcileAfter:           time.Minute,
 		DelayedTaskCheckInterval: 250 * time.Millisecond,
@@ -72,6 +73,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if len(c.Queues) == 0 {
 		c.Queues = d.Queues
+	}
+	switch {
+	case c.UnavailablePoll == 0:
+		c.UnavailablePoll = d.UnavailablePoll
+	case c.UnavailablePoll < 0:
+		c.UnavailablePoll = 0
 	}
 	switch {
 	case c.StepRetries == 0:

@@ -77,9 +77,17 @@
 //   - Outcome unknown: a create that failed without proof that it had no
 //     effect (sdk.IsNotApplied) is reconciled, never blindly sent twice.
 //   - Institution-side step failures (maintenance, system-unavailable,
-//     service-unavailable, institution-not-available, connector-error): the
-//     connection is refreshed after Config.StepRetryDelay (doubling), up to
+//     institution-not-available, connector-error): the connection is
+//     refreshed after Config.StepRetryDelay (doubling), up to
 //     Config.StepRetries times, then the failed result is published.
+//   - service-unavailable: Basiq retries the job itself (every 2 hours,
+//     for days), so the worker neither refreshes it (a second job, and a
+//     refresh of the connection's budget) nor looks at it at the poll
+//     policy's pace: it looks again every Config.UnavailablePoll
+//     (UNAVAILABLE_POLL_INTERVAL, 5m), the last look at the task's
+//     deadline, and then publishes a failed result with Basiq's code and a
+//     detail naming the interval, the first failure seen, the deadline and
+//     the looks (decide.go, actWaitBasiq).
 //   - Deadline: a job still running at its deadline gets a timed_out result.
 //
 // # Rate limit: short waits in the handler, long ones in asynq

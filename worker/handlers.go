@@ -54,6 +54,8 @@ type handlers struct {
 	pollRetry  int
 	stepRetry  int
 	stepDelay  time.Duration
+	// unavailable is Config.UnavailablePoll (decide.go's rules).
+	unavailable time.Duration
 	// persistFor bounds the retries of a Redis write that must not be lost
 	// (persist); tests shorten it.
 	persistFor     time.Duration
@@ -80,6 +82,7 @@ func newHandlers(cfg Config, enq enqueuer) *handlers {
 		pollRetry:      cfg.PollMaxRetry,
 		stepRetry:      cfg.StepRetries,
 		stepDelay:      cfg.StepRetryDelay,
+		unavailable:    cfg.UnavailablePoll,
 		persistFor:     persistFor,
 		reconcileAfter: cfg.ReconcileAfter,
 		obs:            observerOrNop(cfg.Observer),

@@ -62,7 +62,7 @@ func (h *handlers) PollJob(ctx context.Context, t *asynq.Task) error {
 
 // rules are the handlers' settings for decide, with a fresh jitter draw.
 func (h *handlers) rules() rules {
-	return rules{policy: h.policy, stepRetries: h.stepRetry, stepDelay: h.stepDelay, rnd: h.rnd()}
+	return rules{policy: h.policy, stepRetries: h.stepRetry, stepDelay: h.stepDelay, unavailable: h.unavailable, rnd: h.rnd()}
 }
 
 // perform does what decide chose for the poll whose new state is p.

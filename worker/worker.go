@@ -49,6 +49,12 @@ type Config struct {
 	// StepRetryDelay is the wait before the first such refresh, doubling
 	// each time (default 1m).
 	StepRetryDelay time.Duration
+	// UnavailablePoll is how often a job whose step failed with
+	// service-unavailable is looked at again, until the task's deadline:
+	// Basiq retries such a job itself for days, so it is followed slowly
+	// instead of refreshed (default 5m; negative: refresh it like the other
+	// institution-side failures).
+	UnavailablePoll time.Duration
 	// PollMaxRetry is asynq's MaxRetry of poll tasks (default 20).
 	PollMaxRetry int
 	// ReconcileAfter is how long after a create was sent its lost answer
