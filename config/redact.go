@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 func (w Worker) Redacted() Worker {
 	w.RedisURL = redactURL(w.RedisURL)
 	w.BasiqAPIKey = mask(w.BasiqAPIKey)
+	w.APIKey = mask(w.APIKey)
 	w.BasiqSecretKey = mask(w.BasiqSecretKey)
 	w.UIPassword = mask(w.UIPassword)
 	w.WebhookSecret = mask(w.WebhookSecret)
@@ -29,6 +31,10 @@ func (w Worker) String() string {
 
 // GoString prints the redacted configuration.
 func (w Worker) GoString() string { return w.String() }
+
+// Format prints String for every verb (rather than the embedded
+// worker.Config's Format), so that no verb shows a secret.
+func (w Worker) Format(f fmt.State, _ rune) { fmt.Fprint(f, w.String()) }
 
 // MarshalZerologObject logs every variable of the redacted configuration.
 func (w Worker) MarshalZerologObject(e *zerolog.Event) {

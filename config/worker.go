@@ -18,7 +18,10 @@ const DefaultRedisURL = "redis://127.0.0.1:6379/0"
 // Worker is the configuration of the basiq-worker binary: worker.Config,
 // starting from worker.DefaultConfig with the worker's variables parsed
 // onto it (and Keyring from BASIQ_SECRET_KEY), plus the process's own
-// settings. The caller sets Config.Redis, Basiq, Logger and Observer.
+// settings. LoadWorker copies the Basiq settings (BASIQ_API_KEY,
+// BASIQ_BASE_URL, BASIQ_API_VERSION and the rate limits) onto Config, from
+// which worker.New builds its Basiq client. The caller sets Config.Redis,
+// Logger and Observer.
 type Worker struct {
 	worker.Config
 
@@ -29,7 +32,7 @@ type Worker struct {
 	BasiqSecretKey  string
 
 	// BasiqRateLimit, BasiqRateBurst and BasiqTokenRateLimit are the shared
-	// rate limiter's (worker.ClientOptions RateLimit and TokenRateLimit).
+	// rate limiter's (worker.Config RateLimit and TokenRateLimit).
 	BasiqRateLimit      float64
 	BasiqRateBurst      int
 	BasiqTokenRateLimit float64
@@ -128,7 +131,9 @@ func LoadWorker(lookupEnv func(string) (string, bool)) (*Worker, error) {
 		return nil, newError(errs, w.variables())
 	}
 	w.Keyring, _ = parseKeyring(w.BasiqSecretKey)
-	w.APIVersion = w.BasiqAPIVersion
+	w.APIKey, w.BaseURL, w.APIVersion = w.BasiqAPIKey, w.BasiqBaseURL, w.BasiqAPIVersion
+	api, token := w.RateLimits()
+	w.RateLimit, w.TokenRateLimit = worker.RateLimit(api), worker.RateLimit(token)
 	return w, nil
 }
 
@@ -139,8 +144,8 @@ func (w *Worker) RedisClient() redis.UniversalClient {
 	return redisClient(w.RedisURL, 2*w.Concurrency+16)
 }
 
-// RateLimits returns the shared rate limiter's limits (for
-// worker.ClientOptions): every call, and POST /token.
+// RateLimits returns the shared rate limiter's limits (worker.Config's
+// RateLimit and TokenRateLimit): every call, and POST /token.
 func (w *Worker) RateLimits() (api, token ratelimit.Limit) {
 	return ratelimit.Limit{Rate: w.BasiqRateLimit, Burst: w.BasiqRateBurst},
 		ratelimit.Limit{Rate: w.BasiqTokenRateLimit, Burst: ratelimit.DefaultTokenLimit.Burst}

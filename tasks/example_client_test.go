@@ -67,7 +67,8 @@ func runWorker(ctx context.Context, keyring *tasks.Keyring) (redis.UniversalClie
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	cfg := worker.DefaultConfig()
-	cfg.Redis, cfg.Basiq, cfg.Keyring = rdb, worker.NewBasiq(api), keyring
+	cfg.Redis, cfg.Keyring = rdb, keyring
+	cfg.APIKey, cfg.BaseURL = "example-key", srv.URL
 	cfg.APIVersion = "2.0" // credentials creates are API 1.0-2.x; 3.0 follows the Consent UI's jobs
 	cfg.Policy.Initial, cfg.DelayedTaskCheckInterval, cfg.Logger = 50*time.Millisecond, 50*time.Millisecond, zerolog.Nop()
 	w, err := worker.New(cfg)

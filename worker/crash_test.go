@@ -75,14 +75,10 @@ func crashChild(spec string) int {
 // process: short polls and asynq intervals, a reconcile after 2 s (a call
 // takes at most 10 s, the fake's latency 150 ms).
 func crashWorker(s crashSpec, rdb *redis.Client, kr *tasks.Keyring, log zerolog.Logger) (*Worker, error) {
-	api, err := NewClient(ClientOptions{APIKey: "worker-key", BaseURL: s.BasiqURL, APIVersion: "2.0", Redis: rdb,
-		Namespace: s.Namespace, Keyring: kr, Concurrency: 16, Timeout: 10 * time.Second})
-	if err != nil {
-		return nil, err
-	}
 	return New(Config{
-		Redis: rdb, Namespace: s.Namespace, Basiq: NewBasiq(api), APIVersion: "2.0",
-		Keyring: kr, Concurrency: 16, Queues: map[string]int{s.Queue: 1},
+		Redis: rdb, Namespace: s.Namespace, APIKey: "worker-key", BaseURL: s.BasiqURL, APIVersion: "2.0",
+		BasiqTimeout: 10 * time.Second,
+		Keyring:      kr, Concurrency: 16, Queues: map[string]int{s.Queue: 1},
 		Policy:      PollPolicy{Initial: 200 * time.Millisecond, Factor: 1.5, Max: time.Second, Jitter: 0.1},
 		JobDeadline: 3 * time.Minute, StepRetryDelay: 200 * time.Millisecond, ReconcileAfter: 2 * time.Second,
 		DelayedTaskCheckInterval: 100 * time.Millisecond, TaskCheckInterval: 100 * time.Millisecond,

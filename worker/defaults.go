@@ -5,24 +5,30 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/basiqclient"
+	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
 	"github.com/basiq-worker/basiq-worker/internal/results"
+	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
 
 // DefaultConfig returns the worker's defaults, the one source of them: the
 // binary's variables (config.Worker) are parsed onto it, basiq-dev and
 // basiq-bench start from it, and New fills any zero field of a Config from
-// it. Set Redis, Basiq and Keyring before passing it to New.
+// it. Set Redis, APIKey and Keyring before passing it to New.
 //
 // Where earlier sources disagreed, the values basiq-worker documented
 // (its -h listing and docker-compose) won: 20 slots, 25 s to shut down
 // (under compose's 30 s stop_grace_period), a 250 ms delayed-task check.
 func DefaultConfig() Config {
 	return Config{
-		Namespace:   tasks.DefaultNamespace,
-		APIVersion:  apiConsent,
-		Concurrency: 20,
-		Queues:      map[string]int{tasks.DefaultQueue: 1},
+		Namespace:      tasks.DefaultNamespace,
+		BaseURL:        sdk.DefaultBaseURL,
+		APIVersion:     apiConsent,
+		BasiqTimeout:   basiqclient.DefaultTimeout,
+		TokenRateLimit: RateLimit(ratelimit.DefaultTokenLimit),
+		Concurrency:    20,
+		Queues:         map[string]int{tasks.DefaultQueue: 1},
 		// The knee of the benchmark's sweep: p99 detection under 1 s with
 		// under 5 polls per job (README, "Poll policy").
 		Policy:                   PollPolicy{Initial: 500 * time.Millisecond, Factor: 1.5, Max: 5 * time.Second, Jitter: 0.2},
@@ -62,8 +68,15 @@ func (c Config) withDefaults() (Config, error) {
 	orDefault(&c.ResultsMaxLen, d.ResultsMaxLen)
 	orDefault(&c.PollMaxRetry, d.PollMaxRetry)
 	orDefault(&c.ReconcileAfter, d.ReconcileAfter)
+	orDefault(&c.BasiqTimeout, d.BasiqTimeout)
 	if c.Namespace == "" {
 		c.Namespace = d.Namespace
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = d.BaseURL
+	}
+	if c.TokenRateLimit == (RateLimit{}) {
+		c.TokenRateLimit = d.TokenRateLimit
 	}
 	if c.APIVersion == "" {
 		c.APIVersion = d.APIVersion
@@ -93,8 +106,8 @@ func (c Config) checkRequired() error {
 	switch {
 	case c.Redis == nil:
 		return errors.New("worker: Config.Redis is required")
-	case c.Basiq == nil:
-		return errors.New("worker: Config.Basiq is required")
+	case c.Basiq == nil && c.APIKey == "":
+		return errors.New("worker: Config.APIKey is required")
 	case c.Keyring == nil:
 		return errors.New("worker: Config.Keyring is required")
 	}

@@ -93,8 +93,8 @@
 // # Rate limit: short waits in the handler, long ones in asynq
 //
 // Every call to Basiq passes one limiter shared by all processes of the API
-// key through Redis (internal/ratelimit, set by ClientOptions.RateLimit and
-// TokenRateLimit; the outermost layer of NewClient's transport). A call
+// key through Redis (internal/ratelimit, set by Config.RateLimit and
+// TokenRateLimit; the outermost layer of the Basiq client New builds). A call
 // whose turn is at most a second away sleeps in the handler until then: a
 // slot held for under a second costs less than a round trip through asynq's
 // retry set, which keeps times to the whole second. A call whose turn is

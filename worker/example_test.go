@@ -13,9 +13,9 @@ import (
 )
 
 // Embedding the worker, as cmd/basiq-worker does: one Redis client for
-// everything, the Basiq client of a worker process (NewClient: no retries of
-// its own, the token shared through Redis and sealed), DefaultConfig with
-// what this process needs, then Run until SIGTERM.
+// everything, DefaultConfig with what this process needs (New builds the
+// Basiq client from the API key: no retries of its own, the token shared
+// through Redis and sealed with the keyring), then Run until SIGTERM.
 func ExampleNew() {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
 	defer rdb.Close()
@@ -24,14 +24,8 @@ func ExampleNew() {
 		panic(err)
 	}
 	cfg := worker.DefaultConfig()
-	api, err := worker.NewClient(worker.ClientOptions{
-		APIKey: os.Getenv("BASIQ_API_KEY"), BaseURL: "https://au-api.basiq.io", APIVersion: "2.0",
-		Redis: rdb, Namespace: cfg.Namespace, Keyring: keyring, Concurrency: cfg.Concurrency,
-	})
-	if err != nil {
-		panic(err)
-	}
-	cfg.Redis, cfg.Basiq, cfg.Keyring = rdb, worker.NewBasiq(api), keyring
+	cfg.Redis, cfg.Keyring = rdb, keyring
+	cfg.APIKey = os.Getenv("BASIQ_API_KEY") // BaseURL: https://au-api.basiq.io, APIVersion: 3.0
 	cfg.Logger = zerolog.New(os.Stdout).With().Timestamp().Logger()
 	w, err := worker.New(cfg)
 	if err != nil {

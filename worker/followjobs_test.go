@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/basiqclient"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -19,7 +20,7 @@ func newHarness3(t *testing.T, opts ...basiqtest.Option) *harness {
 	h := newHarness(t, opts...)
 	api, err := sdk.New("worker-key-3", sdk.WithBaseURL(h.srv.URL), sdk.WithAPIVersion("3.0"),
 		sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}),
-		sdk.WithTokenStore(newTokenStore(h.rdb, h.ns, "worker-key-3")),
+		sdk.WithTokenStore(basiqclient.NewTokenStore(h.rdb, h.ns, "worker-key-3")),
 		sdk.WithHTTPClient(&http.Client{Transport: h.rec, Timeout: 10 * time.Second}))
 	if err != nil {
 		t.Fatal(err)

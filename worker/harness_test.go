@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/basiqclient"
 	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/sdk"
@@ -72,7 +73,7 @@ func newHarness(t *testing.T, opts ...basiqtest.Option) *harness {
 	}
 	workerAPI, err := sdk.New("worker-key", sdk.WithBaseURL(h.srv.URL), sdk.WithAPIVersion("2.0"),
 		sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}),
-		sdk.WithTokenStore(newTokenStore(rdb, h.ns, "worker-key")),
+		sdk.WithTokenStore(basiqclient.NewTokenStore(rdb, h.ns, "worker-key")),
 		sdk.WithHTTPClient(&http.Client{Transport: h.rec, Timeout: 10 * time.Second}))
 	if err != nil {
 		t.Fatal(err)

@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/basiqclient"
+	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
+	"github.com/basiq-worker/basiq-worker/internal/redact"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -13,8 +17,9 @@ import (
 )
 
 // Config configures a Worker. Start from DefaultConfig and set Redis,
-// Basiq and Keyring, which are required; a zero value of any other field
-// takes its DefaultConfig value (noted on each field).
+// APIKey and Keyring, which are required; a zero value of any other field
+// takes its DefaultConfig value (noted on each field). Printing a Config
+// with fmt masks APIKey.
 type Config struct {
 	// Redis is the process's one client: asynq's server, client and
 	// inspector run on it (New*FromRedisClient) with the start records, the
@@ -23,16 +28,41 @@ type Config struct {
 	// Namespace prefixes the worker's and the results' keys (default
 	// tasks.DefaultNamespace); apps' tasks.Client must use the same.
 	Namespace string
-	// Basiq is the API (NewBasiq over an *sdk.Client built with MaxAttempts 1).
-	Basiq Basiq
-	// Keyring opens the sealed credentials and MFA answers.
+	// Keyring opens the sealed credentials and MFA answers, and seals the
+	// Basiq access token shared through Redis.
 	Keyring *tasks.Keyring
+	// APIKey is the Basiq API key. New builds the worker's Basiq client
+	// from it, BaseURL, APIVersion, BasiqTimeout, IdleConnsPerHost and the
+	// rate limits: no retries of its own (they go through asynq, never a
+	// sleep in a handler), the access token shared by every process of the
+	// key through Redis, sealed with Keyring, and one idle connection per
+	// slot. Only a fingerprint of the key reaches Redis.
+	APIKey string
+	// BaseURL is Basiq's (default sdk.DefaultBaseURL).
+	BaseURL string
 	// APIVersion is the Basiq API version Basiq is spoken in: 1.0, 2.0,
 	// 2.1 or 3.0 (default 3.0, what Basiq serves new partners). Under 3.0 a
 	// credentials create or update fails at once (CodeConsentFlowRequired)
 	// without calling Basiq: connections start in the Consent UI and are
-	// followed (tasks.TypeFollowJobs). It must match the Basiq client's.
+	// followed (tasks.TypeFollowJobs).
 	APIVersion string
+	// BasiqTimeout bounds each call to Basiq (default 30s).
+	BasiqTimeout time.Duration
+	// IdleConnsPerHost is how many idle connections to Basiq are kept
+	// (default one per slot of Concurrency, at least 2).
+	IdleConnsPerHost int
+	// RateLimit limits the calls to Basiq of every process of the API key
+	// together, shared through Redis: a call waits for its turn when it is
+	// at most 1s away, else it is retried later without a request (default
+	// a zero Rate: no limit). TokenRateLimit limits their POST /token
+	// (default 4 per second, burst 10: Basiq allows 1,500 per 5 minutes).
+	// A 429 lowers the shared rate for a while.
+	RateLimit, TokenRateLimit RateLimit
+	// Basiq, for tests, replaces the Basiq client New builds: a fake, or
+	// NewBasiq over an *sdk.Client built with sdk.RetryPolicy{MaxAttempts:
+	// 1}. APIKey, BaseURL, BasiqTimeout, IdleConnsPerHost and the rate
+	// limits are then unused; APIVersion must match the client's.
+	Basiq Basiq
 	// Concurrency is the number of tasks processed at once (default 20).
 	Concurrency int
 	// Queues maps queue names to priorities (default {"default": 1}).
@@ -80,9 +110,31 @@ type Config struct {
 	ResultsMaxLen int64
 	// Logger receives one line per state change. The zero Logger logs nothing.
 	Logger zerolog.Logger
-	// Observer receives metrics; nil records nothing.
+	// Observer receives metrics; nil records nothing. One that can also
+	// wrap an HTTP transport (Transport(http.RoundTripper)
+	// http.RoundTripper, as *metrics.Metrics) measures the calls to Basiq,
+	// and one that is also a rate-limiter observer (*metrics.Metrics) its
+	// waits.
 	Observer Observer
 }
+
+// RateLimit is a rate of requests per second with a burst.
+type RateLimit struct {
+	Rate  float64
+	Burst int
+}
+
+// String describes c with APIKey masked.
+func (c Config) String() string {
+	return fmt.Sprintf("worker.Config{Namespace: %q, APIKey: %s, BaseURL: %q, APIVersion: %q, Concurrency: %d, Queues: %v}",
+		c.Namespace, redact.Secret(c.APIKey), c.BaseURL, c.APIVersion, c.Concurrency, c.Queues)
+}
+
+// GoString is String: no verb prints APIKey.
+func (c Config) GoString() string { return c.String() }
+
+// Format prints String for every verb, so that no verb shows APIKey.
+func (c Config) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
 // Worker processes basiq-worker tasks from Redis.
 type Worker struct {
@@ -110,6 +162,13 @@ func New(cfg Config) (*Worker, error) {
 		Logger:                   asynqLogger(cfg.Logger),
 		LogLevel:                 asynq.WarnLevel,
 	}
+	if cfg.Basiq == nil {
+		api, err := basiqclient.New(cfg.basiqClient())
+		if err != nil {
+			return nil, fmt.Errorf("worker: Basiq client: %w", err)
+		}
+		cfg.Basiq = NewBasiq(api)
+	}
 	w := &Worker{cfg: cfg}
 	// On the shared client, none of the three is closed (asynq refuses to).
 	w.srv, w.client = asynq.NewServerFromRedisClient(cfg.Redis, acfg), asynq.NewClientFromRedisClient(cfg.Redis)
@@ -131,4 +190,25 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.srv.Shutdown()
 	w.cfg.Logger.Info().Msg("worker stopped")
 	return nil
+}
+
+// transportWrapper is an Observer that measures HTTP calls
+// (*metrics.Metrics).
+type transportWrapper interface {
+	Transport(http.RoundTripper) http.RoundTripper
+}
+
+// basiqClient is how New builds the Basiq client from c's settings.
+func (c Config) basiqClient() basiqclient.Options {
+	o := basiqclient.Options{APIKey: c.APIKey, BaseURL: c.BaseURL, APIVersion: c.APIVersion,
+		Redis: c.Redis, Namespace: c.Namespace, Keyring: c.Keyring,
+		Concurrency: c.Concurrency, IdleConnsPerHost: c.IdleConnsPerHost, Timeout: c.BasiqTimeout,
+		RateLimit: ratelimit.Limit(c.RateLimit), TokenRateLimit: ratelimit.Limit(c.TokenRateLimit)}
+	if c.Observer != nil {
+		o.Observer = c.Observer
+		if tw, ok := c.Observer.(transportWrapper); ok {
+			o.WrapTransport = tw.Transport
+		}
+	}
+	return o
 }

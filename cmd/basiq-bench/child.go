@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/app"
+	"github.com/basiq-worker/basiq-worker/internal/basiqclient"
 	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
 	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -50,18 +51,18 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	// The bench creates connections with credentials: API 2.0.
-	bo := worker.ClientOptions{APIKey: getenv(envAPIKey), BaseURL: o.childBasiqURL, APIVersion: "2.0", IdleConnsPerHost: o.idlePerHost,
-		RateLimit: ratelimit.Limit{Rate: o.faults.limit, Burst: o.faults.burst}}
 	queues := map[string]int{o.childQueue: 1}
-	if o.childMode == modeBlocking {
-		return runBlockingChild(ctx, o, rdb, bo, queues, keyring, stdout)
-	}
 	cfg := worker.DefaultConfig()
 	cfg.Namespace, cfg.Keyring = o.childNS, keyring
+	// The bench creates connections with credentials: API 2.0.
+	cfg.APIKey, cfg.BaseURL, cfg.APIVersion = getenv(envAPIKey), o.childBasiqURL, "2.0"
+	cfg.IdleConnsPerHost, cfg.RateLimit = o.idlePerHost, worker.RateLimit{Rate: o.faults.limit, Burst: o.faults.burst}
+	if o.childMode == modeBlocking {
+		return runBlockingChild(ctx, o, rdb, cfg, queues, stdout)
+	}
 	cfg.Concurrency, cfg.Queues, cfg.Policy = conc, queues, o.policy
 	cfg.DelayedTaskCheckInterval, cfg.TaskCheckInterval = o.delayedCheck, o.taskCheck
-	p, err := app.New(app.Options{Redis: rdb, Worker: cfg, Basiq: bo, Logger: childLogger(o)}) // wired as cmd/basiq-worker
+	p, err := app.New(app.Options{Redis: rdb, Worker: cfg, Logger: childLogger(o)}) // wired as cmd/basiq-worker
 	if err != nil {
 		return err
 	}
@@ -69,11 +70,14 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 	return p.Run(ctx)
 }
 
-// runBlockingChild serves the blocking baseline handler until ctx is done.
-func runBlockingChild(ctx context.Context, o options, rdb *redis.Client, bo worker.ClientOptions, queues map[string]int,
-	keyring *tasks.Keyring, stdout io.Writer) error {
-	bo.Redis, bo.Namespace, bo.Keyring, bo.Concurrency = rdb, o.childNS, keyring, o.concurrency
-	c, err := worker.NewClient(bo)
+// runBlockingChild serves the blocking baseline handler until ctx is done,
+// on a Basiq client built as worker.New builds the worker's from cfg.
+func runBlockingChild(ctx context.Context, o options, rdb *redis.Client, cfg worker.Config, queues map[string]int,
+	stdout io.Writer) error {
+	keyring := cfg.Keyring
+	c, err := basiqclient.New(basiqclient.Options{APIKey: cfg.APIKey, BaseURL: cfg.BaseURL, APIVersion: cfg.APIVersion,
+		Redis: rdb, Namespace: cfg.Namespace, Keyring: keyring, Concurrency: o.concurrency,
+		IdleConnsPerHost: cfg.IdleConnsPerHost, RateLimit: ratelimit.Limit(cfg.RateLimit)})
 	if err != nil {
 		return err
 	}

@@ -157,6 +157,7 @@ const devConcurrency = 10
 func devConfig(st *stack) worker.Config {
 	cfg := worker.DefaultConfig()
 	cfg.Namespace, cfg.Keyring = st.ns, st.keyring
+	cfg.APIKey, cfg.BaseURL, cfg.APIVersion = devAPIKey, st.fake.URL, "2.0"
 	cfg.Concurrency = devConcurrency
 	cfg.JobDeadline, cfg.StepRetryDelay = 2*time.Minute, 2*time.Second
 	cfg.DelayedTaskCheckInterval, cfg.TaskCheckInterval = 100*time.Millisecond, 100*time.Millisecond
@@ -191,7 +192,6 @@ func (st *stack) appOptions(o options, getenv func(string) string, stderr io.Wri
 	st.uiURL = "http://" + ln.Addr().String()
 	return app.Options{
 		Redis: st.rdb, Worker: devConfig(st), Logger: log, Listener: ln,
-		Basiq:    worker.ClientOptions{APIKey: devAPIKey, BaseURL: st.fake.URL, APIVersion: "2.0"},
 		Admin:    admin.Options{UIEnabled: true, Username: getenv("UI_USERNAME"), Password: getenv("UI_PASSWORD")},
 		Webhook:  wo,
 		Schedule: schedule.Options{SyncInterval: 5 * time.Second},

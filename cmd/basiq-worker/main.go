@@ -21,7 +21,6 @@ import (
 	"github.com/basiq-worker/basiq-worker/internal/app"
 	"github.com/basiq-worker/basiq-worker/internal/cmdline"
 	"github.com/basiq-worker/basiq-worker/internal/exitcode"
-	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/admin"
 	"github.com/basiq-worker/basiq-worker/worker/basiqhooks"
 	"github.com/basiq-worker/basiq-worker/worker/webhook"
@@ -98,7 +97,8 @@ func serve(ctx context.Context, cfg *config.Worker, log zerolog.Logger) error {
 }
 
 // appOptions are the process's options: the worker.Config the variables
-// were parsed onto, how to reach Basiq, the admin server and the webhooks.
+// were parsed onto (how to reach Basiq included), the admin server and the
+// webhooks.
 func appOptions(cfg *config.Worker, rdb redis.UniversalClient, ln net.Listener, log zerolog.Logger) (app.Options, error) {
 	secret, err := cfg.WebhookSecretBytes()
 	if err != nil {
@@ -106,17 +106,9 @@ func appOptions(cfg *config.Worker, rdb redis.UniversalClient, ln net.Listener, 
 	}
 	return app.Options{
 		Redis: rdb, Worker: cfg.Config, Logger: log, Listener: ln,
-		Basiq: basiqOptions(cfg),
 		Admin: admin.Options{UIEnabled: cfg.UIEnabled, UIPath: cfg.UIPath, UIReadOnly: cfg.UIReadOnly,
 			Username: cfg.UIUsername, Password: cfg.UIPassword},
 		Webhook:    webhook.Options{URL: cfg.WebhookURL, Secret: secret},
 		BasiqHooks: basiqhooks.Options{Secrets: cfg.BasiqWebhookSecrets()}, BasiqHooksPath: cfg.BasiqWebhookPath,
 	}, nil
-}
-
-// basiqOptions is how the worker reaches Basiq, with the shared rate limits.
-func basiqOptions(cfg *config.Worker) worker.ClientOptions {
-	api, token := cfg.RateLimits()
-	return worker.ClientOptions{APIKey: cfg.BasiqAPIKey, BaseURL: cfg.BasiqBaseURL, APIVersion: cfg.BasiqAPIVersion,
-		RateLimit: api, TokenRateLimit: token}
 }

@@ -42,9 +42,10 @@ func TestAppOptions_everyVariableReachesTheProcess(t *testing.T) {
 	}{
 		{"REDIS_NAMESPACE", wc.Namespace, "ns-wiring"},
 		{"REDIS_URL (the one client)", o.Redis == rdb, true},
-		{"BASIQ_API_KEY", o.Basiq.APIKey, "key"},
-		{"BASIQ_BASE_URL", o.Basiq.BaseURL, "http://basiq.test"},
-		{"BASIQ_API_VERSION", o.Basiq.APIVersion, "3.0"},
+		{"BASIQ_API_KEY", wc.APIKey, "key"},
+		{"BASIQ_BASE_URL", wc.BaseURL, "http://basiq.test"},
+		{"BASIQ_API_VERSION", wc.APIVersion, "3.0"},
+		{"BASIQ_TOKEN_RATE_LIMIT (default)", wc.TokenRateLimit, worker.RateLimit{Rate: 4, Burst: 10}},
 		{"BASIQ_SECRET_KEY", wc.Keyring != nil, true},
 		{"WORKER_CONCURRENCY", wc.Concurrency, 7},
 		{"WORKER_QUEUES", len(wc.Queues) == 2 && wc.Queues["q1"] == 3 && wc.Queues["q2"] == 1, true},

@@ -56,7 +56,8 @@ func (te *testEnv) startWorker(t *testing.T) *sdk.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := worker.New(worker.Config{Redis: te.rdb, Namespace: te.ns, Basiq: worker.NewBasiq(api), Keyring: k, APIVersion: "2.0",
+	w, err := worker.New(worker.Config{Redis: te.rdb, Namespace: te.ns, Keyring: k,
+		APIKey: "test-key", BaseURL: fake.URL, APIVersion: "2.0",
 		Queues: map[string]int{te.queue: 1}, Concurrency: 4, DelayedTaskCheckInterval: 100 * time.Millisecond,
 		TaskCheckInterval: 50 * time.Millisecond, ShutdownTimeout: time.Second, ResultRetention: time.Minute})
 	if err != nil {

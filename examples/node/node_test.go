@@ -99,9 +99,9 @@ func startWorker(t *testing.T, rdb redis.UniversalClient, ns, q string, kr *task
 	t.Helper()
 	cfg := worker.DefaultConfig()
 	cfg.Namespace, cfg.Keyring, cfg.Concurrency, cfg.Queues = ns, kr, 4, map[string]int{q: 1}
+	cfg.APIKey, cfg.BaseURL, cfg.APIVersion = "dev-api-key", basiqURL, "2.0"
 	cfg.DelayedTaskCheckInterval, cfg.TaskCheckInterval, cfg.ShutdownTimeout = 100*time.Millisecond, 50*time.Millisecond, 2*time.Second
-	proc, err := app.New(app.Options{Redis: rdb, Worker: cfg, Logger: log,
-		Basiq: worker.ClientOptions{APIKey: "dev-api-key", BaseURL: basiqURL, APIVersion: "2.0"}})
+	proc, err := app.New(app.Options{Redis: rdb, Worker: cfg, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

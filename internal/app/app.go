@@ -1,6 +1,6 @@
 // Package app is the one wiring of a worker process, shared by
 // basiq-worker, basiq-dev and basiq-bench's worker children: on one Redis
-// client it builds the worker's Basiq client and the worker, and runs them
+// client it builds the worker (which builds its own Basiq client), and runs it
 // with the refresh scheduler, the webhook deliveries and the admin server
 // (metrics, probes, web UI) until the context is done or one of them fails.
 // It also routes go-redis's own log lines onto the process's logger
@@ -9,7 +9,6 @@ package app
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 
@@ -33,14 +32,10 @@ type Options struct {
 	// Redis is the process's one client. Required; Run does not close it.
 	Redis redis.UniversalClient
 	// Worker is the worker's configuration (worker.DefaultConfig with the
-	// process's settings and Keyring). New sets its Redis, Basiq, Logger
-	// and Observer.
+	// process's settings, APIKey and Keyring). New sets its Redis, Logger
+	// and Observer (the process's metrics, which also measure the calls to
+	// Basiq and the rate limiter).
 	Worker worker.Config
-	// Basiq says how to reach Basiq (APIKey, BaseURL, APIVersion, ...). New
-	// builds the worker's client with worker.NewClient and sets its Redis,
-	// Namespace, Keyring, Concurrency, Observer and WrapTransport. Its
-	// APIVersion (default worker.DefaultConfig's, 3.0) is the worker's too.
-	Basiq worker.ClientOptions
 	// Listener, when set, serves the admin routes (Admin); Run closes it.
 	// New sets Admin's Redis and Registry.
 	Listener net.Listener
@@ -71,8 +66,7 @@ type Process struct {
 	admin  *admin.Handler
 }
 
-// New builds the process: the Basiq client, the worker and the admin
-// handler. It connects to nothing; a bad option is reported here.
+// New builds the process: the worker and the admin handler. It connects to nothing; a bad option is reported here.
 func New(o Options) (*Process, error) {
 	if o.Redis == nil {
 		return nil, errors.New("app: Redis is required")
@@ -86,16 +80,10 @@ func New(o Options) (*Process, error) {
 	if o.Worker.Namespace == "" {
 		o.Worker.Namespace = worker.DefaultConfig().Namespace
 	}
-	m := metrics.New(o.Registry)
-	bo := o.basiq(m)
-	api, err := worker.NewClient(bo)
-	if err != nil {
-		return nil, fmt.Errorf("basiq client: %w", err)
-	}
 	wc := o.Worker
-	wc.APIVersion = bo.APIVersion
-	wc.Redis, wc.Basiq, wc.Logger, wc.Observer = o.Redis, worker.NewBasiq(api), o.Logger, m
+	wc.Redis, wc.Logger, wc.Observer = o.Redis, o.Logger, metrics.New(o.Registry)
 	p := &Process{o: o}
+	var err error
 	if p.worker, err = worker.New(wc); err != nil {
 		return nil, err
 	}
@@ -113,22 +101,6 @@ func New(o Options) (*Process, error) {
 		}
 	}
 	return p, nil
-}
-
-// basiq is the worker's Basiq client options, on the process's Redis and
-// metrics.
-func (o Options) basiq(m *metrics.Metrics) worker.ClientOptions {
-	b := o.Basiq
-	if b.APIVersion == "" {
-		b.APIVersion = worker.DefaultConfig().APIVersion
-	}
-	b.Redis, b.Namespace, b.Keyring = o.Redis, o.Worker.Namespace, o.Worker.Keyring
-	b.Concurrency = o.Worker.Concurrency
-	if b.Concurrency <= 0 {
-		b.Concurrency = worker.DefaultConfig().Concurrency
-	}
-	b.Observer, b.WrapTransport = m, m.Transport
-	return b
 }
 
 // basiqHooks are the routes of the receiver of Basiq's webhooks, if any.

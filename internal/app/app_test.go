@@ -63,9 +63,9 @@ func newFixture(t *testing.T) *fixture {
 	f.kr, _ = tasks.NewKeyring("k1", map[string][]byte{"k1": key})
 	wc := worker.DefaultConfig()
 	wc.Keyring, wc.Concurrency = f.kr, 4
+	wc.APIKey, wc.BaseURL, wc.APIVersion = "key", f.fake.URL, "2.0"
 	wc.DelayedTaskCheckInterval, wc.TaskCheckInterval, wc.ShutdownTimeout = 100*time.Millisecond, 50*time.Millisecond, 2*time.Second
 	f.opts = Options{Redis: f.proc, Worker: wc,
-		Basiq:   worker.ClientOptions{APIKey: "key", BaseURL: f.fake.URL, APIVersion: "2.0"},
 		Webhook: webhook.Options{URL: hookSrv.URL, Secret: secret, RetryDelay: func(int) time.Duration { return 50 * time.Millisecond }},
 		Logger:  zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)}
 	return f
@@ -212,7 +212,7 @@ func TestNew_badOptions(t *testing.T) {
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:0"})
 	defer rdb.Close()
-	if _, err := New(Options{Redis: rdb, Basiq: worker.ClientOptions{APIKey: "k", BaseURL: "http://127.0.0.1:1"}}); err == nil || !strings.Contains(err.Error(), "Keyring") {
+	if _, err := New(Options{Redis: rdb, Worker: worker.Config{APIKey: "k", BaseURL: "http://127.0.0.1:1"}}); err == nil || !strings.Contains(err.Error(), "Keyring") {
 		t.Errorf("New without a keyring = %v, want an error naming Keyring", err)
 	}
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/basiq-worker/basiq-worker/config"
 	"github.com/basiq-worker/basiq-worker/internal/app"
-	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/schedule"
 	"github.com/rs/zerolog"
 )
@@ -40,7 +39,6 @@ func runChild() int {
 	}
 	log := zerolog.New(os.Stderr).Level(cfg.ZerologLevel()).With().Timestamp().Int("pid", os.Getpid()).Logger()
 	p, err := app.New(app.Options{Redis: rdb, Worker: cfg.Config, Logger: log, Listener: ln,
-		Basiq:    worker.ClientOptions{APIKey: cfg.BasiqAPIKey, BaseURL: cfg.BasiqBaseURL, APIVersion: cfg.BasiqAPIVersion},
 		Schedule: schedule.Options{SyncInterval: time.Second}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

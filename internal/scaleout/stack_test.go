@@ -20,7 +20,6 @@ import (
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
-	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/admin"
 	"github.com/basiq-worker/basiq-worker/worker/schedule"
 	"github.com/basiq-worker/basiq-worker/worker/webhook"
@@ -125,7 +124,6 @@ func (s *stack) startWorker(extra map[string]string) *proc {
 	p := &proc{rdb: cfg.RedisClient(), admin: ln.Addr().String(), log: &syncbuf.Buffer{}, done: make(chan error, 1)}
 	log := zerolog.New(p.log).Level(cfg.ZerologLevel()).With().Timestamp().Logger()
 	ap, err := app.New(app.Options{Redis: p.rdb, Worker: cfg.Config, Logger: log, Listener: ln,
-		Basiq:    worker.ClientOptions{APIKey: cfg.BasiqAPIKey, BaseURL: cfg.BasiqBaseURL, APIVersion: cfg.BasiqAPIVersion},
 		Admin:    admin.Options{UIEnabled: cfg.UIEnabled, UIPath: cfg.UIPath, UIReadOnly: cfg.UIReadOnly},
 		Webhook:  webhook.Options{URL: cfg.WebhookURL, Secret: secret},
 		Schedule: schedule.Options{SyncInterval: time.Second}})

@@ -1,4 +1,4 @@
-package worker
+package basiqclient
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ func TestTokenStore(t *testing.T) {
 	defer rdb.Close()
 	ctx := context.Background()
 	const apiKey = "c2VjcmV0LWFwaS1rZXk="
-	s := newTokenStore(rdb, "ns", apiKey)
+	s := NewTokenStore(rdb, "ns", apiKey)
 
 	if _, err := s.Load(ctx); !errors.Is(err, sdk.ErrNoToken) {
 		t.Fatalf("Load on empty store = %v, want ErrNoToken", err)
@@ -29,11 +29,11 @@ func TestTokenStore(t *testing.T) {
 	if err := s.Save(ctx, want); err != nil {
 		t.Fatal(err)
 	}
-	got, err := newTokenStore(rdb, "ns", apiKey).Load(ctx) // another process
+	got, err := NewTokenStore(rdb, "ns", apiKey).Load(ctx) // another process
 	if err != nil || got.AccessToken != want.AccessToken || !got.ExpiresAt.Equal(want.ExpiresAt) {
 		t.Errorf("Load = %v, %v; want %v", got, err, want)
 	}
-	if _, err := newTokenStore(rdb, "ns", "other-key").Load(ctx); !errors.Is(err, sdk.ErrNoToken) {
+	if _, err := NewTokenStore(rdb, "ns", "other-key").Load(ctx); !errors.Is(err, sdk.ErrNoToken) {
 		t.Errorf("another API key sees the token: %v", err)
 	}
 	for _, k := range mr.Keys() {
@@ -50,7 +50,7 @@ func TestTokenStore_Lock(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
-	a, b := newTokenStore(rdb, "ns", "k"), newTokenStore(rdb, "ns", "k")
+	a, b := NewTokenStore(rdb, "ns", "k"), NewTokenStore(rdb, "ns", "k")
 
 	unlockA, err := a.Lock(context.Background())
 	if err != nil {
@@ -87,22 +87,22 @@ func TestTokenStore_WithKeyring(t *testing.T) {
 	other, _ := tasks.NewKeyring("k2", map[string][]byte{"k2": k2})
 	const access = "access-token-in-clear-9"
 	want := sdk.Token{AccessToken: access, ExpiresAt: time.Now().Add(time.Hour).Truncate(time.Millisecond)}
-	if err := newTokenStore(rdb, "ns", "key").WithKeyring(old).Save(ctx, want); err != nil {
+	if err := NewTokenStore(rdb, "ns", "key").WithKeyring(old).Save(ctx, want); err != nil {
 		t.Fatal(err)
 	}
-	s := newTokenStore(rdb, "ns", "key")
+	s := NewTokenStore(rdb, "ns", "key")
 	if raw, _ := mr.Get(s.key); strings.Contains(raw, access) || !strings.Contains(raw, `"kid":"k1"`) {
 		t.Fatalf("stored token: got %s, want sealed with k1", raw)
 	}
 	for _, tc := range []struct {
 		name    string
-		store   *tokenStore
+		store   *TokenStore
 		wantErr error
 	}{
-		{"same keyring", newTokenStore(rdb, "ns", "key").WithKeyring(old), nil},
-		{"rotated keyring", newTokenStore(rdb, "ns", "key").WithKeyring(rotated), nil},
-		{"keyring without k1", newTokenStore(rdb, "ns", "key").WithKeyring(other), sdk.ErrNoToken},
-		{"no keyring", newTokenStore(rdb, "ns", "key"), sdk.ErrNoToken},
+		{"same keyring", NewTokenStore(rdb, "ns", "key").WithKeyring(old), nil},
+		{"rotated keyring", NewTokenStore(rdb, "ns", "key").WithKeyring(rotated), nil},
+		{"keyring without k1", NewTokenStore(rdb, "ns", "key").WithKeyring(other), sdk.ErrNoToken},
+		{"no keyring", NewTokenStore(rdb, "ns", "key"), sdk.ErrNoToken},
 	} {
 		got, err := tc.store.Load(ctx)
 		if !errors.Is(err, tc.wantErr) || (err == nil && got.AccessToken != access) {
@@ -111,16 +111,16 @@ func TestTokenStore_WithKeyring(t *testing.T) {
 	}
 	// A token moved to another store's key does not open (bound to the key).
 	raw, _ := mr.Get(s.key)
-	moved := newTokenStore(rdb, "ns2", "key").WithKeyring(old)
+	moved := NewTokenStore(rdb, "ns2", "key").WithKeyring(old)
 	mr.Set(moved.key, raw)
 	if _, err := moved.Load(ctx); !errors.Is(err, sdk.ErrNoToken) {
 		t.Errorf("token moved to another key: Load = %v, want ErrNoToken", err)
 	}
 	// A plaintext token is not trusted by a store with a keyring.
-	if err := newTokenStore(rdb, "ns", "key").Save(ctx, want); err != nil {
+	if err := NewTokenStore(rdb, "ns", "key").Save(ctx, want); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newTokenStore(rdb, "ns", "key").WithKeyring(old).Load(ctx); !errors.Is(err, sdk.ErrNoToken) {
+	if _, err := NewTokenStore(rdb, "ns", "key").WithKeyring(old).Load(ctx); !errors.Is(err, sdk.ErrNoToken) {
 		t.Errorf("plaintext token with a keyring: Load = %v, want ErrNoToken", err)
 	}
 }

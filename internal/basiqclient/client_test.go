@@ -1,4 +1,4 @@
-package worker
+package basiqclient
 
 import (
 	"context"
@@ -24,9 +24,9 @@ func (c *countingRT) RoundTrip(r *http.Request) (*http.Response, error) {
 	return c.next.RoundTrip(r)
 }
 
-// NewClient shares one sealed token through Redis, goes through the
+// New shares one sealed token through Redis, goes through the
 // wrapped transport and never retries by itself.
-func TestNewClient(t *testing.T) {
+func TestNew(t *testing.T) {
 	srv := basiqtest.NewServer()
 	t.Cleanup(srv.Close)
 	mr := miniredis.RunT(t)
@@ -39,11 +39,11 @@ func TestNewClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	rt := &countingRT{}
-	opts := ClientOptions{APIKey: "key", BaseURL: srv.URL, APIVersion: "2.0", Redis: rdb, Namespace: "t", Keyring: kr,
+	opts := Options{APIKey: "key", BaseURL: srv.URL, APIVersion: "2.0", Redis: rdb, Namespace: "t", Keyring: kr,
 		Concurrency: 4, WrapTransport: func(next http.RoundTripper) http.RoundTripper { rt.next = next; return rt }}
 	ctx := context.Background()
 	for range 2 { // two processes
-		c, err := NewClient(opts)
+		c, err := New(opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestNewClient(t *testing.T) {
 		t.Errorf("requests through the wrapped transport: got %d, want 3 (a token, two institutions)", got)
 	}
 	srv.SetFaults(basiqtest.Fault{Path: "/institutions", ErrorRate: 1, ErrorStatus: 503})
-	c, _ := NewClient(opts)
+	c, _ := New(opts)
 	before := srv.Stats().Requests["GET /institutions"][503]
 	if _, err := c.Institutions.List(ctx, nil); !sdk.IsRetryable(err) {
 		t.Fatalf("list institutions: %v, want the retryable 503", err)

@@ -1,4 +1,4 @@
-package worker
+package basiqclient
 
 import (
 	"context"
@@ -19,13 +19,21 @@ import (
 // tokenLockTTL bounds how long a crashed refresher blocks the others.
 const tokenLockTTL = 15 * time.Second
 
-// tokenStore shares a Basiq access token between all worker processes of
+// Observer counts the tokens saved to the shared store; worker.Observer
+// (metrics.Metrics) implements it.
+type Observer interface{ TokenRefreshed() }
+
+type nopObserver struct{}
+
+func (nopObserver) TokenRefreshed() {}
+
+// TokenStore shares a Basiq access token between all worker processes of
 // one API key through Redis, and serialises refreshes with a Redis lock.
 // It implements sdk.TokenLocker. Keys are derived from a SHA-256
 // fingerprint of the API key, never from the key itself. With WithKeyring
 // the token is sealed in Redis, so that reading Redis does not give a
 // token that can read every user's bank data.
-type tokenStore struct {
+type TokenStore struct {
 	rdb     redis.UniversalClient
 	key     string
 	lockKey string
@@ -33,17 +41,21 @@ type tokenStore struct {
 	keyring *tasks.Keyring
 }
 
-var _ sdk.TokenLocker = (*tokenStore)(nil)
+var _ sdk.TokenLocker = (*TokenStore)(nil)
 
-// newTokenStore returns the token store of apiKey in namespace.
-func newTokenStore(rdb redis.UniversalClient, namespace, apiKey string) *tokenStore {
+// NewTokenStore returns the token store of apiKey in namespace (its key
+// is keys.Token).
+func NewTokenStore(rdb redis.UniversalClient, namespace, apiKey string) *TokenStore {
 	key := keys.Token(namespace, apiKey)
-	return &tokenStore{rdb: rdb, key: key, lockKey: key + ":lock", obs: nopObserver{}}
+	return &TokenStore{rdb: rdb, key: key, lockKey: key + ":lock", obs: nopObserver{}}
 }
 
 // WithObserver makes the store count saved tokens (Observer.TokenRefreshed).
-func (s *tokenStore) WithObserver(o Observer) *tokenStore {
-	s.obs = observerOrNop(o)
+func (s *TokenStore) WithObserver(o Observer) *TokenStore {
+	s.obs = o
+	if o == nil {
+		s.obs = nopObserver{}
+	}
 	return s
 }
 
@@ -51,7 +63,7 @@ func (s *tokenStore) WithObserver(o Observer) *tokenStore {
 // loads only tokens sealed by a key of k: a plaintext or unopenable token
 // counts as no token, so the next call fetches a new one. Every process
 // sharing the store needs it.
-func (s *tokenStore) WithKeyring(k *tasks.Keyring) *tokenStore {
+func (s *TokenStore) WithKeyring(k *tasks.Keyring) *TokenStore {
 	s.keyring = k
 	return s
 }
@@ -64,7 +76,7 @@ type storedToken struct {
 }
 
 // open returns the access token of t, or "" when it cannot be used.
-func (s *tokenStore) open(t storedToken) string {
+func (s *TokenStore) open(t storedToken) string {
 	if s.keyring == nil {
 		return t.AccessToken
 	}
@@ -79,7 +91,7 @@ func (s *tokenStore) open(t storedToken) string {
 }
 
 // seal returns t as stored: sealed when the store has a keyring.
-func (s *tokenStore) seal(t sdk.Token) (storedToken, error) {
+func (s *TokenStore) seal(t sdk.Token) (storedToken, error) {
 	if s.keyring == nil {
 		return storedToken{AccessToken: t.AccessToken, ExpiresAt: t.ExpiresAt}, nil
 	}
@@ -91,7 +103,7 @@ func (s *tokenStore) seal(t sdk.Token) (storedToken, error) {
 }
 
 // Load returns the stored token, or sdk.ErrNoToken.
-func (s *tokenStore) Load(ctx context.Context) (sdk.Token, error) {
+func (s *TokenStore) Load(ctx context.Context) (sdk.Token, error) {
 	b, err := s.rdb.Get(ctx, s.key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return sdk.Token{}, sdk.ErrNoToken
@@ -111,7 +123,7 @@ func (s *tokenStore) Load(ctx context.Context) (sdk.Token, error) {
 }
 
 // Save stores t until it expires.
-func (s *tokenStore) Save(ctx context.Context, t sdk.Token) error {
+func (s *TokenStore) Save(ctx context.Context, t sdk.Token) error {
 	ttl := time.Until(t.ExpiresAt)
 	if ttl < time.Second {
 		return nil // not worth sharing
@@ -140,7 +152,7 @@ return 0`)
 
 // Lock takes the refresh lock (SET NX PX), waiting for it until ctx ends.
 // The returned unlock releases it only if it is still this holder's.
-func (s *tokenStore) Lock(ctx context.Context) (func(), error) {
+func (s *TokenStore) Lock(ctx context.Context) (func(), error) {
 	var raw [16]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return nil, fmt.Errorf("token lock: %w", err)
