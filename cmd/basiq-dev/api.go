@@ -26,26 +26,33 @@ type devAPI struct {
 	note  string
 }
 
-// startAPI serves the HTTP API on o.apiAddr ("" for none) over the
-// stack's Redis; API_TOKENS is honoured, otherwise a throw-away token is
-// made and printed.
-func (st *stack) startAPI(o options, getenv func(string) string, log zerolog.Logger) error {
-	if o.apiAddr == "" {
-		return nil
-	}
+// apiHandler is the HTTP API basiq-dev builds, served on -api (when set)
+// and used by the callback page for its event streams.
+type apiHandler struct {
+	handler http.Handler
+	// token is the throw-away token printed in the banner, "" when
+	// API_TOKENS was set; internalToken is basiq-dev's own (the callback
+	// page's), never shown.
+	token, internalToken string
+}
+
+// buildAPI builds the HTTP API over the stack's Redis; API_TOKENS is
+// honoured, otherwise a throw-away token is made (and printed).
+func (st *stack) buildAPI(o options, getenv func(string) string, log zerolog.Logger) (*apiHandler, error) {
 	hashes, token, err := devTokens(getenv("API_TOKENS"))
 	if err != nil {
-		return fmt.Errorf("API_TOKENS: %w", err)
+		return nil, fmt.Errorf("API_TOKENS: %w", err)
 	}
-	consent, err := sdk.New(devAPIKey, sdk.WithBaseURL(st.fake.URL), sdk.WithAPIVersion("3.0"),
-		sdk.WithConsentURL(st.fake.URL+"/consent"))
+	internal, err := randomToken()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	hashes = append(hashes, httpapi.HashToken(internal))
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
-		return err
+		return nil, err
 	}
+	consent := st.journeys.basiq
 	api, err := httpapi.New(httpapi.Options{
 		Tasks:     tasks.NewClient(st.rdb, st.keyring, tasks.WithNamespace(st.ns)),
 		Inspector: asynq.NewInspectorFromRedisClient(st.rdb), Redis: st.rdb, Namespace: st.ns,
@@ -55,25 +62,32 @@ func (st *stack) startAPI(o options, getenv func(string) string, log zerolog.Log
 		},
 	})
 	if err != nil {
-		return err
+		return nil, err
+	}
+	return &apiHandler{handler: api, token: token, internalToken: internal}, nil
+}
+
+// startAPI serves the HTTP API on o.apiAddr ("" for none).
+func (st *stack) startAPI(o options, h *apiHandler) error {
+	if o.apiAddr == "" {
+		return nil
 	}
 	ln, err := listenNear(o.apiAddr)
 	if err != nil {
 		return fmt.Errorf("-api: %w", err)
 	}
-	st.devAPI = &devAPI{url: "http://" + ln.Addr().String(), token: token}
+	st.devAPI = &devAPI{url: "http://" + ln.Addr().String(), token: h.token}
 	if ln.Addr().String() != o.apiAddr && !isPortZero(o.apiAddr) {
 		st.devAPI.note = fmt.Sprintf("(%s was taken, using %s)", o.apiAddr, ln.Addr())
 	}
-	st.serveAPI(ln, api)
+	st.serveAPI(ln, h.handler)
 	return nil
 }
 
 // serveAPI serves h on ln until the stack closes; open event streams end then.
 func (st *stack) serveAPI(ln net.Listener, h http.Handler) {
-	streams, endStreams := context.WithCancel(context.Background())
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return streams }}
+		BaseContext: func(net.Listener) context.Context { return st.streams }}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -82,7 +96,7 @@ func (st *stack) serveAPI(ln net.Listener, h http.Handler) {
 		}
 	}()
 	st.closers = append(st.closers, func() {
-		endStreams()
+		st.endStreams()
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
@@ -96,12 +110,19 @@ func devTokens(spec string) ([]httpapi.TokenHash, string, error) {
 		h, err := httpapi.ParseTokenHashes(spec)
 		return h, "", err
 	}
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
+	token, err := randomToken()
+	if err != nil {
 		return nil, "", err
 	}
-	token := "dev-" + hex.EncodeToString(b)
 	return []httpapi.TokenHash{httpapi.HashToken(token)}, token, nil
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return "dev-" + hex.EncodeToString(b), nil
 }
 
 // printAPI adds the API's lines to the banner.

@@ -16,14 +16,15 @@ import (
 )
 
 // TestRun_api: basiq-dev serves the HTTP API with the token it prints,
-// and a connection enqueued through it completes (the README's curl lines).
+// and a connection enqueued through it (under -api-version 2.0, a
+// credentials create) completes (the README's curl lines).
 func TestRun_api(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	var stdout, stderr syncbuf.Buffer
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, []string{"basiq-dev", "-http", "127.0.0.1:0", "-api", "127.0.0.1:0", "-demo", "0",
+		errc <- run(ctx, []string{"basiq-dev", "-api-version", "2.0", "-http", "127.0.0.1:0", "-api", "127.0.0.1:0", "-demo", "0",
 			"-step-credentials", "200ms", "-step-accounts", "200ms", "-step-transactions", "200ms"}, noenv, &stdout, &stderr)
 	}()
 	m := waitForAll(t, &stdout, regexp.MustCompile(`HTTP API:\s+(\S+)/v1/ \(Authorization: Bearer (\S+);`))

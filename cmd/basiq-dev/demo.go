@@ -10,6 +10,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/redis/go-redis/v9"
 )
 
 // demoCase is one demo connection and the outcome it should have.
@@ -51,7 +52,7 @@ func demoCases(n int) []demoCase {
 // connection has its result.
 func runDemo(ctx context.Context, st *stack, n int, stdout io.Writer, done chan<- struct{}) error {
 	sub := tasks.NewClient(st.rdb, nil, tasks.WithNamespace(st.ns))
-	after, err := lastStreamID(ctx, st)
+	after, err := lastStreamID(ctx, st.rdb, st.ns)
 	if err != nil {
 		return err
 	}
@@ -114,8 +115,9 @@ func sendDemo(ctx context.Context, api *sdk.Client, client *tasks.Client, i int,
 		Credentials: tasks.Credentials{LoginID: c.login, Password: c.password}})
 }
 
-func lastStreamID(ctx context.Context, st *stack) (string, error) {
-	msgs, err := st.rdb.XRevRangeN(ctx, wire.ResultsStreamKey(st.ns), "+", "-", 1).Result()
+// lastStreamID is the id of the results stream's last entry ("0-0" when empty).
+func lastStreamID(ctx context.Context, rdb redis.UniversalClient, ns string) (string, error) {
+	msgs, err := rdb.XRevRangeN(ctx, wire.ResultsStreamKey(ns), "+", "-", 1).Result()
 	if err != nil {
 		return "", fmt.Errorf("read results stream: %w", err)
 	}

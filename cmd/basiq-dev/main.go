@@ -6,16 +6,29 @@
 // It starts an embedded Redis (miniredis; set REDIS_URL to use a real one),
 // the fake Basiq API of package basiqtest, a worker, the HTTP API for apps
 // in any language on 127.0.0.1:8090 (-api; API_TOKENS, or a throw-away
-// token printed at start), and the admin HTTP
-// server (asynq web UI at /ui, Prometheus /metrics, /healthz, /readyz) on
-// 127.0.0.1:8080 (-http; when that port is taken the next free one is used
-// and printed). It then sends a few demo connections with the sandbox logins
-// (-demo N) and prints one line per result until Ctrl-C (or, with
+// token printed at start), and the admin HTTP server (asynq web UI at /ui,
+// Prometheus /metrics, /healthz, /readyz) on 127.0.0.1:8080 (-http; when
+// that port is taken the next free one is used and printed).
+//
+// By default it runs Basiq's API 3.0 journey (-api-version 3.0): the banner
+// prints a Consent UI link for a demo user; the fake's Consent UI
+// redirects to basiq-dev's callback page (/callback on the admin server),
+// which enqueues a follow of each job handed back (tasks.Client.FollowJobs)
+// and shows its progress and result. The worker is subscribed to the fake's
+// webhooks (/basiq/webhooks; BASIQ_WEBHOOK_SECRET adds secrets of one's own),
+// so a journey whose user never comes back is followed through
+// connection.created. The demo (-demo N) drives journeys through the fake's
+// JSON Consent UI (POST /_mock/consent) and the callback page.
+//
+// With -api-version 2.0 (or 1.0, 2.1) it runs the credential flow instead:
+// the demo sends connections with the sandbox logins.
+//
+// Either way it prints one line per result until Ctrl-C (or, with
 // -exit-after-demo, until every demo result is in).
 //
 // The worker process is wired as basiq-worker's (internal/app): dev mode
-// only adds the embedded Redis, the fake and the banner. It also runs the
-// refresh scheduler (worker/schedule) and, when
+// only adds the embedded Redis, the fake, the callback page and the banner.
+// It also runs the refresh scheduler (worker/schedule) and, when
 // WEBHOOK_URL and WEBHOOK_SECRET are set, the webhook deliveries
 // (worker/webhook). BASIQ_SECRET_KEY and REDIS_NAMESPACE are honoured when
 // set; otherwise a throw-away keyring is generated and the namespace is
@@ -55,6 +68,7 @@ type options struct {
 	apiAddr       string
 	demo          int
 	exitAfterDemo bool
+	apiVersion    string
 	logLevel      string
 	steps         [3]time.Duration
 	jitter        float64
@@ -66,6 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.httpAddr, "http", config.DefaultWorker().HTTPAddr, "listen address of the web UI and /metrics (next free port if taken; port 0 picks one)")
 	fs.StringVar(&o.apiAddr, "api", "127.0.0.1:8090", "listen address of the HTTP API (internal/httpapi; next free port if taken; \"\" for none)")
+	fs.StringVar(&o.apiVersion, "api-version", "3.0", "Basiq API version: 3.0 runs the Consent UI journey; 1.0, 2.0 or 2.1 the credential flow")
 	fs.IntVar(&o.demo, "demo", 5, "number of demo connections to send (0 for none)")
 	fs.BoolVar(&o.exitAfterDemo, "exit-after-demo", false, "exit once every demo result is in")
 	fs.StringVar(&o.logLevel, "log-level", "error", "worker log level on stderr: debug, info, warn, error")
@@ -78,6 +93,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	switch o.apiVersion {
+	case "1.0", "2.0", "2.1", "3.0":
+	default:
+		return o, fmt.Errorf("-api-version: want 1.0, 2.0, 2.1 or 3.0, got %q", o.apiVersion)
 	}
 	if o.demo < 0 {
 		return o, fmt.Errorf("-demo: must be >= 0, got %d", o.demo)
@@ -98,6 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer st.close()
 	ctx, cancel := context.WithCancel(ctx)
+	context.AfterFunc(ctx, st.endStreams) // the callback page's streams, before the admin server's shutdown
 	procErr := make(chan error, 1)
 	go func() { procErr <- st.proc.Run(ctx) }()
 	err = runUntilDone(ctx, st, o, stdout, procErr)
@@ -114,7 +135,11 @@ func runUntilDone(ctx context.Context, st *stack, o options, stdout io.Writer, p
 	st.printBanner(stdout)
 	demoDone := make(chan struct{})
 	demoErr := make(chan error, 1)
-	go func() { demoErr <- runDemo(ctx, st, o.demo, stdout, demoDone) }()
+	demo := runDemo
+	if st.consent3() {
+		demo = runConsentDemo
+	}
+	go func() { demoErr <- demo(ctx, st, o.demo, stdout, demoDone) }()
 	select {
 	case <-ctx.Done():
 	case err := <-procErr:

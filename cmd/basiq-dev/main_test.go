@@ -14,13 +14,14 @@ import (
 
 func noenv(string) string { return "" }
 
-func TestRun_demo(t *testing.T) {
+// TestRun_demo2: -api-version 2.0's credential demos, each with its outcome.
+func TestRun_demo2(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
 	var stdout, stderr syncbuf.Buffer
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, []string{"basiq-dev", "-exit-after-demo", "-http", "127.0.0.1:0", "-demo", "5"}, noenv, &stdout, &stderr)
+		errc <- run(ctx, []string{"basiq-dev", "-api-version", "2.0", "-exit-after-demo", "-http", "127.0.0.1:0", "-demo", "5"}, noenv, &stdout, &stderr)
 	}()
 	ui := waitFor(t, &stdout, regexp.MustCompile(`web UI:\s+(\S+)`))
 	resp, err := http.Get(ui)
@@ -48,6 +49,46 @@ func TestRun_demo(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"error=invalid-credentials@verify-credentials", "mfa    [demo 3/5] token challenge", "all 5 demo results are in", "fake Basiq: http://127.0.0.1:"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+	if strings.Contains(out, "UNEXPECTED") {
+		t.Errorf("unexpected outcome:\n%s", out)
+	}
+}
+
+// TestRun_demo3: the default, API 3.0's journeys through the fake's JSON
+// Consent UI and the callback page (one through the webhook alone), each
+// with its outcome, followed by the task it should be.
+func TestRun_demo3(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+	var stdout, stderr syncbuf.Buffer
+	err := run(ctx, []string{"basiq-dev", "-exit-after-demo", "-http", "127.0.0.1:0", "-api", "", "-demo", "6",
+		"-step-credentials", "300ms", "-step-accounts", "300ms", "-step-transactions", "300ms"}, noenv, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	want := []struct{ demo, outcome, by string }{
+		{"1/6", "completed", "the callback's follow"}, {"2/6", "failed", "the callback's follow"},
+		{"3/6", "completed", "the callback's follow"}, {"4/6", "completed", "the webhook's follow jobs:follow:basiq-event:"},
+		{"5/6", "completed", "the callback's follow"}, {"6/6", "completed", "the callback's follow"},
+	}
+	for _, w := range want {
+		re := regexp.MustCompile(`(?m)^result \[demo ` + w.demo + `\] (\S+) .*; by ([^)]+)\)$`)
+		m := re.FindStringSubmatch(out)
+		if m == nil {
+			t.Errorf("demo %s: no result line\n%s", w.demo, out)
+			continue
+		}
+		if m[1] != w.outcome || !strings.HasPrefix(m[2], w.by) {
+			t.Errorf("demo %s: got %s by %s, want %s by %s", w.demo, m[1], m[2], w.outcome, w.by)
+		}
+	}
+	for _, s := range []string{"consent UI: http://127.0.0.1:", "callback:   http://127.0.0.1:", "error=invalid-credentials@verify-credentials",
+		"mfa-challenge:success", "basiq  basiq_event transactions.updated", "all 6 demo results are in"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("output lacks %q:\n%s", s, out)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -48,16 +49,27 @@ type stack struct {
 	uiURL      string
 	portNote   string
 	devAPI     *devAPI // the HTTP API, nil with -api ""
+	version    string  // -api-version
+	journeys   *journeys
+	// streams ends the callback page's event streams (endStreams) when
+	// basiq-dev stops, so that the admin server's shutdown is not held.
+	streams    context.Context
+	endStreams context.CancelFunc
 	closers    []func()
 }
 
 // startStack starts Redis (unless REDIS_URL is set) and the fake Basiq API,
-// and builds the worker process on them; run it with st.proc.Run.
+// and builds the worker process on them; run it with st.proc.Run. Under
+// API 3.0 it also subscribes the worker to the fake's webhooks and makes
+// the demo user's Consent UI link, whose redirect comes back to the
+// callback page on the admin server.
 func startStack(o options, getenv func(string) string, stderr io.Writer) (*stack, error) {
 	if err := checkUIAuth(o.httpAddr, getenv); err != nil {
 		return nil, err
 	}
-	st := &stack{}
+	st := &stack{version: o.apiVersion}
+	st.streams, st.endStreams = context.WithCancel(context.Background())
+	st.closers = append(st.closers, st.endStreams)
 	ok := false
 	defer func() {
 		if !ok {
@@ -70,28 +82,68 @@ func startStack(o options, getenv func(string) string, stderr io.Writer) (*stack
 	if err := st.loadKeys(getenv); err != nil {
 		return nil, err
 	}
-	st.fake = basiqtest.NewServer(basiqtest.WithStepDurations(basiqtest.StepDurations{
-		Credentials: o.steps[0], Accounts: o.steps[1], Transactions: o.steps[2]}), basiqtest.WithJitter(o.jitter))
-	st.closers = append(st.closers, st.fake.Close)
-	api, err := sdk.New(devAPIKey, sdk.WithBaseURL(st.fake.URL), sdk.WithAPIVersion("2.0"))
+	ln, err := st.listenAdmin(o)
 	if err != nil {
 		return nil, err
 	}
-	st.api = api
-	opts, err := st.appOptions(o, getenv, stderr)
+	st.closers = append(st.closers, func() { ln.Close() }) // after Run: already closed
+	fo := []basiqtest.Option{basiqtest.WithStepDurations(basiqtest.StepDurations{
+		Credentials: o.steps[0], Accounts: o.steps[1], Transactions: o.steps[2]}), basiqtest.WithJitter(o.jitter)}
+	if st.consent3() {
+		fo = append(fo, basiqtest.WithConsentRedirect(st.uiURL+callbackPath))
+	}
+	st.fake = basiqtest.NewServer(fo...)
+	st.closers = append(st.closers, st.fake.Close)
+	if st.api, err = sdk.New(devAPIKey, sdk.WithBaseURL(st.fake.URL), sdk.WithAPIVersion(o.apiVersion)); err != nil {
+		return nil, err
+	}
+	consent, err := sdk.New(devAPIKey, sdk.WithBaseURL(st.fake.URL), sdk.WithAPIVersion("3.0"),
+		sdk.WithConsentURL(st.fake.URL+"/consent"))
 	if err != nil {
 		return nil, err
+	}
+	st.journeys = newJourneys(consent)
+	opts, err := st.appOptions(o, getenv, stderr, ln)
+	if err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	apiHandler, err := st.buildAPI(o, getenv, log)
+	if err != nil {
+		return nil, err
+	}
+	if st.consent3() {
+		if err := st.startJourneys(&opts, apiHandler, getenv, log); err != nil {
+			return nil, err
+		}
 	}
 	if st.proc, err = app.New(opts); err != nil {
-		opts.Listener.Close()
 		return nil, err
 	}
-	if err := st.startAPI(o, getenv, opts.Logger); err != nil {
-		opts.Listener.Close()
+	if err := st.startAPI(o, apiHandler); err != nil {
 		return nil, err
 	}
 	ok = true
 	return st, nil
+}
+
+// consent3 reports whether basiq-dev runs API 3.0's Consent UI journey
+// (else the 1.0-2.x credential flow).
+func (st *stack) consent3() bool { return st.version == "3.0" }
+
+// startJourneys subscribes the worker's receiver to the fake's webhooks,
+// makes the demo user and its link, and adds the callback's routes.
+func (st *stack) startJourneys(opts *app.Options, api *apiHandler, getenv func(string) string, log zerolog.Logger) error {
+	secret, err := st.journeys.start(context.Background(), st.uiURL+hookPath)
+	if err != nil {
+		return err
+	}
+	opts.BasiqHooks.Secrets = hookSecrets(secret, getenv)
+	cb := &callback{j: st.journeys, tasks: tasks.NewClient(st.rdb, st.keyring, tasks.WithNamespace(st.ns)),
+		rdb: st.rdb, ns: st.ns, api: api.handler, token: api.internalToken, streams: st.streams,
+		log: log.With().Str("component", "callback").Logger()}
+	opts.Admin.Routes = cb.routes()
+	return nil
 }
 
 func (st *stack) startRedis(getenv func(string) string) error {
@@ -157,7 +209,7 @@ const devConcurrency = 10
 func devConfig(st *stack) worker.Config {
 	cfg := worker.DefaultConfig()
 	cfg.Namespace, cfg.Keyring = st.ns, st.keyring
-	cfg.APIKey, cfg.BaseURL, cfg.APIVersion = devAPIKey, st.fake.URL, "2.0"
+	cfg.APIKey, cfg.BaseURL, cfg.APIVersion = devAPIKey, st.fake.URL, st.version
 	cfg.Concurrency = devConcurrency
 	cfg.JobDeadline, cfg.StepRetryDelay = 2*time.Minute, 2*time.Second
 	cfg.DelayedTaskCheckInterval, cfg.TaskCheckInterval = 100*time.Millisecond, 100*time.Millisecond
@@ -165,10 +217,23 @@ func devConfig(st *stack) worker.Config {
 	return cfg
 }
 
+// listenAdmin listens on -http (or a port near it) for the admin server.
+func (st *stack) listenAdmin(o options) (net.Listener, error) {
+	ln, err := listenNear(o.httpAddr)
+	if err != nil {
+		return nil, err
+	}
+	if ln.Addr().String() != o.httpAddr && !isPortZero(o.httpAddr) {
+		st.portNote = fmt.Sprintf("(%s was taken, using %s)", o.httpAddr, ln.Addr())
+	}
+	st.uiURL = "http://" + ln.Addr().String()
+	return ln, nil
+}
+
 // appOptions are the dev process's: basiq-worker's wiring on the embedded
-// Redis and the fake, its logs on stderr, the web UI on -http and, when
+// Redis and the fake, its logs on stderr, the admin server on ln and, when
 // WEBHOOK_URL is set, the webhooks.
-func (st *stack) appOptions(o options, getenv func(string) string, stderr io.Writer) (app.Options, error) {
+func (st *stack) appOptions(o options, getenv func(string) string, stderr io.Writer, ln net.Listener) (app.Options, error) {
 	level, err := zerolog.ParseLevel(o.logLevel)
 	if err != nil {
 		return app.Options{}, fmt.Errorf("-log-level: %w", err)
@@ -182,14 +247,6 @@ func (st *stack) appOptions(o options, getenv func(string) string, stderr io.Wri
 		}
 		wo, st.webhookURL = webhook.Options{URL: url, Secret: secret}, url
 	}
-	ln, err := listenNear(o.httpAddr)
-	if err != nil {
-		return app.Options{}, err
-	}
-	if ln.Addr().String() != o.httpAddr && !isPortZero(o.httpAddr) {
-		st.portNote = fmt.Sprintf("(%s was taken, using %s)", o.httpAddr, ln.Addr())
-	}
-	st.uiURL = "http://" + ln.Addr().String()
 	return app.Options{
 		Redis: st.rdb, Worker: devConfig(st), Logger: log, Listener: ln,
 		Admin:    admin.Options{UIEnabled: true, Username: getenv("UI_USERNAME"), Password: getenv("UI_PASSWORD")},
@@ -234,7 +291,16 @@ func isPortZero(addr string) bool {
 }
 
 func (st *stack) printBanner(w io.Writer) {
-	fmt.Fprintln(w, "basiq-dev is running")
+	if st.consent3() {
+		fmt.Fprintln(w, "basiq-dev is running: Basiq API 3.0, the Consent UI journey (-api-version 2.0 for the credential flow)")
+		fmt.Fprintf(w, "  consent UI: %s\n", st.journeys.demoLink)
+		fmt.Fprintf(w, "              open it in a browser and connect a sandbox bank (gavinBelson/hooli2016) for demo user %s:\n", st.journeys.demoUser)
+		fmt.Fprintln(w, "              the Consent UI sends you back to the callback page, which follows the job and shows its result")
+		fmt.Fprintf(w, "  callback:   %s%s (a fresh Consent UI link: %s%s)\n", st.uiURL, callbackPath, st.uiURL, connectPath)
+		fmt.Fprintf(w, "  Basiq hooks: the fake sends Basiq's webhooks to %s%s (subscription %s)\n", st.uiURL, hookPath, st.journeys.hookID)
+	} else {
+		fmt.Fprintf(w, "basiq-dev is running: Basiq API %s, the credential flow (the default -api-version 3.0 runs the Consent UI journey)\n", st.version)
+	}
 	fmt.Fprintf(w, "  web UI:     %s/ui %s\n", st.uiURL, st.portNote)
 	fmt.Fprintf(w, "  metrics:    %s/metrics\n", st.uiURL)
 	fmt.Fprintf(w, "  fake Basiq: %s (sandbox login gavinBelson/hooli2016 on AU00000)\n", st.fake.URL)

@@ -9,6 +9,8 @@ package app
 
 import (
 	"errors"
+	"fmt"
+	"maps"
 	"net"
 	"net/http"
 
@@ -47,9 +49,10 @@ type Options struct {
 	// and Logger.
 	Schedule schedule.Options
 	// BasiqHooks receives Basiq's webhooks at BasiqHooksPath (default
-	// basiqhooks.DefaultPath) on the admin server when Secrets are set
-	// (Listener required). New sets its Redis, Namespace, Enqueuer, Queue
-	// (the worker's first-priority queue) and Logger.
+	// basiqhooks.DefaultPath) on the admin server, beside Admin.Routes,
+	// when Secrets are set (Listener required). New sets its Redis,
+	// Namespace, Enqueuer, Queue (the worker's first-priority queue) and
+	// Logger.
 	BasiqHooks     basiqhooks.Options
 	BasiqHooksPath string
 	// Registry receives the metrics (default: a new one).
@@ -93,7 +96,7 @@ func New(o Options) (*Process, error) {
 	if o.Listener != nil {
 		ao := o.Admin
 		ao.Redis, ao.Registry = o.Redis, o.Registry
-		if ao.Routes, err = o.basiqHooks(wc); err != nil {
+		if ao.Routes, err = o.routes(wc); err != nil {
 			return nil, err
 		}
 		if p.admin, err = admin.New(ao); err != nil {
@@ -103,10 +106,11 @@ func New(o Options) (*Process, error) {
 	return p, nil
 }
 
-// basiqHooks are the routes of the receiver of Basiq's webhooks, if any.
-func (o Options) basiqHooks(wc worker.Config) (map[string]http.Handler, error) {
+// routes are Admin.Routes and the receiver of Basiq's webhooks, if any.
+func (o Options) routes(wc worker.Config) (map[string]http.Handler, error) {
+	routes := maps.Clone(o.Admin.Routes)
 	if len(o.BasiqHooks.Secrets) == 0 {
-		return nil, nil
+		return routes, nil
 	}
 	bo := o.BasiqHooks
 	bo.Redis, bo.Namespace, bo.Logger = o.Redis, wc.Namespace, o.component("basiq-webhooks")
@@ -119,7 +123,14 @@ func (o Options) basiqHooks(wc worker.Config) (map[string]http.Handler, error) {
 	if path == "" {
 		path = basiqhooks.DefaultPath
 	}
-	return map[string]http.Handler{"POST " + path: rc}, nil
+	if _, taken := routes["POST "+path]; taken {
+		return nil, fmt.Errorf("app: Admin.Routes already serve POST %s, where Basiq's webhooks go", path)
+	}
+	if routes == nil {
+		routes = map[string]http.Handler{}
+	}
+	routes["POST "+path] = rc
+	return routes, nil
 }
 
 // firstQueue is the queue of the highest priority (by name on a tie).

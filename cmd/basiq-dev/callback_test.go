@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+// TestCallback_refused: the callback's routes refuse what basiq-dev did
+// not start, naming what is wrong, and enqueue nothing.
+func TestCallback_refused(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var stdout, stderr syncbuf.Buffer
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"basiq-dev", "-http", "127.0.0.1:0", "-api", "", "-demo", "0"}, noenv, &stdout, &stderr)
+	}()
+	cb := waitFor(t, &stdout, regexp.MustCompile(`callback:\s+(\S+) `))
+	state := url.Values{"state": {"not-a-state-of-basiq-dev"}, "jobIds": {"j1"}}.Encode()
+	tests := []struct {
+		name, url  string
+		wantStatus int
+		wantText   string
+	}{
+		{"no job", cb + "?state=x", http.StatusBadRequest, "redirect cannot be read"},
+		{"unknown state", cb + "?" + state, http.StatusBadRequest, "is not one basiq-dev gave"},
+		{"events of another task", strings.Replace(cb, callbackPath, eventsPath, 1) + "?task=some-create", http.StatusBadRequest, "not a follow of the callback page"},
+		{"job of another task", strings.Replace(cb, callbackPath, jobPath, 1) + "?task=some-create", http.StatusBadRequest, "not a follow of the callback page"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := http.Get(tt.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(string(b), tt.wantText) {
+				t.Errorf("GET %s: %d %s, want %d naming %q", tt.url, resp.StatusCode, b, tt.wantStatus, tt.wantText)
+			}
+		})
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: waitFor(t, &stdout, regexp.MustCompile(`at redis://(\S+) `))})
+	defer rdb.Close()
+	ins := asynq.NewInspectorFromRedisClient(rdb)
+	queues, err := ins.Queues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queues {
+		if info, err := ins.GetQueueInfo(q); err != nil || info.Size+info.Completed+info.Archived > 0 {
+			t.Errorf("queue %s after refused callbacks: %+v, %v; want no task", q, info, err)
+		}
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+}
+
+func TestLastStatuses(t *testing.T) {
+	obs := func(pairs ...string) []tasks.StepObservation {
+		var out []tasks.StepObservation
+		for i := 0; i < len(pairs); i += 2 {
+			out = append(out, tasks.StepObservation{Title: pairs[i], Status: pairs[i+1]})
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		in, want []tasks.StepObservation
+	}{
+		{"none", nil, nil},
+		{"one each", obs("a", "success", "b", "failed"), obs("a", "success", "b", "failed")},
+		{"a history", obs("a", "in-progress", "b", "pending", "a", "success", "b", "in-progress", "b", "success"), obs("a", "success", "b", "success")},
+	}
+	for _, tt := range tests {
+		if got := lastStatuses(tt.in); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: lastStatuses = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
