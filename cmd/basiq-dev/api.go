@@ -52,13 +52,21 @@ func (st *stack) buildAPI(o options, getenv func(string) string, log zerolog.Log
 	if _, err := rand.Read(secret); err != nil {
 		return nil, err
 	}
-	consent := st.journeys.basiq
+	j := st.journeys
 	api, err := httpapi.New(httpapi.Options{
 		Tasks:     tasks.NewClient(st.rdb, st.keyring, tasks.WithNamespace(st.ns)),
 		Inspector: asynq.NewInspectorFromRedisClient(st.rdb), Redis: st.rdb, Namespace: st.ns,
 		TokenHashes: hashes, IdempotencySecret: secret, Logger: log.With().Str("component", "api").Logger(),
+		// The callback page knows the user of every link the API makes.
 		Consent: func(ctx context.Context, userID string, co sdk.ConsentOptions) (string, error) {
-			return consent.Users.For(userID).ConsentURL(ctx, co)
+			if co.State == "" {
+				if co.State, err = j.newState(userID); err != nil {
+					return "", err
+				}
+			} else {
+				j.remember(co.State, userID)
+			}
+			return j.basiq.Users.For(userID).ConsentURL(ctx, co)
 		},
 	})
 	if err != nil {
@@ -136,6 +144,10 @@ func (st *stack) printAPI(w io.Writer) {
 		token = "<one of API_TOKENS>"
 	}
 	fmt.Fprintf(w, "  HTTP API:   %s/v1/ (Authorization: Bearer %s; document at /v1/openapi.json) %s\n", a.url, token, a.note)
+	if st.consent3() {
+		fmt.Fprintln(w, "  node:       examples/node/connect.mjs sends a credentials create: run basiq-dev -api-version 2.0 for it")
+		return
+	}
 	fmt.Fprintf(w, "  node:       BASIQ_API_URL=%s API_TOKEN=%s BASIQ_URL=%s BASIQ_API_KEY=%s node examples/node/connect.mjs\n",
 		a.url, token, st.fake.URL, devAPIKey)
 }

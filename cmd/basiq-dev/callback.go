@@ -75,7 +75,8 @@ func (c *callback) page(w http.ResponseWriter, r *http.Request) {
 	}
 	user := c.j.user(res.State)
 	if user == "" {
-		c.fail(w, http.StatusBadRequest, "The state "+strconv.Quote(res.State)+" is not one basiq-dev gave to a Consent UI link: open a link from the banner or "+connectPath+".")
+		c.fail(w, http.StatusBadRequest, "The state "+strconv.Quote(res.State)+" is not one of a Consent UI link basiq-dev made (the banner's, "+connectPath+"'s or the HTTP API's consent-url): "+
+			"without it the page cannot tell whose jobs these are. An app that made the link itself follows them itself (basiqctl follow, POST /v1/follows).")
 		return
 	}
 	ctx := r.Context()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
+	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -35,7 +36,7 @@ func TestCallback_refused(t *testing.T) {
 		wantText   string
 	}{
 		{"no job", cb + "?state=x", http.StatusBadRequest, "redirect cannot be read"},
-		{"unknown state", cb + "?" + state, http.StatusBadRequest, "is not one basiq-dev gave"},
+		{"unknown state", cb + "?" + state, http.StatusBadRequest, "is not one of a Consent UI link basiq-dev made"},
 		{"events of another task", strings.Replace(cb, callbackPath, eventsPath, 1) + "?task=some-create", http.StatusBadRequest, "not a follow of the callback page"},
 		{"job of another task", strings.Replace(cb, callbackPath, jobPath, 1) + "?task=some-create", http.StatusBadRequest, "not a follow of the callback page"},
 	}
@@ -90,5 +91,54 @@ func TestLastStatuses(t *testing.T) {
 		if got := lastStatuses(tt.in); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: lastStatuses = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestCallback_apiLink: a Consent UI link from the HTTP API's consent-url,
+// with the app's own state, comes back to a callback page that knows
+// the user and follows the job.
+func TestCallback_apiLink(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var stdout, stderr syncbuf.Buffer
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"basiq-dev", "-http", "127.0.0.1:0", "-api", "127.0.0.1:0", "-demo", "0"}, noenv, &stdout, &stderr)
+	}()
+	m := waitForAll(t, &stdout, regexp.MustCompile(`HTTP API:\s+(\S+)/v1/ \(Authorization: Bearer (\S+);`))
+	base, token := m[1], m[2]
+	fake := waitFor(t, &stdout, regexp.MustCompile(`fake Basiq: (\S+)`))
+	bc, err := sdk.New(devAPIKey, sdk.WithBaseURL(fake))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := bc.Users.Create(ctx, sdk.UserParams{Email: "api-link@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var link struct{ URL string }
+	if code := call(t, "GET", base+"/v1/users/"+user.ID+"/consent-url?state=signup-42", token, "", &link); code != 200 {
+		t.Fatalf("consent-url: %d", code)
+	}
+	if u, err := url.Parse(link.URL); err != nil || u.Query().Get("state") != "signup-42" {
+		t.Fatalf("consent-url gave %q, want a link with the state", link.URL)
+	}
+	var res mockConsent
+	if err := httpCall(ctx, http.MethodPost, fake+"/_mock/consent", map[string]any{"userId": user.ID, "institutionId": "AU00000",
+		"loginId": "gavinBelson", "password": "hooli2016", "state": "signup-42"}, http.StatusCreated, &res); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(res.Redirect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), followTaskID(res.JobIDs[0])) || !strings.Contains(string(b), user.ID) {
+		t.Fatalf("callback page: %d\n%s\nwant 200 following job %v of user %s", resp.StatusCode, b, res.JobIDs, user.ID)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
 }

@@ -70,10 +70,15 @@ func (j *journeys) newState(userID string) (string, error) {
 		return "", err
 	}
 	s := hex.EncodeToString(b)
-	j.mu.Lock()
-	j.states[s] = userID
-	j.mu.Unlock()
+	j.remember(s, userID)
 	return s, nil
+}
+
+// remember records state as a visit of userID (a state the app chose).
+func (j *journeys) remember(state, userID string) {
+	j.mu.Lock()
+	j.states[state] = userID
+	j.mu.Unlock()
 }
 
 // user returns the user of a visit's state, "" when basiq-dev gave no such state.
