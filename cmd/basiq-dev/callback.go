@@ -69,11 +69,17 @@ type pageView struct {
 // renders the page.
 func (c *callback) page(w http.ResponseWriter, r *http.Request) {
 	res, err := sdk.ParseConsentRedirect(r.URL)
+	user := c.j.user(res.State)
+	if errors.Is(err, sdk.ErrNoJobs) && user != "" {
+		// Back from the manage page (a consent revoked or extended), or the
+		// user left without connecting: nothing to follow.
+		c.render(w, http.StatusOK, "nojob", pageView{UserID: user, Connect: connectPath})
+		return
+	}
 	if err != nil {
 		c.fail(w, http.StatusBadRequest, "The Consent UI's redirect cannot be read: "+err.Error())
 		return
 	}
-	user := c.j.user(res.State)
 	if user == "" {
 		c.fail(w, http.StatusBadRequest, "The state "+strconv.Quote(res.State)+" is not one of a Consent UI link basiq-dev made (the banner's, "+connectPath+"'s or the HTTP API's consent-url): "+
 			"without it the page cannot tell whose jobs these are. An app that made the link itself follows them itself (basiqctl follow, POST /v1/follows).")
@@ -144,11 +150,26 @@ func (c *callback) events(w http.ResponseWriter, r *http.Request) {
 	c.api.ServeHTTP(w, in)
 }
 
-// connect sends the browser to a fresh Consent UI visit of the demo user.
+// connect sends the browser to a fresh Consent UI visit: of the demo user,
+// or of ?user= (one basiq-dev made a link for), to connect a bank or, with
+// ?action=manage, to see, extend or revoke the consent.
 func (c *callback) connect(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	user, action := c.j.demoUser, q.Get("action")
+	if u := q.Get("user"); u != "" {
+		if !c.j.known(u) {
+			c.fail(w, http.StatusBadRequest, "user: "+strconv.Quote(u)+" is not a user basiq-dev made a Consent UI link for")
+			return
+		}
+		user = u
+	}
+	if action != "" && action != sdk.ConsentActionManage {
+		c.fail(w, http.StatusBadRequest, "action: want manage or none, got "+strconv.Quote(action))
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
-	link, err := c.j.link(ctx, c.j.demoUser)
+	link, err := c.j.link(ctx, user, action)
 	if err != nil {
 		c.unavailable(w, err)
 		return
@@ -236,7 +257,7 @@ td,th{padding:.15rem .6rem .15rem 0;text-align:left;vertical-align:top}.error{co
 would, enqueued a follow of each (<code>tasks.Client.FollowJobs</code>); the worker polls each job at Basiq
 without holding a slot and publishes its result, which shows below when it comes.</p>
 {{range .Jobs}}{{template "job" .}}{{end}}
-<p><a href="{{.Connect}}" id="again">Connect another bank</a></p>
+{{template "links" .}}
 <script>
 "use strict";
 const after = {{.After}}, eventsPath = {{.EventsPath}}, jobPath = {{.JobPath}};
@@ -268,6 +289,15 @@ function follow(section) {
 document.querySelectorAll("section.job:not([data-outcome])").forEach(follow);
 </script>
 </body></html>{{end}}
+
+{{define "links"}}<p><a href="{{.Connect}}?user={{.UserID}}" id="again">Connect another bank</a> ·
+<a href="{{.Connect}}?user={{.UserID}}&amp;action=manage" id="manage">Manage or revoke the consent</a>
+(basiq-dev prints the <code>consent_revoked</code> event that follows a revoke)</p>{{end}}
+
+{{define "nojob"}}{{template "head"}}<h1>Back from the Consent UI</h1>
+<p id="nojob">User <code id="user">{{.UserID}}</code> came back with no job to follow: a consent changed
+on the manage page, or no bank connected.</p>
+{{template "links" .}}</body></html>{{end}}
 
 {{define "error"}}{{template "head"}}<h1>Back from the Consent UI</h1><p class="error" id="error">{{.}}</p>
 <p><a href="` + connectPath + `">Start again</a></p></body></html>{{end}}

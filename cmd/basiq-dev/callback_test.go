@@ -39,6 +39,8 @@ func TestCallback_refused(t *testing.T) {
 		{"unknown state", cb + "?" + state, http.StatusBadRequest, "is not one of a Consent UI link basiq-dev made"},
 		{"events of another task", strings.Replace(cb, callbackPath, eventsPath, 1) + "?task=some-create", http.StatusBadRequest, "not a follow of the callback page"},
 		{"job of another task", strings.Replace(cb, callbackPath, jobPath, 1) + "?task=some-create", http.StatusBadRequest, "not a follow of the callback page"},
+		{"connect for a stranger", strings.Replace(cb, callbackPath, connectPath, 1) + "?user=someone-else", http.StatusBadRequest, "not a user basiq-dev made"},
+		{"connect for another action", strings.Replace(cb, callbackPath, connectPath, 1) + "?action=update", http.StatusBadRequest, "want manage or none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

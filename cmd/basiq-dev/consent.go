@@ -21,7 +21,7 @@ const (
 	callbackPath = "/callback"        // the Consent UI redirects here with jobIds and state
 	eventsPath   = "/callback/events" // the callback page's SSE: one follow task's progress and result
 	jobPath      = "/callback/job"    // one job's section of the callback page, server-rendered
-	connectPath  = "/connect"         // a fresh Consent UI link for the demo user
+	connectPath  = "/connect"         // a fresh Consent UI link (?user=, ?action=manage)
 )
 
 // followKeyPrefix prefixes the idempotency key of the follow the callback
@@ -97,13 +97,27 @@ func (j *journeys) newUser(ctx context.Context, email string) (string, error) {
 	return u.ID, nil
 }
 
-// link returns a Consent UI link for userID with a new state.
-func (j *journeys) link(ctx context.Context, userID string) (string, error) {
+// link returns a Consent UI link for userID with a new state, for action
+// ("" connects a bank; sdk.ConsentActionManage shows, extends or revokes
+// the consent).
+func (j *journeys) link(ctx context.Context, userID, action string) (string, error) {
 	state, err := j.newState(userID)
 	if err != nil {
 		return "", err
 	}
-	return j.basiq.Users.For(userID).ConsentURL(ctx, sdk.ConsentOptions{State: state})
+	return j.basiq.Users.For(userID).ConsentURL(ctx, sdk.ConsentOptions{State: state, Action: action})
+}
+
+// known reports whether a link basiq-dev made was for userID.
+func (j *journeys) known(userID string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, u := range j.states {
+		if u == userID {
+			return true
+		}
+	}
+	return false
 }
 
 // start creates the demo user and its link, and subscribes hookURL (the
@@ -121,7 +135,7 @@ func (j *journeys) start(ctx context.Context, hookURL string) (string, error) {
 	if j.demoUser, err = j.newUser(ctx, "demo@example.com"); err != nil {
 		return "", err
 	}
-	if j.demoLink, err = j.link(ctx, j.demoUser); err != nil {
+	if j.demoLink, err = j.link(ctx, j.demoUser, ""); err != nil {
 		return "", fmt.Errorf("consent link: %w", err)
 	}
 	return hook.Secret, nil

@@ -127,27 +127,38 @@ func bannerField(t *testing.T, out, re string) string {
 // result of jobID, or fails after 60s.
 func (p *devProcess) awaitResult(t *testing.T, jobID string) *tasks.Result {
 	t.Helper()
+	return p.awaitEvent(t, func(e tasks.Event) bool {
+		return e.Type == tasks.EventResult && e.Result != nil && e.Result.JobID == jobID
+	}).Result
+}
+
+// awaitEvent reads the child's results stream from the start until an
+// event that match accepts, or fails after 60s.
+func (p *devProcess) awaitEvent(t *testing.T, match func(tasks.Event) bool) tasks.Event {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for e, err := range tasks.NewClient(p.rdb, nil).Results(ctx, "0") {
 		if err != nil {
-			t.Fatalf("no result of job %s: %v\nstderr:\n%s", jobID, err, p.stderr)
+			t.Fatalf("no such event on the results stream: %v\nstdout:\n%s\nstderr:\n%s", err, p.stdout, p.stderr)
 		}
-		if e.Type == tasks.EventResult && e.Result != nil && e.Result.JobID == jobID {
-			return e.Result
+		if match(e) {
+			return e
 		}
 	}
-	return nil
+	t.Fatal("the results stream ended")
+	return tasks.Event{}
 }
 
 // TestProcess_consentInBrowser: a person's journey in headless Chromium.
 // The banner's Consent UI link, a sandbox bank and login typed in, the
 // redirect to basiq-dev's callback page, which shows the job pending, then
-// (its event stream) the completed result; a reload follows it once.
+// (its event stream) the completed result; a reload follows it once. Then
+// the consent revoked on the Consent UI's manage page: consent_revoked.
 func TestProcess_consentInBrowser(t *testing.T) {
 	b := browser.ForTest(t)
-	// A 2.6 s job: the callback page is up long before its result.
-	p := startDev(t, nil, "-step-credentials", "300ms", "-step-accounts", "2s", "-step-transactions", "300ms", "-jitter", "0")
+	// A 3.6 s job: the callback page is up long before its result.
+	p := startDev(t, nil, "-step-credentials", "300ms", "-step-accounts", "3s", "-step-transactions", "300ms", "-jitter", "0")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	must(t, b.Navigate(ctx, p.consentURL))
@@ -160,7 +171,7 @@ func TestProcess_consentInBrowser(t *testing.T) {
 	pending, err := b.String(ctx, `(() => { const s = document.querySelector("section.job"); return s ? (s.dataset.outcome || "pending") : "none"; })()`)
 	must(t, err)
 	if pending != "pending" {
-		t.Fatalf("the callback page shows %q on arrival, want the job pending (it takes 2.6s at the fake)", pending)
+		t.Fatalf("the callback page shows %q on arrival, want the job pending (it takes 3.6s at the fake)", pending)
 	}
 	must(t, b.WaitFor(ctx, `!!document.querySelector("section.job[data-outcome]")`))
 	job := pageJob(ctx, t, b)
@@ -177,6 +188,20 @@ func TestProcess_consentInBrowser(t *testing.T) {
 	if again != job {
 		t.Fatalf("after a reload the page shows %+v, want %+v at once", again, job)
 	}
+
+	// The consent revoked on the Consent UI's manage page: back on the
+	// callback page with nothing to follow, and consent_revoked published.
+	user := mustString(ctx, t, b, `document.querySelector("#user").textContent`)
+	must(t, b.Click(ctx, "#manage"))
+	must(t, b.WaitFor(ctx, `!!document.querySelector("#revoke")`))
+	must(t, b.Click(ctx, "#revoke"))
+	must(t, b.WaitFor(ctx, `location.pathname === "/callback" && !!document.querySelector("#nojob")`))
+	if got := mustString(ctx, t, b, `document.querySelector("#user").textContent`); got != user {
+		t.Fatalf("back from the revoke for user %q, want %q", got, user)
+	}
+	p.awaitEvent(t, func(e tasks.Event) bool {
+		return e.Type == tasks.EventConsentRevoked && e.Basiq != nil && e.Basiq.UserID == user
+	})
 }
 
 // shownJob is what the callback page shows of its (first) job.
