@@ -144,3 +144,67 @@ func TestCallback_apiLink(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
 }
+
+// TestCallback_twoJobs: a visit that connected two banks comes back with
+// both jobs; the page follows each in a task of its own, and each gets its
+// result.
+func TestCallback_twoJobs(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	var stdout, stderr syncbuf.Buffer
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"basiq-dev", "-http", "127.0.0.1:0", "-api", "127.0.0.1:0", "-demo", "0",
+			"-step-credentials", "100ms", "-step-accounts", "100ms", "-step-transactions", "100ms"}, noenv, &stdout, &stderr)
+	}()
+	m := waitForAll(t, &stdout, regexp.MustCompile(`HTTP API:\s+(\S+)/v1/ \(Authorization: Bearer (\S+);`))
+	base, token := m[1], m[2]
+	fake := waitFor(t, &stdout, regexp.MustCompile(`fake Basiq: (\S+)`))
+	cb := waitFor(t, &stdout, regexp.MustCompile(`callback:\s+(\S+) `))
+	rdb := redis.NewClient(&redis.Options{Addr: waitFor(t, &stdout, regexp.MustCompile(`at redis://(\S+) `))})
+	defer rdb.Close()
+	bc, err := sdk.New(devAPIKey, sdk.WithBaseURL(fake))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := bc.Users.Create(ctx, sdk.UserParams{Email: "two-banks@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := call(t, "GET", base+"/v1/users/"+user.ID+"/consent-url?state=two-banks", token, "", nil); code != 200 {
+		t.Fatalf("consent-url: %d", code)
+	}
+	var jobs []string
+	for _, bank := range []map[string]any{
+		{"institutionId": "AU00000", "loginId": "gavinBelson", "password": "hooli2016"},
+		{"institutionId": "AU00001", "loginId": "gavinBelson", "password": "hooli2016", "mfa-response": []string{"1234"}},
+	} {
+		bank["userId"], bank["state"] = user.ID, "two-banks"
+		var res mockConsent
+		if err := httpCall(ctx, http.MethodPost, fake+"/_mock/consent", bank, http.StatusCreated, &res); err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, res.JobIDs...)
+	}
+	page := cb + "?" + url.Values{"jobIds": {strings.Join(jobs, ",")}, "state": {"two-banks"}}.Encode()
+	resp, err := http.Get(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.Count(string(b), `<section class="job"`) != 2 {
+		t.Fatalf("callback page: %d\n%s\nwant 200 with two jobs", resp.StatusCode, b)
+	}
+	client := tasks.NewClient(rdb, nil)
+	for _, j := range jobs {
+		r, err := client.Wait(ctx, followTaskID(j))
+		if err != nil || r.JobID != j || r.Outcome != tasks.OutcomeCompleted {
+			t.Fatalf("task of job %s: %+v, %v; want its job completed", j, r, err)
+		}
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+}
