@@ -27,6 +27,7 @@ type config struct {
 	tokenTTL   time.Duration
 	steps      StepDurations
 	jitter     float64
+	spread     Spread
 	seed       int64
 	clock      func() time.Time
 	ownClock   bool // clock came from WithClock
@@ -85,6 +86,21 @@ func WithStepDurations(d StepDurations) Option { return func(c *config) { c.step
 // WithJitter varies each step duration by up to ±fraction (0.2 = ±20%), deterministically
 // from the seed and the job id.
 func WithJitter(fraction float64) Option { return func(c *config) { c.jitter = fraction } }
+
+// Spread is the distribution WithJitter draws step durations from.
+type Spread int
+
+const (
+	// SpreadUniform varies a step duration d uniformly in d·(1±jitter): the default.
+	SpreadUniform Spread = iota
+	// SpreadLogNormal draws d·exp(σZ-σ²/2) with σ = the jitter and Z standard normal: the
+	// same mean d, a long right tail (σ 0.6: 5th percentile 0.33·d, 95th 2.2·d), as real
+	// bank connections are (Basiq: 3 to 30 s a job). Capped at 10·d.
+	SpreadLogNormal
+)
+
+// WithSpread sets the distribution of WithJitter (default SpreadUniform).
+func WithSpread(s Spread) Option { return func(c *config) { c.spread = s } }
 
 // WithSeed seeds ids, jitter, generated data and random faults (default 1).
 func WithSeed(seed int64) Option { return func(c *config) { c.seed = seed } }

@@ -1,6 +1,7 @@
 package basiqtest
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -150,15 +151,35 @@ func (s *Server) plan(jobID string, inst *institution, login, password string, n
 	return steps
 }
 
-// jittered varies d by up to ±jitter, deterministically from the seed, the job and the step.
+// jittered varies d by the jitter (see Spread), deterministically from the seed, the job and the step.
 func (s *Server) jittered(jobID string, step int, d time.Duration) time.Duration {
 	if s.cfg.jitter <= 0 || d <= 0 {
 		return d
 	}
-	h := uint64(fnv32(jobID))<<8 ^ uint64(step) ^ uint64(s.cfg.seed)*0x9e3779b97f4a7c15
+	u := s.unit(jobID, uint64(step))
+	if s.cfg.spread == SpreadLogNormal {
+		// Box-Muller from two independent uniforms; 1-u keeps the log finite.
+		z := math.Sqrt(-2*math.Log(1-u)) * math.Cos(2*math.Pi*splitmix(u))
+		sg := s.cfg.jitter
+		return time.Duration(float64(d) * math.Min(math.Exp(sg*z-sg*sg/2), 10))
+	}
+	return time.Duration(float64(d) * (1 + s.cfg.jitter*(2*u-1)))
+}
+
+// splitmix is another uniform in [0,1), independent of u (SplitMix64's finalizer).
+func splitmix(u float64) float64 {
+	z := math.Float64bits(u) + 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	z ^= z >> 31
+	return float64(z>>11) / float64(1<<53)
+}
+
+// unit is a uniform number in [0,1) from the seed, the job and k.
+func (s *Server) unit(jobID string, k uint64) float64 {
+	h := uint64(fnv32(jobID))<<8 ^ k ^ uint64(s.cfg.seed)*0x9e3779b97f4a7c15
 	h ^= h >> 33
 	h *= 0xff51afd7ed558ccd
 	h ^= h >> 33
-	u := float64(h>>11) / float64(1<<53) // [0,1)
-	return time.Duration(float64(d) * (1 + s.cfg.jitter*(2*u-1)))
+	return float64(h>>11) / float64(1<<53)
 }
