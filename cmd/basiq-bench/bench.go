@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os/exec"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,26 +28,72 @@ const (
 	sandboxSecret = "hooli2016"
 )
 
-// runBench runs the modes asked for and prints the report.
+// runBench runs the modes asked for and prints the report. -mode both runs
+// ours, the blocking baseline at the same concurrency (extrapolated from a
+// smaller n), the blocking baseline at full n at each -blocking-concurrency
+// (by default n: every job its own slot, its best makespan), asynq's no-op
+// yardstick and, with -peer node, the Node SDK in BullMQ; then the table of
+// the targets.
 func runBench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	rep := newReport(ctx, o)
+	add := func(label string, r *Run, err error) error {
+		if err != nil {
+			return fmt.Errorf("%s: %w", label, err)
+		}
+		r.Label = label
+		rep.Runs = append(rep.Runs, r)
+		return nil
+	}
 	if o.mode == modeScheduled || o.mode == modeBoth {
 		r, err := runOnce(ctx, o, modeScheduled, o.n, stderr)
-		if err != nil {
+		if err := add(labelOurs, r, err); err != nil {
 			return err
 		}
-		rep.Runs = append(rep.Runs, r)
 	}
 	if o.mode == modeBlocking || o.mode == modeBoth {
 		r, err := runOnce(ctx, o, modeBlocking, blockingN(o), stderr)
-		if err != nil {
+		if err := add(labelBlockingEqual, r, err); err != nil {
 			return err
 		}
-		rep.Runs = append(rep.Runs, r)
+	}
+	if o.mode == modeBoth || o.mode == modeBlocking && o.blockingConc != "n" {
+		cs, _ := blockingConcurrencies(o)
+		for _, c := range cs {
+			ob := o
+			ob.concurrency = c
+			r, err := runOnce(ctx, ob, modeBlocking, o.n, stderr)
+			if err := add(fmt.Sprintf("%s %d", labelBlockingAt, c), r, err); err != nil {
+				return err
+			}
+		}
+	}
+	if o.mode == modeNoop || o.mode == modeBoth && o.yardstick {
+		r, err := runNoop(ctx, o, stderr)
+		if err := add(labelNoop, r, err); err != nil {
+			return err
+		}
+	}
+	if o.peer == "node" {
+		r, err := runNode(ctx, o, stderr)
+		if errors.Is(err, errSkipped) {
+			fmt.Fprintf(stderr, "basiq-bench: -peer node %v\n", err)
+			rep.Skipped = append(rep.Skipped, "node peer "+err.Error())
+		} else if err := add(labelNode, r, err); err != nil {
+			return err
+		}
 	}
 	rep.compare()
 	return rep.write(o, stdout)
 }
+
+// Labels of the runs of a report.
+const (
+	labelOurs          = "ours"
+	labelBlockingEqual = "blocking, same concurrency"
+	labelBlockingAt    = "blocking, concurrency"
+	labelNoop          = "asynq no-op yardstick"
+	labelNode          = "node peer (basiq-sdk-nodejs + BullMQ)"
+)
 
 // blockingN is the size of the blocking run: -blocking-n, else n capped at 10 rounds of all
 // the workers' slots (each round takes a whole Basiq job).
@@ -71,6 +118,11 @@ type env struct {
 	rdb      *redis.Client
 	users    []string
 	children []*child
+	mu       sync.Mutex      // children and gone (-crash-at swaps a child)
+	gone     []WorkerFigures // workers killed by -crash-at: their figures still count
+	node     *exec.Cmd // -peer node
+	nodeIn   io.WriteCloser
+	nodeCPU0 float64 // its CPU seconds when ready
 }
 
 // runOnce runs n connections in mode and returns its figures.
@@ -115,47 +167,79 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 	}
 	waitLazyFree(ctx, e.rdb) // the keys of an earlier run are freed in the background
 	redisCPU0, benchCPU0, mem0 := redisCPU(ctx, e.rdb), selfCPU(), redisMemory(ctx, e.rdb)
-	if err := e.startChildren(ctx); err != nil {
-		e.stopChildren()
-		return nil, err
-	}
-	defer e.stopChildren()
 	ctx, cancelCause := context.WithCancelCause(ctx)
 	defer cancelCause(nil)
-	e.watchChildren(ctx, cancelCause)
 	ctx, cancel := context.WithTimeout(ctx, e.o.timeout)
 	defer cancel()
 	var done atomic.Int64
 	col := newCollector(e.n)
-	subErr := make(chan error, 1)
-	go func() { subErr <- col.follow(ctx, tasks.NewClient(e.rdb, nil, tasks.WithNamespace(e.id)), &done) }()
-	stopProgress := startProgress(stderr, e.o.progress, e.mode, e.n, &done)
-	start := time.Now()
-	enq, err := e.enqueue(ctx)
-	if err != nil {
+	var enq map[string]time.Time
+	var crash *Crash
+	var start time.Time
+	var smp *sampler
+	if e.mode == modeNode {
+		smp = startSampler(ctx, e.rdb, mem0, e.o.sampleEvery, e.pids)
+		stopProgress := startProgress(stderr, e.o.progress, e.mode, e.n, &done)
+		start, enq, err = e.runNodePeer(ctx, col, &done)
 		stopProgress()
-		return nil, err
-	}
-	err = <-subErr
-	stopProgress()
-	if err != nil {
-		if cause := context.Cause(ctx); cause != nil && cause != err {
-			err = fmt.Errorf("%w (%v)", err, cause)
+		if err != nil {
+			smp.stop()
+			return nil, fmt.Errorf("%s: %d of %d results: %w", e.mode, done.Load(), e.n, err)
 		}
-		return nil, fmt.Errorf("%s: %d of %d results: %w", e.mode, done.Load(), e.n, err)
+	} else {
+		if err := e.startChildren(ctx); err != nil {
+			e.stopChildren()
+			return nil, err
+		}
+		defer e.stopChildren()
+		e.watchChildren(ctx, cancelCause)
+		smp = startSampler(ctx, e.rdb, mem0, e.o.sampleEvery, e.pids)
+		subErr := make(chan error, 1)
+		go func() { subErr <- col.follow(ctx, tasks.NewClient(e.rdb, nil, tasks.WithNamespace(e.id)), &done) }()
+		stopProgress := startProgress(stderr, e.o.progress, e.mode, e.n, &done)
+		start = time.Now()
+		var crashed chan *Crash
+		if e.o.crashAt > 0 {
+			crashed = e.crashAt(ctx, cancelCause, start, &done)
+		}
+		enq, err = e.enqueue(ctx)
+		if err != nil {
+			stopProgress()
+			smp.stop()
+			return nil, err
+		}
+		err = <-subErr
+		stopProgress()
+		if crashed != nil {
+			crash = <-crashed
+		}
+		if err != nil {
+			smp.stop()
+			if cause := context.Cause(ctx); cause != nil && cause != err {
+				err = fmt.Errorf("%w (%v)", err, cause)
+			}
+			return nil, fmt.Errorf("%s: %d of %d results: %w", e.mode, done.Load(), e.n, err)
+		}
 	}
-	r := &Run{Mode: e.mode, N: e.n}
+	peaks := smp.stop()
+	r := &Run{Mode: e.mode, N: e.n, ID: e.id}
 	r.Workers = e.childFigures()
 	r.RedisCPUSeconds = redisCPU(ctx, e.rdb) - redisCPU0
 	r.BenchCPUSeconds = selfCPU() - benchCPU0
 	r.RedisMemoryDeltaMB = float64(redisMemory(ctx, e.rdb)-mem0) / (1 << 20)
 	r.RedisMemoryKBPerJob = r.RedisMemoryDeltaMB * 1024 / float64(e.n)
+	r.RedisPeakMemoryDeltaMB = peaks.redisMB
 	after, err := commandStats(ctx, e.rdb)
 	if err != nil {
 		return nil, err
 	}
+	r.TasksProcessed = e.tasksProcessed()
 	st := e.fake.Stats()
 	r.fill(e, start, enq, col, st, diffStats(before, after))
+	if crash != nil {
+		crash.fill(r, col, st, e.n)
+		r.Crash = crash
+	}
 	if _, ok := e.o.faults.fault(); ok || e.o.faults.limit > 0 {
 		t := e.throttle.figures()
 		r.Throttle = &t
@@ -174,8 +258,17 @@ func (e *env) startFake() (func(), error) {
 		return nil, err
 	}
 	e.fakeURL = "http://" + ln.Addr().String()
-	e.fake = basiqtest.New(basiqtest.WithBaseURL(e.fakeURL), basiqtest.WithStepDurations(e.o.steps),
-		basiqtest.WithJitter(e.o.jitter), basiqtest.WithSeed(e.o.seed), basiqtest.WithTransactionsPerAccount(e.o.txPerAccount))
+	links := e.fakeURL
+	if e.mode == modeNode {
+		links = nodeSDKHost // the Node SDK cuts its paging links at ".io/"; its shim maps the host to the fake
+	}
+	spread := basiqtest.SpreadUniform
+	if e.o.spread == "lognormal" {
+		spread = basiqtest.SpreadLogNormal
+	}
+	e.fake = basiqtest.New(basiqtest.WithBaseURL(links), basiqtest.WithStepDurations(e.o.steps),
+		basiqtest.WithJitter(e.o.jitter), basiqtest.WithSpread(spread), basiqtest.WithSeed(e.o.seed),
+		basiqtest.WithTransactionsPerAccount(e.o.txPerAccount))
 	e.throttle = newThrottleRecorder(e.fake.Handler())
 	hs := &http.Server{Handler: e.throttle, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)

@@ -44,9 +44,16 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 	if err != nil {
 		return fmt.Errorf("redis url: %w", err)
 	}
-	ropt.PoolSize = 2*conc + 16 // handlers plus asynq's own loops
+	// Handlers plus asynq's own loops, at most 256: a blocking baseline of
+	// 10,000 slots holds each for seconds between short Redis calls, and
+	// Redis accepts 10,000 clients in all (maxclients).
+	ropt.PoolSize = min(2*conc+16, 256)
+	ropt.PoolTimeout = 30 * time.Second
 	rdb := redis.NewClient(ropt)
 	defer rdb.Close()
+	if o.childMode == modeNoop {
+		return runNoopChild(ctx, o, rdb, map[string]int{o.childQueue: 1}, stdout)
+	}
 	keyring, err := tasks.ParseKeyring(getenv(envKeyring))
 	if err != nil {
 		return err

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -17,64 +19,86 @@ type child struct {
 	cmd    *exec.Cmd
 	exited chan struct{} // closed when the process has exited
 	err    error         // its exit error, once exited
+	killed atomic.Bool   // killed on purpose (-crash-at): its exit is no failure
 }
 
 // startChildren starts o.workers copies of this executable with -worker-child and waits
 // until each says it is ready.
 func (e *env) startChildren(ctx context.Context) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
 	for k := range e.o.workers {
-		args := e.childArgs(k)
-		cmd := exec.Command(exe, args...)
-		cmd.Env = append(os.Environ(), envKeyring+"="+e.keyring, envAPIKey+"="+e.apiKey)
-		cmd.Stderr = os.Stderr
-		out, err := cmd.StdoutPipe()
+		c, err := e.startChild(ctx, k, os.Stderr)
+		if c != nil {
+			e.mu.Lock()
+			e.children = append(e.children, c)
+			e.mu.Unlock()
+		}
 		if err != nil {
 			return err
-		}
-		if err := cmd.Start(); err != nil {
-			return fmt.Errorf("start worker %d: %w", k, err)
-		}
-		c := &child{cmd: cmd, exited: make(chan struct{})}
-		e.children = append(e.children, c)
-		ready := make(chan bool, 1)
-		go func() {
-			sc := bufio.NewScanner(out)
-			ok := sc.Scan() && sc.Text() == "ready"
-			ready <- ok
-			for sc.Scan() {
-			}
-			c.err = cmd.Wait()
-			close(c.exited)
-		}()
-		select {
-		case ok := <-ready:
-			if !ok {
-				return fmt.Errorf("worker %d did not start", k)
-			}
-		case <-time.After(30 * time.Second):
-			return fmt.Errorf("worker %d: not ready after 30s", k)
-		case <-ctx.Done():
-			return ctx.Err()
 		}
 	}
 	return nil
 }
 
+// startChild starts worker k and waits until it is ready; on error the
+// child, if started, is returned too (for stopChildren).
+func (e *env) startChild(ctx context.Context, k int, stderr io.Writer) (*child, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe, e.childArgs(k)...)
+	cmd.Env = append(os.Environ(), envKeyring+"="+e.keyring, envAPIKey+"="+e.apiKey)
+	cmd.Stderr = stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start worker %d: %w", k, err)
+	}
+	c := &child{cmd: cmd, exited: make(chan struct{})}
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		ok := sc.Scan() && sc.Text() == "ready"
+		ready <- ok
+		for sc.Scan() {
+		}
+		c.err = cmd.Wait()
+		close(c.exited)
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			return c, fmt.Errorf("worker %d did not start", k)
+		}
+	case <-time.After(30 * time.Second):
+		return c, fmt.Errorf("worker %d: not ready after 30s", k)
+	case <-ctx.Done():
+		return c, ctx.Err()
+	}
+	return c, nil
+}
+
 // watchChildren cancels the run when a worker exits before it is stopped.
 func (e *env) watchChildren(ctx context.Context, cancel context.CancelCauseFunc) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	for i, c := range e.children {
-		go func() {
-			select {
-			case <-c.exited:
-				cancel(fmt.Errorf("worker %d exited early: %v", i, c.err))
-			case <-ctx.Done():
-			}
-		}()
+		e.watch(ctx, i, c, cancel)
 	}
+}
+
+func (e *env) watch(ctx context.Context, i int, c *child, cancel context.CancelCauseFunc) {
+	go func() {
+		select {
+		case <-c.exited:
+			if !c.killed.Load() {
+				cancel(fmt.Errorf("worker %d exited early: %v", i, c.err))
+			}
+		case <-ctx.Done():
+		}
+	}()
 }
 
 func (e *env) childArgs(k int) []string {
@@ -101,10 +125,14 @@ func (e *env) childArgs(k int) []string {
 
 // stopChildren sends SIGTERM to every child and waits for it (SIGKILL after 20 s).
 func (e *env) stopChildren() {
-	for _, c := range e.children {
+	e.mu.Lock()
+	cs := e.children
+	e.mu.Unlock()
+	for _, c := range cs {
+		c.killed.Store(true)
 		c.cmd.Process.Signal(syscall.SIGTERM)
 	}
-	for _, c := range e.children {
+	for _, c := range cs {
 		select {
 		case <-c.exited:
 		case <-time.After(20 * time.Second):
@@ -112,7 +140,6 @@ func (e *env) stopChildren() {
 			<-c.exited
 		}
 	}
-	e.children = nil
 }
 
 // WorkerFigures are one worker process's own resource use, read from /proc while it runs.
@@ -121,15 +148,34 @@ type WorkerFigures struct {
 	PeakRSSMB  float64 `json:"peakRssMB"`
 	RSSMB      float64 `json:"rssMB"`
 	CPUSeconds float64 `json:"cpuSeconds"`
+	// Killed is set on a worker killed by -crash-at (figures read just before).
+	Killed bool `json:"killed,omitempty"`
 }
 
+func (c *child) figures() WorkerFigures {
+	pid := c.cmd.Process.Pid
+	w := WorkerFigures{PID: pid}
+	w.PeakRSSMB, w.RSSMB = procMemory(pid)
+	w.CPUSeconds = procCPU(pid)
+	return w
+}
+
+// childFigures are the figures of the workers, those killed by -crash-at included.
 func (e *env) childFigures() []WorkerFigures {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	var ws []WorkerFigures
+	for _, w := range e.gone {
+		w.Killed = true
+		ws = append(ws, w)
+	}
 	for _, c := range e.children {
-		pid := c.cmd.Process.Pid
-		w := WorkerFigures{PID: pid}
+		ws = append(ws, c.figures())
+	}
+	if e.node != nil {
+		pid := e.node.Process.Pid
+		w := WorkerFigures{PID: pid, CPUSeconds: procCPU(pid) - e.nodeCPU0}
 		w.PeakRSSMB, w.RSSMB = procMemory(pid)
-		w.CPUSeconds = procCPU(pid)
 		ws = append(ws, w)
 	}
 	return ws

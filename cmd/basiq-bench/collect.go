@@ -30,11 +30,9 @@ func (c *collector) follow(ctx context.Context, sub *tasks.Client, done *atomic.
 		if ev.Type != tasks.EventResult || ev.Result == nil {
 			continue
 		}
-		if _, dup := c.results[ev.Result.TaskID]; dup {
+		if !c.add(ev.Result, time.Now()) {
 			continue
 		}
-		now := time.Now()
-		c.results[ev.Result.TaskID], c.seenAt[ev.Result.TaskID], c.last = ev.Result, now, now
 		if done.Add(1) == int64(c.n) {
 			return nil
 		}
@@ -43,4 +41,16 @@ func (c *collector) follow(ctx context.Context, sub *tasks.Client, done *atomic.
 		return err
 	}
 	return fmt.Errorf("results stream ended")
+}
+
+// add records r, seen at at, when its task has no result yet, and reports whether it did.
+func (c *collector) add(r *tasks.Result, at time.Time) bool {
+	if _, dup := c.results[r.TaskID]; dup {
+		return false
+	}
+	c.results[r.TaskID], c.seenAt[r.TaskID] = r, at
+	if at.After(c.last) {
+		c.last = at
+	}
+	return true
 }

@@ -36,6 +36,7 @@ func (r *Run) fill(e *env, start time.Time, enq map[string]time.Time, col *colle
 	r.EnqueueS = lastEnq.Sub(start).Seconds()
 	r.ResultsPerS = float64(r.N) / r.MakespanS
 	r.latencies(enq, col, st)
+	r.PeakInFlight = peakInFlight(enq, col.seenAt)
 	r.costs(st, cmds)
 	for _, w := range r.Workers {
 		r.PeakRSSMB = max(r.PeakRSSMB, w.PeakRSSMB)
@@ -51,8 +52,11 @@ func (r *Run) describe(o options) {
 	} else {
 		r.BlockEvery = o.blockInterval.String()
 	}
+	if r.Mode == modeNode {
+		r.Concurrency = nodeConcurrency(o)
+	}
 	r.StepsConfig = fmt.Sprintf("%s/%s/%s", o.steps.Credentials, o.steps.Accounts, o.steps.Transactions)
-	r.Jitter, r.Rate = o.jitter, o.rate
+	r.Jitter, r.Rate, r.Spread = o.jitter, o.rate, o.spread
 }
 
 // latencies computes outcomes, step detection latencies and enqueue-to-first-call times:
@@ -64,6 +68,12 @@ func (r *Run) latencies(enq map[string]time.Time, col *collector, st basiqtest.S
 	polls := 0
 	for id, res := range col.results {
 		r.Outcomes[string(res.Outcome)]++
+		if res.Error != nil {
+			if r.ErrorCodes == nil {
+				r.ErrorCodes = map[string]int{}
+			}
+			r.ErrorCodes[string(res.Error.Code)]++
+		}
 		polls += res.Polls
 		js, ok := st.Jobs[res.JobID]
 		if !ok {
@@ -109,4 +119,31 @@ func (r *Run) costs(st basiqtest.Stats, cmds map[string]int64) {
 		cmdTotal += v
 	}
 	r.RedisCmdsPerJob = float64(cmdTotal) / float64(r.N)
+}
+
+// peakInFlight is the most tasks enqueued and without a result at once.
+func peakInFlight(enq, seen map[string]time.Time) int {
+	type ev struct {
+		at time.Time
+		d  int
+	}
+	evs := make([]ev, 0, len(enq)+len(seen))
+	for id, t := range enq {
+		evs = append(evs, ev{t, 1})
+		if s, ok := seen[id]; ok {
+			evs = append(evs, ev{s, -1})
+		}
+	}
+	slices.SortFunc(evs, func(a, b ev) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return a.d - b.d // a result before an enqueue at the same instant
+	})
+	cur, peak := 0, 0
+	for _, e := range evs {
+		cur += e.d
+		peak = max(peak, cur)
+	}
+	return peak
 }

@@ -19,6 +19,8 @@ const (
 	modeScheduled = "scheduled" // basiq-worker: one GET per poll task, follow-ups scheduled
 	modeBlocking  = "blocking"  // baseline: the handler sleeps between GETs
 	modeBoth      = "both"
+	modeNoop      = "noop" // yardstick: asynq's own no-op tasks
+	modeNode      = "node" // peer: Basiq's Node SDK in a BullMQ worker
 )
 
 // options are the command-line flags.
@@ -58,6 +60,15 @@ type options struct {
 	apiRate        float64
 	apiDuration    time.Duration
 	faults         faultOptions
+	spread         string
+	blockingConc   string // -blocking-concurrency: the blocking runs at full n
+	yardstick      bool
+	peer           string
+	nodeDir        string
+	nodeConc       int
+	crashAt        float64
+	sweepSteps     string
+	sampleEvery    time.Duration
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -99,6 +110,15 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.apiLoad, "api-load", "", "instead of the worker run: POST /v1/connections through the HTTP API at this rate (e.g. 1000/s) and report latency and losses")
 	fs.DurationVar(&o.apiDuration, "api-duration", 30*time.Second, "how long -api-load sends")
 	o.faults.register(fs)
+	fs.StringVar(&o.spread, "spread", "uniform", "fake Basiq: distribution of -jitter: uniform (d·(1±jitter)) or lognormal (mean d, sigma = jitter, long right tail)")
+	fs.StringVar(&o.blockingConc, "blocking-concurrency", "n", "-mode both: concurrencies of the blocking baseline's full-n runs, comma-separated (\"n\" = -n); the best makespan is compared (\"\" or 0: none)")
+	fs.BoolVar(&o.yardstick, "yardstick", true, "-mode both: also measure asynq's own no-op task rate at -n tasks (the ceiling's yardstick)")
+	fs.StringVar(&o.peer, "peer", "", "also run a peer implementation: node (Basiq's Node SDK waitForCredentials in a BullMQ worker; needs node and npm)")
+	fs.StringVar(&o.nodeDir, "node-dir", defaultNodeDir(getenv), "where -peer node installs its npm packages (outside the repository)")
+	fs.IntVar(&o.nodeConc, "node-concurrency", 0, "-peer node: BullMQ worker concurrency (default: n)")
+	fs.Float64Var(&o.crashAt, "crash-at", 0, "kill -9 the worker when this share of the results are in (e.g. 0.5), start a new one and report the crash cost (0: no crash)")
+	fs.StringVar(&o.sweepSteps, "sweep-steps", "", "-sweep: fake step durations to sweep, comma-separated credentials/accounts/transactions[:uJITTER|:lnSIGMA] (default: the -step-* flags)")
+	fs.DurationVar(&o.sampleEvery, "sample-every", 500*time.Millisecond, "how often Redis memory and the workers' RSS are sampled during a run")
 	fs.BoolVar(&o.child, "worker-child", false, "internal: run as a worker child process")
 	fs.StringVar(&o.childNS, "child-ns", "", "internal")
 	fs.StringVar(&o.childQueue, "child-queue", "", "internal")
@@ -133,8 +153,22 @@ func (o options) validate() error {
 		return fmt.Errorf("-concurrency must be > 0")
 	case o.delayedCheck <= 0 || o.taskCheck <= 0:
 		return fmt.Errorf("-delayed-check and -task-check must be > 0")
-	case o.mode != modeScheduled && o.mode != modeBlocking && o.mode != modeBoth:
-		return fmt.Errorf("-mode must be scheduled, blocking or both")
+	case o.mode != modeScheduled && o.mode != modeBlocking && o.mode != modeBoth && o.mode != modeNoop:
+		return fmt.Errorf("-mode must be scheduled, blocking, both or noop")
+	case o.spread != "uniform" && o.spread != "lognormal":
+		return fmt.Errorf("-spread must be uniform or lognormal")
+	case o.peer != "" && o.peer != "node":
+		return fmt.Errorf("-peer must be node")
+	case o.crashAt < 0 || o.crashAt >= 1:
+		return fmt.Errorf("-crash-at must be in [0, 1)")
+	case o.sampleEvery <= 0:
+		return fmt.Errorf("-sample-every must be > 0")
+	}
+	if _, err := blockingConcurrencies(o); err != nil {
+		return err
+	}
+	if _, err := parseSteps(o.sweepSteps, o); err != nil {
+		return err
 	}
 	if err := o.policy.Validate(); err != nil {
 		return err
@@ -193,4 +227,95 @@ func stderrIsTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// blockingConcurrencies parses -blocking-concurrency ("n" is -n).
+func blockingConcurrencies(o options) ([]int, error) {
+	var cs []int
+	for _, f := range strings.Split(o.blockingConc, ",") {
+		f = strings.TrimSpace(f)
+		switch f {
+		case "", "0":
+			continue
+		case "n":
+			cs = append(cs, o.n)
+			continue
+		}
+		c, err := strconv.Atoi(f)
+		if err != nil || c < 0 {
+			return nil, fmt.Errorf("-blocking-concurrency: %q is not a concurrency (want numbers or n, comma-separated)", f)
+		}
+		cs = append(cs, c)
+	}
+	return cs, nil
+}
+
+// stepConfig is one fake step-duration setting of a sweep.
+type stepConfig struct {
+	steps  basiqtest.StepDurations
+	jitter float64
+	spread string
+}
+
+func (c stepConfig) String() string {
+	k := "u"
+	if c.spread == "lognormal" {
+		k = "ln"
+	}
+	return fmt.Sprintf("%s/%s/%s:%s%g", c.steps.Credentials, c.steps.Accounts, c.steps.Transactions, k, c.jitter)
+}
+
+// parseSteps parses -sweep-steps: "1s/2s/3s:u0.2,8.2s/3.8s/7.1s:ln0.6"; "" is the flags' own.
+func parseSteps(s string, o options) ([]stepConfig, error) {
+	if strings.TrimSpace(s) == "" {
+		return []stepConfig{{o.steps, o.jitter, o.spread}}, nil
+	}
+	var cs []stepConfig
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		durs, spread, _ := strings.Cut(item, ":")
+		f := strings.Split(durs, "/")
+		if len(f) != 3 {
+			return nil, fmt.Errorf("-sweep-steps %q: want credentials/accounts/transactions[:uJITTER|:lnSIGMA]", item)
+		}
+		c := stepConfig{steps: o.steps, jitter: o.jitter, spread: o.spread}
+		for i, p := range []*time.Duration{&c.steps.Credentials, &c.steps.Accounts, &c.steps.Transactions} {
+			d, err := time.ParseDuration(f[i])
+			if err != nil || d <= 0 {
+				return nil, fmt.Errorf("-sweep-steps %q: %q is not a duration > 0", item, f[i])
+			}
+			*p = d
+		}
+		if spread != "" {
+			num := spread
+			switch {
+			case strings.HasPrefix(spread, "ln"):
+				c.spread, num = "lognormal", spread[2:]
+			case strings.HasPrefix(spread, "u"):
+				c.spread, num = "uniform", spread[1:]
+			default:
+				return nil, fmt.Errorf("-sweep-steps %q: spread %q: want uJITTER or lnSIGMA", item, spread)
+			}
+			j, err := strconv.ParseFloat(num, 64)
+			if err != nil || j < 0 || c.spread == "uniform" && j >= 1 {
+				return nil, fmt.Errorf("-sweep-steps %q: spread %q: bad number", item, spread)
+			}
+			c.jitter = j
+		}
+		cs = append(cs, c)
+	}
+	return cs, nil
+}
+
+// defaultNodeDir is $XDG_CACHE_HOME/basiq-bench/node-peer, else ~/.cache/...: outside the repository.
+func defaultNodeDir(getenv func(string) string) string {
+	base := getenv("XDG_CACHE_HOME")
+	if base == "" {
+		home := getenv("HOME")
+		if home == "" {
+			home = os.TempDir()
+		}
+		base = home + "/.cache"
+	}
+	return base + "/basiq-bench/node-peer"
 }

@@ -22,12 +22,21 @@ type Report struct {
 	Machine Machine  `json:"machine"`
 	Runs    []*Run   `json:"runs"`
 	Ratio   *Compare `json:"comparison,omitempty"`
+	// Targets are issue 14's targets against the best blocking run.
+	Targets []Target `json:"targets,omitempty"`
+	// Ceiling says what bounds results/s on this machine.
+	Ceiling *Ceiling `json:"ceiling,omitempty"`
 	Sweep   []*Run   `json:"sweep,omitempty"`
+	// Skipped says which runs could not run here, and why.
+	Skipped []string `json:"skipped,omitempty"`
 }
 
 // Run holds the figures of one mode.
 type Run struct {
-	Mode        string  `json:"mode"`
+	Label string `json:"label,omitempty"`
+	Mode  string `json:"mode"`
+	// ID is the run's namespace and asynq queue (its keys in Redis).
+	ID          string  `json:"id"`
 	N           int     `json:"n"`
 	WorkerProcs int     `json:"workerProcesses"`
 	Concurrency int     `json:"concurrency"`
@@ -35,11 +44,23 @@ type Run struct {
 	BlockEvery  string  `json:"blockingInterval,omitempty"`
 	StepsConfig string  `json:"fakeSteps"`
 	Jitter      float64 `json:"fakeJitter"`
+	Spread      string  `json:"fakeSpread"`
 	// MakespanS runs from the first enqueue to the last result received.
 	MakespanS   float64        `json:"makespanSeconds"`
 	EnqueueS    float64        `json:"enqueueSeconds"`
 	ResultsPerS float64        `json:"resultsPerSecond"`
 	Outcomes    map[string]int `json:"outcomes"`
+	// ErrorCodes counts the results' error codes.
+	ErrorCodes map[string]int `json:"errorCodes,omitempty"`
+	// PeakInFlight is the most connections enqueued without a result yet.
+	PeakInFlight int `json:"peakInFlight"`
+	// RedisPeakMemoryDeltaMB is the highest used_memory sampled during the
+	// run, above the level before it.
+	RedisPeakMemoryDeltaMB float64 `json:"redisPeakMemoryDeltaMB"`
+	// TasksProcessed are the asynq tasks the run's queues processed.
+	TasksProcessed int `json:"asynqTasksProcessed"`
+	// Crash is set with -crash-at.
+	Crash *Crash `json:"crash,omitempty"`
 	// Throttle is set when the fake had faults or the workers a rate limit.
 	Throttle       *Throttle      `json:"throttle,omitempty"`
 	Detection      map[string]Pct `json:"detectionLatencyMs"`
@@ -100,32 +121,6 @@ type Machine struct {
 	RedisURL  string `json:"redisUrl"`
 	// LoadAvg is /proc/loadavg when the benchmark started: other work on the machine.
 	LoadAvg string `json:"loadavg"`
-}
-
-// compare fills Ratio when both modes ran, extrapolating a smaller blocking run.
-func (rep *Report) compare() {
-	var s, b *Run
-	for _, r := range rep.Runs {
-		switch r.Mode {
-		case modeScheduled:
-			s = r
-		case modeBlocking:
-			b = r
-		}
-	}
-	if b != nil && s != nil && b.N < s.N {
-		b.ExtrapolatedN = s.N
-		b.ExtrapolatedMakespanS = b.MakespanS * float64(s.N) / float64(b.N)
-	}
-	if s == nil || b == nil {
-		return
-	}
-	c := &Compare{N: s.N, ScheduledMakespanS: s.MakespanS, BlockingMakespanS: b.MakespanS}
-	if b.ExtrapolatedN > 0 {
-		c.BlockingMakespanS, c.Extrapolated = b.ExtrapolatedMakespanS, true
-	}
-	c.Ratio = c.BlockingMakespanS / c.ScheduledMakespanS
-	rep.Ratio = c
 }
 
 // write prints the report (table or JSON) and writes the files asked for.

@@ -18,6 +18,13 @@ func (rep *Report) table(w io.Writer) {
 	fmt.Fprintf(w, "basiq-bench  %s  commit %s  %s\n", rep.Date, m.GitCommit, m.Go)
 	fmt.Fprintf(w, "machine: %d CPU (%s), %d MB; redis %s at %s; load average at start %s\n", m.NProc, m.CPU, m.MemoryMB, m.Redis, m.RedisURL, m.LoadAvg)
 	fmt.Fprintf(w, "command: %s\n", rep.Command)
+	if len(rep.Targets) > 0 {
+		fmt.Fprintln(w)
+		rep.targetsTable(w)
+	}
+	if rep.Ceiling != nil {
+		rep.Ceiling.table(w)
+	}
 	for _, r := range rep.Runs {
 		fmt.Fprintln(w)
 		r.table(w)
@@ -27,8 +34,11 @@ func (rep *Report) table(w io.Writer) {
 		if c.Extrapolated {
 			ext = " (blocking extrapolated linearly from its smaller run)"
 		}
-		fmt.Fprintf(w, "\nblocking / scheduled makespan at n=%d: %.1f s / %.1f s = %.1fx%s\n",
+		fmt.Fprintf(w, "\nblocking at the same concurrency / ours, makespan at n=%d: %.1f s / %.1f s = %.1fx%s\n",
 			c.N, c.BlockingMakespanS, c.ScheduledMakespanS, c.Ratio, ext)
+	}
+	for _, s := range rep.Skipped {
+		fmt.Fprintf(w, "\n%s\n", s)
 	}
 	if len(rep.Sweep) > 0 {
 		fmt.Fprintln(w)
@@ -37,16 +47,38 @@ func (rep *Report) table(w io.Writer) {
 }
 
 func (r *Run) table(w io.Writer) {
-	how := "policy " + r.Policy
-	if r.Mode == modeBlocking {
-		how = "sleeping in the handler, GET every " + r.BlockEvery
+	if r.Mode == modeNoop {
+		r.noopTable(w)
+		return
 	}
-	fmt.Fprintf(w, "== %s: n=%d, %d worker process(es) x concurrency %d, %s; fake steps %s ±%.0f%%\n",
-		r.Mode, r.N, r.WorkerProcs, r.Concurrency, how, r.StepsConfig, r.Jitter*100)
+	how := "policy " + r.Policy
+	switch r.Mode {
+	case modeBlocking:
+		how = "sleeping in the handler, GET every " + r.BlockEvery
+	case modeNode:
+		how = "waitForCredentials, then GET the job every " + r.BlockEvery + " until transactions, in a BullMQ worker"
+	}
+	label := r.Label
+	if label == "" {
+		label = r.Mode
+	}
+	fmt.Fprintf(w, "== %s: n=%d, %d process(es) x concurrency %d, %s; fake steps %s %s\n",
+		label, r.N, r.WorkerProcs, r.Concurrency, how, r.StepsConfig, r.spreadString())
 	if r.Rate > 0 {
 		fmt.Fprintf(w, "enqueued at %.0f/s\n", r.Rate)
 	}
-	fmt.Fprintf(w, "makespan %.2f s (enqueue %.2f s)  %.1f results/s  outcomes %v\n", r.MakespanS, r.EnqueueS, r.ResultsPerS, r.Outcomes)
+	fmt.Fprintf(w, "makespan %.2f s (enqueue %.2f s)  %.1f results/s  outcomes %v", r.MakespanS, r.EnqueueS, r.ResultsPerS, r.Outcomes)
+	if len(r.ErrorCodes) > 0 {
+		fmt.Fprintf(w, "  error codes %v", r.ErrorCodes)
+	}
+	fmt.Fprintf(w, "\npeak in flight %d connections (enqueued, no result yet)", r.PeakInFlight)
+	if r.TasksProcessed > 0 {
+		fmt.Fprintf(w, "; asynq tasks processed %d (%.2f per connection)", r.TasksProcessed, float64(r.TasksProcessed)/float64(r.N))
+	}
+	fmt.Fprintln(w)
+	if r.Crash != nil {
+		r.Crash.table(w)
+	}
 	if r.Throttle != nil {
 		r.Throttle.table(w)
 	}
@@ -76,13 +108,14 @@ func (r *Run) table(w io.Writer) {
 	default:
 		fmt.Fprintf(w, "redis memory kept after the run: %+.2f MB in all, too little to give per job\n", r.RedisMemoryDeltaMB)
 	}
-	fmt.Fprintf(w, "worker: peak RSS %.1f MB, CPU %.2f s", r.PeakRSSMB, r.CPUSeconds)
+	fmt.Fprintf(w, "redis memory at its peak during the run: +%.1f MB (%.1f KB per connection)\n", r.RedisPeakMemoryDeltaMB, r.RedisPeakMemoryDeltaMB*1024/float64(r.N))
+	fmt.Fprintf(w, "worker: peak RSS %.1f MB, CPU %.2f s (%.2f ms/job, %.2f cores)", r.PeakRSSMB, r.CPUSeconds, 1000*r.CPUSeconds/float64(r.N), r.CPUSeconds/r.MakespanS)
 	if len(r.Workers) > 1 {
 		fmt.Fprintf(w, " (sum of %d processes; peak RSS of the largest)", len(r.Workers))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "other CPU during the run: redis-server %.2f s, basiq-bench (fake Basiq, enqueuer, results reader) %.2f s\n",
-		r.RedisCPUSeconds, r.BenchCPUSeconds)
+	fmt.Fprintf(w, "other CPU during the run: redis-server %.2f s (%.2f cores), basiq-bench (fake Basiq, enqueuer, results reader) %.2f s (%.2f cores)\n",
+		r.RedisCPUSeconds, r.RedisCPUSeconds/r.MakespanS, r.BenchCPUSeconds, r.BenchCPUSeconds/r.MakespanS)
 }
 
 // topCounts formats the k largest counts as per-job figures.
@@ -100,12 +133,20 @@ func topCounts(m map[string]int, n, k int) string {
 }
 
 func sweepTable(w io.Writer, runs []*Run) {
-	fmt.Fprintf(w, "sweep: n=%d per policy, fake steps %s ±%.0f%%\n", runs[0].N, runs[0].StepsConfig, runs[0].Jitter*100)
+	fmt.Fprintf(w, "sweep: n=%d per row\n", runs[0].N)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "policy (initial/factor/max/jitter)\tpolls/job\tp50 ms\tp95 ms\tp99 ms\tmax ms\tmakespan s\t")
+	fmt.Fprintln(tw, "fake steps\tspread\tpolicy (initial/factor/max/jitter)\tpolls/job\tp50 ms\tp95 ms\tp99 ms\tmax ms\tmakespan s\t")
 	for _, r := range runs {
 		p := r.Detection["all steps"]
-		fmt.Fprintf(tw, "%s\t%.2f\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t\n", r.Policy, r.PollsPerJob, p.P50, p.P95, p.P99, p.Max, r.MakespanS)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t\n", r.StepsConfig, r.spreadString(), r.Policy, r.PollsPerJob, p.P50, p.P95, p.P99, p.Max, r.MakespanS)
 	}
 	tw.Flush()
+}
+
+// spreadString is the fake's spread of step durations: "±20%" or "log-normal σ 0.6".
+func (r *Run) spreadString() string {
+	if r.Spread == "lognormal" {
+		return fmt.Sprintf("log-normal σ %g", r.Jitter)
+	}
+	return fmt.Sprintf("±%.0f%%", r.Jitter*100)
 }
