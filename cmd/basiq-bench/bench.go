@@ -120,7 +120,7 @@ type env struct {
 	children []*child
 	mu       sync.Mutex      // children and gone (-crash-at swaps a child)
 	gone     []WorkerFigures // workers killed by -crash-at: their figures still count
-	node     *exec.Cmd // -peer node
+	node     *exec.Cmd       // -peer node
 	nodeIn   io.WriteCloser
 	nodeCPU0 float64 // its CPU seconds when ready
 }
