@@ -50,13 +50,13 @@ func runBench(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if o.mode == modeBlocking || o.mode == modeBoth {
+	if o.mode == modeBoth || o.mode == modeBlocking && !o.blockingConcOn {
 		r, err := runOnce(ctx, o, modeBlocking, blockingN(o), stderr)
 		if err := add(labelBlockingEqual, r, err); err != nil {
 			return err
 		}
 	}
-	if o.mode == modeBoth || o.mode == modeBlocking && o.blockingConc != "n" {
+	if o.mode == modeBoth || o.mode == modeBlocking && o.blockingConcOn {
 		cs, _ := blockingConcurrencies(o)
 		for _, c := range cs {
 			ob := o

@@ -62,6 +62,7 @@ type options struct {
 	faults         faultOptions
 	spread         string
 	blockingConc   string // -blocking-concurrency: the blocking runs at full n
+	blockingConcOn bool   // -blocking-concurrency was given
 	yardstick      bool
 	peer           string
 	nodeDir        string
@@ -111,7 +112,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.DurationVar(&o.apiDuration, "api-duration", 30*time.Second, "how long -api-load sends")
 	o.faults.register(fs)
 	fs.StringVar(&o.spread, "spread", "uniform", "fake Basiq: distribution of -jitter: uniform (d·(1±jitter)) or lognormal (mean d, sigma = jitter, long right tail)")
-	fs.StringVar(&o.blockingConc, "blocking-concurrency", "n", "-mode both: concurrencies of the blocking baseline's full-n runs, comma-separated (\"n\" = -n); the best makespan is compared (\"\" or 0: none)")
+	fs.StringVar(&o.blockingConc, "blocking-concurrency", "n", "-mode both, or blocking when given: concurrencies of the blocking baseline's full-n runs, comma-separated (\"n\" = -n); the targets compare the best makespan (\"\" or 0: none)")
 	fs.BoolVar(&o.yardstick, "yardstick", true, "-mode both: also measure asynq's own no-op task rate at -n tasks (the ceiling's yardstick)")
 	fs.StringVar(&o.peer, "peer", "", "also run a peer implementation: node (Basiq's Node SDK waitForCredentials in a BullMQ worker; needs node and npm)")
 	fs.StringVar(&o.nodeDir, "node-dir", defaultNodeDir(getenv), "where -peer node installs its npm packages (outside the repository)")
@@ -131,6 +132,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	fs.Visit(func(f *flag.Flag) { o.blockingConcOn = o.blockingConcOn || f.Name == "blocking-concurrency" })
 	if o.apiLoad != "" {
 		var err error
 		if o.apiRate, err = parseRate(o.apiLoad); err != nil {

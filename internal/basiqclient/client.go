@@ -55,6 +55,9 @@ func New(o Options) (*sdk.Client, error) {
 	if o.IdleConnsPerHost > 0 {
 		tr.MaxIdleConnsPerHost = o.IdleConnsPerHost
 	}
+	// The per-host cap bounds the pool; the default transport's 100 idle
+	// connections in all would make slots beyond 100 reconnect per call.
+	tr.MaxIdleConns = 0
 	var rt http.RoundTripper = tr
 	if o.WrapTransport != nil {
 		rt = o.WrapTransport(rt)

@@ -1,0 +1,74 @@
+package worker
+
+import (
+	"crypto/rand"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/redis/go-redis/v9"
+)
+
+// A worker with more than 100 slots keeps an idle connection per slot: the
+// second round of 300 calls at once opens no new connection. With the
+// default transport's cap of 100 idle connections in all, it opened about
+// 200, and a blocking baseline of 10,000 slots ran out of ports.
+func TestNewClient_idleConnsPerSlot(t *testing.T) {
+	var opened atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	key := make([]byte, tasks.KeySize)
+	rand.Read(key)
+	kr, err := tasks.NewKeyring("k1", map[string][]byte{"k1": key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr http.RoundTripper
+	_, err = NewClient(ClientOptions{APIKey: "key", BaseURL: srv.URL, APIVersion: "2.0", Redis: rdb, Namespace: "t", Keyring: kr,
+		Concurrency: 500, WrapTransport: func(next http.RoundTripper) http.RoundTripper { tr = next; return next }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Transport: tr}
+	round := func() {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for range 300 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				resp, err := c.Get(srv.URL)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}()
+		}
+		close(start)
+		wg.Wait()
+	}
+	round()
+	first := opened.Load()
+	round()
+	if again := opened.Load() - first; again > 10 {
+		t.Errorf("second round of 300 calls opened %d new connections (first round %d), want about 0", again, first)
+	}
+}
