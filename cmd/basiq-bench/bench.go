@@ -123,6 +123,8 @@ type env struct {
 	node     *exec.Cmd       // -peer node
 	nodeIn   io.WriteCloser
 	nodeCPU0 float64 // its CPU seconds when ready
+	// fakeConns counts the TCP connections the fake accepted.
+	fakeConns atomic.Int64
 }
 
 // runOnce runs n connections in mode and returns its figures.
@@ -166,6 +168,7 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 		return nil, err
 	}
 	waitLazyFree(ctx, e.rdb) // the keys of an earlier run are freed in the background
+	conns0 := e.fakeConns.Load()
 	redisCPU0, benchCPU0, mem0 := redisCPU(ctx, e.rdb), selfCPU(), redisMemory(ctx, e.rdb)
 	ctx, cancelCause := context.WithCancelCause(ctx)
 	defer cancelCause(nil)
@@ -234,6 +237,7 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 		return nil, err
 	}
 	r.TasksProcessed = e.tasksProcessed()
+	r.FakeConnections = int(e.fakeConns.Load() - conns0)
 	st := e.fake.Stats()
 	r.fill(e, start, enq, col, st, diffStats(before, after))
 	if crash != nil {
@@ -270,7 +274,12 @@ func (e *env) startFake() (func(), error) {
 		basiqtest.WithJitter(e.o.jitter), basiqtest.WithSpread(spread), basiqtest.WithSeed(e.o.seed),
 		basiqtest.WithTransactionsPerAccount(e.o.txPerAccount))
 	e.throttle = newThrottleRecorder(e.fake.Handler())
-	hs := &http.Server{Handler: e.throttle, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: e.throttle, ReadHeaderTimeout: 10 * time.Second,
+		ConnState: func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				e.fakeConns.Add(1)
+			}
+		}}
 	go hs.Serve(ln)
 	return func() { hs.Close() }, nil
 }

@@ -67,15 +67,18 @@ type Run struct {
 	EnqueueToFirst Pct            `json:"enqueueToFirstCallMs"`
 	PollsPerJob    float64        `json:"pollsPerJob"`
 	// ResultPollsPerJob is the mean of Result.Polls, the worker's own count.
-	ResultPollsPerJob float64         `json:"resultPollsPerJob"`
-	RequestsPerJob    float64         `json:"basiqRequestsPerJob"`
-	Requests          map[string]int  `json:"basiqRequestsByRoute"`
-	TokenRequests     int             `json:"tokenRequests"`
-	RedisCmdsPerJob   float64         `json:"redisCommandsPerJob"`
-	RedisCmds         map[string]int  `json:"redisCommandsByName"`
-	Workers           []WorkerFigures `json:"workers"`
-	PeakRSSMB         float64         `json:"peakRssMB"`
-	CPUSeconds        float64         `json:"workerCpuSeconds"`
+	ResultPollsPerJob float64        `json:"resultPollsPerJob"`
+	RequestsPerJob    float64        `json:"basiqRequestsPerJob"`
+	Requests          map[string]int `json:"basiqRequestsByRoute"`
+	TokenRequests     int            `json:"tokenRequests"`
+	// FakeConnections are the TCP connections the fake Basiq server accepted
+	// during the run: about one per slot when idle connections are kept.
+	FakeConnections int             `json:"fakeBasiqConnections"`
+	RedisCmdsPerJob float64         `json:"redisCommandsPerJob"`
+	RedisCmds       map[string]int  `json:"redisCommandsByName"`
+	Workers         []WorkerFigures `json:"workers"`
+	PeakRSSMB       float64         `json:"peakRssMB"`
+	CPUSeconds      float64         `json:"workerCpuSeconds"`
 	// RedisCPUSeconds is the Redis server's CPU time during the run (INFO cpu; it includes
 	// anything else using that server); BenchCPUSeconds is this process's: the fake Basiq
 	// server, the enqueuer and the results reader.

@@ -95,8 +95,8 @@ func (r *Run) table(w io.Writer) {
 	p := r.EnqueueToFirst
 	fmt.Fprintf(tw, "enqueue -> first Basiq call\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t\n", p.N, p.P50, p.P95, p.P99, p.Max)
 	tw.Flush()
-	fmt.Fprintf(w, "basiq requests/job %.2f (polls/job %.2f; worker's count %.2f)  token requests %d\n",
-		r.RequestsPerJob, r.PollsPerJob, r.ResultPollsPerJob, r.TokenRequests)
+	fmt.Fprintf(w, "basiq requests/job %.2f (polls/job %.2f; worker's count %.2f)  token requests %d  TCP connections to the fake %d\n",
+		r.RequestsPerJob, r.PollsPerJob, r.ResultPollsPerJob, r.TokenRequests, r.FakeConnections)
 	fmt.Fprintf(w, "  by route: %s\n", topCounts(r.Requests, r.N, 8))
 	fmt.Fprintf(w, "redis commands/job %.1f (INFO commandstats delta, scripts' inner calls included)\n", r.RedisCmdsPerJob)
 	fmt.Fprintf(w, "  top: %s\n", topCounts(r.RedisCmds, r.N, 8))
