@@ -1,4 +1,4 @@
-package worker
+package basiqclient
 
 import (
 	"crypto/rand"
@@ -19,7 +19,7 @@ import (
 // second round of 300 calls at once opens no new connection. With the
 // default transport's cap of 100 idle connections in all, it opened about
 // 200, and a blocking baseline of 10,000 slots ran out of ports.
-func TestNewClient_idleConnsPerSlot(t *testing.T) {
+func TestNew_idleConnsPerSlot(t *testing.T) {
 	var opened atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
@@ -39,7 +39,7 @@ func TestNewClient_idleConnsPerSlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	var tr http.RoundTripper
-	_, err = NewClient(ClientOptions{APIKey: "key", BaseURL: srv.URL, APIVersion: "2.0", Redis: rdb, Namespace: "t", Keyring: kr,
+	_, err = New(Options{APIKey: "key", BaseURL: srv.URL, APIVersion: "2.0", Redis: rdb, Namespace: "t", Keyring: kr,
 		Concurrency: 500, WrapTransport: func(next http.RoundTripper) http.RoundTripper { tr = next; return next }})
 	if err != nil {
 		t.Fatal(err)
