@@ -106,23 +106,24 @@ func blockingN(o options) int {
 
 // env is what one run sets up: the fake Basiq server, Redis, the ids of the run.
 type env struct {
-	o        options
-	mode     string
-	n        int
-	id       string // namespace and queue of the run
-	apiKey   string
-	keyring  string
-	fake     *basiqtest.Server
-	throttle *throttleRecorder
-	fakeURL  string
-	rdb      *redis.Client
-	users    []string
-	children []*child
-	mu       sync.Mutex      // children and gone (-crash-at swaps a child)
-	gone     []WorkerFigures // workers killed by -crash-at: their figures still count
-	node     *exec.Cmd       // -peer node
-	nodeIn   io.WriteCloser
-	nodeCPU0 float64 // its CPU seconds when ready
+	o           options
+	mode        string
+	n           int
+	id          string // namespace and queue of the run
+	apiKey      string
+	keyring     string
+	fake        *basiqtest.Server
+	throttle    *throttleRecorder
+	fakeURL     string
+	rdb         *redis.Client
+	users       []string
+	children    []*child
+	mu          sync.Mutex      // children and gone (-crash-at swaps a child)
+	gone        []WorkerFigures // workers killed by -crash-at: their figures still count
+	node        *exec.Cmd       // -peer node
+	nodeIn      io.WriteCloser
+	nodeCPU0    float64 // its CPU seconds when ready
+	nodeTrouble *BullMQTrouble
 	// fakeConns counts the TCP connections the fake accepted.
 	fakeConns atomic.Int64
 }
@@ -237,6 +238,7 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 		return nil, err
 	}
 	r.TasksProcessed = e.tasksProcessed()
+	r.BullMQ = e.nodeTrouble
 	r.FakeConnections = int(e.fakeConns.Load() - conns0)
 	st := e.fake.Stats()
 	r.fill(e, start, enq, col, st, diffStats(before, after))

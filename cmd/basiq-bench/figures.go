@@ -37,6 +37,7 @@ func (r *Run) fill(e *env, start time.Time, enq map[string]time.Time, col *colle
 	r.ResultsPerS = float64(r.N) / r.MakespanS
 	r.latencies(enq, col, st)
 	r.PeakInFlight = peakInFlight(enq, col.seenAt)
+	r.PeakBasiqJobs = peakBasiqJobs(st)
 	r.costs(st, cmds)
 	for _, w := range r.Workers {
 		r.PeakRSSMB = max(r.PeakRSSMB, w.PeakRSSMB)
@@ -146,4 +147,24 @@ func peakInFlight(enq, seen map[string]time.Time) int {
 		peak = max(peak, cur)
 	}
 	return peak
+}
+
+// peakBasiqJobs is the most Basiq jobs running at once on the fake: created
+// and not yet at their last step's end.
+func peakBasiqJobs(st basiqtest.Stats) int {
+	created := make(map[string]time.Time, len(st.Jobs))
+	ended := make(map[string]time.Time, len(st.Jobs))
+	for id, j := range st.Jobs {
+		created[id] = j.Created
+		var last time.Time
+		for _, t := range j.StepFinished {
+			if t.After(last) {
+				last = t
+			}
+		}
+		if !last.IsZero() && j.Status != "in-progress" {
+			ended[id] = last
+		}
+	}
+	return peakInFlight(created, ended)
 }

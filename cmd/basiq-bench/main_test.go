@@ -186,6 +186,9 @@ func TestRun_nodePeer(t *testing.T) {
 	if got := r.Detection["all steps"].N; got != 3*n {
 		t.Errorf("got %d step detections, want %d", got, 3*n)
 	}
+	if r.BullMQ == nil {
+		t.Error("no BullMQ figures: the peer's done line was not read")
+	}
 	if r.PollsPerJob < 2 || r.PollsPerJob != r.ResultPollsPerJob || r.PeakRSSMB <= 0 || r.CPUSeconds <= 0 {
 		t.Errorf("polls/job %v (server) vs %v (shim), RSS %v MB, CPU %v s", r.PollsPerJob, r.ResultPollsPerJob, r.PeakRSSMB, r.CPUSeconds)
 	}

@@ -121,6 +121,9 @@ type peerLine struct {
 	OK       bool   `json:"ok"`
 	Error    string `json:"error"`
 	Polls    int    `json:"polls"`
+	Errors   int    `json:"errors"`
+	Stalled  int    `json:"stalled"`
+	First    string `json:"first"`
 	Steps    []struct {
 		Title, Status string
 		At            int64
@@ -195,9 +198,10 @@ func (e *env) runNodePeer(ctx context.Context, col *collector, done *atomic.Int6
 			}
 		case "result":
 			col.add(nodeResult(l), time.UnixMilli(l.At))
-			if done.Add(1) == int64(e.n) {
-				return start, enq, nil
-			}
+			done.Add(1)
+		case "done": // after the last result
+			e.nodeTrouble = &BullMQTrouble{Errors: l.Errors, Stalled: l.Stalled, FirstError: l.First}
+			return start, enq, nil
 		}
 	}
 }
@@ -235,4 +239,13 @@ func (e *env) stopNode() {
 		cmd.Process.Kill()
 		<-exited
 	}
+}
+
+// BullMQTrouble is what BullMQ's worker reported during the node peer's run:
+// errors (such as lock renewals that failed under load) and stalled jobs
+// (given to another slot, their processor still running).
+type BullMQTrouble struct {
+	Errors     int    `json:"errors"`
+	Stalled    int    `json:"stalled"`
+	FirstError string `json:"firstError,omitempty"`
 }

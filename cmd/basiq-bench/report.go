@@ -54,11 +54,15 @@ type Run struct {
 	ErrorCodes map[string]int `json:"errorCodes,omitempty"`
 	// PeakInFlight is the most connections enqueued without a result yet.
 	PeakInFlight int `json:"peakInFlight"`
+	// PeakBasiqJobs is the most Basiq jobs running at once (fake's times).
+	PeakBasiqJobs int `json:"peakBasiqJobs"`
 	// RedisPeakMemoryDeltaMB is the highest used_memory sampled during the
 	// run, above the level before it.
 	RedisPeakMemoryDeltaMB float64 `json:"redisPeakMemoryDeltaMB"`
 	// TasksProcessed are the asynq tasks the run's queues processed.
 	TasksProcessed int `json:"asynqTasksProcessed"`
+	// BullMQ is set on the node peer's run.
+	BullMQ *BullMQTrouble `json:"bullmq,omitempty"`
 	// Crash is set with -crash-at.
 	Crash *Crash `json:"crash,omitempty"`
 	// Throttle is set when the fake had faults or the workers a rate limit.

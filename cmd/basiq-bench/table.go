@@ -71,13 +71,20 @@ func (r *Run) table(w io.Writer) {
 	if len(r.ErrorCodes) > 0 {
 		fmt.Fprintf(w, "  error codes %v", r.ErrorCodes)
 	}
-	fmt.Fprintf(w, "\npeak in flight %d connections (enqueued, no result yet)", r.PeakInFlight)
+	fmt.Fprintf(w, "\npeak in flight %d connections (enqueued, no result yet), %d Basiq jobs running at once", r.PeakInFlight, r.PeakBasiqJobs)
 	if r.TasksProcessed > 0 {
 		fmt.Fprintf(w, "; asynq tasks processed %d (%.2f per connection)", r.TasksProcessed, float64(r.TasksProcessed)/float64(r.N))
 	}
 	fmt.Fprintln(w)
 	if r.Crash != nil {
 		r.Crash.table(w)
+	}
+	if b := r.BullMQ; b != nil {
+		fmt.Fprintf(w, "BullMQ: %d worker errors, %d jobs stalled", b.Errors, b.Stalled)
+		if b.FirstError != "" {
+			fmt.Fprintf(w, " (first: %s)", b.FirstError)
+		}
+		fmt.Fprintln(w)
 	}
 	if r.Throttle != nil {
 		r.Throttle.table(w)

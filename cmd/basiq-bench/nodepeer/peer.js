@@ -108,8 +108,12 @@ function report(i, jobId, ok, error) {
     } catch (e) {
       report(i, bjob ? bjob.id : '', false, String((e && (e.message || JSON.stringify(e))) || e));
     }
-    if (++results === users.length) out({ t: 'done', at: Date.now() });
+    if (++results === users.length) out({ t: 'done', at: Date.now(), ...trouble });
   }, { connection, prefix: PREFIX, concurrency: CONCURRENCY });
+  // BullMQ's own trouble (lock renewals that failed, jobs found stalled): counted, not logged per job.
+  const trouble = { errors: 0, stalled: 0, first: '' };
+  worker.on('error', (e) => { trouble.errors++; trouble.first = trouble.first || String(e && e.message || e); });
+  worker.on('stalled', () => { trouble.stalled++; });
   await worker.waitUntilReady();
   out({ t: 'ready' });
   out({ t: 'start', at: Date.now() });
