@@ -13,20 +13,21 @@ import (
 type Client struct {
 	RedisURL       string
 	RedisNamespace string
+	// RedisWait is what WaitOption gives tasks.WithReplicaWait.
+	RedisWait      ReplicaWait
 	BasiqSecretKey string
 }
 
 // DefaultClient returns the client configuration when no variable is set.
 func DefaultClient() *Client {
-	return &Client{RedisURL: DefaultRedisURL, RedisNamespace: tasks.DefaultNamespace}
+	return &Client{RedisURL: DefaultRedisURL, RedisNamespace: tasks.DefaultNamespace, RedisWait: DefaultReplicaWait()}
 }
 
 func (c *Client) variables() []variable {
-	return []variable{
+	return append(append([]variable{
 		{"REDIS_URL", &c.RedisURL, "Redis: redis://, rediss://, redis-sentinel:// or redis-cluster:// URL", 0},
 		{"REDIS_NAMESPACE", &c.RedisNamespace, "prefix of the results keys in Redis", 0},
-		{"BASIQ_SECRET_KEY", &c.BasiqSecretKey, "keyring sealing credentials (kid:BASE64KEY32,...); needed only to enqueue credentials or MFA answers", secret},
-	}
+	}, c.RedisWait.variables()...), variable{"BASIQ_SECRET_KEY", &c.BasiqSecretKey, "keyring sealing credentials (kid:BASE64KEY32,...); needed only to enqueue credentials or MFA answers", secret})
 }
 
 // ErrNoSecretKey is returned by Client.Keyring when BASIQ_SECRET_KEY is unset.
@@ -61,7 +62,7 @@ func (c *Client) Validate() error {
 }
 
 func (c *Client) problems() []error {
-	var errs []error
+	errs := c.RedisWait.problems()
 	for _, err := range []error{checkRedisURL(c.RedisURL), checkNamespace(c.RedisNamespace)} {
 		if err != nil {
 			errs = append(errs, err)
@@ -73,6 +74,12 @@ func (c *Client) problems() []error {
 		}
 	}
 	return errs
+}
+
+// WaitOption is the tasks.Client option of REDIS_WAIT_REPLICAS and
+// REDIS_WAIT_TIMEOUT: an enqueue returns once the task is on the replicas.
+func (c *Client) WaitOption() tasks.ClientOption {
+	return tasks.WithReplicaWait(c.RedisWait.Count(c.RedisURL), c.RedisWait.Timeout)
 }
 
 // RedisConnOpt returns the asynq connection options of REDIS_URL.

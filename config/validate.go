@@ -72,6 +72,7 @@ func (w *Worker) problems() []error {
 		}
 	}
 	add(checkRedisURL(w.RedisURL), checkNamespace(w.Namespace))
+	add(w.RedisWait.problems()...)
 	add(w.checkBasiq()...)
 	add(w.checkRateLimits()...)
 	add(positive("WORKER_CONCURRENCY", w.Concurrency), nonEmptyQueues(w.Queues),

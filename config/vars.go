@@ -190,6 +190,8 @@ func typeName(p any) string {
 		return "boolean"
 	case *Queues:
 		return "name:priority,..."
+	case *waitReplicas:
+		return "auto or integer"
 	case *apiTokens:
 		return "token,..."
 	}

@@ -25,7 +25,9 @@ const DefaultRedisURL = "redis://127.0.0.1:6379/0"
 type Worker struct {
 	worker.Config
 
-	RedisURL        string
+	RedisURL string
+	// RedisWait sets Config.WaitReplicas and WaitTimeout (LoadWorker).
+	RedisWait       ReplicaWait
 	BasiqAPIKey     string
 	BasiqAPIVersion string
 	BasiqBaseURL    string
@@ -62,7 +64,7 @@ func DefaultWorker() *Worker {
 	b := DefaultBasiqAPI()
 	return &Worker{
 		Config:   worker.DefaultConfig(),
-		RedisURL: DefaultRedisURL, BasiqAPIVersion: b.APIVersion, BasiqBaseURL: b.BaseURL,
+		RedisURL: DefaultRedisURL, RedisWait: DefaultReplicaWait(), BasiqAPIVersion: b.APIVersion, BasiqBaseURL: b.BaseURL,
 		BasiqRateBurst: 5, BasiqTokenRateLimit: ratelimit.DefaultTokenLimit.Rate,
 		LogFormat: "json", LogLevel: "info",
 		HTTPAddr: "127.0.0.1:8080", UIPath: admin.DefaultUIPath, UIEnabled: true,
@@ -73,9 +75,10 @@ func DefaultWorker() *Worker {
 // variables names every variable of the worker and the field it sets.
 func (w *Worker) variables() []variable {
 	c := &w.Config
-	return []variable{
+	return append(append([]variable{
 		{"REDIS_URL", &w.RedisURL, "Redis: redis://[user:pass@]host:port/db, rediss:// (TLS) redis-sentinel://[:pass@]host1:port,host2:port?master=NAME or redis-cluster://[user:pass@]host1:port,host2:port", 0},
 		{"REDIS_NAMESPACE", &c.Namespace, "prefix of the results keys in Redis", 0},
+	}, w.RedisWait.variables()...), []variable{
 		{"BASIQ_API_KEY", &w.BasiqAPIKey, "Basiq API key", required | secret},
 		{"BASIQ_API_VERSION", &w.BasiqAPIVersion, "Basiq API version: 1.0, 2.0, 2.1 or 3.0", 0},
 		{"BASIQ_BASE_URL", &w.BasiqBaseURL, "Basiq API base URL (absolute http or https)", 0},
@@ -112,7 +115,7 @@ func (w *Worker) variables() []variable {
 		{"UI_PASSWORD", &w.UIPassword, "UI basic-auth password; required when HTTP_ADDR is not loopback", secret},
 		{"WEBHOOK_URL", &w.WebhookURL, "optional URL receiving a signed webhook per result", 0},
 		{"WEBHOOK_SECRET", &w.WebhookSecret, "webhook signing secret whsec_<base64>; required with WEBHOOK_URL", secret},
-	}
+	}...)
 }
 
 // LoadWorker parses the variables lookupEnv finds (os.LookupEnv in main)
@@ -134,6 +137,7 @@ func LoadWorker(lookupEnv func(string) (string, bool)) (*Worker, error) {
 	w.APIKey, w.BaseURL, w.APIVersion = w.BasiqAPIKey, w.BasiqBaseURL, w.BasiqAPIVersion
 	api, token := w.RateLimits()
 	w.RateLimit, w.TokenRateLimit = worker.RateLimit(api), worker.RateLimit(token)
+	w.WaitReplicas, w.WaitTimeout = w.RedisWait.Count(w.RedisURL), w.RedisWait.Timeout
 	return w, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/durable"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -37,6 +38,8 @@ type Client struct {
 	retention    time.Duration
 	// minRefresh serves the refresh schedules (schedule.go).
 	minRefresh time.Duration
+	// replicas confirms enqueues on the replicas (WithReplicaWait).
+	replicas *durable.Waiter
 }
 
 // ClientOption configures a Client.
@@ -152,12 +155,16 @@ func (c *Client) enqueue(ctx context.Context, taskType string, payload any, cfg 
 	}
 	info, err := c.ac.EnqueueContext(ctx, asynq.NewTask(taskType, b), opts...)
 	switch {
-	case errors.Is(err, asynq.ErrTaskIDConflict):
-		return id, nil
+	case errors.Is(err, asynq.ErrTaskIDConflict): // enqueued before: confirm it too
 	case err != nil:
 		return "", fmt.Errorf("enqueue %s: %w", taskType, err)
+	default:
+		id = info.ID
 	}
-	return info.ID, nil
+	if err := c.replicas.Sync(ctx, c.namespace, cfg.queue); err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", taskType, err)
+	}
+	return id, nil
 }
 
 func (c *Client) seal(taskType string, cr Credentials, userID string) (wire.Sealed, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/durable"
 	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/hibiken/asynq"
@@ -124,11 +125,12 @@ func retryLater(err error) *retryError {
 	return &retryError{class: classify(err), after: after, err: err}
 }
 
-// isFailure is asynq's Config.IsFailure: a throttled attempt is not a
-// failure, so it neither counts against MaxRetry nor the failure stats.
+// isFailure is asynq's Config.IsFailure: a throttled attempt, or one
+// whose writes did not reach the replicas (durable.go), is not a failure,
+// so it neither counts against MaxRetry nor the failure stats.
 func isFailure(err error) bool {
 	var re *retryError
-	if errors.As(err, &re) && re.class == classThrottled {
+	if errors.As(err, &re) && re.class == classThrottled || errors.As(err, new(*durable.Error)) {
 		return false
 	}
 	return !errors.Is(err, context.Canceled)

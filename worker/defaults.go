@@ -43,6 +43,7 @@ func DefaultConfig() Config {
 		ShutdownTimeout:          25 * time.Second,
 		ResultRetention:          tasks.DefaultRetention,
 		ResultsMaxLen:            results.DefaultMaxLen,
+		WaitTimeout:              time.Second,
 	}
 }
 
@@ -66,6 +67,7 @@ func (c Config) withDefaults() (Config, error) {
 	orDefault(&c.ResultRetention, d.ResultRetention)
 	orDefault(&c.Concurrency, d.Concurrency)
 	orDefault(&c.ResultsMaxLen, d.ResultsMaxLen)
+	orDefault(&c.WaitTimeout, d.WaitTimeout)
 	orDefault(&c.PollMaxRetry, d.PollMaxRetry)
 	orDefault(&c.ReconcileAfter, d.ReconcileAfter)
 	orDefault(&c.BasiqTimeout, d.BasiqTimeout)

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/durable"
 	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/internal/taskmux"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
@@ -61,9 +62,12 @@ type handlers struct {
 	persistFor     time.Duration
 	reconcileAfter time.Duration // Config.ReconcileAfter
 	obs            Observer
-	expect         *expectations
-	now            func() time.Time
-	rnd            func() float64
+	// replicas waits for the writes a task's next step rests on to reach
+	// the replicas (durable.go); nil waits for nothing.
+	replicas *durable.Waiter
+	expect   *expectations
+	now      func() time.Time
+	rnd      func() float64
 }
 
 // newHandlers wires the handlers from a validated config.
@@ -86,6 +90,7 @@ func newHandlers(cfg Config, enq enqueuer) *handlers {
 		persistFor:     persistFor,
 		reconcileAfter: cfg.ReconcileAfter,
 		obs:            observerOrNop(cfg.Observer),
+		replicas:       durable.New(cfg.Redis, cfg.WaitReplicas, cfg.WaitTimeout),
 		expect:         newExpectations(cfg.Basiq),
 		now:            time.Now,
 		rnd:            rand.Float64,
@@ -107,7 +112,7 @@ func (h *handlers) Mux(log zerolog.Logger) *asynq.ServeMux {
 		basiqhooks.TypeEvent:        h.BasiqEvent,
 	}
 	mux := asynq.NewServeMux()
-	mux.Use(logMiddleware(log), h.countRejected)
+	mux.Use(logMiddleware(log), h.durableAck, h.countRejected)
 	types := make([]string, 0, len(routes))
 	for typ, handler := range routes {
 		mux.Handle(typ, handler)

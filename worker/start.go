@@ -107,6 +107,9 @@ func (h *handlers) send(ctx context.Context, t *asynq.Task, s start, a attempt, 
 	if err := h.saveStart(ctx, key, sending); err != nil {
 		return h.retry(ctx, a, err)
 	}
+	if err := h.sendDurable(ctx, key); err != nil {
+		return err
+	}
 	called := h.now()
 	jobs, err := s.call(ctx)
 	took := h.now().Sub(called)

@@ -108,6 +108,15 @@ type Config struct {
 	// ResultsMaxLen caps the results stream at about this many entries
 	// (default results.DefaultMaxLen).
 	ResultsMaxLen int64
+	// WaitReplicas, when above 0, makes a task's writes reach that many
+	// replicas (Redis WAIT) before asynq marks the task done, and a
+	// create's start record before Basiq is called, so that a failover
+	// discards nothing the pipeline goes on from (durable.go). Default 0;
+	// basiq-worker sets 1 on redis-sentinel:// (REDIS_WAIT_REPLICAS).
+	WaitReplicas int
+	// WaitTimeout bounds each such wait (default 1s); a task whose writes
+	// are not on the replicas by then is run again, not counted as failed.
+	WaitTimeout time.Duration
 	// Logger receives one line per state change. The zero Logger logs nothing.
 	Logger zerolog.Logger
 	// Observer receives metrics; nil records nothing. One that can also
