@@ -13,10 +13,11 @@ import (
 // The topologies are started once per package, on first use, and stopped
 // by TestMain.
 var topo struct {
-	dir          string
-	sentinelOnce sync.Once
-	sentinel     *testredis.Sentinel
-	sentinelErr  error
+	dir string
+	// Two Sentinel topologies, so that the two failover tests run side by side.
+	sentinelOnce [2]sync.Once
+	sentinel     [2]*testredis.Sentinel
+	sentinelErr  [2]error
 	clusterOnce  sync.Once
 	cluster      *testredis.Cluster
 	clusterErr   error
@@ -33,8 +34,10 @@ func TestMain(m *testing.M) {
 	}
 	topo.dir = dir
 	code := m.Run()
-	if topo.sentinel != nil {
-		topo.sentinel.Stop()
+	for _, s := range topo.sentinel {
+		if s != nil {
+			s.Stop()
+		}
 	}
 	if topo.cluster != nil {
 		topo.cluster.Stop()
@@ -43,14 +46,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// sentinel is the package's Sentinel topology.
-func sentinel(t testing.TB) *testredis.Sentinel {
+// sentinel is the package's Sentinel topology i (0 or 1).
+func sentinel(t testing.TB, i int) *testredis.Sentinel {
 	t.Helper()
-	topo.sentinelOnce.Do(func() {
-		topo.sentinel, topo.sentinelErr = testredis.StartSentinel(filepath.Join(topo.dir, "sentinel"))
+	topo.sentinelOnce[i].Do(func() {
+		topo.sentinel[i], topo.sentinelErr[i] = testredis.StartSentinel(filepath.Join(topo.dir, fmt.Sprintf("sentinel%d", i)))
 	})
-	testredis.Need(t, topo.sentinelErr)
-	return topo.sentinel
+	testredis.Need(t, topo.sentinelErr[i])
+	return topo.sentinel[i]
 }
 
 // cluster is the package's six-node cluster (three masters, one replica each).

@@ -87,7 +87,7 @@ func newStack(t testing.TB, redisURL string, queues []string, fakeOpts ...basiqt
 		t.Fatal(err)
 	}
 	s.app = cc.RedisClient()
-	s.client = tasks.NewClient(s.app, kr, tasks.WithNamespace(s.ns), tasks.WithDefaultQueue(queues[0]))
+	s.client = tasks.NewClient(s.app, kr, tasks.WithNamespace(s.ns), tasks.WithDefaultQueue(queues[0]), cc.WaitOption())
 	t.Cleanup(func() {
 		s.stopAll()
 		s.app.Close()
