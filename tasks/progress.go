@@ -13,8 +13,9 @@ import (
 
 // Progress tells where a Basiq job is: the step statuses seen so far. The
 // worker sends one when a step's status changes. Progress events go to the
-// live channel only: they are not stored on the stream, not deduplicated and
-// may be lost; the result that ends the job is durable.
+// live channel, not to the stream: they are not deduplicated and may be
+// missed; only the latest of a task is kept (Client.Progress), and the
+// result that ends the job is durable.
 type Progress struct {
 	V            int               `json:"v"`
 	TaskID       string            `json:"taskId"`

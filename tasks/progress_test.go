@@ -107,3 +107,41 @@ func TestClient_Follow_timeout(t *testing.T) {
 	}
 	t.Fatal("Follow ended without an error")
 }
+
+// TestClient_Progress: the latest progress of a task is stored where the
+// live event goes out, with the result's retention, and read back by
+// Client.Progress; other tasks' progress does not mix in.
+func TestClient_Progress(t *testing.T) {
+	rdb, ns := testredis.Client(t), testredis.Namespace(t, "test")
+	const ttl = time.Hour
+	pub := results.NewPublisher(rdb, results.WithNamespace(ns), results.WithResultTTL(ttl))
+	c := tasks.NewClient(rdb, nil, tasks.WithNamespace(ns))
+	ctx := context.Background()
+	if p, err := c.Progress(ctx, "task-p"); p != nil || err != nil {
+		t.Fatalf("Progress before any = %+v, %v; want nil, nil", p, err)
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	first := tasks.StepObservation{Title: "verify-credentials", Status: "success", ObservedAt: now}
+	second := tasks.StepObservation{Title: "retrieve-accounts", Status: "in-progress", ObservedAt: now.Add(time.Second)}
+	for _, p := range []tasks.Progress{
+		{TaskID: "task-p", JobID: "j-p", UserID: "u-1", ConnectionID: "c-1", Steps: []tasks.StepObservation{first}, Polls: 2},
+		{TaskID: "task-p", JobID: "j-p", UserID: "u-1", ConnectionID: "c-1", Steps: []tasks.StepObservation{first, second}, Polls: 4},
+		{TaskID: "task-other", JobID: "j-o", UserID: "u-2", Polls: 9},
+	} {
+		if err := pub.Progress(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := c.Progress(ctx, "task-p")
+	if err != nil || got == nil {
+		t.Fatalf("Progress = %+v, %v", got, err)
+	}
+	if got.Polls != 4 || got.JobID != "j-p" || got.UserID != "u-1" || got.ConnectionID != "c-1" || len(got.Steps) != 2 ||
+		got.Steps[1].Title != "retrieve-accounts" || !got.Steps[0].ObservedAt.Equal(now) || got.V == 0 {
+		t.Errorf("Progress = %+v, want the latest (4 polls, two steps, v set)", got)
+	}
+	key := "{" + ns + "}:progress:task-p"
+	if d, err := rdb.PTTL(ctx, key).Result(); err != nil || d <= ttl-time.Minute || d > ttl {
+		t.Errorf("TTL of %s = %v, %v; want the result's retention %v", key, d, err, ttl)
+	}
+}

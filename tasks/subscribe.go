@@ -150,6 +150,22 @@ func (s *subscriber) Result(ctx context.Context, taskID string) (*Result, error)
 	return s.get(ctx, taskID)
 }
 
+// Progress returns the latest progress stored of task taskID, or nil.
+func (s *subscriber) Progress(ctx context.Context, taskID string) (*Progress, error) {
+	b, err := s.rdb.Get(ctx, wire.ProgressKey(s.ns, taskID)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("progress %s: %w", taskID, err)
+	}
+	var p Progress
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("progress %s: decode: %w", taskID, err)
+	}
+	return &p, nil
+}
+
 func (s *subscriber) get(ctx context.Context, taskID string) (*Result, error) {
 	b, err := s.rdb.Get(ctx, wire.ResultKey(s.ns, taskID)).Bytes()
 	if errors.Is(err, redis.Nil) {

@@ -19,12 +19,20 @@ func (c *Client) Result(ctx context.Context, taskID string) (*Result, error) {
 	return c.sub.Result(ctx, taskID)
 }
 
+// Progress returns the latest progress of task taskID (the steps of its
+// Basiq job as last seen, when a step changed), or nil when there is none:
+// not started yet, no step change seen yet, or expired (progress is kept as
+// long as a result). It is the last EventProgress Follow would have yielded.
+func (c *Client) Progress(ctx context.Context, taskID string) (*Progress, error) {
+	return c.sub.Progress(ctx, taskID)
+}
+
 // Follow yields the live events of task taskID as the worker sends them
 // (EventProgress when a step changes, EventMFARequired when the job waits
 // for an answer) and ends with its EventResult. A result already published
 // is yielded at once. When ctx ends first, or Redis fails, it yields the
-// error once and stops. Live events are not stored: a follower that starts
-// late misses the earlier ones, never the result.
+// error once and stops. A follower that starts late misses the earlier
+// live events, never the result; Progress reads the latest one.
 func (c *Client) Follow(ctx context.Context, taskID string) iter.Seq2[Event, error] {
 	return c.sub.Follow(ctx, taskID)
 }

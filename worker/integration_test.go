@@ -37,6 +37,10 @@ func TestWorker_success(t *testing.T) {
 	if n := h.calls("POST /users/{uid}/connections"); n != 1 {
 		t.Errorf("creates = %d, want 1", n)
 	}
+	// The latest step change is stored for the task's status (issue 13).
+	if p, err := h.sub.Progress(context.Background(), taskID); err != nil || p == nil || p.JobID != r.JobID || len(p.Steps) == 0 {
+		t.Errorf("stored progress = %+v, %v; want the job's latest steps", p, err)
+	}
 	time.Sleep(100 * time.Millisecond) // the result is logged just after it is published
 	logs := h.logs.String()
 	for _, want := range []string{`"message":"step status changed"`, `"message":"result published"`, `"task_id":"` + taskID, `"user_id":"` + user} {

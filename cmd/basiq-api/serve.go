@@ -87,9 +87,7 @@ func handler(cfg *config.API, rdb redis.UniversalClient, log zerolog.Logger) (ht
 		if err != nil {
 			return nil, fmt.Errorf("BASIQ_API_KEY: %w", err)
 		}
-		opts.Consent = func(ctx context.Context, userID string, o sdk.ConsentOptions) (string, error) {
-			return bc.Users.For(userID).ConsentURL(ctx, o)
-		}
+		opts.Consent = httpapi.SDKConsent(bc)
 	}
 	api, err := httpapi.New(opts)
 	if err != nil {

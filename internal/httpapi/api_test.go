@@ -3,7 +3,8 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -69,6 +70,8 @@ func TestContract(t *testing.T) {
 	f := newFixture(t)
 	done := f.publish(sampleResult("t-done", "u-1", "j-done"))
 	_ = done
+	f.progress(sampleProgress("t-done", "u-1", "j-done"))
+	f.progress(sampleProgress("t-prog", "u-1", "j-prog")) // followed: no asynq record left, no result yet
 	longKey := strings.Repeat("k", 129)
 	runCases(t, c, f, []apiCase{
 		{"create", "POST", "/v1/connections", createBody("u-1"), nil, 202, true, ""},
@@ -123,6 +126,7 @@ func TestContract(t *testing.T) {
 		{"mfa key", "POST", "/v1/jobs/j-1/mfa", map[string]any{"userId": "u-1", "answers": []string{"1"}}, []string{"Idempotency-Key", "key-m"}, 202, true, ""},
 		{"mfa key other answer", "POST", "/v1/jobs/j-1/mfa", map[string]any{"userId": "u-1", "answers": []string{"2"}}, []string{"Idempotency-Key", "key-m"}, 409, true, "Idempotency-Key"},
 		{"task done", "GET", "/v1/tasks/t-done", nil, nil, 200, true, ""},
+		{"task following with progress", "GET", "/v1/tasks/t-prog", nil, nil, 200, true, ""},
 		{"task unknown", "GET", "/v1/tasks/t-nope", nil, nil, 404, true, ""},
 		{"task no token", "GET", "/v1/tasks/t-done", nil, []string{"Authorization", ""}, 401, true, ""},
 		{"result", "GET", "/v1/tasks/t-done/result", nil, nil, 200, true, ""},
@@ -141,6 +145,7 @@ func TestContract(t *testing.T) {
 		{"openapi no token", "GET", "/v1/openapi.json", nil, []string{"Authorization", ""}, 401, true, ""},
 	})
 	t.Run("pending task", func(t *testing.T) { contractPending(t, c, f) })
+	t.Run("progress", func(t *testing.T) { contractProgress(t, c, f) })
 	t.Run("events", func(t *testing.T) { contractEvents(t, c, f) })
 	t.Run("consent", func(t *testing.T) { contractConsent(t, c) })
 	t.Run("redis down", func(t *testing.T) { contractRedisDown(t, c) })
@@ -169,21 +174,82 @@ func contractPending(t *testing.T, c *contract, f *fixture) {
 	}
 }
 
-func contractConsent(t *testing.T, c *contract) {
-	ok := newFixture(t, func(o *Options) {
-		o.Consent = func(ctx context.Context, userID string, co sdk.ConsentOptions) (string, error) {
-			return "https://consent.test/home?token=tok&userId=" + userID + "&action=" + co.Action, nil
+// contractProgress: GET /v1/tasks/{id} carries the task's latest progress
+// as the worker stored it, null when there is none.
+func contractProgress(t *testing.T, c *contract, f *fixture) {
+	for _, tc := range []struct {
+		id, state string
+		polls     int
+	}{
+		{"t-prog", "following", 5},
+		{"t-done", "expired", 5}, // no asynq record left, the result stored
+	} {
+		_, body := c.call(t, f, true, "GET", "/v1/tasks/"+tc.id, nil)
+		var v taskView
+		if err := json.Unmarshal(body, &v); err != nil {
+			t.Fatal(err)
 		}
-	})
-	if resp, body := c.call(t, ok, true, "GET", "/v1/users/u-1/consent-url?action=connect", nil); resp.StatusCode != 200 ||
-		!strings.Contains(string(body), "userId=u-1") {
-		t.Errorf("consent url: %d %s", resp.StatusCode, body)
+		if v.State != tc.state || v.Progress == nil || v.Progress.Polls != tc.polls || v.Progress.TaskID != tc.id ||
+			len(v.Progress.Steps) != 2 || v.Progress.Steps[1].Title != "retrieve-accounts" {
+			t.Errorf("task %s: %s, want state %s and its progress (%d polls, two steps)", tc.id, body, tc.state, tc.polls)
+		}
 	}
-	down := newFixture(t, func(o *Options) {
-		o.Consent = func(context.Context, string, sdk.ConsentOptions) (string, error) {
-			return "", errors.New("dial tcp: refused")
-		}
-	})
+	resp, body := c.call(t, f, true, "POST", "/v1/users/u-8/refresh", nil)
+	var e enqueued
+	if err := json.Unmarshal(body, &e); err != nil || resp.StatusCode != 202 {
+		t.Fatalf("enqueue: %d %s", resp.StatusCode, body)
+	}
+	_, body = c.call(t, f, true, "GET", "/v1/tasks/"+pathEscape(e.TaskID), nil)
+	if !strings.Contains(string(body), `"progress":null`) {
+		t.Errorf("pending task: %s, want \"progress\":null", body)
+	}
+}
+
+// contractConsent: the real link builder (SDKConsent) against the fake
+// Basiq: a link for a user of the fake holds a CLIENT_ACCESS token the fake
+// issued for that user; an unknown user is 404; Basiq away is 502; no
+// Basiq key is 503.
+func contractConsent(t *testing.T, c *contract) {
+	ok := newFixture(t)
+	u, err := sdk.New("app-key", sdk.WithBaseURL(ok.fake.URL), sdk.WithAPIVersion("3.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := u.Users.Create(context.Background(), sdk.UserParams{Email: "gavin@hooli.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokensBefore := ok.fake.Stats().TokensIssued
+	resp, body := c.call(t, ok, true, "GET", "/v1/users/"+user.ID+"/consent-url?action=connect&state=s-1", nil)
+	var link struct{ URL string }
+	if err := json.Unmarshal(body, &link); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("consent url: %d %s", resp.StatusCode, body)
+	}
+	lu, err := url.Parse(link.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := lu.Query()
+	if !strings.HasPrefix(link.URL, ok.fake.URL+"/consent?") || q.Get("token") == "" || q.Get("action") != "connect" || q.Get("state") != "s-1" {
+		t.Errorf("consent url %s, want the fake's /consent with a token, action=connect and state=s-1", link.URL)
+	}
+	if got := ok.fake.Stats().TokensIssued - tokensBefore; got != 1 {
+		t.Errorf("tokens the fake issued for the link: %d, want 1 (the user's CLIENT_ACCESS token)", got)
+	}
+	// The token is the user's: it reads that user at the fake.
+	req, _ := http.NewRequest("GET", ok.fake.URL+"/users/"+user.ID, nil)
+	req.Header.Set("Authorization", "Bearer "+q.Get("token"))
+	req.Header.Set("basiq-version", "3.0")
+	if r, err := http.DefaultClient.Do(req); err != nil || r.StatusCode != 200 {
+		t.Errorf("the link's token reading its user: %v %v, want 200", r, err)
+	} else {
+		r.Body.Close()
+	}
+	if resp, body := c.call(t, ok, true, "GET", "/v1/users/u-nobody/consent-url", nil); resp.StatusCode != 404 ||
+		!strings.Contains(string(body), "unknown-user") {
+		t.Errorf("consent url of a user the fake does not know: %d %s, want 404 unknown-user", resp.StatusCode, body)
+	}
+	down := newFixture(t, func(o *Options) { o.Consent = realConsent(t, "http://127.0.0.1:1") })
 	if resp, body := c.call(t, down, true, "GET", "/v1/users/u-1/consent-url", nil); resp.StatusCode != 502 {
 		t.Errorf("consent with Basiq down: %d %s, want 502", resp.StatusCode, body)
 	}

@@ -51,13 +51,35 @@ func (s *Server) consentURL(w http.ResponseWriter, r *http.Request) {
 }
 
 // basiqProblem is the answer to a failed call to Basiq: 404 for an
-// unknown user, else 502 (the cause is logged).
+// unknown user, else 502 (the cause is logged). Basiq says "unknown user"
+// as a 404, or, to a CLIENT_ACCESS token request (what a Consent UI link
+// starts with), as a 400 parameter-not-valid naming userId.
 func basiqProblem(err error) *Problem {
-	var apiErr *sdk.Error
-	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
+	if unknownUser(err) {
 		return problem(http.StatusNotFound, "unknown-user", "Not Found", "Basiq has no such user")
 	}
 	p := problem(http.StatusBadGateway, "basiq-unavailable", "Bad Gateway", "Basiq did not answer as expected; retry later")
 	p.cause = err
 	return p
+}
+
+// unknownUser reports whether Basiq answered err because the user does not
+// exist.
+func unknownUser(err error) bool {
+	var apiErr *sdk.Error
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	if apiErr.StatusCode == http.StatusNotFound {
+		return true
+	}
+	if apiErr.StatusCode != http.StatusBadRequest {
+		return false
+	}
+	for _, d := range apiErr.Details {
+		if d.Code == string(sdk.CodeParameterNotValid) && d.Source != nil && d.Source.Parameter == "userId" {
+			return true
+		}
+	}
+	return false
 }

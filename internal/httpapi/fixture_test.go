@@ -14,6 +14,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,6 +36,9 @@ type fixture struct {
 	pub   *results.Publisher
 	srv   *httptest.Server
 	log   *syncbuf.Buffer
+	// fake is the fake Basiq the real Consent UI link builder (SDKConsent)
+	// talks to, under API 3.0.
+	fake *basiqtest.Server
 }
 
 type fixtureOption func(*Options)
@@ -47,16 +51,15 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, rdb: rdb, ns: ns, queue: q, log: &syncbuf.Buffer{},
+	f := &fixture{t: t, rdb: rdb, ns: ns, queue: q, log: &syncbuf.Buffer{}, fake: basiqtest.NewServer(),
 		tasks: tasks.NewClient(rdb, kr, tasks.WithNamespace(ns), tasks.WithDefaultQueue(q)),
 		pub:   results.NewPublisher(rdb, results.WithNamespace(ns))}
 	o := Options{Tasks: f.tasks, Inspector: asynq.NewInspectorFromRedisClient(rdb), Redis: rdb, Namespace: ns,
 		TokenHashes: []TokenHash{HashToken(testToken)}, IdempotencySecret: []byte("0123456789abcdef0123"),
 		Heartbeat: 200 * time.Millisecond, MaxWait: 5 * time.Second,
 		Logger: zerolog.New(f.log).Level(zerolog.DebugLevel), Metrics: NewMetrics(prometheus.NewRegistry()),
-		Consent: func(ctx context.Context, userID string, o sdk.ConsentOptions) (string, error) {
-			return "", &sdk.Error{StatusCode: http.StatusNotFound}
-		}}
+		Consent: realConsent(t, f.fake.URL)}
+	t.Cleanup(f.fake.Close)
 	for _, fo := range opts {
 		fo(&o)
 	}
@@ -67,6 +70,19 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	f.srv = httptest.NewServer(api)
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// realConsent is the real Consent UI link builder of basiq-api, on an SDK
+// client of the Basiq at baseURL speaking API 3.0, whose Consent UI is at
+// baseURL+"/consent" (the fake's).
+func realConsent(t *testing.T, baseURL string) ConsentLinker {
+	t.Helper()
+	c, err := sdk.New("api-consent-key", sdk.WithBaseURL(baseURL), sdk.WithAPIVersion("3.0"),
+		sdk.WithConsentURL(baseURL+"/consent"), sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return SDKConsent(c)
 }
 
 // do sends a request with the test token (unless headers set Authorization)
@@ -122,6 +138,21 @@ func (f *fixture) publish(r tasks.Result) tasks.Event {
 		f.t.Fatal(err)
 	}
 	return e
+}
+
+// progress stores and sends a task's progress as the worker does.
+func (f *fixture) progress(p tasks.Progress) {
+	f.t.Helper()
+	if err := f.pub.Progress(context.Background(), p); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func sampleProgress(taskID, userID, jobID string) tasks.Progress {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	return tasks.Progress{TaskID: taskID, UserID: userID, JobID: jobID, ConnectionID: "c-1", Polls: 5,
+		Steps: []tasks.StepObservation{{Title: "verify-credentials", Status: "success", ObservedAt: now.Add(-time.Second)},
+			{Title: "retrieve-accounts", Status: "in-progress", ObservedAt: now}}}
 }
 
 func sampleResult(taskID, userID, jobID string) tasks.Result {

@@ -22,6 +22,7 @@ type Queue interface {
 	AnswerMFA(ctx context.Context, r tasks.AnswerMFA, opts ...tasks.EnqueueOption) (string, error)
 	FollowJobs(ctx context.Context, r tasks.FollowJobs, opts ...tasks.EnqueueOption) (string, error)
 	Result(ctx context.Context, taskID string) (*tasks.Result, error)
+	Progress(ctx context.Context, taskID string) (*tasks.Progress, error)
 	Wait(ctx context.Context, taskID string) (*tasks.Result, error)
 	Results(ctx context.Context, after string) iter.Seq2[tasks.Event, error]
 	Follow(ctx context.Context, taskID string) iter.Seq2[tasks.Event, error]
@@ -36,6 +37,14 @@ type Inspector interface {
 // ConsentLinker builds a user's Consent UI link, as
 // sdk.Client.Users.For(userID).ConsentURL does.
 type ConsentLinker func(ctx context.Context, userID string, o sdk.ConsentOptions) (string, error)
+
+// SDKConsent is the ConsentLinker of c, the real one: c's Consent UI
+// (sdk.WithConsentURL) with a CLIENT_ACCESS token bound to the user.
+func SDKConsent(c *sdk.Client) ConsentLinker {
+	return func(ctx context.Context, userID string, o sdk.ConsentOptions) (string, error) {
+		return c.Users.For(userID).ConsentURL(ctx, o)
+	}
+}
 
 // Defaults of Options.
 const (

@@ -26,15 +26,18 @@ const (
 
 // taskView is the answer of GET /v1/tasks/{id}.
 type taskView struct {
-	TaskID    string        `json:"taskId"`
-	Type      string        `json:"type,omitempty"`
-	Queue     string        `json:"queue,omitempty"`
-	State     string        `json:"state"`
-	Done      bool          `json:"done"`
-	Retried   int           `json:"retried"`
-	LastError string        `json:"lastError,omitempty"`
-	Result    *tasks.Result `json:"result"`
-	Links     taskLinks     `json:"links"`
+	TaskID    string `json:"taskId"`
+	Type      string `json:"type,omitempty"`
+	Queue     string `json:"queue,omitempty"`
+	State     string `json:"state"`
+	Done      bool   `json:"done"`
+	Retried   int    `json:"retried"`
+	LastError string `json:"lastError,omitempty"`
+	// Progress is the latest step change the worker saw (tasks.Client.
+	// Progress), null before the first or once expired.
+	Progress *tasks.Progress `json:"progress"`
+	Result   *tasks.Result   `json:"result"`
+	Links    taskLinks       `json:"links"`
 }
 
 // findTask returns the asynq record of id in whichever queue holds it, or nil.
@@ -56,7 +59,8 @@ func (s *Server) findTask(id string) (*asynq.TaskInfo, error) {
 	return nil, nil
 }
 
-// view reads task id's asynq record and result; nil when neither exists.
+// view reads task id's asynq record, latest progress and result; nil when
+// none of them exists.
 func (s *Server) view(ctx context.Context, id string, res *tasks.Result) (*taskView, error) {
 	info, err := s.findTask(id)
 	if err != nil {
@@ -67,10 +71,14 @@ func (s *Server) view(ctx context.Context, id string, res *tasks.Result) (*taskV
 			return nil, err
 		}
 	}
-	if info == nil && res == nil {
+	prog, err := s.opts.Tasks.Progress(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if info == nil && res == nil && prog == nil {
 		return nil, nil
 	}
-	v := &taskView{TaskID: id, Result: res, Done: res != nil, Links: linksOf(id)}
+	v := &taskView{TaskID: id, Progress: prog, Result: res, Done: res != nil, Links: linksOf(id)}
 	if info != nil {
 		v.Type, v.Queue, v.State, v.Retried = info.Type, info.Queue, info.State.String(), info.Retried
 		// The worker's errors name what failed, never a credential.
@@ -81,7 +89,9 @@ func (s *Server) view(ctx context.Context, id string, res *tasks.Result) (*taskV
 		v.State = stateExpired
 	case res != nil:
 		v.State = stateDone
-	case info.State == asynq.TaskStateCompleted:
+	case info == nil, info.State == asynq.TaskStateCompleted:
+		// asynq finished the task (or holds it no more: no retention)
+		// and its job is followed: its progress is stored.
 		v.State = stateFollowing
 	}
 	return v, nil

@@ -29,17 +29,29 @@ func NewProgressEvent(p tasks.Progress) tasks.Event {
 	return tasks.Event{Type: tasks.EventProgress, ID: wire.ProgressEventID(p.JobID, p.Polls), Progress: &p}
 }
 
-// Progress sends p on the live channel (ResultsChannel) of the namespace.
-// Nothing is stored: a subscriber that is not listening misses it.
+// Progress sends p on the live channel (ResultsChannel) of the namespace
+// and stores it as the task's latest progress (ProgressKey, kept as long as
+// a result), in one round trip: a SET and the PUBLISH, pipelined. A
+// subscriber that is not listening misses the event, but the task's status
+// (tasks.Client.Progress) shows it.
 func (p *Publisher) Progress(ctx context.Context, pr tasks.Progress) error {
 	if pr.TaskID == "" {
 		return fmt.Errorf("progress: taskId required")
 	}
-	b, err := json.Marshal(NewProgressEvent(pr))
+	ev := NewProgressEvent(pr)
+	b, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("progress %s: %w", pr.TaskID, err)
 	}
-	if err := p.rdb.Publish(ctx, wire.ResultsChannel(p.cfg.ns), b).Err(); err != nil {
+	last, err := json.Marshal(ev.Progress)
+	if err != nil {
+		return fmt.Errorf("progress %s: %w", pr.TaskID, err)
+	}
+	// The key and the channel share the hash tag {ns}: one slot on Cluster.
+	pipe := p.rdb.Pipeline()
+	pipe.Set(ctx, wire.ProgressKey(p.cfg.ns, pr.TaskID), last, max(p.cfg.resultTTL, 0))
+	pipe.Publish(ctx, wire.ResultsChannel(p.cfg.ns), b)
+	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("progress %s: %w", pr.TaskID, err)
 	}
 	return nil

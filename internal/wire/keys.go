@@ -17,6 +17,10 @@ func PublishedKey(ns, eventID string) string { return "{" + ns + "}:published:" 
 // ResultKey holds the Result JSON of a task: "{ns}:result:{taskID}".
 func ResultKey(ns, taskID string) string { return "{" + ns + "}:result:" + taskID }
 
+// ProgressKey holds the Progress JSON of a task's latest step change:
+// "{ns}:progress:{taskID}".
+func ProgressKey(ns, taskID string) string { return "{" + ns + "}:progress:" + taskID }
+
 // SchedulesKey is the hash of refresh schedules by id: "{ns}:schedules".
 func SchedulesKey(ns string) string { return "{" + ns + "}:schedules" }
 
