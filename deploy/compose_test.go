@@ -68,7 +68,7 @@ func hasPort(s service, host, container string) bool {
 
 func TestCompose_services(t *testing.T) {
 	c := loadCompose(t)
-	for _, name := range []string{"redis", "worker", "asynqmon", "basiq-mock"} {
+	for _, name := range []string{"redis", "worker", "basiq-api", "asynqmon", "basiq-mock"} {
 		if _, ok := c.Services[name]; !ok {
 			t.Fatalf("service %s is missing", name)
 		}
@@ -210,4 +210,75 @@ func interpolate(s string, shell map[string]string) (out, problem string) {
 		return ""
 	})
 	return out, problem
+}
+
+// TestCompose_api: basiq-api runs the image's basiq-api binary beside the
+// worker, on the same Redis once it is healthy, publishing the port its
+// API_ADDR listens on; every variable is one of config.API, secrets come
+// from the environment, and the required ones are set.
+func TestCompose_api(t *testing.T) {
+	c := loadCompose(t)
+	api, ok := c.Services["basiq-api"]
+	if !ok {
+		t.Fatal("service basiq-api is missing")
+	}
+	if want := []string{"basiq-api"}; !slices.Equal(api.Command, want) {
+		t.Errorf("basiq-api command = %q, want %q", api.Command, want)
+	}
+	if api.Image != c.Services["worker"].Image || api.Build == nil {
+		t.Errorf("basiq-api image = %q (built: %v), want the worker's image %q, built", api.Image, api.Build != nil, c.Services["worker"].Image)
+	}
+	if len(api.Profiles) != 0 {
+		t.Errorf("basiq-api profiles = %q: it would not start by default", api.Profiles)
+	}
+	if got := api.DependsOn["redis"].Condition; got != "service_healthy" {
+		t.Errorf("basiq-api depends_on redis condition = %q, want service_healthy", got)
+	}
+	vars := map[string]config.Variable{}
+	for _, v := range config.Variables(config.DefaultAPI()) {
+		vars[v.Name] = v
+	}
+	for name, value := range api.Environment {
+		f, ok := vars[name]
+		if !ok {
+			t.Errorf("basiq-api environment: %s is not a variable of config.API", name)
+			continue
+		}
+		if f.Secret && !strings.HasPrefix(value, "${") {
+			t.Errorf("basiq-api environment: secret %s is written in the file; take it from ${%s}", name, name)
+		}
+	}
+	for name, f := range vars {
+		if f.Required && api.Environment[name] == "" {
+			t.Errorf("basiq-api environment: %s is missing", name)
+		}
+	}
+	if api.Environment["BASIQ_SECRET_KEY"] != c.Services["worker"].Environment["BASIQ_SECRET_KEY"] ||
+		api.Environment["REDIS_URL"] != c.Services["worker"].Environment["REDIS_URL"] {
+		t.Error("basiq-api and the worker must share BASIQ_SECRET_KEY and REDIS_URL (sealed credentials, one Redis)")
+	}
+
+	shell := map[string]string{
+		"API_TOKENS":       "test-api-token-0123456789",
+		"BASIQ_SECRET_KEY": "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+	}
+	env := map[string]string{}
+	for name, value := range api.Environment {
+		v, problem := interpolate(value, shell)
+		if problem != "" {
+			t.Errorf("%s: %s", name, problem)
+		}
+		env[name] = v
+	}
+	a, err := config.LoadAPI(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("config.LoadAPI(compose basiq-api environment): %v", err)
+	}
+	_, port, _ := strings.Cut(a.Addr, ":")
+	if !strings.HasPrefix(a.Addr, "0.0.0.0:") || !hasPort(api, port, port) {
+		t.Errorf("API_ADDR %q, ports %q: want 0.0.0.0:PORT published as PORT:PORT", a.Addr, api.Ports)
+	}
+	if a.RedisNamespace != config.DefaultWorker().Namespace || a.Queue != "default" {
+		t.Errorf("namespace %q, queue %q: want the worker's defaults", a.RedisNamespace, a.Queue)
+	}
 }
