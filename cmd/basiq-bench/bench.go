@@ -233,6 +233,7 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 	r.RedisMemoryDeltaMB = float64(redisMemory(ctx, e.rdb)-mem0) / (1 << 20)
 	r.RedisMemoryKBPerJob = r.RedisMemoryDeltaMB * 1024 / float64(e.n)
 	r.RedisPeakMemoryDeltaMB = peaks.redisMB
+	r.PeakBenchFDs, r.PeakWorkerFDs = peaks.benchFDs, peaks.workerFDs
 	after, err := commandStats(ctx, e.rdb)
 	if err != nil {
 		return nil, err

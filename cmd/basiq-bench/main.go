@@ -53,6 +53,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.child {
 		return runChild(ctx, o, getenv, stdout)
 	}
+	slots := o.concurrency
+	if o.mode == modeBoth || o.blockingConcOn || o.peer != "" {
+		cs, _ := blockingConcurrencies(o)
+		for _, c := range append(cs, nodeConcurrency(o)) {
+			slots = max(slots, c)
+		}
+	}
+	raiseFileLimit(stderr, slots)
 	if o.sweep {
 		return runSweep(ctx, o, stdout, stderr)
 	}

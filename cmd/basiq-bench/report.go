@@ -59,6 +59,10 @@ type Run struct {
 	// RedisPeakMemoryDeltaMB is the highest used_memory sampled during the
 	// run, above the level before it.
 	RedisPeakMemoryDeltaMB float64 `json:"redisPeakMemoryDeltaMB"`
+	// PeakBenchFDs and PeakWorkerFDs are the most open files sampled in this
+	// process (the fake Basiq server's sockets) and in the workers.
+	PeakBenchFDs  int `json:"peakBenchOpenFiles"`
+	PeakWorkerFDs int `json:"peakWorkerOpenFiles"`
 	// TasksProcessed are the asynq tasks the run's queues processed.
 	TasksProcessed int `json:"asynqTasksProcessed"`
 	// BullMQ is set on the node peer's run.

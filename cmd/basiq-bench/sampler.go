@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -22,6 +24,9 @@ type sampler struct {
 type peaks struct {
 	redisMB float64
 	rssMB   float64
+	// Open files (sockets mostly) of this process (the fake Basiq server)
+	// and of the workers: a blocking baseline holds one per slot.
+	benchFDs, workerFDs int
 }
 
 func startSampler(ctx context.Context, rdb *redis.Client, mem0 int64, every time.Duration, pids func() []int) *sampler {
@@ -47,16 +52,29 @@ func startSampler(ctx context.Context, rdb *redis.Client, mem0 int64, every time
 func (s *sampler) sample(ctx context.Context, rdb *redis.Client, mem0 int64, pids func() []int) {
 	mem := redisMemory(ctx, rdb)
 	var rss float64
+	fds := 0
 	for _, pid := range pids() {
 		_, r := procMemory(pid)
 		rss += r
+		fds += openFiles(strconv.Itoa(pid))
 	}
+	self := openFiles("self")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if mem > 0 {
 		s.p.redisMB = max(s.p.redisMB, float64(mem-mem0)/(1<<20))
 	}
 	s.p.rssMB = max(s.p.rssMB, rss)
+	s.p.benchFDs, s.p.workerFDs = max(s.p.benchFDs, self), max(s.p.workerFDs, fds)
+}
+
+// openFiles counts /proc/<pid>/fd.
+func openFiles(pid string) int {
+	es, err := os.ReadDir("/proc/" + pid + "/fd")
+	if err != nil {
+		return 0
+	}
+	return len(es)
 }
 
 // stop ends the sampling and returns the peaks.

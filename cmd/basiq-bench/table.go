@@ -115,7 +115,8 @@ func (r *Run) table(w io.Writer) {
 	default:
 		fmt.Fprintf(w, "redis memory kept after the run: %+.2f MB in all, too little to give per job\n", r.RedisMemoryDeltaMB)
 	}
-	fmt.Fprintf(w, "redis memory at its peak during the run: +%.1f MB (%.1f KB per connection)\n", r.RedisPeakMemoryDeltaMB, r.RedisPeakMemoryDeltaMB*1024/float64(r.N))
+	fmt.Fprintf(w, "redis memory at its peak during the run: +%.1f MB (%.1f KB per connection); open files at most: worker(s) %d, basiq-bench %d\n",
+		r.RedisPeakMemoryDeltaMB, r.RedisPeakMemoryDeltaMB*1024/float64(r.N), r.PeakWorkerFDs, r.PeakBenchFDs)
 	fmt.Fprintf(w, "worker: peak RSS %.1f MB, CPU %.2f s (%.2f ms/job, %.2f cores)", r.PeakRSSMB, r.CPUSeconds, 1000*r.CPUSeconds/float64(r.N), r.CPUSeconds/r.MakespanS)
 	if len(r.Workers) > 1 {
 		fmt.Fprintf(w, " (sum of %d processes; peak RSS of the largest)", len(r.Workers))
