@@ -144,10 +144,12 @@ func (st *stack) printAPI(w io.Writer) {
 		token = "<one of API_TOKENS>"
 	}
 	fmt.Fprintf(w, "  HTTP API:   %s/v1/ (Authorization: Bearer %s; document at /v1/openapi.json) %s\n", a.url, token, a.note)
-	if st.consent3() {
-		fmt.Fprintln(w, "  node:       examples/node/connect.mjs sends a credentials create: run basiq-dev -api-version 2.0 for it")
-		return
+	// connect.mjs does the Consent UI journey by default, the credentials
+	// create with --credentials.
+	flag := ""
+	if !st.consent3() {
+		flag = " --credentials"
 	}
-	fmt.Fprintf(w, "  node:       BASIQ_API_URL=%s API_TOKEN=%s BASIQ_URL=%s BASIQ_API_KEY=%s node examples/node/connect.mjs\n",
-		a.url, token, st.fake.URL, devAPIKey)
+	fmt.Fprintf(w, "  node:       BASIQ_API_URL=%s API_TOKEN=%s BASIQ_URL=%s BASIQ_API_KEY=%s node examples/node/connect.mjs%s\n",
+		a.url, token, st.fake.URL, devAPIKey, flag)
 }

@@ -158,7 +158,9 @@ async function follow(taskId, jobs, signal) {
           if (ev.event === "error") {
             console.error(`events: ${e.detail}`);
           } else if (e.type === "progress") {
-            const steps = e.progress.steps.map((s) => `${s.title}=${s.status}`).join(" ");
+            // steps are observations in order: keep each step's latest.
+            const latest = new Map(e.progress.steps.map((s) => [s.title, s.status]));
+            const steps = [...latest].map(([title, status]) => `${title}=${status}`).join(" ");
             console.log(`progress: ${steps} (job ${e.progress.jobId})`);
           } else if (e.type === "mfa_required") {
             console.log(`mfa required: ${e.mfa.description} (job ${e.mfa.jobId})`);
