@@ -127,9 +127,7 @@ func startStack(t *testing.T, apiVersion, fakeURL string) string {
 		Tasks:     tasks.NewClient(rdb, kr, tasks.WithNamespace(ns), tasks.WithDefaultQueue(q)),
 		Inspector: asynq.NewInspectorFromRedisClient(rdb), Redis: rdb, Namespace: ns,
 		TokenHashes: []httpapi.TokenHash{httpapi.HashToken(apiToken)}, IdempotencySecret: key, Logger: log,
-		Consent: func(ctx context.Context, userID string, o sdk.ConsentOptions) (string, error) {
-			return bc.Users.For(userID).ConsentURL(ctx, o)
-		}})
+		Consent: httpapi.SDKConsent(bc)})
 	if err != nil {
 		t.Fatal(err)
 	}
