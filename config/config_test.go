@@ -50,6 +50,10 @@ func TestLoadWorker_defaults(t *testing.T) {
 		{"STEP_RETRIES", w.StepRetries, 3},
 		{"STEP_RETRY_DELAY", w.StepRetryDelay, time.Minute},
 		{"UNAVAILABLE_POLL_INTERVAL", w.UnavailablePoll, 5 * time.Minute},
+		{"REFRESH_DAILY_BUDGET", w.RefreshBudget, 20},
+		{"REFRESH_MIN_INTERVAL", w.RefreshMinInterval, time.Hour},
+		{"CONSENT_LOOKUP_INTERVAL", w.ConsentLookup, time.Duration(0)},
+		{"CONSENT_PURGE", w.PurgeOnConsentEnd, false},
 		{"RECONCILE_AFTER", w.ReconcileAfter, time.Minute},
 		{"DELAYED_TASK_CHECK_INTERVAL", w.DelayedTaskCheckInterval, 250 * time.Millisecond},
 		{"TASK_CHECK_INTERVAL", w.TaskCheckInterval, 200 * time.Millisecond},
@@ -126,6 +130,11 @@ func TestLoadWorker_invalid(t *testing.T) {
 		{"STEP_RETRY_DELAY", "60", "STEP_RETRY_DELAY: not a duration", nil},
 		{"UNAVAILABLE_POLL_INTERVAL", "0s", "UNAVAILABLE_POLL_INTERVAL: must be > 0", nil},
 		{"UNAVAILABLE_POLL_INTERVAL", "5", "UNAVAILABLE_POLL_INTERVAL: not a duration", nil},
+		{"REFRESH_DAILY_BUDGET", "0", `REFRESH_DAILY_BUDGET: must be >= 1, got "0"`, nil},
+		{"REFRESH_DAILY_BUDGET", "twenty", `REFRESH_DAILY_BUDGET: not an integer, got "twenty"`, nil},
+		{"REFRESH_MIN_INTERVAL", "-1m", `REFRESH_MIN_INTERVAL: must be >= 0 (0 = no minimum), got "-1m"`, nil},
+		{"CONSENT_LOOKUP_INTERVAL", "-1s", "CONSENT_LOOKUP_INTERVAL: must be >= 0", nil},
+		{"CONSENT_PURGE", "maybe", "CONSENT_PURGE: not a boolean", nil},
 		{"DELAYED_TASK_CHECK_INTERVAL", "0s", "DELAYED_TASK_CHECK_INTERVAL: must be > 0", nil},
 		{"TASK_CHECK_INTERVAL", "-1s", "TASK_CHECK_INTERVAL: must be > 0", nil},
 		{"RESULTS_MAX_LEN", "0", "RESULTS_MAX_LEN: must be > 0", nil},
@@ -251,5 +260,21 @@ func TestUsage(t *testing.T) {
 		if !strings.Contains(b.String(), name) {
 			t.Errorf("usage lacks %s", name)
 		}
+	}
+}
+
+// TestLoadWorker_refreshLimits: REFRESH_MIN_INTERVAL=0 means no minimum
+// (worker.Config's negative), and the refresh variables reach worker.Config.
+func TestLoadWorker_refreshLimits(t *testing.T) {
+	w, err := LoadWorker(env(map[string]string{"REFRESH_MIN_INTERVAL": "0", "REFRESH_DAILY_BUDGET": "5",
+		"CONSENT_LOOKUP_INTERVAL": "30m", "CONSENT_PURGE": "true", "UNAVAILABLE_POLL_INTERVAL": "10m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := w.Config
+	if c.RefreshMinInterval >= 0 || c.RefreshBudget != 5 || c.ConsentLookup != 30*time.Minute || !c.PurgeOnConsentEnd ||
+		c.UnavailablePoll != 10*time.Minute {
+		t.Errorf("got min interval %v, budget %d, lookup %v, purge %v, unavailable %v; want none, 5, 30m, true, 10m",
+			c.RefreshMinInterval, c.RefreshBudget, c.ConsentLookup, c.PurgeOnConsentEnd, c.UnavailablePoll)
 	}
 }

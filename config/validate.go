@@ -85,6 +85,7 @@ func (w *Worker) problems() []error {
 		positiveDuration("TASK_CHECK_INTERVAL", w.TaskCheckInterval),
 		positive("RESULTS_MAX_LEN", int(w.ResultsMaxLen)), positiveDuration("RESULT_RETENTION", w.ResultRetention),
 		oneOf("LOG_FORMAT", w.LogFormat, "json", "console"), checkLogLevel(w.LogLevel))
+	add(w.checkRefresh()...)
 	add(w.checkHTTP()...)
 	add(w.checkWebhook()...)
 	add(w.checkBasiqWebhook()...)
@@ -129,6 +130,20 @@ func (w *Worker) checkPoll() []error {
 	}
 	if p.Jitter < 0 || p.Jitter >= 1 {
 		errs = append(errs, fmt.Errorf("POLL_JITTER: must be >= 0 and < 1, got \"%g\"", p.Jitter))
+	}
+	return errs
+}
+
+func (w *Worker) checkRefresh() []error {
+	var errs []error
+	if w.RefreshBudget < 1 {
+		errs = append(errs, fmt.Errorf("REFRESH_DAILY_BUDGET: must be >= 1, got \"%d\"", w.RefreshBudget))
+	}
+	if w.RefreshMinInterval < 0 {
+		errs = append(errs, fmt.Errorf("REFRESH_MIN_INTERVAL: must be >= 0 (0 = no minimum), got %q", formatDuration(w.RefreshMinInterval)))
+	}
+	if w.ConsentLookup < 0 {
+		errs = append(errs, fmt.Errorf("CONSENT_LOOKUP_INTERVAL: must be >= 0 (0 = webhooks only), got %q", formatDuration(w.ConsentLookup)))
 	}
 	return errs
 }

@@ -100,6 +100,10 @@ func (w *Worker) variables() []variable {
 		{"STEP_RETRIES", (*stepRetries)(&c.StepRetries), "refreshes of a connection after an institution-side failure (maintenance, ...); 0 for none", 0},
 		{"STEP_RETRY_DELAY", &c.StepRetryDelay, "wait before the first such refresh, doubling each time", 0},
 		{"UNAVAILABLE_POLL_INTERVAL", &c.UnavailablePoll, "how often a job whose step failed with service-unavailable (Basiq retries it itself for days) is looked at again until the task's deadline, instead of refreshed", 0},
+		{"REFRESH_DAILY_BUDGET", &c.RefreshBudget, "refreshes a connection may have in any 24 hours before its scheduled refreshes are skipped (Basiq allows about 20 Open Banking refreshes a day)", 0},
+		{"REFRESH_MIN_INTERVAL", &c.RefreshMinInterval, "a scheduled refresh of a connection refreshed less than this ago is skipped (0 = no minimum)", 0},
+		{"CONSENT_LOOKUP_INTERVAL", &c.ConsentLookup, "API 3.0: a refresh reads the user's consents from Basiq when what the worker knows is older than this (0 = only Basiq's consent webhooks, no call)", 0},
+		{"CONSENT_PURGE", &c.PurgeOnConsentEnd, "on consent.revoked or consent.expired also delete the user's connections at Basiq (listed in the consent_revoked event)", 0},
 		{"RECONCILE_AFTER", &c.ReconcileAfter, "wait after a create whose answer was lost before it is looked up at Basiq (more than a Basiq call may take)", 0},
 		{"DELAYED_TASK_CHECK_INTERVAL", &c.DelayedTaskCheckInterval, "how often asynq moves due scheduled tasks (sub-second polls need < 1s)", 0},
 		{"TASK_CHECK_INTERVAL", &c.TaskCheckInterval, "how often an idle worker looks for tasks in an empty queue (bounds pickup latency)", 0},
@@ -138,6 +142,9 @@ func LoadWorker(lookupEnv func(string) (string, bool)) (*Worker, error) {
 	api, token := w.RateLimits()
 	w.RateLimit, w.TokenRateLimit = worker.RateLimit(api), worker.RateLimit(token)
 	w.WaitReplicas, w.WaitTimeout = w.RedisWait.Count(w.RedisURL), w.RedisWait.Timeout
+	if w.RefreshMinInterval == 0 {
+		w.RefreshMinInterval = -1 // REFRESH_MIN_INTERVAL=0: none (worker.Config's zero is the default)
+	}
 	return w, nil
 }
 

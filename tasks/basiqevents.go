@@ -32,9 +32,13 @@ type BasiqEvent struct {
 	ConnectionID string    `json:"connectionId,omitempty"`
 	ConsentID    string    `json:"consentId,omitempty"`
 	OccurredAt   time.Time `json:"occurredAt,omitzero"`
-	// Purged lists the connections the worker purged after a consent
-	// ended (only with the worker's opt-in purge).
+	// Purged lists the connections the worker deleted at Basiq after a
+	// consent ended (only with the worker's opt-in purge,
+	// CONSENT_PURGE=true; then present, empty when the user had none).
 	Purged []string `json:"purged,omitempty"`
+	// PurgeError says why the purge stopped short, when it failed for good
+	// (the connections not in Purged may remain at Basiq).
+	PurgeError string `json:"purgeError,omitempty"`
 }
 
 // NewBasiqEvent wraps b in an Event of type typ (EventBasiq or

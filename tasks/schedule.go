@@ -52,14 +52,18 @@ func WithMinRefreshInterval(d time.Duration) ClientOption {
 }
 
 // Task returns the refresh task the schedule enqueues: its payload carries
-// no enqueue time, so it is the same at every tick.
+// no enqueue time, so it is the same at every tick. It is marked
+// scheduled: the worker skips it (outcome skipped) for a connection whose
+// daily refresh budget is spent or that was refreshed within its minimum
+// interval.
 func (s RefreshSchedule) Task() (*asynq.Task, error) {
 	var taskType string
 	var p any
 	if s.ConnectionID != "" {
-		taskType, p = TypeRefreshConnection, wire.RefreshConnectionPayload{V: wire.PayloadVersion, UserID: s.UserID, ConnectionID: s.ConnectionID}
+		taskType, p = TypeRefreshConnection, wire.RefreshConnectionPayload{V: wire.PayloadVersion, UserID: s.UserID,
+			ConnectionID: s.ConnectionID, Scheduled: true}
 	} else {
-		taskType, p = TypeRefreshAll, wire.RefreshAllPayload{V: wire.PayloadVersion, UserID: s.UserID}
+		taskType, p = TypeRefreshAll, wire.RefreshAllPayload{V: wire.PayloadVersion, UserID: s.UserID, Scheduled: true}
 	}
 	b, err := json.Marshal(p)
 	if err != nil {

@@ -30,6 +30,11 @@ type Basiq interface {
 	// ConnectionJobs lists the jobs of one of a user's connections
 	// (GET /users/{id}/jobs?filter=connection.id.eq(...)).
 	ConnectionJobs(ctx context.Context, userID, connID string) ([]*sdk.Job, error)
+	// Consents lists a user's consents (GET /users/{id}/consents, API 3.0).
+	Consents(ctx context.Context, userID string) ([]*sdk.Consent, error)
+	// DeleteConnection deletes one of a user's connections
+	// (DELETE /users/{id}/connections/{cid}).
+	DeleteConnection(ctx context.Context, userID, connID string) error
 	// StepDurations returns an institution's average step durations by step
 	// title (sdk.StepVerifyCredentials, ...).
 	StepDurations(ctx context.Context, institutionID string) (map[string]time.Duration, error)
@@ -89,6 +94,14 @@ func (b sdkBasiq) Connections(ctx context.Context, userID string) ([]*sdk.Connec
 
 func (b sdkBasiq) ConnectionJobs(ctx context.Context, userID, connID string) ([]*sdk.Job, error) {
 	return b.c.Jobs.List(ctx, userID, sdk.Filter().Eq("connection.id", connID))
+}
+
+func (b sdkBasiq) Consents(ctx context.Context, userID string) ([]*sdk.Consent, error) {
+	return b.c.Users.For(userID).Consents(ctx)
+}
+
+func (b sdkBasiq) DeleteConnection(ctx context.Context, userID, connID string) error {
+	return b.c.Connections.Delete(ctx, userID, connID)
 }
 
 func (b sdkBasiq) StepDurations(ctx context.Context, institutionID string) (map[string]time.Duration, error) {

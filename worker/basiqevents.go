@@ -62,7 +62,9 @@ func (h *handlers) BasiqEvent(ctx context.Context, t *asynq.Task) error {
 		sdk.EventConnectionActivated, sdk.EventConnectionDeleted:
 		return h.relay(ctx, tasks.NewBasiqEvent(tasks.EventBasiq, b))
 	case sdk.EventConsentRevoked, sdk.EventConsentExpired:
-		return h.relay(ctx, tasks.NewBasiqEvent(tasks.EventConsentRevoked, b))
+		return h.consentEnded(ctx, ev, b)
+	case sdk.EventConsentCreated, sdk.EventConsentUpdated:
+		return h.consentRenewed(ctx, ev, b)
 	}
 	log.Warn().Bool("known", ev.Type.Known()).Msg("basiq event not acted on, acknowledged")
 	h.obs.TaskRejected(RejectUnknownBasiqEvent)

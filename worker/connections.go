@@ -56,7 +56,9 @@ func (h *handlers) UpdateConnection(ctx context.Context, t *asynq.Task) error {
 	}})
 }
 
-// RefreshConnection handles tasks.TypeRefreshConnection.
+// RefreshConnection handles tasks.TypeRefreshConnection (not sent when
+// the user's consent ended, nor, when scheduled, over the connection's
+// budget or interval: refreshOne).
 func (h *handlers) RefreshConnection(ctx context.Context, t *asynq.Task) error {
 	p, err := wire.Decode[wire.RefreshConnectionPayload](t)
 	w := work{UserID: p.UserID, ConnectionID: p.ConnectionID, IdempotencyKey: p.IdempotencyKey}
@@ -65,8 +67,7 @@ func (h *handlers) RefreshConnection(ctx context.Context, t *asynq.Task) error {
 	}
 	base := h.base(ctx, t, w, p.Deadline, p.EnqueuedAt)
 	return h.run(ctx, t, start{base: base, resend: true, call: func(ctx context.Context) ([]*sdk.Job, error) {
-		job, err := h.basiq.RefreshConnection(ctx, p.UserID, p.ConnectionID)
-		return jobs(job, err)
+		return jobs(h.refreshOne(ctx, p.UserID, p.ConnectionID, base.TaskID, p.Scheduled))
 	}})
 }
 
@@ -82,7 +83,7 @@ func (h *handlers) RefreshAll(ctx context.Context, t *asynq.Task) error {
 	}
 	base := h.base(ctx, t, w, p.Deadline, p.EnqueuedAt)
 	return h.run(ctx, t, start{base: base, resend: true, call: func(ctx context.Context) ([]*sdk.Job, error) {
-		return h.basiq.RefreshAll(ctx, p.UserID)
+		return h.refreshAll(ctx, base, p.Scheduled)
 	}})
 }
 

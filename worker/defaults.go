@@ -36,6 +36,8 @@ func DefaultConfig() Config {
 		StepRetries:              3,
 		StepRetryDelay:           time.Minute,
 		UnavailablePoll:          5 * time.Minute,
+		RefreshBudget:            20,
+		RefreshMinInterval:       time.Hour,
 		PollMaxRetry:             10,
 		ReconcileAfter:           time.Minute,
 		DelayedTaskCheckInterval: 250 * time.Millisecond,
@@ -89,6 +91,11 @@ func (c Config) withDefaults() (Config, error) {
 	if len(c.Queues) == 0 {
 		c.Queues = d.Queues
 	}
+	c.RefreshBudget = zeroDefaultNegativeNone(c.RefreshBudget, d.RefreshBudget)
+	c.RefreshMinInterval = zeroDefaultNegativeNone(c.RefreshMinInterval, d.RefreshMinInterval)
+	if c.ConsentLookup < 0 {
+		c.ConsentLookup = 0
+	}
 	switch {
 	case c.UnavailablePoll == 0:
 		c.UnavailablePoll = d.UnavailablePoll
@@ -114,6 +121,17 @@ func (c Config) checkRequired() error {
 		return errors.New("worker: Config.Keyring is required")
 	}
 	return nil
+}
+
+// zeroDefaultNegativeNone is def for zero, 0 (none) for a negative v, else v.
+func zeroDefaultNegativeNone[T int | time.Duration](v, def T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
 }
 
 // orDefault sets *v to def when it is zero or negative.

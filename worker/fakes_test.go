@@ -116,6 +116,16 @@ func (f *fakeBasiq) ConnectionJobs(_ context.Context, _, connID string) ([]*sdk.
 	return f.connJobs[connID], nil
 }
 
+func (f *fakeBasiq) Consents(context.Context, string) ([]*sdk.Consent, error) {
+	f.inc("consents")
+	return nil, nil
+}
+
+func (f *fakeBasiq) DeleteConnection(context.Context, string, string) error {
+	f.inc("delete-connection")
+	return nil
+}
+
 func (f *fakeBasiq) StepDurations(context.Context, string) (map[string]time.Duration, error) {
 	f.inc("institution")
 	if f.durations == nil {

@@ -57,6 +57,13 @@ type handlers struct {
 	stepDelay  time.Duration
 	// unavailable is Config.UnavailablePoll (decide.go's rules).
 	unavailable time.Duration
+	// refreshBudget and refreshMin hold back scheduled refreshes (0: no
+	// limit); consentLookup is Config.ConsentLookup; purge
+	// Config.PurgeOnConsentEnd.
+	refreshBudget int
+	refreshMin    time.Duration
+	consentLookup time.Duration
+	purge         bool
 	// persistFor bounds the retries of a Redis write that must not be lost
 	// (persist); tests shorten it.
 	persistFor     time.Duration
@@ -87,6 +94,10 @@ func newHandlers(cfg Config, enq enqueuer) *handlers {
 		stepRetry:      cfg.StepRetries,
 		stepDelay:      cfg.StepRetryDelay,
 		unavailable:    cfg.UnavailablePoll,
+		refreshBudget:  cfg.RefreshBudget,
+		refreshMin:     cfg.RefreshMinInterval,
+		consentLookup:  cfg.ConsentLookup,
+		purge:          cfg.PurgeOnConsentEnd,
 		persistFor:     persistFor,
 		reconcileAfter: cfg.ReconcileAfter,
 		obs:            observerOrNop(cfg.Observer),

@@ -38,14 +38,14 @@ func (h *handlers) finish(ctx context.Context, t *asynq.Task, p pollPayload, out
 	return h.publish(ctx, t, p.eventSuffix(), o.resultFor(p.work))
 }
 
-// publish publishes r once (see emit) and returns nil for a completed job,
-// else an error wrapping SkipRetry. idSuffix is appended to the event id.
+// publish publishes r once (see emit) and returns nil for a completed job
+// or a skipped refresh, else an error wrapping SkipRetry. idSuffix is appended to the event id.
 func (h *handlers) publish(ctx context.Context, t *asynq.Task, idSuffix string, r tasks.Result) error {
 	if err := h.emit(ctx, t, idSuffix, r); err != nil {
 		return h.retry(ctx, attemptOf(ctx), err)
 	}
-	if r.Outcome == tasks.OutcomeCompleted {
-		return nil
+	if r.Outcome == tasks.OutcomeCompleted || r.Outcome == tasks.OutcomeSkipped {
+		return nil // skipped: the refresh was not due, no failure to archive
 	}
 	return &finalError{r.Outcome, r.Error}
 }

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 
 	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -28,11 +29,18 @@ func (h *handlers) retry(ctx context.Context, a attempt, err error) error {
 }
 
 // callFailed handles a failed Basiq call (the call that starts a job, a
-// look at it, a refresh): past the deadline a timed_out result; a
+// look at it, a refresh): a call not sent (a *refusal) its result; past
+// the deadline a timed_out result; a
 // permanent error, or a transient one on the last attempt, a failed
 // result; otherwise asynq retries.
 func (h *handlers) callFailed(ctx context.Context, t *asynq.Task, p pollPayload, a attempt, err error) error {
+	var rf *refusal
 	switch {
+	case errors.As(err, &rf): // not sent: the refusal is the result
+		if rf.connectionID != "" {
+			p.ConnectionID = rf.connectionID
+		}
+		return h.finish(ctx, t, p, rf.outcome, rf.info, nil)
 	case !p.Deadline.IsZero() && !h.now().Before(p.Deadline):
 		return h.finish(ctx, t, p, tasks.OutcomeTimedOut, timedOut(p), nil)
 	case final(err, a):

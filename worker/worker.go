@@ -85,6 +85,23 @@ type Config struct {
 	// instead of refreshed (default 5m; negative: refresh it like the other
 	// institution-side failures).
 	UnavailablePoll time.Duration
+	// RefreshBudget is how many refreshes a connection may have in any 24
+	// hours before its scheduled refreshes are skipped (default 20, Basiq's
+	// Open Banking limit; negative: no budget). See budget.go.
+	RefreshBudget int
+	// RefreshMinInterval is how long after a refresh of a connection its
+	// scheduled refreshes are skipped (default 1h; negative: none).
+	RefreshMinInterval time.Duration
+	// ConsentLookup, under API 3.0, makes a refresh read the user's
+	// consents from Basiq (GET /users/{id}/consents) when what the worker
+	// knows is older than this; an answer serves every refresh of the user
+	// for as long. Zero (the default) relies on Basiq's consent events
+	// alone, which cost no call (see consent.go).
+	ConsentLookup time.Duration
+	// PurgeOnConsentEnd makes a consent.revoked or consent.expired event
+	// also delete the user's connections at Basiq (default off); the
+	// consent_revoked event lists them.
+	PurgeOnConsentEnd bool
 	// PollMaxRetry is asynq's MaxRetry of poll tasks (default 20).
 	PollMaxRetry int
 	// ReconcileAfter is how long after a create was sent its lost answer

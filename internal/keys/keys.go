@@ -12,6 +12,11 @@
 //	{ns}:worker:follow:<jobID>:waiters           tasks waiting on that job
 //	{ns}:worker:basiq-hook:<webhookID>           a Basiq webhook delivery already taken
 //	{ns}:worker:ratelimit:<fingerprint>:<bucket> the shared rate limiter's state
+//	{ns}:worker:consent:<userID>                 what the worker knows of a user's consent
+//	{ns}:worker:refreshes:<connectionID>         the connection's refreshes of the last 24 h
+//	{ns}:worker:purged:<eventID>                 connections deleted after a consent ended
+//	{ns}:worker:basiq-webhook:<fingerprint>      the webhook subscription registered for a URL
+//	{ns}:worker:basiq-webhook:<fingerprint>:lock held while one worker registers it
 //	{ns}:basiq:token:<fingerprint>               the shared Basiq access token
 //
 // The keys of results and schedules, which apps read too, are in
@@ -47,6 +52,28 @@ func BasiqHook(ns, id string) string { return worker(ns, "basiq-hook", id) }
 // RateLimit is the prefix of the rate limiter's keys of one API key, ending
 // in ":": "{ns}:worker:ratelimit:<fingerprint>:".
 func RateLimit(ns, apiKey string) string { return worker(ns, "ratelimit", Fingerprint(apiKey)) + ":" }
+
+// Consent is what the worker knows of user userID's consent (its state
+// from Basiq's consent events or from GET /users/{id}/consents):
+// "{ns}:worker:consent:<userID>".
+func Consent(ns, userID string) string { return worker(ns, "consent", userID) }
+
+// Refreshes are the refreshes of connection connID sent in the last 24
+// hours, the ledger of its daily budget: "{ns}:worker:refreshes:<connID>".
+func Refreshes(ns, connID string) string { return worker(ns, "refreshes", connID) }
+
+// Purged are the connections deleted after the consent event eventID
+// ended a consent: "{ns}:worker:purged:<eventID>".
+func Purged(ns, eventID string) string { return worker(ns, "purged", eventID) }
+
+// BasiqWebhook is the webhook subscription the worker registered with
+// Basiq for a public URL (its id and sealed secret), named by the URL's
+// fingerprint: "{ns}:worker:basiq-webhook:<fingerprint>".
+func BasiqWebhook(ns, url string) string { return worker(ns, "basiq-webhook", Fingerprint(url)) }
+
+// BasiqWebhookLock is held by the one worker registering the subscription
+// for url: BasiqWebhook(ns, url) + ":lock".
+func BasiqWebhookLock(ns, url string) string { return BasiqWebhook(ns, url) + ":lock" }
 
 // Token is the shared Basiq access token of one API key:
 // "{ns}:basiq:token:<fingerprint>" (its lock is that plus ":lock").

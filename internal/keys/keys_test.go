@@ -21,6 +21,11 @@ func TestKeys(t *testing.T) {
 		{BasiqHook("ns", "msg_1"), "{ns}:worker:basiq-hook:msg_1"},
 		{RateLimit("ns", apiKey), "{ns}:worker:ratelimit:" + fp + ":"},
 		{Token("ns", apiKey), "{ns}:basiq:token:" + fp},
+		{Consent("ns", "u-1"), "{ns}:worker:consent:u-1"},
+		{Refreshes("ns", "c-1"), "{ns}:worker:refreshes:c-1"},
+		{Purged("ns", "ev-1"), "{ns}:worker:purged:ev-1"},
+		{BasiqWebhook("ns", "https://w.example/hooks"), "{ns}:worker:basiq-webhook:" + Fingerprint("https://w.example/hooks")},
+		{BasiqWebhookLock("ns", "https://w.example/hooks"), "{ns}:worker:basiq-webhook:" + Fingerprint("https://w.example/hooks") + ":lock"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("key = %q, want %q", tc.got, tc.want)

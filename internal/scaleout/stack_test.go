@@ -77,6 +77,9 @@ func newStack(t testing.TB, redisURL string, queues []string, fakeOpts ...basiqt
 		"WORKER_CONCURRENCY": "16", "POLL_INITIAL_DELAY": "100ms", "POLL_MAX_DELAY": "500ms",
 		"DELAYED_TASK_CHECK_INTERVAL": "100ms", "TASK_CHECK_INTERVAL": "50ms", "WORKER_SHUTDOWN_TIMEOUT": "2s",
 		"HTTP_ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn", "UI_READONLY": "true", "BASIQ_API_VERSION": "2.0",
+		// Schedules tick every second here: no minimum interval between
+		// a connection's scheduled refreshes (default 1h).
+		"REFRESH_MIN_INTERVAL": "0",
 	}
 	cc, err := config.LoadClient(func(k string) string { return s.env[k] })
 	if err != nil {

@@ -44,6 +44,9 @@ type RefreshConnectionPayload struct {
 	IdempotencyKey string    `json:"idempotencyKey,omitempty"`
 	Deadline       time.Time `json:"deadline,omitzero"`
 	EnqueuedAt     time.Time `json:"enqueuedAt"`
+	// Scheduled marks a refresh enqueued by a refresh schedule: the worker
+	// skips it to keep within Basiq's refresh limits.
+	Scheduled bool `json:"scheduled,omitempty"`
 }
 
 // RefreshAllPayload is the payload of TypeRefreshAll.
@@ -53,6 +56,9 @@ type RefreshAllPayload struct {
 	IdempotencyKey string    `json:"idempotencyKey,omitempty"`
 	Deadline       time.Time `json:"deadline,omitzero"`
 	EnqueuedAt     time.Time `json:"enqueuedAt"`
+	// Scheduled marks a refresh enqueued by a refresh schedule (see
+	// RefreshConnectionPayload).
+	Scheduled bool `json:"scheduled,omitempty"`
 }
 
 // AnswerMFAPayload is the payload of TypeAnswerMFA.
