@@ -37,6 +37,38 @@
 // publishes one mfa_required event; the application answers with
 // tasks.Client.AnswerMFA and the job:mfa-answer handler sends the answer.
 //
+// A follow (tasks.TypeFollowJobs) reads each of its jobs once before it
+// attaches (GET /jobs/{id}) and fails with job-not-of-user when Basiq's
+// links name another user than the task's: one user's job, and its
+// result, are never handed to another. A follow started by Basiq's
+// connection.created webhook skips the check (its job was found among the
+// user's own). An application's follow that comes after the webhook's
+// follow of the same job ended attaches to the stored outcome: no new poll,
+// the same outcome, steps and polls, under its own task id. The job then
+// has two results on the stream, the webhook follow's and the
+// application's: one result per task wins over one per job, since the
+// application waits on its own task id; consumers of the stream that count
+// jobs dedupe by jobId.
+//
+// # Consent and Basiq's refresh limits (API 3.0)
+//
+// A refresh (one connection, all of a user's, scheduled, or the worker's
+// own after an institution-side failure) of a user whose consent was
+// revoked or expired is not sent: a failed result with consent-revoked or
+// consent-expired (consent.go). The worker learns it from Basiq's consent
+// events, recorded per user in Redis, at no Basiq call; with
+// Config.ConsentLookup also from GET /users/{id}/consents, at most once
+// per user per interval. With Config.PurgeOnConsentEnd the consent event
+// also deletes the user's connections at Basiq, and consent_revoked lists
+// them (consentevents.go).
+//
+// A scheduled refresh (tasks.RefreshSchedule) of a connection that had
+// Config.RefreshBudget refreshes in the last 24 hours (Basiq allows about
+// 20 a day for Open Banking), or one within Config.RefreshMinInterval, is
+// not sent: its result is skipped, with the reason and when the next may
+// go (budget.go). The application's own refreshes are counted, never held
+// back.
+//
 // # Waiting: follow-up tasks
 //
 // Waiting is a follow-up task (poll:<jobID>:<n>, scheduled with
