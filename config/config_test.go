@@ -135,6 +135,7 @@ func TestLoadWorker_invalid(t *testing.T) {
 		{"REFRESH_MIN_INTERVAL", "-1m", `REFRESH_MIN_INTERVAL: must be >= 0 (0 = no minimum), got "-1m"`, nil},
 		{"CONSENT_LOOKUP_INTERVAL", "-1s", "CONSENT_LOOKUP_INTERVAL: must be >= 0", nil},
 		{"CONSENT_PURGE", "maybe", "CONSENT_PURGE: not a boolean", nil},
+		{"BASIQ_WEBHOOK_URL", "worker.example/hooks", `BASIQ_WEBHOOK_URL: must be an absolute http(s) URL, got "worker.example/hooks"`, nil},
 		{"DELAYED_TASK_CHECK_INTERVAL", "0s", "DELAYED_TASK_CHECK_INTERVAL: must be > 0", nil},
 		{"TASK_CHECK_INTERVAL", "-1s", "TASK_CHECK_INTERVAL: must be > 0", nil},
 		{"RESULTS_MAX_LEN", "0", "RESULTS_MAX_LEN: must be > 0", nil},

@@ -236,6 +236,11 @@ func (w *Worker) checkBasiqWebhook() []error {
 	if !strings.HasPrefix(w.BasiqWebhookPath, "/") {
 		errs = append(errs, fmt.Errorf("BASIQ_WEBHOOK_PATH: must start with /, got %q", w.BasiqWebhookPath))
 	}
+	if w.BasiqWebhookURL != "" {
+		if u, err := url.Parse(w.BasiqWebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("BASIQ_WEBHOOK_URL: must be an absolute http(s) URL, got %q", w.BasiqWebhookURL))
+		}
+	}
 	for i, s := range w.BasiqWebhookSecrets() {
 		if _, err := sdk.NewWebhookVerifier(s); err != nil {
 			errs = append(errs, fmt.Errorf("BASIQ_WEBHOOK_SECRET: secret %d is not whsec_<base64>", i+1))

@@ -56,6 +56,9 @@ type Worker struct {
 	// BasiqWebhookPath on the HTTP server (BasiqWebhookSecrets splits it).
 	BasiqWebhookSecret string
 	BasiqWebhookPath   string
+	// BasiqWebhookURL, when set, is registered with Basiq at start as the
+	// subscription delivering to this receiver (app.Options.BasiqHooksURL).
+	BasiqWebhookURL string
 }
 
 // DefaultWorker returns the configuration of basiq-worker when no variable
@@ -84,6 +87,7 @@ func (w *Worker) variables() []variable {
 		{"BASIQ_BASE_URL", &w.BasiqBaseURL, "Basiq API base URL (absolute http or https)", 0},
 		{"BASIQ_WEBHOOK_SECRET", &w.BasiqWebhookSecret, "Basiq's webhook signing secrets whsec_<base64>[,whsec_...] (several during rotation); receives Basiq's webhooks at BASIQ_WEBHOOK_PATH when set", secret},
 		{"BASIQ_WEBHOOK_PATH", &w.BasiqWebhookPath, "path of the HTTP server receiving Basiq's webhooks", 0},
+		{"BASIQ_WEBHOOK_URL", &w.BasiqWebhookURL, "public URL at which Basiq reaches BASIQ_WEBHOOK_PATH: registered with Basiq at start (an existing subscription of that URL is kept; one is created otherwise, its secret kept sealed in Redis for every worker), receiving Basiq's webhooks even without BASIQ_WEBHOOK_SECRET", 0},
 		{"BASIQ_SECRET_KEY", &w.BasiqSecretKey, "keyring sealing credentials: kid1:BASE64KEY32[,kid2:BASE64KEY32]; the first key seals, all open", required | secret},
 		{"BASIQ_RATE_LIMIT", &w.BasiqRateLimit, "Basiq calls per second of all workers of the API key together, shared through Redis; lowered for a while after each 429 (0 = no limit)", 0},
 		{"BASIQ_RATE_BURST", &w.BasiqRateBurst, "Basiq calls that may go at once above BASIQ_RATE_LIMIT (>= 1)", 0},

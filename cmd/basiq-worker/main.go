@@ -110,5 +110,6 @@ func appOptions(cfg *config.Worker, rdb redis.UniversalClient, ln net.Listener, 
 			Username: cfg.UIUsername, Password: cfg.UIPassword},
 		Webhook:    webhook.Options{URL: cfg.WebhookURL, Secret: secret},
 		BasiqHooks: basiqhooks.Options{Secrets: cfg.BasiqWebhookSecrets()}, BasiqHooksPath: cfg.BasiqWebhookPath,
+		BasiqHooksURL: cfg.BasiqWebhookURL,
 	}, nil
 }

@@ -55,6 +55,12 @@ type Options struct {
 	// Logger.
 	BasiqHooks     basiqhooks.Options
 	BasiqHooksPath string
+	// BasiqHooksURL is where Basiq delivers to this receiver from outside
+	// (BASIQ_WEBHOOK_URL). When set, Run first makes sure Basiq has a
+	// subscription for it (basiqhooks.Register: found by URL, else created,
+	// once across restarts and workers), and the receiver verifies with its
+	// secret too; Run fails, naming the cause, when that fails.
+	BasiqHooksURL string
 	// Registry receives the metrics (default: a new one).
 	Registry *prometheus.Registry
 	// Logger is the process's; the scheduler, the webhooks and the admin
@@ -67,6 +73,7 @@ type Process struct {
 	o      Options
 	worker *worker.Worker
 	admin  *admin.Handler
+	hooks  *basiqhooks.Receiver
 }
 
 // New builds the process: the worker and the admin handler. It connects to nothing; a bad option is reported here.
@@ -90,13 +97,13 @@ func New(o Options) (*Process, error) {
 	if p.worker, err = worker.New(wc); err != nil {
 		return nil, err
 	}
-	if len(o.BasiqHooks.Secrets) > 0 && o.Listener == nil {
+	if (len(o.BasiqHooks.Secrets) > 0 || o.BasiqHooksURL != "") && o.Listener == nil {
 		return nil, errors.New("app: Basiq's webhooks need the HTTP server (HTTP_ADDR)")
 	}
 	if o.Listener != nil {
 		ao := o.Admin
 		ao.Redis, ao.Registry = o.Redis, o.Registry
-		if ao.Routes, err = o.routes(wc); err != nil {
+		if ao.Routes, p.hooks, err = o.routes(wc); err != nil {
 			return nil, err
 		}
 		if p.admin, err = admin.New(ao); err != nil {
@@ -106,31 +113,33 @@ func New(o Options) (*Process, error) {
 	return p, nil
 }
 
-// routes are Admin.Routes and the receiver of Basiq's webhooks, if any.
-func (o Options) routes(wc worker.Config) (map[string]http.Handler, error) {
+// routes are Admin.Routes and the receiver of Basiq's webhooks, if any
+// (with Basiq's secrets, or a BasiqHooksURL to register).
+func (o Options) routes(wc worker.Config) (map[string]http.Handler, *basiqhooks.Receiver, error) {
 	routes := maps.Clone(o.Admin.Routes)
-	if len(o.BasiqHooks.Secrets) == 0 {
-		return routes, nil
+	if len(o.BasiqHooks.Secrets) == 0 && o.BasiqHooksURL == "" {
+		return routes, nil, nil
 	}
 	bo := o.BasiqHooks
 	bo.Redis, bo.Namespace, bo.Logger = o.Redis, wc.Namespace, o.component("basiq-webhooks")
 	bo.Enqueuer, bo.Queue = asynq.NewClientFromRedisClient(o.Redis), firstQueue(wc.Queues)
+	bo.Registered = o.BasiqHooksURL != ""
 	rc, err := basiqhooks.New(bo)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	path := o.BasiqHooksPath
 	if path == "" {
 		path = basiqhooks.DefaultPath
 	}
 	if _, taken := routes["POST "+path]; taken {
-		return nil, fmt.Errorf("app: Admin.Routes already serve POST %s, where Basiq's webhooks go", path)
+		return nil, nil, fmt.Errorf("app: Admin.Routes already serve POST %s, where Basiq's webhooks go", path)
 	}
 	if routes == nil {
 		routes = map[string]http.Handler{}
 	}
 	routes["POST "+path] = rc
-	return routes, nil
+	return routes, rc, nil
 }
 
 // firstQueue is the queue of the highest priority (by name on a tie).

@@ -216,3 +216,50 @@ func TestNew_badOptions(t *testing.T) {
 		t.Errorf("New without a keyring = %v, want an error naming Keyring", err)
 	}
 }
+
+// TestProcess_Run_basiqHooksURL: with BasiqHooksURL the process registers
+// the subscription with Basiq before it starts (a restart finds it, no
+// second one); when Basiq refuses, Run fails at once naming the variable
+// and the call.
+func TestProcess_Run_basiqHooksURL(t *testing.T) {
+	f := newFixture(t)
+	f.opts.BasiqHooksURL = "https://worker.example/basiq/webhooks"
+	for run := range 2 { // a start, then a restart
+		f.opts.Listener = listen(t)
+		p, err := New(f.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- p.Run(ctx) }()
+		time.Sleep(300 * time.Millisecond)
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+	}
+	api, err := sdk.New("app", sdk.WithBaseURL(f.fake.URL), sdk.WithAPIVersion("3.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs, err := api.Webhooks.List(context.Background())
+	if err != nil || len(subs) != 1 || subs[0].URL != f.opts.BasiqHooksURL {
+		t.Errorf("subscriptions after two starts: %v, %v; want one for %s", subs, err, f.opts.BasiqHooksURL)
+	}
+
+	refusing := basiqtest.NewServer(basiqtest.WithAPIKey("another-key"))
+	t.Cleanup(refusing.Close)
+	f.opts.Worker.BaseURL, f.opts.Listener = refusing.URL, listen(t)
+	p, err := New(f.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Run(context.Background())
+	want := "BASIQ_WEBHOOK_URL: register the webhook subscription: list Basiq's webhook subscriptions: "
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Run against a Basiq refusing the key: %v, want an error starting %q", err, want)
+	} else {
+		t.Logf("Run: %v", err)
+	}
+}

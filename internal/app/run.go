@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/worker/basiqhooks"
 	"github.com/basiq-worker/basiq-worker/worker/schedule"
 	"github.com/basiq-worker/basiq-worker/worker/webhook"
 	"golang.org/x/sync/errgroup"
@@ -23,6 +24,14 @@ const adminShutdown = 5 * time.Second
 // drain. The first of them to fail stops the others, and Run returns its
 // error, naming it; after ctx is done Run returns nil.
 func (p *Process) Run(ctx context.Context) error {
+	if p.o.BasiqHooksURL != "" {
+		if err := p.registerBasiqHooks(ctx); err != nil {
+			if p.o.Listener != nil {
+				p.o.Listener.Close()
+			}
+			return fmt.Errorf("BASIQ_WEBHOOK_URL: %w", err)
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	var running sync.WaitGroup
 	start := func(name string, run func(context.Context) error) {
@@ -80,4 +89,33 @@ func (p *Process) serveAdmin(ctx context.Context, g *errgroup.Group, running *sy
 		}
 		return nil
 	})
+}
+
+// registerBasiqHooks makes sure Basiq delivers its webhooks to
+// BasiqHooksURL, before anything starts, and hands the receiver the
+// subscription's secret.
+func (p *Process) registerBasiqHooks(ctx context.Context) error {
+	api := p.worker.BasiqWebhooks()
+	if api == nil {
+		return errors.New("registering the webhook subscription needs the worker's own Basiq client (Config.Basiq is set)")
+	}
+	sub, err := basiqhooks.Register(ctx, basiqhooks.Registration{URL: p.o.BasiqHooksURL, Events: basiqhooks.Events,
+		Basiq: api, Redis: p.o.Redis, Namespace: p.o.Worker.Namespace, Keyring: p.o.Worker.Keyring})
+	if err != nil {
+		return fmt.Errorf("register the webhook subscription: %w", err)
+	}
+	log := p.o.component("basiq-webhooks")
+	switch {
+	case sub.Secret != "":
+		if err := p.hooks.AddSecrets(sub.Secret); err != nil {
+			return err
+		}
+	case len(p.o.BasiqHooks.Secrets) == 0:
+		return fmt.Errorf("Basiq's subscription %s for %s was not made by a worker of namespace %q, so its secret is "+
+			"unknown: set BASIQ_WEBHOOK_SECRET to it, or delete the subscription for the worker to create one",
+			sub.ID, p.o.BasiqHooksURL, p.o.Worker.Namespace)
+	}
+	log.Info().Str("subscription_id", sub.ID).Bool("created", sub.Created).Str("url", p.o.BasiqHooksURL).
+		Msg("Basiq webhook subscription in place")
+	return nil
 }

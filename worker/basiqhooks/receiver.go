@@ -9,6 +9,12 @@
 // webhook-id was received before (409: the event is already enqueued; a
 // Basiq retry after a lost 2xx gets this answer too). A failure to enqueue
 // answers 503 and forgets the id, so Basiq's retry is taken.
+//
+// Register makes sure Basiq has a subscription delivering to the worker's
+// public URL (BASIQ_WEBHOOK_URL), once across restarts and workers: under
+// a Redis lock per URL it keeps the subscription of that URL, or creates
+// it and keeps its secret sealed in Redis (keys.BasiqWebhook) for the
+// other workers; Receiver.AddSecrets hands the secret to the receiver.
 package basiqhooks
 
 import (
@@ -18,6 +24,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/keys"
@@ -72,9 +80,13 @@ type Enqueuer interface {
 // Options configure a Receiver.
 type Options struct {
 	// Secrets are the webhook secrets (whsec_...): every one verifies,
-	// for rotation. At least one is required.
+	// for rotation. At least one is required, unless Registered.
 	Secrets []string
-	Redis   redis.UniversalClient
+	// Registered says the subscription is registered at start (Register),
+	// which brings its secret: until AddSecrets, with no Secrets, every
+	// delivery is answered 503 (Basiq retries it).
+	Registered bool
+	Redis      redis.UniversalClient
 	// Namespace prefixes the seen-id keys (the worker's).
 	Namespace string
 	Enqueuer  Enqueuer
@@ -90,24 +102,18 @@ type Options struct {
 
 // Receiver is the http.Handler receiving Basiq's webhooks.
 type Receiver struct {
-	o Options
-	v *sdk.WebhookVerifier
+	o  Options
+	mu sync.Mutex // serialises AddSecrets
+	v  atomic.Pointer[sdk.WebhookVerifier]
 }
 
 // New checks o and returns its Receiver.
 func New(o Options) (*Receiver, error) {
-	if len(o.Secrets) == 0 {
+	if len(o.Secrets) == 0 && !o.Registered {
 		return nil, errors.New("basiqhooks: at least one secret is required (BASIQ_WEBHOOK_SECRET)")
 	}
 	if o.Redis == nil || o.Enqueuer == nil {
 		return nil, errors.New("basiqhooks: Redis and Enqueuer are required")
-	}
-	v, err := sdk.NewWebhookVerifier(o.Secrets...)
-	if err != nil {
-		return nil, fmt.Errorf("basiqhooks: BASIQ_WEBHOOK_SECRET: %w", err)
-	}
-	if o.Now != nil {
-		v = v.WithClock(o.Now)
 	}
 	if o.Queue == "" {
 		o.Queue = tasks.DefaultQueue
@@ -115,7 +121,37 @@ func New(o Options) (*Receiver, error) {
 	if o.Received == nil {
 		o.Received = func(string) {}
 	}
-	return &Receiver{o: o, v: v}, nil
+	rc := &Receiver{o: o}
+	if len(o.Secrets) > 0 {
+		if err := rc.setSecrets(o.Secrets); err != nil {
+			return nil, fmt.Errorf("basiqhooks: BASIQ_WEBHOOK_SECRET: %w", err)
+		}
+	}
+	return rc, nil
+}
+
+// AddSecrets adds secrets to those that verify deliveries (the secret of
+// the subscription Register created).
+func (rc *Receiver) AddSecrets(secrets ...string) error {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if err := rc.setSecrets(append(append([]string(nil), rc.o.Secrets...), secrets...)); err != nil {
+		return fmt.Errorf("basiqhooks: the registered subscription's secret: %w", err)
+	}
+	return nil
+}
+
+func (rc *Receiver) setSecrets(secrets []string) error {
+	v, err := sdk.NewWebhookVerifier(secrets...)
+	if err != nil {
+		return err
+	}
+	if rc.o.Now != nil {
+		v = v.WithClock(rc.o.Now)
+	}
+	rc.o.Secrets = secrets
+	rc.v.Store(v)
+	return nil
 }
 
 // SeenKey is the Redis key remembering webhook id (keys.BasiqHook).
@@ -128,7 +164,12 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.refuse(w, http.StatusRequestEntityTooLarge, "error", "body unreadable or over 256 KiB")
 		return
 	}
-	if err := rc.v.Verify(r.Header, body); err != nil {
+	v := rc.v.Load()
+	if v == nil {
+		rc.refuse(w, http.StatusServiceUnavailable, "error", "not ready: the webhook subscription is being registered")
+		return
+	}
+	if err := v.Verify(r.Header, body); err != nil {
 		outcome := "bad-signature"
 		if errors.Is(err, sdk.ErrWebhookTimestamp) {
 			outcome = "stale"
