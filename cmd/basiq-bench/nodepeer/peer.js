@@ -7,7 +7,7 @@
 //
 // The SDK's host is fixed (https://au-api.basiq.io) and every call goes
 // through the `request` module, so a shim in front of `request` sends its
-// calls to the fake Basiq server (keep-alive agent, no socket limit) and
+// calls to the fake Basiq server (keep-alive agent, an idle socket per slot) and
 // notes, from each GET /jobs/{id} answer, when a step was first seen done.
 //
 // Protocol with basiq-bench: environment in, JSON lines out on stdout
@@ -35,7 +35,9 @@ const users = JSON.parse(fs.readFileSync(env('BENCH_USERS_FILE'), 'utf8'));
 
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+// An idle connection kept per slot: the default 256 free sockets would make
+// slots beyond 256 reconnect per call.
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: Math.max(CONCURRENCY, 256) });
 const seen = new Map(); // Basiq job id -> {polls, steps: {title: {status, at}}}
 const request = require('request');
 function shim(opts, cb) {
