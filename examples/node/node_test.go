@@ -5,15 +5,21 @@
 package node_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,8 +52,11 @@ func TestConnectExample(t *testing.T) {
 	fake := basiqtest.NewServer(basiqtest.WithStepDurations(basiqtest.StepDurations{
 		Credentials: 300 * time.Millisecond, Accounts: 300 * time.Millisecond, Transactions: 300 * time.Millisecond}))
 	t.Cleanup(fake.Close)
-	// API version -> the API's URL (the stacks live until the test ends)
+	// the API's URL by version (the stacks live until the test ends), and
+	// the 3.0 one behind a proxy that cuts its first event streams
 	stacks := map[string]string{"3.0": startStack(t, "3.0", fake.URL), "2.0": startStack(t, "2.0", fake.URL)}
+	cutter := newStreamCutter(t, stacks["3.0"])
+	stacks["3.0 cut"] = cutter.url
 	for _, c := range []struct {
 		name, apiVersion string
 		args             []string
@@ -56,6 +65,10 @@ func TestConnectExample(t *testing.T) {
 		check            func(t *testing.T, out string, fakeURL string)
 	}{
 		{"consent flow under API 3.0 (default)", "3.0", nil, nil, 0, checkConsent},
+		{"consent flow, event streams cut", "3.0 cut", nil, nil, 0, func(t *testing.T, out, fakeURL string) {
+			checkConsent(t, out, fakeURL)
+			cutter.check(t, out)
+		}},
 		{"credentials flow under API 2.0 (--credentials)", "2.0", []string{"--credentials"}, nil, 0, checkCredentials},
 		{"credentials flow under API 2.0 (CONNECT_FLOW)", "2.0", nil, []string{"CONNECT_FLOW=credentials"}, 0, checkCredentials},
 		{"credentials flow refused under API 3.0", "3.0", []string{"--credentials"}, nil, 1, checkRefused},
@@ -238,5 +251,113 @@ func checkRefused(t *testing.T, out, _ string) {
 	}
 	if !strings.Contains(out, "result: failed") || !strings.Contains(out, string(tasks.CodeConsentFlowRequired)) {
 		t.Errorf("the failure is not printed:\n%s", out)
+	}
+}
+
+// streamCutter is a proxy in front of the API that cuts the first
+// GET /v1/events stream after its first progress event (or before its
+// result, when no progress comes first) and the second right after it
+// opens (the connection closed mid-response, as a network drop does),
+// and records the Last-Event-ID of every stream asked for.
+type streamCutter struct {
+	url    string
+	mu     sync.Mutex
+	asked  []string // Last-Event-ID of each stream
+	cuts   int
+	target *url.URL
+}
+
+func newStreamCutter(t *testing.T, api string) *streamCutter {
+	t.Helper()
+	target, err := url.Parse(api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &streamCutter{target: target}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/events" {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		c.events(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c.url = srv.URL
+	return c
+}
+
+// events forwards one event stream block by block, cutting it as planned.
+func (c *streamCutter) events(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	c.asked = append(c.asked, r.Header.Get("Last-Event-ID"))
+	n := len(c.asked)
+	c.mu.Unlock()
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, c.target.String()+r.URL.RequestURI(), nil)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	req.Header = r.Header.Clone()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	rc := http.NewResponseController(w)
+	br := bufio.NewReader(resp.Body)
+	var block strings.Builder
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return
+		}
+		block.WriteString(line)
+		if line != "\n" {
+			continue
+		}
+		b := block.String()
+		block.Reset()
+		if n == 1 && strings.Contains(b, "event: result") {
+			c.cut() // before the result: it must come on a later stream
+		}
+		if _, err := io.WriteString(w, b); err != nil || rc.Flush() != nil {
+			return
+		}
+		if n == 1 && strings.Contains(b, "event: progress") || n == 2 {
+			c.cut()
+		}
+	}
+}
+
+// cut counts a cut and closes the connection without ending the response.
+func (c *streamCutter) cut() {
+	c.mu.Lock()
+	c.cuts++
+	c.mu.Unlock()
+	panic(http.ErrAbortHandler)
+}
+
+// check: the example was cut twice, said so, and came back each time
+// with Last-Event-ID (0: the task's only durable event is its result).
+func (c *streamCutter) check(t *testing.T, out string) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cuts != 2 || len(c.asked) < 3 {
+		t.Errorf("%d streams cut of %d asked for, want 2 cut and a third asked for\n%s", c.cuts, len(c.asked), out)
+	}
+	for i, id := range c.asked {
+		if id != "0" {
+			t.Errorf("stream %d asked for with Last-Event-ID %q, want 0", i+1, id)
+		}
+	}
+	if got := strings.Count(out, "stream dropped"); got != 2 {
+		t.Errorf("%d \"stream dropped\" lines, want 2\n%s", got, out)
 	}
 }
