@@ -3,14 +3,14 @@ package config
 import (
 	"errors"
 	"fmt"
-	"github.com/basiq-worker/basiq-worker/sdk"
 	"net"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/basiq-worker/basiq-worker/sdk"
+	"github.com/basiq-worker/basiq-worker/tasks/webhook"
 	"github.com/rs/zerolog"
 )
 
@@ -185,7 +185,7 @@ func (w *Worker) checkWebhook() []error {
 }
 
 func parseWebhookSecret(s string) ([]byte, error) {
-	b, err := tasks.ParseWebhookSecret(s)
+	b, err := webhook.ParseSecret(s)
 	if err != nil {
 		return nil, fmt.Errorf("WEBHOOK_SECRET: %v", err)
 	}

@@ -12,7 +12,7 @@
 // [UpdateConnection], [RefreshConnection], [RefreshAll], [AnswerMFA],
 // [FollowJobs]) take [EnqueueOption]s; refresh schedules are registered with
 // [Client.ScheduleRefresh]. A result's [Outcome] and [ErrorCode] are typed
-// constants. [VerifyWebhook] checks the webhooks the worker sends.
+// constants. Package tasks/webhook verifies the webhooks the worker sends.
 //
 // The wire format (task payloads, Redis keys, the publishing script) is the
 // worker's concern and lives in its internal packages.

@@ -19,6 +19,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
+	appwebhook "github.com/basiq-worker/basiq-worker/tasks/webhook"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/admin"
 	"github.com/basiq-worker/basiq-worker/worker/schedule"
@@ -241,7 +242,7 @@ func (st *stack) appOptions(o options, getenv func(string) string, stderr io.Wri
 	log := zerolog.New(zerolog.ConsoleWriter{Out: stderr, TimeFormat: "15:04:05", NoColor: !isTerminal(stderr)}).Level(level).With().Timestamp().Logger()
 	var wo webhook.Options
 	if url := getenv("WEBHOOK_URL"); url != "" {
-		secret, err := tasks.ParseWebhookSecret(getenv("WEBHOOK_SECRET"))
+		secret, err := appwebhook.ParseSecret(getenv("WEBHOOK_SECRET"))
 		if err != nil {
 			return app.Options{}, fmt.Errorf("WEBHOOK_SECRET: %w", err)
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
+	appwebhook "github.com/basiq-worker/basiq-worker/tasks/webhook"
 	"github.com/basiq-worker/basiq-worker/worker/webhook"
 )
 
@@ -128,7 +129,7 @@ func TestRun_serves(t *testing.T) {
 	rand.Read(secret)
 	hookSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := tasks.VerifyWebhook(secret, r.Header, body, time.Now(), 0); err != nil {
+		if err := appwebhook.Verify(secret, r.Header, body, time.Now(), 0); err != nil {
 			t.Errorf("webhook: %v", err)
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))

@@ -16,6 +16,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
+	appwebhook "github.com/basiq-worker/basiq-worker/tasks/webhook"
 	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/basiq-worker/basiq-worker/worker/webhook"
 	"github.com/redis/go-redis/v9"
@@ -52,7 +53,7 @@ func newFixture(t *testing.T) *fixture {
 	rand.Read(secret)
 	hookSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := tasks.VerifyWebhook(secret, r.Header, body, time.Now(), 0); err != nil {
+		if err := appwebhook.Verify(secret, r.Header, body, time.Now(), 0); err != nil {
 			t.Errorf("webhook: %v", err)
 		}
 		f.hooks <- r.Header.Get(wire.HeaderWebhookID)

@@ -16,6 +16,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/basiq-worker/basiq-worker/tasks/webhook"
 )
 
 // TestCluster runs the pipeline on the six-node cluster, then kills a
@@ -58,7 +59,7 @@ func newHookReceiver(t *testing.T) (*hookReceiver, string) {
 	h := &hookReceiver{ids: map[string]int{}, secret: "whsec_" + base64.StdEncoding.EncodeToString(key)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := tasks.VerifyWebhook(key, r.Header, body, time.Now(), 0); err != nil {
+		if err := webhook.Verify(key, r.Header, body, time.Now(), 0); err != nil {
 			t.Errorf("webhook: %v", err)
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return

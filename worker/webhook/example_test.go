@@ -9,19 +9,19 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/wire"
-	"github.com/basiq-worker/basiq-worker/tasks"
+	appwebhook "github.com/basiq-worker/basiq-worker/tasks/webhook"
 )
 
 // An application verifies each webhook before trusting it: the secret is
 // WEBHOOK_SECRET of the worker, the body is a tasks.Event.
 func Example_verify() {
-	secret, err := tasks.ParseWebhookSecret("whsec_MDEyMzQ1Njc4OWFiY2RlZg==")
+	secret, err := appwebhook.ParseSecret("whsec_MDEyMzQ1Njc4OWFiY2RlZg==")
 	if err != nil {
 		panic(err)
 	}
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := tasks.VerifyWebhook(secret, r.Header, body, time.Now(), 0); err != nil {
+		if err := appwebhook.Verify(secret, r.Header, body, time.Now(), 0); err != nil {
 			http.Error(w, "bad signature", http.StatusUnauthorized) // 4xx: the worker stops retrying
 			return
 		}

@@ -1,6 +1,6 @@
 // Package webhook delivers every result event to the application's URL as a
 // signed Standard Webhooks POST (headers webhook-id, webhook-timestamp,
-// webhook-signature; see wire.SignWebhook and tasks.VerifyWebhook).
+// webhook-signature; see wire.SignWebhook and tasks/webhook.Verify).
 //
 // A Dispatcher follows the results stream with a Redis consumer group
 // (XREADGROUP, XACK), so several worker processes share the work and an
@@ -54,7 +54,7 @@ type Options struct {
 	Namespace string
 	// URL receives the POSTs. Required.
 	URL string
-	// Secret signs them (tasks.ParseWebhookSecret of WEBHOOK_SECRET). Required.
+	// Secret signs them (tasks/webhook.ParseSecret of WEBHOOK_SECRET). Required.
 	Secret []byte
 	// Queue of the delivery tasks (default DefaultQueueFor(Namespace)).
 	Queue string

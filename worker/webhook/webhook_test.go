@@ -14,6 +14,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
+	appwebhook "github.com/basiq-worker/basiq-worker/tasks/webhook"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 )
@@ -32,7 +33,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	id := r.Header.Get(wire.HeaderWebhookID)
 	rc.mu.Lock()
-	if err := tasks.VerifyWebhook(rc.secret, r.Header, body, time.Now(), 0); err != nil {
+	if err := appwebhook.Verify(rc.secret, r.Header, body, time.Now(), 0); err != nil {
 		rc.bad = append(rc.bad, err.Error())
 	}
 	var e tasks.Event

@@ -1,4 +1,4 @@
-package tasks
+package webhook
 
 import (
 	"encoding/base64"
@@ -30,13 +30,13 @@ func TestVerifyWebhook(t *testing.T) {
 		{"valid", signed(now, body), body, nil},
 		{"valid within tolerance", signed(now.Add(-4*time.Minute), body), body, nil},
 		{"one of several signatures", multi, body, nil},
-		{"stale timestamp", signed(now.Add(-6*time.Minute), body), body, ErrWebhookTimestamp},
-		{"future timestamp", signed(now.Add(6*time.Minute), body), body, ErrWebhookTimestamp},
-		{"tampered body", signed(now, body), []byte(`{"type":"resulT"}`), ErrWebhookSignature},
-		{"missing header", http.Header{}, body, ErrWebhookMissingHeader},
+		{"stale timestamp", signed(now.Add(-6*time.Minute), body), body, ErrTimestamp},
+		{"future timestamp", signed(now.Add(6*time.Minute), body), body, ErrTimestamp},
+		{"tampered body", signed(now, body), []byte(`{"type":"resulT"}`), ErrSignature},
+		{"missing header", http.Header{}, body, ErrMissingHeader},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := VerifyWebhook(secret, tc.header, tc.body, now, 0)
+			err := Verify(secret, tc.header, tc.body, now, 0)
 			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
@@ -46,8 +46,8 @@ func TestVerifyWebhook(t *testing.T) {
 
 func TestParseWebhookSecret_errors(t *testing.T) {
 	for _, s := range []string{"", "whsec_", "whsec_!!!!", "whsec_" + base64.StdEncoding.EncodeToString([]byte("short"))} {
-		if _, err := ParseWebhookSecret(s); err == nil {
-			t.Errorf("ParseWebhookSecret(%q): got nil error", s)
+		if _, err := ParseSecret(s); err == nil {
+			t.Errorf("ParseSecret(%q): got nil error", s)
 		}
 	}
 }
