@@ -32,13 +32,19 @@ type BasiqEvent struct {
 	ConnectionID string    `json:"connectionId,omitempty"`
 	ConsentID    string    `json:"consentId,omitempty"`
 	OccurredAt   time.Time `json:"occurredAt,omitzero"`
-	// Purged lists the connections the worker deleted at Basiq after a
-	// consent ended (only with the worker's opt-in purge,
-	// CONSENT_PURGE=true; then present, empty when the user had none).
-	Purged []string `json:"purged,omitempty"`
-	// PurgeError says why the purge stopped short, when it failed for good
-	// (the connections not in Purged may remain at Basiq).
-	PurgeError string `json:"purgeError,omitempty"`
+	// Purge says what the worker's opt-in purge (CONSENT_PURGE=true) did
+	// after a consent ended; nil when the purge is off.
+	Purge *Purge `json:"purge,omitempty"`
+}
+
+// Purge is what the worker did with a user's connections at Basiq after
+// their consent ended.
+type Purge struct {
+	// Deleted are the connections deleted (none when the user had none).
+	Deleted []string `json:"deleted"`
+	// Error says why the purge stopped short, when it failed for good:
+	// connections not in Deleted may remain at Basiq.
+	Error string `json:"error,omitempty"`
 }
 
 // NewBasiqEvent wraps b in an Event of type typ (EventBasiq or

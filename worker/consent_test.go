@@ -75,7 +75,7 @@ func TestRefresh_consentRevokedMidFollow(t *testing.T) {
 	revokedAt := time.Now()
 	ev := h.nextEvent("0", 15*time.Second, func(e tasks.Event) bool { return consentOf(e, user) })
 	t.Logf("consent_revoked relayed %s after the revocation", time.Since(revokedAt).Round(time.Millisecond))
-	if ev.Basiq.ConsentID != consent || ev.Basiq.Type != string(sdk.EventConsentRevoked) || ev.Basiq.Purged != nil {
+	if ev.Basiq.ConsentID != consent || ev.Basiq.Type != string(sdk.EventConsentRevoked) || ev.Basiq.Purge != nil {
 		t.Errorf("consent_revoked = %+v, want consent %s, no purge (off by default)", ev.Basiq, consent)
 	}
 	r := h.wait(follow, 15*time.Second)
@@ -202,9 +202,12 @@ func TestRefresh_purgeOnConsentEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := h.nextEvent("0", 15*time.Second, func(e tasks.Event) bool { return consentOf(e, user) })
-	got := strings.Join(ev.Basiq.Purged, ",")
-	if want := strings.Join(sortedCopy(conns), ","); got != want || ev.Basiq.PurgeError != "" {
-		t.Errorf("purged = %q (error %q), want %q", got, ev.Basiq.PurgeError, want)
+	if ev.Basiq.Purge == nil {
+		t.Fatalf("consent_revoked = %+v, want a purge report", ev.Basiq)
+	}
+	got := strings.Join(ev.Basiq.Purge.Deleted, ",")
+	if want := strings.Join(sortedCopy(conns), ","); got != want || ev.Basiq.Purge.Error != "" {
+		t.Errorf("purge deleted %q (error %q), want %q", got, ev.Basiq.Purge.Error, want)
 	}
 	left, err := h.api.Connections.List(context.Background(), user, nil)
 	if err != nil || len(left) != 0 {

@@ -40,17 +40,17 @@ func (h *handlers) consentEnded(ctx context.Context, ev *sdk.Event, b tasks.Basi
 	}
 	if h.purge {
 		purged, err := h.purgeConnections(ctx, ev.ID, b.UserID)
+		b.Purge = &tasks.Purge{Deleted: purged}
 		switch {
 		case err == nil:
 		case !final(err, a):
 			return h.retry(ctx, a, err)
 		default:
-			b.PurgeError = err.Error()
+			b.Purge.Error = err.Error()
 			zerolog.Ctx(ctx).Error().Err(err).Strs("purged", purged).Msg("consent ended: connections not all deleted")
 		}
-		b.Purged = purged
-		if b.Purged == nil {
-			b.Purged = []string{}
+		if b.Purge.Deleted == nil {
+			b.Purge.Deleted = []string{}
 		}
 	}
 	return h.relay(ctx, tasks.NewBasiqEvent(tasks.EventConsentRevoked, b))
