@@ -86,7 +86,7 @@ func waitError(ctx, wctx context.Context, id string, timeout time.Duration, err 
 // outcomeExit maps a result to the exit code of wait.
 func outcomeExit(r *tasks.Result) error {
 	switch r.Outcome {
-	case tasks.OutcomeCompleted:
+	case tasks.OutcomeCompleted, tasks.OutcomeSkipped: // skipped: a scheduled refresh not due, no failure
 		return nil
 	case tasks.OutcomeTimedOut:
 		return exitError{exitTimedOut, errors.New("")}
