@@ -122,18 +122,20 @@
 //     the looks (decide.go, actWaitBasiq).
 //   - Deadline: a job still running at its deadline gets a timed_out result.
 //
-// # Rate limit: short waits in the handler, long ones in asynq
+// # Rate limit: waits in the handler, the longest ones in asynq
 //
 // Every call to Basiq passes one limiter shared by all processes of the API
 // key through Redis (internal/ratelimit, set by Config.RateLimit and
 // TokenRateLimit; the outermost layer of the Basiq client New builds). A call
-// whose turn is at most a second away sleeps in the handler until then: a
-// slot held for under a second costs less than a round trip through asynq's
-// retry set, which keeps times to the whole second. A call whose turn is
-// further away takes nothing and fails at once with a *ratelimit.DelayError;
-// nothing reached Basiq (sdk.IsNotSent), so a create is not reconciled but
-// given back to asynq as a throttled retry after that delay, and the slot
-// serves other tasks meanwhile.
+// whose turn is at most 10 s away (ratelimit.DefaultMaxWait) sleeps in the
+// handler until then: the fleet cannot call Basiq faster anyway, and a
+// call sent round asynq's retry set comes back, often too early, at a
+// dozen Redis commands each time (a limited run cost 464 Redis commands
+// per connection with a 1 s bound, 111 with 10 s). A call whose turn is
+// further away takes nothing and fails at once with a
+// *ratelimit.DelayError; nothing reached Basiq (sdk.IsNotSent), so a
+// create is not reconciled but given back to asynq as a throttled retry
+// after that delay, and the slot serves other tasks meanwhile.
 //
 // A 429 does not stop the fleet. The request that got it is retried no
 // sooner than its Retry-After; the limiter lowers the shared rate of every

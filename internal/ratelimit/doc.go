@@ -19,14 +19,17 @@
 //	rate:{ns}:worker:ratelimit:<fingerprint>:api      GCRA state (redis_rate's prefix "rate:")
 //	{ns}:worker:ratelimit:<fingerprint>:api:adapt     the shared factor after 429s
 //
-// # Waiting: short waits only
+// # Waiting: in the handler, within a bound
 //
 // A call reserves the next free instant of its limit. When that instant is
-// at most Config.MaxWait away (default 1s) the call sleeps until then and
-// goes; otherwise nothing is reserved and the call fails at once with a
-// *DelayError (sdk.IsNotSent is true: nothing reached Basiq) saying when to
-// come back, so that a worker slot is never held long: the worker gives the
-// task back to asynq as a throttled retry with that delay.
+// at most Config.MaxWait away (default DefaultMaxWait, 10s) the call sleeps
+// until then and goes; otherwise nothing is reserved and the call fails at
+// once with a *DelayError (sdk.IsNotSent is true: nothing reached Basiq)
+// saying when to come back, and the worker gives the task back to asynq
+// as a throttled retry with that delay. A fleet whose calls outrun the
+// limit thus queues them in the GCRA, each slot sleeping for its own
+// reserved turn, rather than in asynq's retry set: a deferred call costs a
+// dozen Redis commands each time it comes back, a sleeping one none.
 //
 // # 429s lower the shared rate
 //
