@@ -18,9 +18,10 @@ var topo struct {
 	sentinelOnce [2]sync.Once
 	sentinel     [2]*testredis.Sentinel
 	sentinelErr  [2]error
-	clusterOnce  sync.Once
-	cluster      *testredis.Cluster
-	clusterErr   error
+	// Two clusters: the master-kill test disturbs its own only.
+	clusterOnce [2]sync.Once
+	cluster     [2]*testredis.Cluster
+	clusterErr  [2]error
 }
 
 func TestMain(m *testing.M) {
@@ -39,8 +40,10 @@ func TestMain(m *testing.M) {
 			s.Stop()
 		}
 	}
-	if topo.cluster != nil {
-		topo.cluster.Stop()
+	for _, c := range topo.cluster {
+		if c != nil {
+			c.Stop()
+		}
 	}
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -56,12 +59,13 @@ func sentinel(t testing.TB, i int) *testredis.Sentinel {
 	return topo.sentinel[i]
 }
 
-// cluster is the package's six-node cluster (three masters, one replica each).
-func cluster(t testing.TB) *testredis.Cluster {
+// cluster is the package's six-node cluster i (0 or 1; three masters, one
+// replica each).
+func cluster(t testing.TB, i int) *testredis.Cluster {
 	t.Helper()
-	topo.clusterOnce.Do(func() {
-		topo.cluster, topo.clusterErr = testredis.StartCluster(filepath.Join(topo.dir, "cluster"), 3, 1)
+	topo.clusterOnce[i].Do(func() {
+		topo.cluster[i], topo.clusterErr[i] = testredis.StartCluster(filepath.Join(topo.dir, fmt.Sprintf("cluster%d", i)), 3, 1)
 	})
-	testredis.Need(t, topo.clusterErr)
-	return topo.cluster
+	testredis.Need(t, topo.clusterErr[i])
+	return topo.cluster[i]
 }
