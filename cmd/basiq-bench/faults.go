@@ -49,6 +49,12 @@ type Throttle struct {
 	Answered429 int `json:"answered429"`
 	// Early counts requests for a method and path that came before the
 	// Retry-After of an earlier 429 on the same method and path had passed.
+	// It keys by method and path alone, over every worker process: a path
+	// that several processes ask independently counts too, though it is no
+	// retry. GET /institutions/{id} (the step durations each process looks
+	// up once, worker/expect.go) is such a path: in the fault mix the one
+	// early request seen was a process's first lookup, 75ms after another
+	// process's lookup was answered 429.
 	Early int `json:"earlyRetries"`
 	// EarlyExamples describes the first few of them.
 	EarlyExamples []string `json:"earlyExamples,omitempty"`
