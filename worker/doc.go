@@ -163,12 +163,13 @@
 // of them live on one master; asynq's keys are tagged per queue, so spread
 // the load over several queues. Delivery stays at least once across a
 // failover: a task whose completion was lost runs again after asynq's lease
-// recovery (60-120 s). One window is not covered: on a forced Sentinel
-// failover with the old master alive, a next poll enqueued on the old master
-// in the second before clients switch is lost with it while the current
-// poll is marked done on the new one, and the job gets no result. Fail over
-// as a switchover (CLIENT PAUSE ... WRITE, then SENTINEL FAILOVER). On Redis
-// Cluster asynq's scripts touch keys they do not declare (hibiken/asynq#951),
+// recovery (60-120 s). A forced Sentinel failover with the old master alive
+// discards the writes the old master takes in the second before clients
+// switch: with Config.WaitReplicas (REDIS_WAIT_REPLICAS, 1 by default on
+// redis-sentinel://) a task is marked done, and a create sent, only once
+// its writes are on the replicas (durable.go), so none of them is lost.
+// Without it, fail over as a switchover (CLIENT PAUSE ... WRITE, then
+// SENTINEL FAILOVER). On Redis Cluster asynq's scripts touch keys they do not declare (hibiken/asynq#951),
 // always within the queue's slot: Redis Cluster runs them, cluster proxies
 // that demand declared keys do not. README "Scaling out" has the figures.
 package worker
