@@ -2,8 +2,6 @@ package tasks
 
 import (
 	"time"
-
-	"github.com/basiq-worker/basiq-worker/internal/wire"
 )
 
 // Event types of Basiq's own events, relayed from its webhooks.
@@ -45,11 +43,4 @@ type Purge struct {
 	// Error says why the purge stopped short, when it failed for good:
 	// connections not in Deleted may remain at Basiq.
 	Error string `json:"error,omitempty"`
-}
-
-// NewBasiqEvent wraps b in an Event of type typ (EventBasiq or
-// EventConsentRevoked), with dedupe id "basiq:"+b.EventID. It sets b.V.
-func NewBasiqEvent(typ string, b BasiqEvent) Event {
-	b.V = wire.PayloadVersion
-	return Event{Type: typ, ID: "basiq:" + b.EventID, Basiq: &b}
 }

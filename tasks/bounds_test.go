@@ -49,7 +49,7 @@ func TestClient_refusesOutOfBounds(t *testing.T) {
 			return err
 		}, "field Answers[0]: 5242880 bytes"},
 		"idempotency key": {func() error {
-			_, err := c.RefreshAll(ctx, RefreshAll{UserID: "u"}, IdempotencyKey(huge))
+			_, err := c.RefreshAll(ctx, RefreshAll{UserID: "u"}, Enqueue{IdempotencyKey: huge})
 			return err
 		}, "field idempotencyKey: 5242880 bytes"},
 	} {

@@ -13,17 +13,32 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Defaults of the Client and the results layout.
+// Defaults and limits of the Client and the results layout.
 const (
 	DefaultQueue     = "default"
 	DefaultNamespace = "basiq"
 	// DefaultRetention is how long asynq keeps a finished task (and its
 	// result, shown in the web UI). It is also the idempotency window.
 	DefaultRetention = 24 * time.Hour
+	// MinRefreshInterval is the shortest interval of a RefreshSchedule.
+	MinRefreshInterval = time.Minute
+	// KeySize is the size of a Keyring key in bytes (AES-256).
+	KeySize = 32
 )
 
-// ErrNoKeyring is returned when a request carries secrets but the Client has no Keyring.
-var ErrNoKeyring = errors.New("tasks: a keyring is required to enqueue credentials")
+// Errors of the package; check them with errors.Is.
+var (
+	// ErrNoKeyring is returned when a request carries secrets but the
+	// Client has no Keyring.
+	ErrNoKeyring = errors.New("tasks: a keyring is required to enqueue credentials")
+	// ErrNoSchedule is returned by UnscheduleRefresh for an unknown id.
+	ErrNoSchedule = errors.New("tasks: no such refresh schedule")
+	// ErrUnknownKey is wrapped by Open when the sealing key is not in the
+	// keyring.
+	ErrUnknownKey = errors.New("unknown key id")
+	// ErrCredentialsNotSerializable is returned by [Credentials.MarshalJSON].
+	ErrCredentialsNotSerializable = errors.New("tasks: plaintext credentials must not be serialized; seal them with a Keyring")
+)
 
 // Client enqueues work for basiq-worker and reads its results, all on the
 // one Redis handle it was made with. It seals secrets before they reach
@@ -81,8 +96,32 @@ func NewClient(rdb redis.UniversalClient, keyring *Keyring, opts ...ClientOption
 	return c
 }
 
-// EnqueueOption configures one enqueue.
-type EnqueueOption func(*enqueueConfig)
+// Enqueue holds the options of one enqueue, all optional: pass one to a
+// Client method, as in c.CreateConnection(ctx, req, tasks.Enqueue{
+// IdempotencyKey: "signup-42"}). When several are passed, the later set
+// fields win.
+type Enqueue struct {
+	// Queue is the asynq queue of the task (default the Client's,
+	// WithDefaultQueue).
+	Queue string
+	// IdempotencyKey makes the enqueue idempotent: the task id becomes
+	// "<type>:<key>" (such as "connection:create:signup-42"), and
+	// enqueuing the same key again returns that id without creating a
+	// second task.
+	IdempotencyKey string
+	// Deadline is the Basiq job deadline of this task, overriding the
+	// worker's default.
+	Deadline time.Time
+	// ProcessAt delays the task until then; ProcessIn by that long.
+	ProcessAt time.Time
+	ProcessIn time.Duration
+	// MaxRetry is how many times asynq retries the task: 0 is asynq's
+	// default (25), negative none.
+	MaxRetry int
+	// Retention overrides the Client's retention (WithRetention) for
+	// this task.
+	Retention time.Duration
+}
 
 type enqueueConfig struct {
 	queue     string
@@ -94,33 +133,32 @@ type enqueueConfig struct {
 	retention *time.Duration
 }
 
-// Queue sets the asynq queue of the task.
-func Queue(name string) EnqueueOption { return func(c *enqueueConfig) { c.queue = name } }
-
-// IdempotencyKey makes the enqueue idempotent: the task id becomes
-// "<type>:<key>" (such as "connection:create:signup-42"), and enqueuing the same key again returns that id
-// without creating a second task.
-func IdempotencyKey(key string) EnqueueOption { return func(c *enqueueConfig) { c.key = key } }
-
-// Deadline sets the Basiq job deadline of this task, overriding the worker default.
-func Deadline(t time.Time) EnqueueOption { return func(c *enqueueConfig) { c.deadline = t } }
-
-// ProcessAt delays the task until t.
-func ProcessAt(t time.Time) EnqueueOption { return func(c *enqueueConfig) { c.processAt = t } }
-
-// ProcessIn delays the task by d.
-func ProcessIn(d time.Duration) EnqueueOption { return func(c *enqueueConfig) { c.processIn = d } }
-
-// MaxRetry sets how many times asynq retries the task (asynq's default is 25).
-func MaxRetry(n int) EnqueueOption { return func(c *enqueueConfig) { c.maxRetry = &n } }
-
-// Retention overrides the client's retention for this task.
-func Retention(d time.Duration) EnqueueOption { return func(c *enqueueConfig) { c.retention = &d } }
-
-func (c *Client) config(opts []EnqueueOption) enqueueConfig {
+func (c *Client) config(opts []Enqueue) enqueueConfig {
 	cfg := enqueueConfig{queue: c.defaultQueue, retention: &c.retention}
 	for _, o := range opts {
-		o(&cfg)
+		if o.Queue != "" {
+			cfg.queue = o.Queue
+		}
+		if o.IdempotencyKey != "" {
+			cfg.key = o.IdempotencyKey
+		}
+		if !o.Deadline.IsZero() {
+			cfg.deadline = o.Deadline
+		}
+		if !o.ProcessAt.IsZero() {
+			cfg.processAt = o.ProcessAt
+		}
+		if o.ProcessIn != 0 {
+			cfg.processIn = o.ProcessIn
+		}
+		if o.MaxRetry != 0 {
+			n := max(o.MaxRetry, 0)
+			cfg.maxRetry = &n
+		}
+		if o.Retention != 0 {
+			r := o.Retention
+			cfg.retention = &r
+		}
 	}
 	return cfg
 }
@@ -179,7 +217,7 @@ func (c *Client) seal(taskType string, cr Credentials, userID string) (wire.Seal
 }
 
 // CreateConnection enqueues TypeCreateConnection and returns the task id.
-func (c *Client) CreateConnection(ctx context.Context, r CreateConnection, opts ...EnqueueOption) (string, error) {
+func (c *Client) CreateConnection(ctx context.Context, r CreateConnection, opts ...Enqueue) (string, error) {
 	if err := r.Validate(); err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", TypeCreateConnection, err)
 	}
@@ -194,7 +232,7 @@ func (c *Client) CreateConnection(ctx context.Context, r CreateConnection, opts 
 }
 
 // UpdateConnection enqueues TypeUpdateConnection and returns the task id.
-func (c *Client) UpdateConnection(ctx context.Context, r UpdateConnection, opts ...EnqueueOption) (string, error) {
+func (c *Client) UpdateConnection(ctx context.Context, r UpdateConnection, opts ...Enqueue) (string, error) {
 	if err := r.Validate(); err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", TypeUpdateConnection, err)
 	}
@@ -209,7 +247,7 @@ func (c *Client) UpdateConnection(ctx context.Context, r UpdateConnection, opts 
 }
 
 // RefreshConnection enqueues TypeRefreshConnection and returns the task id.
-func (c *Client) RefreshConnection(ctx context.Context, r RefreshConnection, opts ...EnqueueOption) (string, error) {
+func (c *Client) RefreshConnection(ctx context.Context, r RefreshConnection, opts ...Enqueue) (string, error) {
 	if err := r.Validate(); err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", TypeRefreshConnection, err)
 	}
@@ -220,7 +258,7 @@ func (c *Client) RefreshConnection(ctx context.Context, r RefreshConnection, opt
 }
 
 // RefreshAll enqueues TypeRefreshAll and returns the task id.
-func (c *Client) RefreshAll(ctx context.Context, r RefreshAll, opts ...EnqueueOption) (string, error) {
+func (c *Client) RefreshAll(ctx context.Context, r RefreshAll, opts ...Enqueue) (string, error) {
 	if err := r.Validate(); err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", TypeRefreshAll, err)
 	}
@@ -231,7 +269,7 @@ func (c *Client) RefreshAll(ctx context.Context, r RefreshAll, opts ...EnqueueOp
 
 // AnswerMFA enqueues TypeAnswerMFA with the answers sealed for r.UserID and
 // r.JobID (Keyring.SealMFAAnswers), and returns the task id.
-func (c *Client) AnswerMFA(ctx context.Context, r AnswerMFA, opts ...EnqueueOption) (string, error) {
+func (c *Client) AnswerMFA(ctx context.Context, r AnswerMFA, opts ...Enqueue) (string, error) {
 	if err := r.Validate(); err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", TypeAnswerMFA, err)
 	}

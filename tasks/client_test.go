@@ -22,11 +22,11 @@ func TestClient_CreateConnection_idempotent(t *testing.T) {
 	k := testKeyring(t)
 	c, q := newTestClient(t, k)
 	req := CreateConnection{UserID: "user-1", InstitutionID: "AU00000", Credentials: Credentials{LoginID: "gavinBelson", Password: "hooli2016-pw"}}
-	id1, err := c.CreateConnection(ctx, req, IdempotencyKey("abc"), Deadline(time.Now().Add(time.Minute)))
+	id1, err := c.CreateConnection(ctx, req, Enqueue{IdempotencyKey: "abc", Deadline: time.Now().Add(time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	id2, err := c.CreateConnection(ctx, req, IdempotencyKey("abc"))
+	id2, err := c.CreateConnection(ctx, req, Enqueue{IdempotencyKey: "abc"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestClient_noPlaintextInRedis(t *testing.T) {
 func TestClient_randomIDs(t *testing.T) {
 	c, _ := newTestClient(t, nil)
 	a, err1 := c.RefreshAll(context.Background(), RefreshAll{UserID: "u"})
-	b, err2 := c.RefreshConnection(context.Background(), RefreshConnection{UserID: "u", ConnectionID: "c"}, MaxRetry(3), ProcessIn(time.Minute))
+	b, err2 := c.RefreshConnection(context.Background(), RefreshConnection{UserID: "u", ConnectionID: "c"}, Enqueue{MaxRetry: 3, ProcessIn: time.Minute})
 	if err1 != nil || err2 != nil || a == "" || a == b {
 		t.Fatalf("got %q %v, %q %v; want two distinct ids", a, err1, b, err2)
 	}

@@ -10,7 +10,7 @@
 // result; [Client.Results] follows the durable results stream of every task,
 // resumable from an [Event.StreamID]. The requests ([CreateConnection],
 // [UpdateConnection], [RefreshConnection], [RefreshAll], [AnswerMFA],
-// [FollowJobs]) take [EnqueueOption]s; refresh schedules are registered with
+// [FollowJobs]) take an optional [Enqueue]; refresh schedules are registered with
 // [Client.ScheduleRefresh]. A result's [Outcome] and [ErrorCode] are typed
 // constants. Package tasks/webhook verifies the webhooks the worker sends.
 //
@@ -40,7 +40,7 @@
 //
 // # Idempotency
 //
-// An idempotency key ([IdempotencyKey]) becomes the asynq task id
+// An idempotency key ([Enqueue].IdempotencyKey) becomes the asynq task id
 // "<type>:<key>": enqueuing the same key twice yields the same task id and
 // no second task, for as long as asynq keeps the first task (pending,
 // active, scheduled, retrying or retained).

@@ -34,7 +34,7 @@ func ExampleClient() {
 		UserID:        userID,
 		InstitutionID: "AU00000",
 		Credentials:   tasks.Credentials{LoginID: "gavinBelson", Password: "hooli2016"},
-	}, tasks.IdempotencyKey("signup-42"))
+	}, tasks.Enqueue{IdempotencyKey: "signup-42"})
 	if err != nil {
 		panic(err)
 	}

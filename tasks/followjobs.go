@@ -26,7 +26,7 @@ func (r FollowJobs) Validate() error {
 // FollowJobs enqueues TypeFollowJobs and returns the task id. Pass an
 // IdempotencyKey (for example the Consent UI's state) so that a callback
 // page loaded twice follows once.
-func (c *Client) FollowJobs(ctx context.Context, r FollowJobs, opts ...EnqueueOption) (string, error) {
+func (c *Client) FollowJobs(ctx context.Context, r FollowJobs, opts ...Enqueue) (string, error) {
 	if err := r.Validate(); err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", TypeFollowJobs, err)
 	}

@@ -13,12 +13,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// MinRefreshInterval is the shortest interval of a RefreshSchedule.
-const MinRefreshInterval = time.Minute
-
-// ErrNoSchedule is returned by UnscheduleRefresh for an unknown id.
-var ErrNoSchedule = errors.New("tasks: no such refresh schedule")
-
 // RefreshSchedule registers a user's connections, or one connection, for a
 // refresh every Interval. Workers running package worker/schedule enqueue
 // the refreshes (TypeRefreshAll, or TypeRefreshConnection when ConnectionID

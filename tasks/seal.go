@@ -14,9 +14,6 @@ import (
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 )
 
-// KeySize is the size of a Keyring key in bytes (AES-256).
-const KeySize = 32
-
 // Keyring holds the AES-256 keys used to seal secrets into task payloads.
 // The current key seals; every key opens, so keys can be rotated: put the new
 // key first and keep the old ones until no task sealed with them remains.
@@ -25,9 +22,6 @@ type Keyring struct {
 	current string
 	aeads   map[string]cipher.AEAD
 }
-
-// ErrUnknownKey is wrapped by Open when the sealing key is not in the keyring.
-var ErrUnknownKey = errors.New("unknown key id")
 
 // ParseKeyring parses "kid1:BASE64KEY,kid2:BASE64KEY" (standard or raw, padded
 // or URL-safe base64 of 32 bytes). The first key is the current one. Errors

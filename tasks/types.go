@@ -1,7 +1,6 @@
 package tasks
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -40,9 +39,6 @@ type Credentials struct {
 	SecurityCode     string
 	SecondaryLoginID string
 }
-
-// ErrCredentialsNotSerializable is returned by [Credentials.MarshalJSON].
-var ErrCredentialsNotSerializable = errors.New("tasks: plaintext credentials must not be serialized; seal them with a Keyring")
 
 func mask(s string) string {
 	if s == "" {

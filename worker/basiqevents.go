@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -60,7 +61,7 @@ func (h *handlers) BasiqEvent(ctx context.Context, t *asynq.Task) error {
 		return h.followCreated(ctx, ev, b)
 	case sdk.EventTransactionsUpdated, sdk.EventAccountUpdated, sdk.EventConnectionInvalidated,
 		sdk.EventConnectionActivated, sdk.EventConnectionDeleted:
-		return h.relay(ctx, tasks.NewBasiqEvent(tasks.EventBasiq, b))
+		return h.relay(ctx, results.NewBasiqEvent(tasks.EventBasiq, b))
 	case sdk.EventConsentRevoked, sdk.EventConsentExpired:
 		return h.consentEnded(ctx, ev, b)
 	case sdk.EventConsentCreated, sdk.EventConsentUpdated:

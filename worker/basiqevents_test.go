@@ -119,7 +119,7 @@ func TestBasiqEvents_consentJourneys(t *testing.T) {
 			case 2: // the app never follows: the webhook's follow does
 				return
 			}
-			appTasks[i] = h.followJobs(user, jobs, tasks.IdempotencyKey("consent-"+jobs[0]))
+			appTasks[i] = h.followJobs(user, jobs, tasks.Enqueue{IdempotencyKey: "consent-" + jobs[0]})
 		}()
 	}
 	wg.Wait()

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/basiq-worker/basiq-worker/internal/keys"
+	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/rs/zerolog"
@@ -53,7 +54,7 @@ func (h *handlers) consentEnded(ctx context.Context, ev *sdk.Event, b tasks.Basi
 			b.Purge.Deleted = []string{}
 		}
 	}
-	return h.relay(ctx, tasks.NewBasiqEvent(tasks.EventConsentRevoked, b))
+	return h.relay(ctx, results.NewBasiqEvent(tasks.EventConsentRevoked, b))
 }
 
 // consentRenewed handles consent.created and consent.updated: the user's

@@ -48,7 +48,7 @@ func consentJourney(t *testing.T, srv *basiqtest.Server, user, institution strin
 	return out.JobIDs
 }
 
-func (h *harness) followJobs(user string, jobIDs []string, opts ...tasks.EnqueueOption) string {
+func (h *harness) followJobs(user string, jobIDs []string, opts ...tasks.Enqueue) string {
 	h.t.Helper()
 	id, err := h.client.FollowJobs(context.Background(), tasks.FollowJobs{UserID: user, JobIDs: jobIDs}, opts...)
 	if err != nil {
@@ -62,9 +62,9 @@ func TestFollowJobs_consentJourney(t *testing.T) {
 	h.start()
 	user := h.user()
 	jobs := consentJourney(t, h.srv, user, "AU00000")
-	first := h.followJobs(user, jobs, tasks.IdempotencyKey("state-1"))
-	again := h.followJobs(user, jobs, tasks.IdempotencyKey("state-1")) // the callback page loaded twice
-	second := h.followJobs(user, jobs)                                 // another follower of the same job
+	first := h.followJobs(user, jobs, tasks.Enqueue{IdempotencyKey: "state-1"})
+	again := h.followJobs(user, jobs, tasks.Enqueue{IdempotencyKey: "state-1"}) // the callback page loaded twice
+	second := h.followJobs(user, jobs)                                          // another follower of the same job
 	if again != first {
 		t.Fatalf("same idempotency key: task %s, then %s", first, again)
 	}

@@ -144,7 +144,7 @@ func (h *harness) user() string {
 }
 
 // create enqueues a connection:create and returns its task id.
-func (h *harness) create(user, inst, login, password string, opts ...tasks.EnqueueOption) string {
+func (h *harness) create(user, inst, login, password string, opts ...tasks.Enqueue) string {
 	h.t.Helper()
 	id, err := h.client.CreateConnection(context.Background(), tasks.CreateConnection{UserID: user, InstitutionID: inst,
 		Credentials: tasks.Credentials{LoginID: login, Password: password}}, opts...)

@@ -162,7 +162,7 @@ func TestWorker_neverEnds(t *testing.T) {
 	h := newHarness(t)
 	h.start()
 	deadline := time.Now().Add(3 * time.Second)
-	taskID := h.create(h.user(), "AU00000", "never-ends", "x", tasks.Deadline(deadline))
+	taskID := h.create(h.user(), "AU00000", "never-ends", "x", tasks.Enqueue{Deadline: deadline})
 	r := h.wait(taskID, 15*time.Second)
 	if r.Outcome != tasks.OutcomeTimedOut || r.Error == nil || r.Error.Code != tasks.CodeTimedOut || r.Error.Step != sdk.StepRetrieveAccounts {
 		t.Fatalf("result = %+v (error %+v), want timed_out at retrieve-accounts", r, r.Error)
@@ -175,8 +175,8 @@ func TestWorker_neverEnds(t *testing.T) {
 func TestWorker_sameIdempotencyKey(t *testing.T) {
 	h := newHarness(t)
 	user := h.user()
-	a := h.create(user, "AU00000", "gavinBelson", "hooli2016", tasks.IdempotencyKey("conn-1"))
-	b := h.create(user, "AU00000", "gavinBelson", "hooli2016", tasks.IdempotencyKey("conn-1"))
+	a := h.create(user, "AU00000", "gavinBelson", "hooli2016", tasks.Enqueue{IdempotencyKey: "conn-1"})
+	b := h.create(user, "AU00000", "gavinBelson", "hooli2016", tasks.Enqueue{IdempotencyKey: "conn-1"})
 	if a != b {
 		t.Fatalf("task ids %s and %s, want the same", a, b)
 	}
@@ -185,7 +185,7 @@ func TestWorker_sameIdempotencyKey(t *testing.T) {
 		t.Fatalf("result = %+v", r)
 	}
 	// Again once the first has its result: the retained task still holds the key.
-	if c := h.create(user, "AU00000", "gavinBelson", "hooli2016", tasks.IdempotencyKey("conn-1")); c != a {
+	if c := h.create(user, "AU00000", "gavinBelson", "hooli2016", tasks.Enqueue{IdempotencyKey: "conn-1"}); c != a {
 		t.Fatalf("task id after the result = %s, want %s", c, a)
 	}
 	time.Sleep(time.Second)

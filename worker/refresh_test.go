@@ -19,7 +19,7 @@ func TestWorker_serviceUnavailableFollowedSlowly(t *testing.T) {
 	h.start()
 	user := h.user()
 	start := time.Now()
-	id := h.create(user, "AU00000", "jianYang", "nothotdog", tasks.Deadline(start.Add(4*time.Second)))
+	id := h.create(user, "AU00000", "jianYang", "nothotdog", tasks.Enqueue{Deadline: start.Add(4 * time.Second)})
 	r := h.wait(id, 20*time.Second)
 	took := time.Since(start)
 	if r.Outcome != tasks.OutcomeFailed || r.Error == nil || r.Error.Code != tasks.ErrorCode(sdk.CodeServiceUnavailable) ||

@@ -325,7 +325,7 @@ func (e *env) enqueue(ctx context.Context) (map[string]time.Time, error) {
 		}
 		at := time.Now()
 		id, err := cl.CreateConnection(ctx, tasks.CreateConnection{UserID: e.users[i], InstitutionID: institution,
-			Credentials: tasks.Credentials{LoginID: sandboxLogin, Password: sandboxSecret}}, tasks.IdempotencyKey(fmt.Sprintf("%s-%d", e.id, i)))
+			Credentials: tasks.Credentials{LoginID: sandboxLogin, Password: sandboxSecret}}, tasks.Enqueue{IdempotencyKey: fmt.Sprintf("%s-%d", e.id, i)})
 		if err != nil {
 			return err
 		}

@@ -98,7 +98,7 @@ func (c *callback) page(w http.ResponseWriter, r *http.Request) {
 			c.fail(w, http.StatusBadRequest, "Job "+strconv.Quote(id)+" cannot be followed: "+err.Error())
 			return
 		}
-		task, err := c.tasks.FollowJobs(ctx, f, tasks.IdempotencyKey(followKeyPrefix+id))
+		task, err := c.tasks.FollowJobs(ctx, f, tasks.Enqueue{IdempotencyKey: followKeyPrefix + id})
 		if err != nil {
 			c.unavailable(w, err)
 			return

@@ -89,7 +89,7 @@ func runFollow(ctx context.Context, e env, args []string) error {
 				return nil
 			}
 		},
-		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
+		func(ctx context.Context, c *tasks.Client, opts []tasks.Enqueue) (string, error) {
 			return c.FollowJobs(ctx, tasks.FollowJobs{UserID: user, JobIDs: jobs}, opts...)
 		})
 }

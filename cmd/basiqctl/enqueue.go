@@ -19,27 +19,27 @@ func (f *enqueueFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.deadline, "deadline", "", "Basiq job deadline: a duration from now (10m) or an RFC 3339 time")
 }
 
-func (f *enqueueFlags) options() ([]tasks.EnqueueOption, error) {
-	var opts []tasks.EnqueueOption
+func (f *enqueueFlags) options() ([]tasks.Enqueue, error) {
+	var opts []tasks.Enqueue
 	if f.key != "" {
-		opts = append(opts, tasks.IdempotencyKey(f.key))
+		opts = append(opts, tasks.Enqueue{IdempotencyKey: f.key})
 	}
 	if f.queue != "" {
-		opts = append(opts, tasks.Queue(f.queue))
+		opts = append(opts, tasks.Enqueue{Queue: f.queue})
 	}
 	d, err := parseDeadline(f.deadline)
 	if err != nil {
 		return nil, err
 	}
 	if !d.IsZero() {
-		opts = append(opts, tasks.Deadline(d))
+		opts = append(opts, tasks.Enqueue{Deadline: d})
 	}
 	return opts, nil
 }
 
 // enqueueCmd parses args, then calls enqueue with a client and prints the task id.
 func enqueueCmd(ctx context.Context, e env, name, usage string, args []string, withKeys bool,
-	define func(fs *flag.FlagSet) (check func() error), enqueue func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error)) error {
+	define func(fs *flag.FlagSet) (check func() error), enqueue func(ctx context.Context, c *tasks.Client, opts []tasks.Enqueue) (string, error)) error {
 	fs, asJSON := newFlags(e, name, usage)
 	var ef enqueueFlags
 	ef.register(fs)
@@ -85,7 +85,7 @@ func runCreate(ctx context.Context, e env, args []string) error {
 			pw.register(fs, "password")
 			return func() error { return requireFlags("create", "user", user, "institution", inst, "login", login) }
 		},
-		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
+		func(ctx context.Context, c *tasks.Client, opts []tasks.Enqueue) (string, error) {
 			secret, err := pw.read(e, "create", "password")
 			if err != nil {
 				return "", err
@@ -107,7 +107,7 @@ func runUpdate(ctx context.Context, e env, args []string) error {
 			pw.register(fs, "password")
 			return func() error { return requireFlags("update", "user", user, "connection", conn) }
 		},
-		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
+		func(ctx context.Context, c *tasks.Client, opts []tasks.Enqueue) (string, error) {
 			secret, err := pw.read(e, "update", "password")
 			if err != nil {
 				return "", err
@@ -125,7 +125,7 @@ func runRefresh(ctx context.Context, e env, args []string) error {
 			fs.StringVar(&conn, "connection", "", "connection id")
 			return func() error { return requireFlags("refresh", "user", user, "connection", conn) }
 		},
-		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
+		func(ctx context.Context, c *tasks.Client, opts []tasks.Enqueue) (string, error) {
 			return c.RefreshConnection(ctx, tasks.RefreshConnection{UserID: user, ConnectionID: conn}, opts...)
 		})
 }
@@ -137,7 +137,7 @@ func runRefreshAll(ctx context.Context, e env, args []string) error {
 			fs.StringVar(&user, "user", "", "Basiq user id")
 			return func() error { return requireFlags("refresh-all", "user", user) }
 		},
-		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
+		func(ctx context.Context, c *tasks.Client, opts []tasks.Enqueue) (string, error) {
 			return c.RefreshAll(ctx, tasks.RefreshAll{UserID: user}, opts...)
 		})
 }

@@ -44,7 +44,7 @@ func runMFA(ctx context.Context, e env, args []string) error {
 				return nil
 			}
 		},
-		func(ctx context.Context, c *tasks.Client, opts []tasks.EnqueueOption) (string, error) {
+		func(ctx context.Context, c *tasks.Client, opts []tasks.Enqueue) (string, error) {
 			id, err := c.AnswerMFA(ctx, tasks.AnswerMFA{UserID: user, JobID: job, Answers: answers}, opts...)
 			if err != nil || wait <= 0 {
 				return id, err

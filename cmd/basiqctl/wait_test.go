@@ -56,7 +56,7 @@ func (te *testEnv) idleServer(t *testing.T) {
 func (te *testEnv) enqueueLater(t *testing.T, q string) string {
 	t.Helper()
 	c := tasks.NewClient(te.rdb, nil, tasks.WithNamespace(te.ns))
-	id, err := c.RefreshAll(context.Background(), tasks.RefreshAll{UserID: "u1"}, tasks.Queue(q), tasks.ProcessIn(time.Hour))
+	id, err := c.RefreshAll(context.Background(), tasks.RefreshAll{UserID: "u1"}, tasks.Enqueue{Queue: q, ProcessIn: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func (te *testEnv) enqueueMFA(t *testing.T, user, job string) string {
 		t.Fatal(err)
 	}
 	c := tasks.NewClient(te.rdb, k, tasks.WithNamespace(te.ns))
-	id, err := c.AnswerMFA(context.Background(), tasks.AnswerMFA{UserID: user, JobID: job, Answers: []string{"1"}}, tasks.Queue(te.queue))
+	id, err := c.AnswerMFA(context.Background(), tasks.AnswerMFA{UserID: user, JobID: job, Answers: []string{"1"}}, tasks.Enqueue{Queue: te.queue})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestWait_noRetention(t *testing.T) {
 	}
 	c := tasks.NewClient(te.rdb, k, tasks.WithNamespace(te.ns), tasks.WithRetention(0))
 	id, err := c.CreateConnection(context.Background(), tasks.CreateConnection{UserID: user, InstitutionID: "AU00000",
-		Credentials: tasks.Credentials{LoginID: "never-ends", Password: "x"}}, tasks.Queue(te.queue))
+		Credentials: tasks.Credentials{LoginID: "never-ends", Password: "x"}}, tasks.Enqueue{Queue: te.queue})
 	if err != nil {
 		t.Fatal(err)
 	}

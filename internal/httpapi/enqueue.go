@@ -29,13 +29,13 @@ func linksOf(id string) taskLinks {
 }
 
 // enqueueFunc enqueues one request with the given options.
-type enqueueFunc func(ctx context.Context, opts ...tasks.EnqueueOption) (string, error)
+type enqueueFunc func(ctx context.Context, opts ...tasks.Enqueue) (string, error)
 
 // enqueue checks the Idempotency-Key (and the body it came with before),
 // enqueues and answers 202 with the task id.
 func (s *Server) enqueue(w http.ResponseWriter, r *http.Request, taskType string, canonical any, do enqueueFunc) {
 	key := r.Header.Get("Idempotency-Key")
-	var opts []tasks.EnqueueOption
+	var opts []tasks.Enqueue
 	if key != "" {
 		if p := checkKey(key); p != nil {
 			writeProblem(w, r, p)
@@ -45,7 +45,7 @@ func (s *Server) enqueue(w http.ResponseWriter, r *http.Request, taskType string
 			writeProblem(w, r, p)
 			return
 		}
-		opts = append(opts, tasks.IdempotencyKey(key))
+		opts = append(opts, tasks.Enqueue{IdempotencyKey: key})
 	}
 	id, err := do(r.Context(), opts...)
 	if err != nil {
@@ -88,7 +88,7 @@ func (s *Server) createConnection(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, invalid(p...))
 		return
 	}
-	s.enqueue(w, r, tasks.TypeCreateConnection, b, func(ctx context.Context, o ...tasks.EnqueueOption) (string, error) {
+	s.enqueue(w, r, tasks.TypeCreateConnection, b, func(ctx context.Context, o ...tasks.Enqueue) (string, error) {
 		return s.opts.Tasks.CreateConnection(ctx, b.request(), o...)
 	})
 }
@@ -99,7 +99,7 @@ func (s *Server) refreshAll(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	s.enqueue(w, r, tasks.TypeRefreshAll, req, func(ctx context.Context, o ...tasks.EnqueueOption) (string, error) {
+	s.enqueue(w, r, tasks.TypeRefreshAll, req, func(ctx context.Context, o ...tasks.Enqueue) (string, error) {
 		return s.opts.Tasks.RefreshAll(ctx, req, o...)
 	})
 }
@@ -110,7 +110,7 @@ func (s *Server) refreshConnection(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	s.enqueue(w, r, tasks.TypeRefreshConnection, req, func(ctx context.Context, o ...tasks.EnqueueOption) (string, error) {
+	s.enqueue(w, r, tasks.TypeRefreshConnection, req, func(ctx context.Context, o ...tasks.Enqueue) (string, error) {
 		return s.opts.Tasks.RefreshConnection(ctx, req, o...)
 	})
 }
@@ -129,7 +129,7 @@ func (s *Server) answerMFA(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := tasks.AnswerMFA{UserID: b.UserID, JobID: jobID, Answers: b.Answers}
-	s.enqueue(w, r, tasks.TypeAnswerMFA, b, func(ctx context.Context, o ...tasks.EnqueueOption) (string, error) {
+	s.enqueue(w, r, tasks.TypeAnswerMFA, b, func(ctx context.Context, o ...tasks.Enqueue) (string, error) {
 		return s.opts.Tasks.AnswerMFA(ctx, req, o...)
 	})
 }
@@ -164,7 +164,7 @@ func (s *Server) followJobs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := tasks.FollowJobs{UserID: b.UserID, JobIDs: b.JobIDs}
-	s.enqueue(w, r, tasks.TypeFollowJobs, b, func(ctx context.Context, o ...tasks.EnqueueOption) (string, error) {
+	s.enqueue(w, r, tasks.TypeFollowJobs, b, func(ctx context.Context, o ...tasks.Enqueue) (string, error) {
 		return s.opts.Tasks.FollowJobs(ctx, req, o...)
 	})
 }

@@ -16,11 +16,11 @@ import (
 
 // Queue is what the API needs of *tasks.Client: enqueue, and read results.
 type Queue interface {
-	CreateConnection(ctx context.Context, r tasks.CreateConnection, opts ...tasks.EnqueueOption) (string, error)
-	RefreshConnection(ctx context.Context, r tasks.RefreshConnection, opts ...tasks.EnqueueOption) (string, error)
-	RefreshAll(ctx context.Context, r tasks.RefreshAll, opts ...tasks.EnqueueOption) (string, error)
-	AnswerMFA(ctx context.Context, r tasks.AnswerMFA, opts ...tasks.EnqueueOption) (string, error)
-	FollowJobs(ctx context.Context, r tasks.FollowJobs, opts ...tasks.EnqueueOption) (string, error)
+	CreateConnection(ctx context.Context, r tasks.CreateConnection, opts ...tasks.Enqueue) (string, error)
+	RefreshConnection(ctx context.Context, r tasks.RefreshConnection, opts ...tasks.Enqueue) (string, error)
+	RefreshAll(ctx context.Context, r tasks.RefreshAll, opts ...tasks.Enqueue) (string, error)
+	AnswerMFA(ctx context.Context, r tasks.AnswerMFA, opts ...tasks.Enqueue) (string, error)
+	FollowJobs(ctx context.Context, r tasks.FollowJobs, opts ...tasks.Enqueue) (string, error)
 	Result(ctx context.Context, taskID string) (*tasks.Result, error)
 	Progress(ctx context.Context, taskID string) (*tasks.Progress, error)
 	Wait(ctx context.Context, taskID string) (*tasks.Result, error)

@@ -3,6 +3,6 @@
 // each outcome exactly once per event id, a durable entry on the namespace's
 // stream, a per-task result key and a live copy on Pub/Sub, all in one
 // atomic script, and the constructors of the events with their dedupe ids
-// ([NewResultEvent], [NewMFAEvent], [NewProgressEvent]). Apps do not import
+// ([NewResultEvent], [NewMFAEvent], [NewProgressEvent], [NewBasiqEvent]). Apps do not import
 // it; the keys are built by package wire.
 package results

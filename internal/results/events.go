@@ -23,6 +23,13 @@ func NewMFAEvent(m tasks.MFARequired) tasks.Event {
 	return tasks.Event{Type: tasks.EventMFARequired, ID: wire.MFAEventID(m.JobID), MFA: &m}
 }
 
+// NewBasiqEvent wraps b in an Event of type typ (tasks.EventBasiq or
+// tasks.EventConsentRevoked), with dedupe id "basiq:"+b.EventID. It sets b.V.
+func NewBasiqEvent(typ string, b tasks.BasiqEvent) tasks.Event {
+	b.V = wire.PayloadVersion
+	return tasks.Event{Type: typ, ID: "basiq:" + b.EventID, Basiq: &b}
+}
+
 // NewProgressEvent wraps p in an Event with id "progress:"+jobID+":"+polls. It sets p.V.
 func NewProgressEvent(p tasks.Progress) tasks.Event {
 	p.V = wire.PayloadVersion

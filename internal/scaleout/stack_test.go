@@ -207,7 +207,7 @@ func (s *stack) create(ctx context.Context, user, queue, key string) (string, er
 	var err error
 	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		var id string
-		if id, err = s.client.CreateConnection(ctx, req, tasks.Queue(queue), tasks.IdempotencyKey(key)); err == nil {
+		if id, err = s.client.CreateConnection(ctx, req, tasks.Enqueue{Queue: queue, IdempotencyKey: key}); err == nil {
 			return id, nil
 		}
 		s.enqueueErrors.Add(1)
