@@ -15,11 +15,6 @@ const (
 	EventConsentRevoked = "consent_revoked"
 )
 
-// CodeConsentFlowRequired: under Basiq API 3.0 a credentials create or
-// update was refused without calling Basiq; connect the user through the
-// Consent UI and follow the jobs it hands back (Client.FollowJobs).
-const CodeConsentFlowRequired ErrorCode = "consent-flow-required"
-
 // BasiqEvent is one of Basiq's events as the worker relays it.
 type BasiqEvent struct {
 	V int `json:"v"`

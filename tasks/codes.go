@@ -24,4 +24,8 @@ const (
 	// CodeNetwork: Basiq could not be reached within the task's retries
 	// (outcome failed).
 	CodeNetwork ErrorCode = "network-error"
+	// CodeConsentFlowRequired: under Basiq API 3.0 a credentials create or
+	// update was refused without calling Basiq; connect the user through
+	// the Consent UI and follow the jobs it hands back (Client.FollowJobs).
+	CodeConsentFlowRequired ErrorCode = "consent-flow-required"
 )
