@@ -11,7 +11,8 @@
 // The package's run time is set by TestCluster_masterKilled when a task
 // is left active with no worker (its dequeue answered by the killed
 // master): asynq recovers it only after its 30 s lease, 30 s of grace and
-// the recoverer's next one-minute tick, 60-120 s after the kill. The worker processes are wired by
+// the recoverer's next one-minute tick, 60-120 s after the kill; one more
+// worker started after the kill (startRecoverer) makes it about 60 s. The worker processes are wired by
 // internal/app on the client that config builds from a REDIS_URL, as in
 // basiq-worker.
 //

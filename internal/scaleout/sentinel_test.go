@@ -59,6 +59,7 @@ func testFailover(t *testing.T, s *testredis.Sentinel, forced bool) {
 		t.Fatal(err)
 	}
 	t.Logf("failover (forced %v) %s -> %s: sentinels agreed and the old master synced after %v", forced, before, after, time.Since(start).Round(time.Millisecond))
+	startRecoverer(st)
 	ids := <-idsc
 	got := wait()
 	down, errs, sample := p.window()
