@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/redact"
 	"github.com/rs/zerolog"
 )
 
@@ -69,27 +70,11 @@ func logVars(e *zerolog.Event, vars []variable) {
 	}
 }
 
-// redactURL masks the password of a Redis URL.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return mask(s)
-	}
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			return strings.Replace(u.String(), "xxxxx", "****", 1)
-		}
-	}
-	return u.String()
-}
+// redactURL masks the password of a Redis URL (redact.URL).
+func redactURL(s string) string { return redact.URL(s) }
 
-func mask(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "****"
-}
+// mask masks a secret (redact.Secret): "****", or "" when unset.
+func mask(s string) string { return redact.Secret(s) }
 
 // urlErr drops the URL from url.Parse errors, which would print a password.
 func urlErr(err error) error {

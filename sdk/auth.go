@@ -37,11 +37,13 @@ func (t Token) Valid() bool {
 	return t.AccessToken != "" && time.Now().Before(t.ExpiresAt)
 }
 
+// redact masks a secret as the rest of basiq-worker does (internal/redact,
+// which the SDK does not import): "****", or `""` when unset.
 func redact(s string) string {
 	if s == "" {
 		return `""`
 	}
-	return "[REDACTED]"
+	return "****"
 }
 
 // TokenStore keeps the access token, for example in Redis so that the

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/redact"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 )
 
@@ -25,8 +26,6 @@ const (
 	TypeFollowJobs = wire.TypeFollowJobs
 )
 
-const redacted = "****"
-
 // Credentials are a user's plaintext bank credentials. They exist on the
 // application side only: the [Client] seals them before enqueueing.
 //
@@ -40,23 +39,16 @@ type Credentials struct {
 	SecondaryLoginID string
 }
 
-func mask(s string) string {
-	if s == "" {
-		return ""
-	}
-	return redacted
-}
-
 // String returns the credentials with Password and SecurityCode redacted.
 func (c Credentials) String() string {
 	return fmt.Sprintf("{LoginID:%s Password:%s SecurityCode:%s SecondaryLoginID:%s}",
-		c.LoginID, mask(c.Password), mask(c.SecurityCode), c.SecondaryLoginID)
+		c.LoginID, redact.Secret(c.Password), redact.Secret(c.SecurityCode), c.SecondaryLoginID)
 }
 
 // GoString returns the credentials with Password and SecurityCode redacted.
 func (c Credentials) GoString() string {
 	return fmt.Sprintf("tasks.Credentials{LoginID:%q, Password:%q, SecurityCode:%q, SecondaryLoginID:%q}",
-		c.LoginID, mask(c.Password), mask(c.SecurityCode), c.SecondaryLoginID)
+		c.LoginID, redact.Secret(c.Password), redact.Secret(c.SecurityCode), c.SecondaryLoginID)
 }
 
 // Format implements fmt.Formatter so that every verb (%v, %+v, %#v, %s, %q, %x)
@@ -76,8 +68,8 @@ func (c Credentials) Format(f fmt.State, verb rune) {
 func (c Credentials) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("loginId", c.LoginID),
-		slog.String("password", mask(c.Password)),
-		slog.String("securityCode", mask(c.SecurityCode)),
+		slog.String("password", redact.Secret(c.Password)),
+		slog.String("securityCode", redact.Secret(c.SecurityCode)),
 		slog.String("secondaryLoginId", c.SecondaryLoginID),
 	)
 }

@@ -89,7 +89,7 @@ func (p pollPayload) Validate() error {
 	case len(p.TaskID) > maxTaskIDLen:
 		return fmt.Errorf("field taskId: %d bytes, longer than %d", len(p.TaskID), maxTaskIDLen)
 	case p.InstitutionID != "" && !wire.InstitutionIDPattern.MatchString(p.InstitutionID):
-		return fmt.Errorf("field institutionId: %q is not a Basiq institution id", clip.String(p.InstitutionID, 16))
+		return fmt.Errorf("field institutionId: %s is not a Basiq institution id", clip.Quote(p.InstitutionID, 16))
 	case len(p.IdempotencyKey) > wire.MaxIdempotencyKeyLen:
 		return fmt.Errorf("field idempotencyKey: %d bytes, longer than %d", len(p.IdempotencyKey), wire.MaxIdempotencyKeyLen)
 	case p.ConnectionID != "":

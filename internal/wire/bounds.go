@@ -3,8 +3,8 @@ package wire
 import (
 	"fmt"
 	"regexp"
-	"strconv"
-	"unicode/utf8"
+
+	"github.com/basiq-worker/basiq-worker/internal/clip"
 )
 
 // Bounds of the values in payloads and requests. A task is whatever its
@@ -44,16 +44,7 @@ func idByte(c byte) bool {
 func keyByte(c byte) bool { return c > ' ' && c < 0x7f }
 
 // quoted is a bounded, quoted copy of a bad value for an error message.
-func quoted(v string) string {
-	if len(v) <= shown {
-		return strconv.Quote(v)
-	}
-	cut := shown
-	for cut > 0 && !utf8.RuneStart(v[cut]) {
-		cut--
-	}
-	return strconv.Quote(v[:cut]) + "…"
-}
+func quoted(v string) string { return clip.Quote(v, shown) }
 
 // checkChars checks the length and bytes of an optional value.
 func checkChars(field, v string, maxLen int, ok func(byte) bool, want string) error {
