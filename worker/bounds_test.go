@@ -71,7 +71,7 @@ func TestHandlers_badIDsNeverReachBasiq(t *testing.T) {
 		"refresh path traversal": {tasks.TypeRefreshConnection, `{"v":1,"userId":"u-1","connectionId":"../../token"}`, e.h.RefreshConnection},
 		"refresh-all query":      {tasks.TypeRefreshAll, `{"v":1,"userId":"u-1?x=1"}`, e.h.RefreshAll},
 		"poll huge job id": {wire.TypePollJob, `{"v":1,"taskId":"t","userId":"u-1","jobId":"` + strings.Repeat("j", 1<<20) +
-			`","deadline":"` + time.Now().Add(time.Hour).Format(time.RFC3339) + `"}`, e.h.PollJob},
+			`","deadline":"` + time.Now().Add(time.Hour).Format(time.RFC3339) + `"}`, e.h.adopt},
 	} {
 		err := tc.handler(e.ctx("bad-"+strings.ReplaceAll(name, " ", "-"), 0, false), asynq.NewTask(tc.typ, []byte(tc.payload)))
 		if !errors.Is(err, asynq.SkipRetry) || len(err.Error()) > 300 {

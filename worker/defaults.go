@@ -29,6 +29,11 @@ func DefaultConfig() Config {
 		TokenRateLimit: RateLimit(ratelimit.DefaultTokenLimit),
 		Concurrency:    20,
 		Queues:         map[string]int{tasks.DefaultQueue: 1},
+		// Looks are one GET each: 128 at once keep up with ~10,000 jobs
+		// in flight on a local Basiq (doc.go, "Waiting").
+		FollowConcurrency: 128,
+		FollowLease:       30 * time.Second,
+		FollowPeek:        250 * time.Millisecond,
 		// The knee of the benchmark's sweep: p99 detection under 1 s with
 		// under 5 polls per job (README, "Poll policy").
 		Policy:                   PollPolicy{Initial: 500 * time.Millisecond, Factor: 1.5, Max: 5 * time.Second, Jitter: 0.2},
@@ -68,6 +73,9 @@ func (c Config) withDefaults() (Config, error) {
 	orDefault(&c.ShutdownTimeout, d.ShutdownTimeout)
 	orDefault(&c.ResultRetention, d.ResultRetention)
 	orDefault(&c.Concurrency, d.Concurrency)
+	orDefault(&c.FollowConcurrency, d.FollowConcurrency)
+	orDefault(&c.FollowLease, d.FollowLease)
+	orDefault(&c.FollowPeek, d.FollowPeek)
 	orDefault(&c.ResultsMaxLen, d.ResultsMaxLen)
 	orDefault(&c.WaitTimeout, d.WaitTimeout)
 	orDefault(&c.PollMaxRetry, d.PollMaxRetry)

@@ -169,10 +169,39 @@ func (e *fakeEnqueuer) get(id string) *asynq.Task {
 	return e.tasks[id]
 }
 
+// fakeScheduler records the chains handed to the follower, by poll id
+// (poll:<jobID>:<n>), in order.
+type fakeScheduler struct {
+	mu    sync.Mutex
+	polls map[string]pollPayload
+	at    map[string]time.Time
+	order []string
+}
+
+func (s *fakeScheduler) add(_ context.Context, p pollPayload, due time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := p.pollID()
+	if _, dup := s.polls[id]; dup {
+		return nil
+	}
+	s.polls[id], s.at[id] = p, due
+	s.order = append(s.order, id)
+	return nil
+}
+
+func (s *fakeScheduler) get(id string) (pollPayload, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.polls[id]
+	return p, ok
+}
+
 type testEnv struct {
 	h     *handlers
 	basiq *fakeBasiq
 	enq   *fakeEnqueuer
+	sched *fakeScheduler
 	rdb   *redis.Client
 	mr    *miniredis.Miniredis
 	kr    *tasks.Keyring
@@ -207,8 +236,9 @@ func newTestEnvOn(t *testing.T, rdb *redis.Client, ns string) *testEnv {
 	}
 	enq := &fakeEnqueuer{tasks: map[string]*asynq.Task{}, at: map[string]time.Time{}}
 	h := newHandlers(cfg, enq)
-	h.rnd = func() float64 { return 0.5 }
-	return &testEnv{h: h, basiq: fb, enq: enq, rdb: rdb, kr: kr, sub: tasks.NewClient(rdb, nil, tasks.WithNamespace(ns)), ran: map[string]bool{}}
+	sched := &fakeScheduler{polls: map[string]pollPayload{}, at: map[string]time.Time{}}
+	h.rnd, h.sched = func() float64 { return 0.5 }, sched
+	return &testEnv{h: h, basiq: fb, enq: enq, sched: sched, rdb: rdb, kr: kr, sub: tasks.NewClient(rdb, nil, tasks.WithNamespace(ns)), ran: map[string]bool{}}
 }
 
 // ctx is a handler context for delivery retry of task id.

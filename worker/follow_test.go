@@ -21,15 +21,15 @@ func runPolls(t *testing.T, e *testEnv) int {
 	t.Helper()
 	done := e.ran
 	for n := 0; ; {
-		e.enq.mu.Lock()
+		e.sched.mu.Lock()
 		var next string
-		for _, id := range e.enq.order {
+		for _, id := range e.sched.order {
 			if !done[id] {
 				next = id
 				break
 			}
 		}
-		e.enq.mu.Unlock()
+		e.sched.mu.Unlock()
 		if next == "" {
 			return n
 		}
@@ -90,7 +90,7 @@ func TestSharedJob_oneOutcome(t *testing.T) {
 	time.Sleep(60 * time.Millisecond) // the refresh-all's deadline passes
 	runPolls(t, e)
 
-	for _, id := range e.enq.order {
+	for _, id := range e.sched.order {
 		if p := scheduledPoll(t, e, id); p.JobID == "j-c-1" && p.TaskID != "ra" {
 			t.Errorf("poll %s follows j-c-1 for %s: a second chain", id, p.TaskID)
 		}

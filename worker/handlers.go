@@ -2,8 +2,6 @@ package worker
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -23,10 +21,10 @@ type enqueuer interface {
 	EnqueueContext(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
 }
 
-// taskRunner makes a scheduled task pending now; *asynq.Inspector implements it.
-type taskRunner interface {
-	RunTask(queue, id string) error
-	Close() error
+// scheduler follows a chain's job from due on, unless it is followed
+// already; *follower implements it.
+type scheduler interface {
+	add(ctx context.Context, p pollPayload, due time.Time) error
 }
 
 // publisher publishes result events exactly once per event id;
@@ -40,7 +38,7 @@ type publisher interface {
 // few Basiq calls and returns: waiting is a scheduled follow-up task, never
 // a sleep. Every handler is safe to run twice (asynq delivers at least once).
 type handlers struct {
-	runner  taskRunner
+	sched   scheduler
 	basiq   Basiq
 	keyring *tasks.Keyring
 	rdb     redis.UniversalClient
@@ -117,7 +115,7 @@ func (h *handlers) Mux(log zerolog.Logger) *asynq.ServeMux {
 		tasks.TypeUpdateConnection:  h.UpdateConnection,
 		tasks.TypeRefreshConnection: h.RefreshConnection,
 		tasks.TypeRefreshAll:        h.RefreshAll,
-		wire.TypePollJob:            h.PollJob,
+		wire.TypePollJob:            h.adopt,
 		tasks.TypeAnswerMFA:         h.AnswerMFA,
 		tasks.TypeFollowJobs:        h.FollowJobs,
 		basiqhooks.TypeEvent:        h.BasiqEvent,
@@ -169,39 +167,4 @@ func (h *handlers) jobDeadline(own, enqueuedAt time.Time) time.Time {
 		enqueuedAt = h.now()
 	}
 	return enqueuedAt.Add(h.deadline)
-}
-
-// enqueueFollowUp schedules t at due on queue. A task id conflict means
-// an earlier run of the same handler already scheduled it: success.
-func (h *handlers) enqueueFollowUp(ctx context.Context, t *asynq.Task, id, queue string, due time.Time) error {
-	opts := []asynq.Option{asynq.TaskID(id), asynq.Queue(queue), asynq.MaxRetry(h.pollRetry)}
-	if h.retention > 0 {
-		opts = append(opts, asynq.Retention(h.retention))
-	}
-	at := dueAt(due, 0) // asynq keeps whole seconds: never early
-	if at.After(h.now()) {
-		opts = append(opts, asynq.ProcessAt(at))
-	}
-	_, err := h.enq.EnqueueContext(ctx, t, opts...)
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return fmt.Errorf("schedule %s: %w", id, err)
-	}
-	if err == nil && h.runner != nil && at.After(due) {
-		h.sharpen(queue, id, due, at)
-	}
-	return nil
-}
-
-// sharpen makes the task scheduled for the whole second at pending at due,
-// its real time: sub-second polls without a sub-second asynq. Should this
-// process die first, asynq still runs the task at at. Until at, asynq's
-// forwarder has not moved the task, so it is still scheduled; once at has
-// passed (a timer late under load) the forwarder owns it, and the timer
-// leaves it alone rather than, say, run a retry before its Retry-After.
-func (h *handlers) sharpen(queue, id string, due, at time.Time) {
-	time.AfterFunc(time.Until(due), func() {
-		if time.Now().Before(at) {
-			_ = h.runner.RunTask(queue, id) // not found or not scheduled: nothing to do
-		}
-	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
 )
 
 func createTask(t *testing.T, kr *tasks.Keyring, user string) *asynq.Task {
@@ -40,15 +41,13 @@ func failedJob(id, code string) *sdk.Job {
 	return j
 }
 
+// scheduledPoll is the state handed to the follower for poll id
+// (poll:<jobID>:<n>), through it or through the look that scheduled it.
 func scheduledPoll(t *testing.T, e *testEnv, id string) pollPayload {
 	t.Helper()
-	task := e.enq.get(id)
-	if task == nil {
-		t.Fatalf("task %s not scheduled; have %v", id, e.enq.order)
-	}
-	var p pollPayload
-	if err := json.Unmarshal(task.Payload(), &p); err != nil {
-		t.Fatal(err)
+	p, ok := e.sched.get(id)
+	if !ok {
+		t.Fatalf("poll %s not scheduled; have %v", id, e.sched.order)
 	}
 	return p
 }
@@ -69,8 +68,8 @@ func TestCreateConnection_startsOnce(t *testing.T) {
 	if p.TaskID != "connection:create:k" || p.UserID != "u-1" || p.InstitutionID != "AU00000" || p.N != 1 {
 		t.Errorf("poll payload = %+v", p)
 	}
-	if at := e.enq.at[pollTaskID("j-1", 1)]; at.IsZero() || at.Nanosecond() != 0 {
-		t.Errorf("first poll at %v, want a whole second in the future", at)
+	if at := e.sched.at[pollTaskID("j-1", 1)]; !at.After(time.Now()) {
+		t.Errorf("first poll at %v, want in the future", at)
 	}
 }
 
@@ -147,11 +146,11 @@ func TestCreateConnection_wrongKey(t *testing.T) {
 	}
 }
 
-// pollOnce runs poll n of job j and returns the handler's error.
+// pollOnce runs the look of state p (what schedulePoll hands to the
+// follower goes to e.sched) and returns the look's error.
 func pollOnce(t *testing.T, e *testEnv, p pollPayload, last bool) error {
 	t.Helper()
-	b, _ := json.Marshal(p)
-	return e.h.PollJob(e.ctx(p.pollID(), 0, last), asynq.NewTask(wire.TypePollJob, b))
+	return e.h.lookAt(zerolog.Nop().WithContext(t.Context()), p, attempt{taskID: p.pollID(), last: last})
 }
 
 func startedPoll(e *testEnv) pollPayload {
@@ -196,8 +195,8 @@ func TestPollJob(t *testing.T) {
 			}
 			if tt.wantNext != "" {
 				scheduledPoll(t, e, tt.wantNext)
-			} else if len(e.enq.order) > 0 {
-				t.Errorf("scheduled %v, want nothing", e.enq.order)
+			} else if len(e.sched.order) > 0 {
+				t.Errorf("scheduled %v, want nothing", e.sched.order)
 			}
 			r := e.result(t, "tid")
 			if tt.wantOutcome == "" {
@@ -246,7 +245,7 @@ func TestPollJob_maintenanceThenRefresh(t *testing.T) {
 	if refresh.Action != actionRefresh {
 		t.Fatalf("action = %q, want refresh", refresh.Action)
 	}
-	if at := e.enq.at[pollTaskID("j-1", 2)]; time.Until(at) < time.Second {
+	if at := e.sched.at[pollTaskID("j-1", 2)]; time.Until(at) < time.Second {
 		t.Errorf("refresh due in %v, want >= StepRetryDelay", time.Until(at))
 	}
 	if err := pollOnce(t, e, refresh, false); err != nil {

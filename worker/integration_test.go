@@ -112,11 +112,11 @@ func TestWorker_invalidCredentials(t *testing.T) {
 			t.Errorf("asynq's warning for a deliberate SkipRetry is logged above debug: %s", line)
 		}
 	}
-	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr})
-	defer insp.Close()
-	archived, _ := insp.ListArchivedTasks(h.queue)
-	if len(archived) != 1 || archived[0].Type != wire.TypePollJob || archived[0].Retried != 0 {
-		t.Errorf("archived = %+v, want the last poll, never retried", archived)
+	if f, err := ListFollowed(t.Context(), h.rdb, h.ns, 10); err != nil || f.Count != 0 {
+		t.Errorf("followed = %+v, %v; want none: the failed job is no longer followed", f, err)
+	}
+	if n := h.calls("GET /jobs/{id}"); n != 1 {
+		t.Errorf("polls = %d, want 1: a failed step is not retried", n)
 	}
 }
 

@@ -1,25 +1,7 @@
 package worker
 
-// Why follow-up tasks: waiting on a Basiq job is done with option (b) of
-// DESIGN.md, a numbered job:poll task (poll:<jobID>:<n>) scheduled with
-// ProcessAt, rather than (a) a "not ready" error retried by RetryDelayFunc.
-//   - The poll payload carries the state (steps observed with their times,
-//     looks, the MFA event sent, the deadline, the root task), so a poll is
-//     one GET and no Redis read-modify-write; with (a) the payload is fixed
-//     and the state would live in a side key.
-//   - Real retries stay real: a 5xx or 429 of one poll is retried by asynq
-//     with its own back-off and MaxRetry, separate from "not finished yet".
-//   - The UI shows each poll as a completed task with its observation as
-//     result, instead of one task forever in "retry" with a fake error, and
-//     the ErrorHandler sees only real errors.
-// Enqueue-then-return is not atomic: a poll that ran twice schedules the
-// same next id (a conflict, ignored) and publishes through the dedupe key,
-// so running a poll twice is harmless.
-
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/wire"
@@ -29,16 +11,14 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// PollJob handles wire.TypePollJob: one look at a Basiq job (or one
+// lookAt is one look at the Basiq job of a followed chain p (or one
 // refresh of its connection), then what decide chose: the result, or the
-// next poll.
-func (h *handlers) PollJob(ctx context.Context, t *asynq.Task) error {
-	p, err := wire.Decode[pollPayload](t)
-	if err != nil {
-		zerolog.Ctx(ctx).Error().Err(err).Msg("malformed poll payload, archived")
-		return err
-	}
-	a := attemptOf(ctx)
+// next look (schedulePoll). The follower runs it (followed.go) and turns
+// what it returns into the job's next due time: a *retryError is a retry
+// after its delay, anything else ends the look. a numbers the look's
+// attempts: a.last makes a transient error final.
+func (h *handlers) lookAt(ctx context.Context, p pollPayload, a attempt) error {
+	t := asynq.NewTask(wire.TypePollJob, nil) // no result writer: the result is published
 	if p.Action == actionRefresh {
 		return h.refreshAfterFailure(ctx, t, p, a)
 	}
@@ -102,20 +82,10 @@ func (h *handlers) complete(ctx context.Context, t *asynq.Task, p pollPayload, a
 
 // scheduleNext schedules p, the following look, at due.
 func (h *handlers) scheduleNext(ctx context.Context, t *asynq.Task, p pollPayload, a attempt, due time.Time) error {
-	if err := h.schedulePoll(ctx, p, a.queue, due); err != nil {
+	if err := h.schedulePoll(ctx, p, due); err != nil {
 		return h.retry(ctx, a, err)
 	}
-	writeResult(t, pollView{JobID: p.JobID, Step: p.Step, Looks: p.Looks, Next: p.pollID(), NextAt: due})
 	return nil
-}
-
-// pollView is the asynq task result of a poll that scheduled another one.
-type pollView struct {
-	JobID  string    `json:"jobId"`
-	Step   string    `json:"step"`
-	Looks  int       `json:"looks"`
-	Next   string    `json:"next"`
-	NextAt time.Time `json:"nextAt"`
 }
 
 // report logs the step status changes decide recorded (old to p), with
@@ -149,13 +119,17 @@ func (h *handlers) progress(ctx context.Context, p pollPayload) {
 	}
 }
 
-// schedulePoll enqueues p (already numbered) to run at due.
-func (h *handlers) schedulePoll(ctx context.Context, p pollPayload, queue string, due time.Time) error {
-	b, err := json.Marshal(p)
-	if err != nil {
-		return fmt.Errorf("encode poll: %w", err)
+// schedulePoll makes p (already numbered) the state of its chain's next
+// look, due at due. Inside a look (lookAt) it is written back by the
+// follower with the look's other updates; elsewhere (the task that starts
+// a job, a job:poll task of an earlier version) the job is followed from
+// now on, unless it is already (a re-run).
+func (h *handlers) schedulePoll(ctx context.Context, p pollPayload, due time.Time) error {
+	if ops := lookOpsOf(ctx); ops != nil {
+		ops.scheduled = append(ops.scheduled, scheduled{p: p, due: due})
+		return nil
 	}
-	return h.enqueueFollowUp(ctx, asynq.NewTask(wire.TypePollJob, b), p.pollID(), queue, due)
+	return h.sched.add(ctx, p, due)
 }
 
 // firstPoll attaches p's task to job (follow.go) and, when the task owns

@@ -130,8 +130,8 @@ func TestCreateConnection_lostAnswer(t *testing.T) {
 				if p := scheduledPoll(t, e, tt.wantPoll); p.TaskID != "tid" {
 					t.Errorf("poll payload %+v", p)
 				}
-			} else if len(e.enq.order) > 0 {
-				t.Errorf("scheduled %v, want nothing", e.enq.order)
+			} else if len(e.sched.order) > 0 {
+				t.Errorf("scheduled %v, want nothing", e.sched.order)
 			}
 			r := e.result(t, "tid")
 			switch {

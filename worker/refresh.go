@@ -14,7 +14,7 @@ import (
 // scheduleRefresh schedules p, the refresh of its connection that decide
 // chose after an institution-side failure (actRefresh).
 func (h *handlers) scheduleRefresh(ctx context.Context, p pollPayload, a attempt, act action) error {
-	if err := h.schedulePoll(ctx, p, a.queue, act.due); err != nil {
+	if err := h.schedulePoll(ctx, p, act.due); err != nil {
 		return h.retry(ctx, a, err)
 	}
 	h.obs.RetryWait("maintenance", act.delay)
@@ -51,7 +51,7 @@ func (h *handlers) refreshAfterFailure(ctx context.Context, t *asynq.Task, p pol
 	switch {
 	case err != nil:
 	case att.role == roleOwner:
-		err, view.FirstPoll = h.schedulePoll(ctx, np, a.queue, due), due
+		err, view.FirstPoll = h.schedulePoll(ctx, np, due), due
 	default: // Basiq answered with a job another task follows: this chain ends here
 		err = h.joined(ctx, t, np, att)
 		view.Waiting = []string{att.jobID}

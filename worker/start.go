@@ -175,7 +175,7 @@ func (h *handlers) follow(ctx context.Context, t *asynq.Task, base pollPayload, 
 		switch {
 		case err != nil:
 		case att.role == roleOwner:
-			err, view.FirstPoll = h.schedulePoll(ctx, p, a.queue, due), due
+			err, view.FirstPoll = h.schedulePoll(ctx, p, due), due
 		default:
 			err = h.joined(ctx, t, p, att)
 			view.Waiting = append(view.Waiting, att.jobID)

@@ -67,8 +67,8 @@ func TestCreateConnection_deadlinePassedInQueue(t *testing.T) {
 	if r == nil || r.Outcome != tasks.OutcomeTimedOut || r.Error == nil || r.Error.Code != tasks.CodeExpiredBeforeSend || r.JobID != "" {
 		t.Fatalf("result = %+v, want timed_out %s without a job", r, tasks.CodeExpiredBeforeSend)
 	}
-	if n := len(e.enq.order); n != 0 {
-		t.Errorf("scheduled %v, want nothing", e.enq.order)
+	if n := len(e.sched.order); n != 0 {
+		t.Errorf("scheduled %v, want nothing", e.sched.order)
 	}
 }
 
@@ -154,8 +154,8 @@ func TestCreateConnection_tokenFetchFailed(t *testing.T) {
 	if r := e.result(t, "tid"); r != nil {
 		t.Errorf("result = %+v (error %+v), want none yet", r, r.Error)
 	}
-	if len(e.enq.order) != 1 {
-		t.Errorf("scheduled %v, want the first poll", e.enq.order)
+	if len(e.sched.order) != 1 {
+		t.Errorf("scheduled %v, want the first poll", e.sched.order)
 	}
 }
 

@@ -49,7 +49,7 @@ type Config struct {
 	// BasiqTimeout bounds each call to Basiq (default 30s).
 	BasiqTimeout time.Duration
 	// IdleConnsPerHost is how many idle connections to Basiq are kept
-	// (default one per slot of Concurrency, at least 2).
+	// (default one per slot of Concurrency and per look of FollowConcurrency).
 	IdleConnsPerHost int
 	// RateLimit limits the calls to Basiq of every process of the API key
 	// together, shared through Redis: a call waits for its turn when it is
@@ -66,8 +66,20 @@ type Config struct {
 	// Concurrency is the number of tasks processed at once (default 20).
 	Concurrency int
 	// Queues maps queue names to priorities (default {"default": 1}).
-	// Follow-up polls go to the queue of the task that scheduled them.
+	// The looks at followed jobs do not go through a queue: the follower
+	// runs them (FollowConcurrency), so a burst of new work does not delay them.
 	Queues map[string]int
+	// FollowConcurrency is the number of looks at followed Basiq jobs
+	// run at once by the process's follower, besides Concurrency (default 128).
+	FollowConcurrency int
+	// FollowLease is how long a process holds the followed jobs it claimed
+	// before another process may take them: the longest a look may take,
+	// and how long the jobs of a process that died wait (default 30s).
+	FollowLease time.Duration
+	// FollowPeek is how often the follower looks for jobs that other
+	// processes added or gave up, when nothing of its own is due sooner
+	// (default 250ms).
+	FollowPeek time.Duration
 	// Policy is the poll back-off (default 500ms, ×1.5, at most 5s, ±20%).
 	Policy PollPolicy
 	// JobDeadline is how long a job may run, counted from the task's
@@ -119,8 +131,8 @@ type Config struct {
 	// ShutdownTimeout is how long Run waits for running handlers once ctx
 	// is done; unfinished tasks go back to their queue (default 25s).
 	ShutdownTimeout time.Duration
-	// ResultRetention is how long finished poll tasks, and so their results,
-	// stay visible in the web UI (default 24h).
+	// ResultRetention is how long the follow tasks a connection.created
+	// webhook starts stay visible in the web UI (default 24h).
 	ResultRetention time.Duration
 	// ResultsMaxLen caps the results stream at about this many entries
 	// (default results.DefaultMaxLen).
@@ -168,6 +180,7 @@ type Worker struct {
 	srv      *asynq.Server
 	client   *asynq.Client
 	handlers *handlers
+	follower *follower
 }
 
 // New builds a Worker from cfg. It connects to nothing until Run.
@@ -199,21 +212,28 @@ func New(cfg Config) (*Worker, error) {
 	// On the shared client, none of the three is closed (asynq refuses to).
 	w.srv, w.client = asynq.NewServerFromRedisClient(cfg.Redis, acfg), asynq.NewClientFromRedisClient(cfg.Redis)
 	w.handlers = newHandlers(cfg, w.client)
-	w.handlers.runner = asynq.NewInspectorFromRedisClient(cfg.Redis)
+	w.follower = newFollower(w.handlers, cfg)
+	w.handlers.sched = w.follower
 	return w, nil
 }
 
-// Run processes tasks until ctx is done, then shuts down gracefully: it
-// stops taking tasks, gives running handlers ShutdownTimeout to finish and
-// puts unfinished tasks back on their queue. It returns when shut down.
+// Run processes tasks and follows Basiq jobs until ctx is done, then shuts
+// down gracefully: it stops taking tasks and claiming jobs, gives running
+// handlers ShutdownTimeout to finish and puts unfinished tasks back on
+// their queue; the looks under way finish and are written back. It returns
+// when shut down.
 func (w *Worker) Run(ctx context.Context) error {
 	if err := w.srv.Start(w.handlers.Mux(w.cfg.Logger)); err != nil {
 		return fmt.Errorf("worker: start: %w", err)
 	}
-	w.cfg.Logger.Info().Int("concurrency", w.cfg.Concurrency).Interface("queues", w.cfg.Queues).Msg("worker started")
+	followed := make(chan struct{})
+	go func() { defer close(followed); w.follower.run(ctx) }()
+	w.cfg.Logger.Info().Int("concurrency", w.cfg.Concurrency).Int("follow_concurrency", w.cfg.FollowConcurrency).
+		Interface("queues", w.cfg.Queues).Msg("worker started")
 	<-ctx.Done()
 	w.cfg.Logger.Info().Dur("timeout", w.cfg.ShutdownTimeout).Msg("worker stopping")
 	w.srv.Shutdown()
+	<-followed
 	w.cfg.Logger.Info().Msg("worker stopped")
 	return nil
 }
@@ -228,7 +248,7 @@ type transportWrapper interface {
 func (c Config) basiqClient() basiqclient.Options {
 	o := basiqclient.Options{APIKey: c.APIKey, BaseURL: c.BaseURL, APIVersion: c.APIVersion,
 		Redis: c.Redis, Namespace: c.Namespace, Keyring: c.Keyring,
-		Concurrency: c.Concurrency, IdleConnsPerHost: c.IdleConnsPerHost, Timeout: c.BasiqTimeout,
+		Concurrency: c.Concurrency + c.FollowConcurrency, IdleConnsPerHost: c.IdleConnsPerHost, Timeout: c.BasiqTimeout,
 		RateLimit: ratelimit.Limit(c.RateLimit), TokenRateLimit: ratelimit.Limit(c.TokenRateLimit)}
 	if c.Observer != nil {
 		o.Observer = c.Observer

@@ -10,6 +10,8 @@
 //	{ns}:worker:mfa:<taskID>                     MFA answer handed over to a task
 //	{ns}:worker:follow:<jobID>                   follower record of a Basiq job
 //	{ns}:worker:follow:<jobID>:waiters           tasks waiting on that job
+//	{ns}:worker:followed                         due times of the followed Basiq jobs (ZSET)
+//	{ns}:worker:followed:state                   their poll state by member (hash)
 //	{ns}:worker:basiq-hook:<webhookID>           a Basiq webhook delivery already taken
 //	{ns}:worker:ratelimit:<fingerprint>:<bucket> the shared rate limiter's state
 //	{ns}:worker:consent:<userID>                 what the worker knows of a user's consent
@@ -40,6 +42,14 @@ func MFA(ns, taskID string) string { return worker(ns, "mfa", taskID) }
 // Follow is the follower record of Basiq job jobID:
 // "{ns}:worker:follow:<jobID>".
 func Follow(ns, jobID string) string { return worker(ns, "follow", jobID) }
+
+// Followed is the ZSET of the Basiq jobs being followed: member the job
+// id, score when it is next due (unix ms), or when its lease ends while a
+// process looks at it.
+func Followed(ns string) string { return "{" + ns + "}:worker:followed" }
+
+// FollowedState is the hash of the followed jobs' poll state, by member of Followed.
+func FollowedState(ns string) string { return Followed(ns) + ":state" }
 
 // Waiters is the hash of tasks waiting on Basiq job jobID:
 // "{ns}:worker:follow:<jobID>:waiters".

@@ -18,6 +18,8 @@ func TestKeys(t *testing.T) {
 		{MFA("ns", "t-1"), "{ns}:worker:mfa:t-1"},
 		{Follow("ns", "j-1"), "{ns}:worker:follow:j-1"},
 		{Waiters("ns", "j-1"), "{ns}:worker:follow:j-1:waiters"},
+		{Followed("ns"), "{ns}:worker:followed"},
+		{FollowedState("ns"), "{ns}:worker:followed:state"},
 		{BasiqHook("ns", "msg_1"), "{ns}:worker:basiq-hook:msg_1"},
 		{RateLimit("ns", apiKey), "{ns}:worker:ratelimit:" + fp + ":"},
 		{Token("ns", apiKey), "{ns}:basiq:token:" + fp},
