@@ -102,7 +102,7 @@ func New(o Options) (*Process, error) {
 	}
 	if o.Listener != nil {
 		ao := o.Admin
-		ao.Redis, ao.Registry = o.Redis, o.Registry
+		ao.Redis, ao.Registry, ao.Namespace = o.Redis, o.Registry, wc.Namespace
 		if ao.Routes, p.hooks, err = o.routes(wc); err != nil {
 			return nil, err
 		}

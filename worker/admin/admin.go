@@ -7,6 +7,8 @@
 //	/healthz  200 "ok" while the process serves HTTP
 //	/readyz   200 "ok" when Redis answers PING within a second, else 503 with the reason
 //	/ui/      the asynqmon UI and its /ui/api (when UIEnabled; the path is UIPath)
+//	/followed the Basiq jobs the worker follows (when Namespace is set): figures and the
+//	          first jobs by due time, HTML or ?format=json; their gauges are on /metrics
 //
 // When Username is set, the UI and /metrics ask for basic authentication; the probes never do.
 package admin
@@ -47,6 +49,10 @@ type Options struct {
 	Username, Password string
 	// Queues limits the asynq queue gauges to these queues; empty means every queue in Redis.
 	Queues []string
+	// Namespace is the worker's: when set, /followed and the
+	// basiq_worker_followed_* gauges show the Basiq jobs it follows, which
+	// are not asynq tasks and so not in the UI.
+	Namespace string
 	// Routes are more routes (ServeMux patterns, such as "POST /basiq/webhooks"),
 	// served as given: they authenticate their requests themselves.
 	Routes map[string]http.Handler
@@ -88,6 +94,12 @@ func New(opts Options) (*Handler, error) {
 		// counted in promhttp_metric_handler_errors_total.
 		ErrorHandling: promhttp.ContinueOnError,
 	})))
+	if opts.Namespace != "" {
+		if err := h.reg.Register(newFollowedCollector(rdb, opts.Namespace)); err != nil {
+			return nil, fmt.Errorf("admin: register followed jobs metrics: %w", err)
+		}
+		h.mux.Handle("GET /followed", protect(followedPage(rdb, opts.Namespace, opts.uiPath())))
+	}
 	h.mux.HandleFunc("GET /healthz", healthz)
 	h.mux.Handle("GET /readyz", readyz(rdb))
 	for pattern, route := range opts.Routes {
