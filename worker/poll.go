@@ -36,7 +36,7 @@ func (h *handlers) lookAt(ctx context.Context, p pollPayload, a attempt) error {
 		r.expected = h.expect.steps(ctx, p.InstitutionID)
 	}
 	next, act := decide(p, job, now, r)
-	h.report(ctx, p, next)
+	h.report(ctx, p, next, act.kind)
 	return h.perform(ctx, t, next, a, act)
 }
 
@@ -89,8 +89,10 @@ func (h *handlers) scheduleNext(ctx context.Context, t *asynq.Task, p pollPayloa
 }
 
 // report logs the step status changes decide recorded (old to p), with
-// how long each finished step took, and sends the live progress event.
-func (h *handlers) report(ctx context.Context, old, p pollPayload) {
+// how long each finished step took, and sends the progress event, unless
+// the look ends the job (act): its result, published next, carries the
+// steps (and a progress event then would cost two commands for nothing).
+func (h *handlers) report(ctx context.Context, old, p pollPayload, act pollAction) {
 	if len(p.Steps) == len(old.Steps) {
 		return
 	}
@@ -105,6 +107,10 @@ func (h *handlers) report(ctx context.Context, old, p pollPayload) {
 			ev = ev.Dur("duration", d)
 		}
 		ev.Msg("step status changed")
+	}
+	switch act {
+	case actComplete, actFail, actTimeOut:
+		return
 	}
 	h.progress(ctx, p)
 }
