@@ -100,13 +100,31 @@
 // is adopted: its chain is followed from then on (adopt).
 //
 // Why not one asynq task per poll, as before. Measured with basiq-bench
-// -n 500 (fake steps 1 s/2 s/3 s, one process, a private redis-server, the
-// machine shared, load 9-19) in alternate runs of both designs:
+// (fake steps 1 s/2 s/3 s ±20%, one process, 20 slots, a private
+// redis-server; the machine shared with other work, so the two designs ran
+// alternately at the same load and only their ratios count):
 //
 //	                            asynq task per poll   follower
-//	Redis commands/job          168-201               56-71
-//	detection p99 (all steps)   ~0.9 s                ~0.8 s
-//	Redis memory kept/job       16.4 KB               (see below)
+//	n=500, load 9-19
+//	  Redis commands/job        168-201               56-71
+//	  detection p99 (all steps) 0.86-0.91 s           0.79-0.83 s
+//	n=2000, load 17
+//	  Redis commands/job        75.8                  48.8
+//	  detection p99 (all steps) 9.4 s                 0.87 s
+//	  polls/job                 1.10                  5.34
+//	  Redis memory kept/job     8.1 KB                7.0 KB
+//	n=10000, load 11 (follower alone)
+//	  Redis commands/job                              48.0
+//	  detection p99 (all steps)                       1.41 s
+//	  Redis memory kept/job                           6.3 KB
+//
+// At n=2000 the poll tasks waited behind the burst of creates in the same
+// queue (each look came seconds late, so it found the step long done: 1.1
+// polls/job); the follower is not in the queue. Of the 6.3 KB kept per job,
+// the worker's own records are the follower record (1.2 KB: it keeps the
+// job's outcome for tasks that attach later, as long as the dedupe key)
+// and the start record (0.2 KB); the rest is the results (stream entry and
+// result key, 2.8 KB), the task's progress and the retained create task.
 //
 // A poll task costs about 30 commands (enqueue, forward of the scheduled
 // set, RunTask for sub-second time, dequeue, lease, done, retention,
