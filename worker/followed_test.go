@@ -210,3 +210,29 @@ func waitUnfollowed(t *testing.T, e *testEnv) {
 	}
 	t.Errorf("still followed: %+v", fl)
 }
+
+// TestFollower_backlog: more jobs due than free slots are all looked at
+// at once, one claim after another, though the looks' next due times
+// (an hour away) are what the follower knows of its own: it does not
+// sleep on them (nor until the next peek) while jobs are due.
+func TestFollower_backlog(t *testing.T) {
+	e, f := followerEnv(t, 10*time.Second)
+	f.peek = time.Minute
+	f.slots = make(chan struct{}, 2)
+	e.h.policy = PollPolicy{Initial: time.Hour, Factor: 1, Max: time.Hour}
+	running := job("j", sdk.StatusInProgress, sdk.StatusPending, sdk.StatusPending)
+	for i := range 8 {
+		id := "j-" + string(rune('a'+i))
+		e.basiq.jobs[id] = []*sdk.Job{running}
+		p, due := followedPoll(id, 0)
+		if err := f.add(t.Context(), p, due); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runFollower(t, f)
+	for end := time.Now().Add(20 * time.Second); e.basiq.count("job") < 8; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%d of 8 due jobs looked at in 20 s (the peek is a minute)", e.basiq.count("job"))
+		}
+	}
+}
