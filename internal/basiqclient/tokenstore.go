@@ -2,14 +2,13 @@ package basiqclient
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/keys"
+	"github.com/basiq-worker/basiq-worker/internal/redislock"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -143,39 +142,12 @@ func (s *TokenStore) Save(ctx context.Context, t sdk.Token) error {
 	return nil
 }
 
-// unlockScript deletes the lock only if this holder still owns it.
-var unlockScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0`)
-
-// Lock takes the refresh lock (SET NX PX), waiting for it until ctx ends.
+// Lock takes the refresh lock, waiting for it until ctx ends.
 // The returned unlock releases it only if it is still this holder's.
 func (s *TokenStore) Lock(ctx context.Context) (func(), error) {
-	var raw [16]byte
-	if _, err := rand.Read(raw[:]); err != nil {
+	unlock, err := redislock.Acquire(ctx, s.rdb, s.lockKey, tokenLockTTL, 0)
+	if err != nil {
 		return nil, fmt.Errorf("token lock: %w", err)
 	}
-	owner := hex.EncodeToString(raw[:])
-	wait := 10 * time.Millisecond
-	for {
-		ok, err := s.rdb.SetNX(ctx, s.lockKey, owner, tokenLockTTL).Result()
-		if err != nil {
-			return nil, fmt.Errorf("token lock: %w", err)
-		}
-		if ok {
-			return func() {
-				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-				defer cancel()
-				_ = unlockScript.Run(ctx, s.rdb, []string{s.lockKey}, owner).Err()
-			}, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("token lock: %w", ctx.Err())
-		case <-time.After(wait):
-			wait = min(wait*2, 200*time.Millisecond)
-		}
-	}
+	return unlock, nil
 }

@@ -2,8 +2,6 @@ package basiqhooks
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +9,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/keys"
+	"github.com/basiq-worker/basiq-worker/internal/redislock"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -70,9 +69,6 @@ type registered struct {
 // lockTTL bounds how long a registering worker holds the lock.
 const lockTTL = 30 * time.Second
 
-// unlockScript deletes the lock only while its holder holds it.
-var unlockScript = redis.NewScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`)
-
 // Register makes sure Basiq delivers to r.URL, once however many workers
 // start: under a Redis lock per URL, it lists the subscriptions and keeps
 // the one with that URL, or creates it and stores its id and secret
@@ -127,31 +123,18 @@ func Register(ctx context.Context, r Registration) (Subscription, error) {
 // holds it, and returns its release.
 func (r Registration) lock(ctx context.Context) (func(), error) {
 	key := keys.BasiqWebhookLock(r.Namespace, r.URL)
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	token := hex.EncodeToString(b[:])
 	wait := r.LockWait
 	if wait <= 0 {
 		wait = lockTTL
 	}
-	deadline := time.Now().Add(wait)
-	for {
-		ok, err := r.Redis.SetNX(ctx, key, token, lockTTL).Result()
-		if err != nil {
-			return nil, fmt.Errorf("registration lock %s: %w", key, err)
-		}
-		if ok {
-			return func() { unlockScript.Run(context.WithoutCancel(ctx), r.Redis, []string{key}, token) }, nil
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("registration lock %s: held by another worker for over %s", key, wait)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("registration lock %s: %w", key, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
+	unlock, err := redislock.Acquire(ctx, r.Redis, key, lockTTL, wait)
+	if errors.Is(err, redislock.ErrHeld) {
+		return nil, fmt.Errorf("registration lock %s: held by another worker for over %s", key, wait)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("registration lock %s: %w", key, err)
+	}
+	return unlock, nil
 }
 
 func (r Registration) load(ctx context.Context) (*registered, error) {
