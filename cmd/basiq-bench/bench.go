@@ -5,14 +5,17 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/sdk"
@@ -35,58 +38,96 @@ const (
 // yardstick and, with -peer node, the Node SDK in BullMQ; then the table of
 // the issue's targets.
 func runBench(ctx context.Context, o options, stdout, stderr io.Writer) error {
-	rep := newReport(ctx, o)
-	add := func(label string, r *Run, err error) error {
-		if err != nil {
-			return fmt.Errorf("%s: %w", label, err)
-		}
-		r.Label = label
-		rep.Runs = append(rep.Runs, r)
-		return nil
+	type plan struct {
+		label string
+		run   func() (*Run, error)
 	}
-	// The full-n blocking runs first, in a process with nothing left of
-	// earlier runs: 10,000 creates at once swamped a fake Basiq sharing the
-	// process with the earlier runs' state (every create timed out).
+	var plans []plan
 	if o.mode == modeBoth || o.mode == modeBlocking && o.blockingConcOn {
 		cs, _ := blockingConcurrencies(o)
 		for _, c := range cs {
 			ob := o
 			ob.concurrency = c
-			r, err := runOnce(ctx, ob, modeBlocking, o.n, stderr)
-			if err := add(fmt.Sprintf("%s %d", labelBlockingAt, c), r, err); err != nil {
-				return err
-			}
+			plans = append(plans, plan{fmt.Sprintf("%s %d", labelBlockingAt, c), func() (*Run, error) { return runOnce(ctx, ob, modeBlocking, o.n, stderr) }})
 		}
 	}
 	if o.mode == modeScheduled || o.mode == modeBoth {
-		r, err := runOnce(ctx, o, modeScheduled, o.n, stderr)
-		if err := add(labelOurs, r, err); err != nil {
-			return err
-		}
+		plans = append(plans, plan{labelOurs, func() (*Run, error) { return runOnce(ctx, o, modeScheduled, o.n, stderr) }})
 	}
 	if o.mode == modeBoth || o.mode == modeBlocking && !o.blockingConcOn {
-		r, err := runOnce(ctx, o, modeBlocking, blockingN(o), stderr)
-		if err := add(labelBlockingEqual, r, err); err != nil {
-			return err
-		}
+		plans = append(plans, plan{labelBlockingEqual, func() (*Run, error) { return runOnce(ctx, o, modeBlocking, blockingN(o), stderr) }})
 	}
 	if o.mode == modeNoop || o.mode == modeBoth && o.yardstick {
-		r, err := runNoop(ctx, o, stderr)
-		if err := add(labelNoop, r, err); err != nil {
-			return err
-		}
+		plans = append(plans, plan{labelNoop, func() (*Run, error) { return runNoop(ctx, o, stderr) }})
 	}
 	if o.peer == "node" {
-		r, err := runNode(ctx, o, stderr)
-		if errors.Is(err, errSkipped) {
-			fmt.Fprintf(stderr, "basiq-bench: -peer node %v\n", err)
-			rep.Skipped = append(rep.Skipped, "node peer "+err.Error())
-		} else if err := add(labelNode, r, err); err != nil {
-			return err
+		plans = append(plans, plan{labelNode, func() (*Run, error) { return runNode(ctx, o, stderr) }})
+	}
+	if o.oneRun != "" { // a child of the loop below: this run only, as JSON
+		for _, p := range plans {
+			if p.label == o.oneRun {
+				var out oneRunOutput
+				r, err := p.run()
+				switch {
+				case errors.Is(err, errSkipped):
+					out.Skipped = err.Error()
+				case err != nil:
+					return err
+				default:
+					out.Run = r
+				}
+				return json.NewEncoder(stdout).Encode(out)
+			}
 		}
+		return fmt.Errorf("-one-run %q: no such run", o.oneRun)
+	}
+	rep := newReport(ctx, o)
+	for _, p := range plans {
+		out, err := runInProcess(ctx, o, p.label, stderr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.label, err)
+		}
+		if out.Skipped != "" {
+			fmt.Fprintf(stderr, "basiq-bench: %s %s\n", p.label, out.Skipped)
+			rep.Skipped = append(rep.Skipped, p.label+" "+out.Skipped)
+			continue
+		}
+		out.Run.Label = p.label
+		rep.Runs = append(rep.Runs, out.Run)
 	}
 	rep.compare()
 	return rep.write(o, stdout)
+}
+
+// oneRunOutput is what a -one-run child prints.
+type oneRunOutput struct {
+	Run     *Run   `json:"run,omitempty"`
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// runInProcess runs one run of the report in a process of its own (this
+// executable with -one-run): a run in the same process as an earlier one
+// found the fake Basiq busy at 2 cores with what the earlier runs left (its
+// 10,000 creates at once all timed out), so every run starts fresh.
+func runInProcess(ctx context.Context, o options, label string, stderr io.Writer) (*oneRunOutput, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	args := append(append([]string{}, o.args...), "-one-run", label)
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Stderr = stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 60 * time.Second
+	b, err := cmd.Output()
+	if err != nil {
+		return nil, err
+	}
+	var out oneRunOutput
+	if err := json.Unmarshal(b, &out); err != nil || out.Run == nil && out.Skipped == "" {
+		return nil, fmt.Errorf("run process printed %q: %v", b, err)
+	}
+	return &out, nil
 }
 
 // Labels of the runs of a report.

@@ -70,6 +70,8 @@ type options struct {
 	crashAt        float64
 	sweepSteps     string
 	sampleEvery    time.Duration
+	oneRun         string   // internal: run only the run of this label, print it as JSON
+	args           []string // the command line after the program name
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -121,6 +123,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.sweepSteps, "sweep-steps", "", "-sweep: fake step durations to sweep, comma-separated credentials/accounts/transactions[:uJITTER|:lnSIGMA] (default: the -step-* flags)")
 	fs.DurationVar(&o.sampleEvery, "sample-every", 500*time.Millisecond, "how often Redis memory and the workers' RSS are sampled during a run")
 	fs.BoolVar(&o.child, "worker-child", false, "internal: run as a worker child process")
+	fs.StringVar(&o.oneRun, "one-run", "", "internal: run only this run of the report and print it as JSON")
 	fs.StringVar(&o.childNS, "child-ns", "", "internal")
 	fs.StringVar(&o.childQueue, "child-queue", "", "internal")
 	fs.StringVar(&o.childBasiqURL, "child-basiq-url", "", "internal")
@@ -132,6 +135,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	o.args = args[1:]
 	fs.Visit(func(f *flag.Flag) { o.blockingConcOn = o.blockingConcOn || f.Name == "blocking-concurrency" })
 	if o.apiLoad != "" {
 		var err error

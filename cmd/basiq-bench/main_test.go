@@ -17,9 +17,10 @@ import (
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 )
 
-// TestMain lets the test binary serve as the worker child the benchmark starts.
+// TestMain lets the test binary serve as the worker child and the run
+// process (-one-run) the benchmark starts.
 func TestMain(m *testing.M) {
-	if slices.Contains(os.Args, "-worker-child") {
+	if slices.Contains(os.Args, "-worker-child") || slices.Contains(os.Args, "-one-run") {
 		if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(1)
