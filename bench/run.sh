@@ -1,6 +1,7 @@
 #!/bin/sh
 # Reproduces bench/results for the checked-out commit: files named <what>-<commit>.{txt,json}.
 #   bench/run.sh [both|crash|inflight|sweep|all]   (default all; about 20 minutes on 2 cores)
+#   BENCH_N (default 10000) sets N of both and crash, BENCH_INFLIGHT_N (100000) that of inflight.
 # both:     N = 10,000 at once: ours, blocking at the same concurrency (extrapolated), blocking
 #           at concurrency 10,000, asynq's no-op yardstick, the Node SDK + BullMQ peer; the
 #           table of issue 14's targets
@@ -14,6 +15,8 @@ cd "$(dirname "$0")/.."
 out=bench/results
 mkdir -p "$out"
 what=${1:-all}
+n=${BENCH_N:-10000}                 # connections of both and crash
+inflight=${BENCH_INFLIGHT_N:-100000}
 commit=$(git rev-parse --short HEAD)
 tmp=$(mktemp -d)
 if [ -z "${REDIS_URL:-}" ]; then
@@ -37,16 +40,16 @@ run() {
 	echo "== $name-$commit: $*" >&2
 	"$tmp/basiq-bench" -redis-url "$REDIS_URL" -json-file "$out/$name-$commit.json" -table-file "$out/$name-$commit.txt" "$@" >/dev/null
 }
-case $what in both | all) run n10000-both -n 10000 -mode both -peer node ;; esac
+case $what in both | all) run n$n-both -n "$n" -mode both -peer node ;; esac
 case $what in crash | all)
-	run n10000-crash-scheduled -n 10000 -mode scheduled -crash-at 0.5
-	run n10000-crash-blocking -n 10000 -mode blocking -blocking-concurrency n -crash-at 0.5
+	run n$n-crash-scheduled -n "$n" -mode scheduled -crash-at 0.5
+	run n$n-crash-blocking -n "$n" -mode blocking -blocking-concurrency n -crash-at 0.5
 	;;
 esac
-case $what in inflight | all) run n100000-inflight -n 100000 -mode scheduled -sample-every 1s -timeout 30m ;; esac
+case $what in inflight | all) run n$inflight-inflight -n "$inflight" -mode scheduled -sample-every 1s -timeout 30m ;; esac
 case $what in sweep | all)
 	run sweep -sweep -n 1000 -rate 200
 	run sweep-long -sweep -n 1000 -rate 200 -sweep-steps 3s/8s/15s:u0.4,8.2s/3.8s/7.1s:ln0.6 \
-		-sweep-policies 300ms/1.5/2s/0,500ms/1.5/5s/0.2,1s/1.6/15s/0.2
+		-sweep-policies 300ms/1.5/2s/0,500ms/1.5/5s/0.2
 	;;
 esac
