@@ -172,28 +172,45 @@ type env struct {
 	fakeConns atomic.Int64
 }
 
-// runOnce runs n connections in mode and returns its figures.
-func runOnce(ctx context.Context, o options, mode string, n int, stderr io.Writer) (*Run, error) {
-	e := &env{o: o, mode: mode, n: n, id: "bench-" + randHex(6), apiKey: randHex(16)}
+// newEnv is a run of n connections in mode with ids, a Basiq API key and a
+// keyring of its own.
+func newEnv(o options, mode string, n int) *env {
 	key := make([]byte, 32)
 	rand.Read(key)
-	e.keyring = "bench:" + base64.StdEncoding.EncodeToString(key)
+	return &env{o: o, mode: mode, n: n, id: "bench-" + randHex(6), apiKey: randHex(16),
+		keyring: "bench:" + base64.StdEncoding.EncodeToString(key)}
+}
+
+// connectRedis opens e.rdb on the run's Redis and checks it answers. Its read
+// timeout outlasts the results reader's blocking XREAD (up to 5 s).
+func (e *env) connectRedis(ctx context.Context) (func(), error) {
+	ropt, err := redis.ParseURL(e.o.redisURL)
+	if err != nil {
+		return nil, fmt.Errorf("redis url: %w", err)
+	}
+	ropt.PoolSize = 32
+	ropt.ReadTimeout = 10 * time.Second
+	e.rdb = redis.NewClient(ropt)
+	if err := e.rdb.Ping(ctx).Err(); err != nil {
+		e.rdb.Close()
+		return nil, fmt.Errorf("redis %s: %w", e.o.redisURL, err)
+	}
+	return func() { e.rdb.Close() }, nil
+}
+
+// runOnce runs n connections in mode and returns its figures.
+func runOnce(ctx context.Context, o options, mode string, n int, stderr io.Writer) (*Run, error) {
+	e := newEnv(o, mode, n)
 	stopFake, err := e.startFake()
 	if err != nil {
 		return nil, err
 	}
 	defer stopFake()
-	ropt, err := redis.ParseURL(o.redisURL)
+	closeRedis, err := e.connectRedis(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("redis url: %w", err)
+		return nil, err
 	}
-	ropt.PoolSize = 32
-	ropt.ReadTimeout = 10 * time.Second // XREAD blocks up to 5 s
-	e.rdb = redis.NewClient(ropt)
-	defer e.rdb.Close()
-	if err := e.rdb.Ping(ctx).Err(); err != nil {
-		return nil, fmt.Errorf("redis %s: %w", o.redisURL, err)
-	}
+	defer closeRedis()
 	defer e.cleanup(stderr)
 	if err := e.createUsers(ctx); err != nil {
 		return nil, err

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	_ "embed"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,7 +17,6 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/tasks"
-	"github.com/redis/go-redis/v9"
 )
 
 // nodeSDKHost is the host fixed in basiq-sdk-nodejs.
@@ -46,25 +43,17 @@ func runNode(ctx context.Context, o options, stderr io.Writer) (*Run, error) {
 	if err := ensureNodePeer(ctx, o.nodeDir, stderr); err != nil {
 		return nil, err
 	}
-	e := &env{o: o, mode: modeNode, n: o.n, id: "bench-" + randHex(6), apiKey: randHex(16)}
-	key := make([]byte, 32)
-	rand.Read(key)
-	e.keyring = "bench:" + base64.StdEncoding.EncodeToString(key)
+	e := newEnv(o, modeNode, o.n)
 	stopFake, err := e.startFake()
 	if err != nil {
 		return nil, err
 	}
 	defer stopFake()
-	ropt, err := redis.ParseURL(o.redisURL)
+	closeRedis, err := e.connectRedis(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("redis url: %w", err)
+		return nil, err
 	}
-	ropt.PoolSize = 32
-	e.rdb = redis.NewClient(ropt)
-	defer e.rdb.Close()
-	if err := e.rdb.Ping(ctx).Err(); err != nil {
-		return nil, fmt.Errorf("redis %s: %w", o.redisURL, err)
-	}
+	defer closeRedis()
 	defer e.cleanup(stderr)
 	if err := e.createUsers(ctx); err != nil {
 		return nil, err

@@ -20,17 +20,12 @@ const taskNoop = "bench:noop"
 // most asynq does here with nothing else to do; ours needs several asynq
 // tasks per connection (asynqTasksProcessed).
 func runNoop(ctx context.Context, o options, stderr io.Writer) (*Run, error) {
-	e := &env{o: o, mode: modeNoop, n: o.n, id: "bench-" + randHex(6)}
-	ropt, err := redis.ParseURL(o.redisURL)
+	e := newEnv(o, modeNoop, o.n)
+	closeRedis, err := e.connectRedis(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("redis url: %w", err)
+		return nil, err
 	}
-	ropt.PoolSize = 32
-	e.rdb = redis.NewClient(ropt)
-	defer e.rdb.Close()
-	if err := e.rdb.Ping(ctx).Err(); err != nil {
-		return nil, fmt.Errorf("redis %s: %w", o.redisURL, err)
-	}
+	defer closeRedis()
 	defer e.cleanup(stderr)
 	before, err := commandStats(ctx, e.rdb)
 	if err != nil {
