@@ -16,9 +16,12 @@ import (
 )
 
 // A worker with more than 100 slots keeps an idle connection per slot: the
-// second round of 300 calls at once opens no new connection. With the
-// default transport's cap of 100 idle connections in all, it opened about
-// 200, and a blocking baseline of 10,000 slots ran out of ports.
+// second round of 300 calls at once reuses every connection the first round
+// opened. With the default transport's cap of 100 idle connections in all,
+// it opened about 200 again, and a blocking baseline of 10,000 slots ran out
+// of ports. The first round may open fewer than 300 (a call that ends early
+// frees its connection for a later one), so the second round may open the
+// difference, and no more.
 func TestNew_idleConnsPerSlot(t *testing.T) {
 	var opened atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
@@ -68,7 +71,8 @@ func TestNew_idleConnsPerSlot(t *testing.T) {
 	round()
 	first := opened.Load()
 	round()
-	if again := opened.Load() - first; again > 10 {
-		t.Errorf("second round of 300 calls opened %d new connections (first round %d), want about 0", again, first)
+	// Slack of 10 for a connection the server closed between rounds.
+	if again, want := opened.Load()-first, 300-first+10; again > want {
+		t.Errorf("second round of 300 calls opened %d new connections (first round %d), want at most %d", again, first, want)
 	}
 }
