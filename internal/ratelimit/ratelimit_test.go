@@ -129,19 +129,25 @@ func createUser(t *testing.T, url string) string {
 // A call whose turn is further than MaxWait is sent back at once with a
 // *DelayError that the SDK reports as not sent.
 func TestLimiter_sendsBackLongWaits(t *testing.T) {
-	l := newLimiter(t, testredis.Name(t, "rl"), ratelimit.Config{API: ratelimit.Limit{Rate: 2, Burst: 1}, MaxWait: 100 * time.Millisecond})
+	// One call each 10 s: the second call's turn is about 10 s away, far
+	// beyond MaxWait (2 s), and sending it back at once takes far less than
+	// MaxWait even on a loaded machine. Its delay is the turn, less the time
+	// since the first call, plus up to MaxWait of spread.
+	l := newLimiter(t, testredis.Name(t, "rl"), ratelimit.Config{API: ratelimit.Limit{Rate: 0.1, Burst: 1}, MaxWait: 2 * time.Second})
 	ctx := context.Background()
+	first := time.Now()
 	if err := l.Wait(ctx); err != nil {
 		t.Fatalf("first call: %v, want its turn at once", err)
 	}
 	start := time.Now()
 	err := l.Wait(ctx)
+	took, sinceFirst := time.Since(start), time.Since(first)
 	var de *ratelimit.DelayError
-	if !errors.As(err, &de) || de.Delay < 300*time.Millisecond || de.Delay > 700*time.Millisecond {
-		t.Fatalf("second call: %v, want a *DelayError of 400ms to 600ms", err)
+	if lo, hi := 10*time.Second-sinceFirst, 12*time.Second; !errors.As(err, &de) || de.Delay < lo || de.Delay > hi {
+		t.Fatalf("second call: %v, want a *DelayError of %v to %v", err, lo.Round(time.Millisecond), hi)
 	}
-	if took := time.Since(start); took > 100*time.Millisecond {
-		t.Errorf("sending back took %s, want at once", took)
+	if took >= 2*time.Second {
+		t.Errorf("sending back took %s, want at once, not after MaxWait", took)
 	}
 	if !sdk.IsNotSent(&urlError{de}) {
 		t.Error("sdk.IsNotSent: false for a *DelayError, want true")
