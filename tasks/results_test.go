@@ -3,12 +3,14 @@ package tasks_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/redis/go-redis/v9"
 )
 
 // setupResults returns the worker's publisher and an app's Client of one
@@ -49,12 +51,21 @@ func TestClient_Read_resume(t *testing.T) {
 }
 
 func TestClient_Events_follows(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	pub, sub, _ := setupResults(t)
+	pub, _, ns := setupResults(t)
+	// The follower reads on a client of its own, named, so that the test can
+	// see when it blocks on the stream, past where "$" was resolved.
+	name := testredis.Name(t, "follow")
+	rdb := redis.NewClient(&redis.Options{Addr: testredis.Addr(), ClientName: name})
+	t.Cleanup(func() { rdb.Close() })
+	sub := tasks.NewClient(rdb, nil, tasks.WithNamespace(ns))
+	watch := testredis.Client(t)
 	pub.Publish(ctx, results.NewResultEvent(result("old", "old")))
 	go func() {
-		time.Sleep(50 * time.Millisecond)
+		if !waitBlocked(ctx, watch, name) {
+			return
+		}
 		pub.Publish(ctx, results.NewResultEvent(result("t1", "j1")))
 		pub.Publish(ctx, results.NewResultEvent(result("t2", "j2")))
 	}()
@@ -71,6 +82,21 @@ func TestClient_Events_follows(t *testing.T) {
 	if len(ids) != 2 || ids[0] != "result:j1" || ids[1] != "result:j2" {
 		t.Fatalf("got %v, want [result:j1 result:j2]", ids)
 	}
+}
+
+// waitBlocked waits until the Redis connection named name is blocked in
+// XREAD, or ctx ends (false).
+func waitBlocked(ctx context.Context, rdb *redis.Client, name string) bool {
+	for ctx.Err() == nil {
+		list, _ := rdb.ClientList(ctx).Result()
+		for _, line := range strings.Split(list, "\n") {
+			if strings.Contains(line, " name="+name+" ") && strings.Contains(line, " cmd=xread") {
+				return true
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
 }
 
 func TestClient_Wait(t *testing.T) {
