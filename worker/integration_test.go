@@ -41,13 +41,23 @@ func TestWorker_success(t *testing.T) {
 	if p, err := h.sub.Progress(context.Background(), taskID); err != nil || p == nil || p.JobID != r.JobID || len(p.Steps) == 0 {
 		t.Errorf("stored progress = %+v, %v; want the job's latest steps", p, err)
 	}
-	time.Sleep(100 * time.Millisecond) // the result is logged just after it is published
-	logs := h.logs.String()
-	for _, want := range []string{`"message":"step status changed"`, `"message":"result published"`, `"task_id":"` + taskID, `"user_id":"` + user} {
-		if !strings.Contains(logs, want) {
-			t.Errorf("log lacks %s", want)
+	// The result is logged just after it is published: wait for its line.
+	wants := []string{`"message":"step status changed"`, `"message":"result published"`, `"task_id":"` + taskID, `"user_id":"` + user}
+	lacks := func() (missing []string) {
+		logs := h.logs.String()
+		for _, want := range wants {
+			if !strings.Contains(logs, want) {
+				missing = append(missing, want)
+			}
 		}
+		return missing
 	}
+	for end := time.Now().Add(10 * time.Second); len(lacks()) > 0 && time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+	}
+	for _, want := range lacks() {
+		t.Errorf("log lacks %s", want)
+	}
+	logs := h.logs.String()
 	started := 0
 	for _, line := range strings.Split(logs, "\n") {
 		if !strings.Contains(line, `"message":"basiq job started"`) {
