@@ -15,6 +15,7 @@ type job struct {
 	mfaAt              time.Time // when an MFA answer arrived; zero = none yet
 	mfaOK              bool
 	seen               uint8 // steps whose end settle has handled (under store.mu)
+	due                int64 // Unix ns of its live tracker entry, 0 = none (under tracker.mu)
 }
 
 // stepState is a step's status at one instant.

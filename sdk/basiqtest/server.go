@@ -77,7 +77,11 @@ func (s *Server) Close() {
 // Handler returns the http.Handler serving the whole API, for your own listener.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
-func (s *Server) now() time.Time { return s.cfg.clock() }
+// now is the server's clock as wall time only. The timer heap of the tracker keys on Unix
+// nanoseconds while step states compare times; a monotonic reading would make those two disagree
+// by the few nanoseconds the wall clock is slewed (NTP), and a job due by its key but not by its
+// states was scheduled again at the same key: settle evaluated it forever under store.mu.
+func (s *Server) now() time.Time { return s.cfg.clock().Round(0) }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {

@@ -18,13 +18,24 @@ type tracker struct {
 	consents minHeap[*consent]
 	wake     chan struct{} // signalled when an earlier milestone may exist (dispatcher only)
 	on       atomic.Bool   // the dispatcher runs
+	evals    atomic.Uint64 // job evaluations (advanceJob calls), which tests count
+	later    []at[*job]    // settle's reschedules, pushed once it is done (under store.mu)
 }
 
 func newTracker() *tracker { return &tracker{wake: make(chan struct{}, 1)} }
 
+// pushJob schedules a look at j at when. A job has one live entry, at j.due: a later instant
+// than the one it has adds nothing (that look sees the change), an earlier one replaces it and
+// leaves the old entry stale, so that each milestone is evaluated once.
 func (t *tracker) pushJob(when time.Time, j *job) {
+	n := when.UnixNano()
 	t.mu.Lock()
-	t.jobs.push(at[*job]{when.UnixNano(), j})
+	if j.due != 0 && j.due <= n {
+		t.mu.Unlock()
+		return
+	}
+	j.due = n
+	t.jobs.push(at[*job]{n, j})
 	t.mu.Unlock()
 	t.signal()
 }
@@ -45,15 +56,19 @@ func (t *tracker) signal() {
 	}
 }
 
-// popDue returns the earliest job or consent due at now, if any.
+// popDue returns the earliest job or consent due at now, if any; stale job entries are dropped.
 func (t *tracker) popDue(now time.Time) (*job, *consent, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := now.UnixNano()
-	switch {
-	case len(t.jobs) > 0 && t.jobs[0].nanos <= n:
-		return t.jobs.pop().v, nil, true
-	case len(t.consents) > 0 && t.consents[0].nanos <= n:
+	for len(t.jobs) > 0 && t.jobs[0].nanos <= n {
+		e := t.jobs.pop()
+		if e.nanos == e.v.due {
+			e.v.due = 0
+			return e.v, nil, true
+		}
+	}
+	if len(t.consents) > 0 && t.consents[0].nanos <= n {
 		return nil, t.consents.pop().v, true
 	}
 	return nil, nil, false
@@ -76,20 +91,30 @@ func (t *tracker) next() time.Time {
 	return time.Unix(0, n)
 }
 
-// settle processes every milestone due now. Call with store.mu held for writing.
+// settle processes every milestone due now. Call with store.mu held for writing. A job is
+// evaluated at most once per call: its next look is pushed when the due ones are done, so that
+// a next change not after now (which the clock should never give) cannot loop here.
 func (s *Server) settle() {
 	now := s.now()
+	later := s.track.later[:0]
 	for {
 		j, cs, ok := s.track.popDue(now)
-		switch {
-		case !ok:
-			return
-		case j != nil:
-			s.advanceJob(j, now)
-		default:
+		if !ok {
+			break
+		}
+		if j == nil {
 			s.expireIfDue(cs, now)
+			continue
+		}
+		if when, more := s.advanceJob(j, now); more {
+			later = append(later, at[*job]{when.UnixNano(), j})
 		}
 	}
+	for _, e := range later {
+		s.track.pushJob(time.Unix(0, e.nanos), e.v)
+	}
+	clear(later)
+	s.track.later = later[:0]
 }
 
 // settleNow takes store.mu and settles.
@@ -99,9 +124,10 @@ func (s *Server) settleNow() {
 	s.store.mu.Unlock()
 }
 
-// advanceJob emits the events of the steps of j that ended since the last look, then schedules
-// the next look at the end of the running step.
-func (s *Server) advanceJob(j *job, now time.Time) {
+// advanceJob emits the events of the steps of j that ended since the last look and says when
+// to look next: the end of the running step (more is false when none runs or it never ends).
+func (s *Server) advanceJob(j *job, now time.Time) (next time.Time, more bool) {
+	s.track.evals.Add(1)
 	st, when, more := s.snapshotNext(j, now)
 	for ; int(j.seen) < len(st); j.seen++ {
 		x := st[j.seen]
@@ -110,9 +136,7 @@ func (s *Server) advanceJob(j *job, now time.Time) {
 		}
 		s.stepEvents(j, x)
 	}
-	if more {
-		s.track.pushJob(maxTime(when, now), j)
-	}
+	return maxTime(when, now), more
 }
 
 // snapshotNext reads j's states at now and when its running step can next change (more is
