@@ -78,7 +78,10 @@ func TestSharedJob_oneOutcome(t *testing.T) {
 	e.basiq.jobs["j-c-1"] = []*sdk.Job{running, running, failedJob("j-c-1", "job-timed-out")}
 	e.basiq.jobs["j-c-2"] = []*sdk.Job{job("j-c-2", sdk.StatusSuccess, sdk.StatusSuccess, sdk.StatusSuccess)}
 
-	b, _ := json.Marshal(wire.RefreshAllPayload{V: 1, UserID: "u-1", Deadline: time.Now().Add(50 * time.Millisecond)})
+	// The deadline leaves the three handlers a second (a loaded machine),
+	// then passes before the polls run.
+	deadline := time.Now().Add(time.Second)
+	b, _ := json.Marshal(wire.RefreshAllPayload{V: 1, UserID: "u-1", Deadline: deadline})
 	if err := e.h.RefreshAll(e.ctx("ra", 0, false), asynq.NewTask(tasks.TypeRefreshAll, b)); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +90,7 @@ func TestSharedJob_oneOutcome(t *testing.T) {
 			t.Fatalf("%s: %v", id, err)
 		}
 	}
-	time.Sleep(60 * time.Millisecond) // the refresh-all's deadline passes
+	time.Sleep(time.Until(deadline) + 10*time.Millisecond) // the refresh-all's deadline passes
 	runPolls(t, e)
 
 	for _, id := range e.sched.order {

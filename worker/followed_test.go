@@ -198,7 +198,7 @@ func waitResult(t *testing.T, e *testEnv, taskID string) *tasks.Result {
 func waitUnfollowed(t *testing.T, e *testEnv) {
 	t.Helper()
 	var fl Followed
-	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
 		var err error
 		if fl, err = ListFollowed(t.Context(), e.rdb, e.h.ns, 10); err == nil && fl.Count == 0 {
 			n, _ := e.rdb.HLen(t.Context(), keys.FollowedState(e.h.ns)).Result()

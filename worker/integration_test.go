@@ -304,7 +304,7 @@ func TestWorker_malformedPayload(t *testing.T) {
 	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr})
 	defer insp.Close()
 	var ti *asynq.TaskInfo
-	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		if ti, err = insp.GetTaskInfo(h.queue, info.ID); err == nil && ti.State == asynq.TaskStateArchived {
 			break
 		}

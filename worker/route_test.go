@@ -64,7 +64,7 @@ func TestWorker_unknownTypeArchivedAtOnce(t *testing.T) {
 	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr})
 	defer insp.Close()
 	var ti *asynq.TaskInfo
-	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		if ti, err = insp.GetTaskInfo(h.queue, info.ID); err == nil && ti.State != asynq.TaskStatePending && ti.State != asynq.TaskStateActive {
 			break
 		}

@@ -175,7 +175,7 @@ func TestConsentJourney_3_0(t *testing.T) {
 func waitDelivered(t *testing.T, srv *basiqtest.Server) {
 	t.Helper()
 	var pending []string
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		pending = pending[:0]
 		for id, d := range srv.Stats().Deliveries {
 			if d.Status != "delivered" {

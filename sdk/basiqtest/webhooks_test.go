@@ -44,10 +44,10 @@ func newReceiver(t *testing.T, statuses ...int) *receiver {
 	return rc
 }
 
-// wait returns the first n requests, failing after 5s.
+// wait returns the first n requests, failing after 20s.
 func (rc *receiver) wait(t *testing.T, n int) []received {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		rc.mu.Lock()
 		if len(rc.got) >= n {
 			out := append([]received(nil), rc.got[:n]...)
@@ -56,7 +56,7 @@ func (rc *receiver) wait(t *testing.T, n int) []received {
 		}
 		rc.mu.Unlock()
 	}
-	t.Fatalf("the receiver did not get %d deliveries in 5s", n)
+	t.Fatalf("the receiver did not get %d deliveries in 20s", n)
 	return nil
 }
 
@@ -181,15 +181,15 @@ func TestWebhooks_retries(t *testing.T) {
 	}
 }
 
-// settled waits (up to 5s) until no delivery is pending, and returns the stats.
+// settled waits (up to 20s) until no delivery is pending, and returns the stats.
 func settled(t *testing.T, srv *Server) Stats {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if st := srv.Stats(); countStatus(st, "pending") == 0 {
 			return st
 		}
 	}
-	t.Fatal("deliveries still pending after 5s")
+	t.Fatal("deliveries still pending after 20s")
 	return Stats{}
 }
 
@@ -249,7 +249,7 @@ func TestWebhooks_deleteDropsPending(t *testing.T) {
 	c.createUser()
 	rc.wait(t, 1)
 	var d DeliveryStats
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && len(d.Attempts) == 0; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && len(d.Attempts) == 0; time.Sleep(5 * time.Millisecond) {
 		for _, x := range srv.Stats().Deliveries {
 			d = x
 		}
