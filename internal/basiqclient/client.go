@@ -2,8 +2,8 @@
 // worker.New and for basiq-bench's blocking baseline: no retries of its own
 // (they go through asynq, never a sleep in a handler), the access token
 // shared through Redis and sealed (TokenStore), the shared rate limiter
-// (internal/ratelimit) as the outermost transport, and an idle connection
-// per worker slot.
+// (internal/ratelimit) as the outermost transport inside each request's
+// deadline (Options.Timeout), and an idle connection per worker slot.
 package basiqclient
 
 import (
@@ -69,11 +69,12 @@ func New(o Options) (*sdk.Client, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
+	rt = deadline{next: rt, timeout: o.Timeout}
 	store := NewTokenStore(o.Redis, o.Namespace, o.APIKey).WithObserver(o.Observer).WithKeyring(o.Keyring)
 	opts := []sdk.Option{
 		sdk.WithTokenStore(store),
 		sdk.WithRetryPolicy(sdk.RetryPolicy{MaxAttempts: 1}),
-		sdk.WithHTTPClient(&http.Client{Timeout: o.Timeout, Transport: rt}),
+		sdk.WithHTTPClient(&http.Client{Transport: rt}), // Timeout: deadline.go
 	}
 	if o.BaseURL != "" {
 		opts = append(opts, sdk.WithBaseURL(o.BaseURL))

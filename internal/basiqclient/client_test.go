@@ -3,9 +3,11 @@ package basiqclient
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"net/http"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/basiq-worker/basiq-worker/sdk"
@@ -65,5 +67,40 @@ func TestNew(t *testing.T) {
 	}
 	if got := srv.Stats().Requests["GET /institutions"][503] - before; got != 1 {
 		t.Errorf("503 answers: got %d requests, want 1 (no retry inside the client)", got)
+	}
+}
+
+func TestNew_timeout(t *testing.T) {
+	srv := basiqtest.NewServer()
+	t.Cleanup(srv.Close)
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	key := make([]byte, tasks.KeySize)
+	rand.Read(key)
+	kr, err := tasks.NewKeyring("k1", map[string][]byte{"k1": key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(Options{APIKey: "key", BaseURL: srv.URL, APIVersion: "2.0", Redis: rdb, Namespace: "t", Keyring: kr,
+		Concurrency: 2, Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Institutions.Get(ctx, "AU00000"); err != nil {
+		t.Fatalf("a call within the timeout: %v", err)
+	}
+	srv.SetFaults(basiqtest.Fault{Path: "/institutions", Latency: 2 * time.Second})
+	_, err = c.Institutions.Get(ctx, "AU00000")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a call slower than the timeout: %v, want context.DeadlineExceeded", err)
+	}
+	if sdk.IsRetryable(err) {
+		t.Errorf("a call past its timeout is retryable: %v (Client.Timeout's was not)", err)
+	}
+	srv.SetFaults()
+	if _, err := c.Institutions.Get(ctx, "AU00000"); err != nil {
+		t.Errorf("a call after the timed-out one: %v", err)
 	}
 }
