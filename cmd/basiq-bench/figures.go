@@ -66,6 +66,7 @@ func (r *Run) latencies(enq map[string]time.Time, col *collector, st basiqtest.S
 	r.Outcomes = map[string]int{}
 	det := map[string][]time.Duration{}
 	var first []time.Duration
+	var longest time.Duration
 	polls := 0
 	for id, res := range col.results {
 		r.Outcomes[string(res.Outcome)]++
@@ -83,6 +84,9 @@ func (r *Run) latencies(enq map[string]time.Time, col *collector, st basiqtest.S
 		if at, ok := enq[id]; ok {
 			first = append(first, js.Created.Sub(at))
 		}
+		for _, fin := range js.StepFinished {
+			longest = max(longest, fin.Sub(js.Created))
+		}
 		for _, s := range res.Steps {
 			fin, ok := js.StepFinished[s.Title]
 			if ok && (s.Status == sdk.StatusSuccess || s.Status == sdk.StatusFailed) {
@@ -98,6 +102,10 @@ func (r *Run) latencies(enq map[string]time.Time, col *collector, st basiqtest.S
 	}
 	r.EnqueueToFirst = pct(first)
 	r.ResultPollsPerJob = float64(polls) / float64(r.N)
+	if longest > 0 {
+		r.LongestJobS = longest.Seconds()
+		r.JobBoundResultsPerS = float64(r.N) / r.LongestJobS
+	}
 }
 
 // costs computes Basiq requests by route and Redis commands per job.

@@ -158,7 +158,8 @@ func TestRun_both(t *testing.T) {
 			t.Errorf("target %s: ours = %v", tg.Axis, tg.Ours)
 		}
 	}
-	if c := rep.Ceiling; c == nil || c.NoopTasksPerS <= 0 || c.TasksPerJob < 1 || c.AsynqBoundResultsPerS <= 0 || c.SetBy == "" {
+	if c := rep.Ceiling; c == nil || c.NoopTasksPerS <= 0 || c.TasksPerJob < 1 || c.AsynqBoundResultsPerS <= 0 || c.SetBy == "" ||
+		c.WorkerMsPerJob <= 0 || c.LongestJobS <= 0 || c.JobBoundResultsPerS <= 0 || c.ResultsPerS > c.JobBoundResultsPerS {
 		t.Errorf("ceiling = %+v", rep.Ceiling)
 	}
 }

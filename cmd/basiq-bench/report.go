@@ -46,10 +46,15 @@ type Run struct {
 	Jitter      float64 `json:"fakeJitter"`
 	Spread      string  `json:"fakeSpread"`
 	// MakespanS runs from the first enqueue to the last result received.
-	MakespanS   float64        `json:"makespanSeconds"`
-	EnqueueS    float64        `json:"enqueueSeconds"`
-	ResultsPerS float64        `json:"resultsPerSecond"`
-	Outcomes    map[string]int `json:"outcomes"`
+	MakespanS   float64 `json:"makespanSeconds"`
+	EnqueueS    float64 `json:"enqueueSeconds"`
+	ResultsPerS float64 `json:"resultsPerSecond"`
+	// LongestJobS is the longest Basiq job of the run by the fake's clock,
+	// created to its last step's end: no makespan is shorter, so N over it
+	// (JobBoundResultsPerS) bounds ResultsPerS whatever the worker does.
+	LongestJobS         float64        `json:"longestJobSeconds,omitempty"`
+	JobBoundResultsPerS float64        `json:"jobBoundResultsPerSecond,omitempty"`
+	Outcomes            map[string]int `json:"outcomes"`
 	// ErrorCodes counts the results' error codes.
 	ErrorCodes map[string]int `json:"errorCodes,omitempty"`
 	// PeakInFlight is the most connections enqueued without a result yet.

@@ -67,7 +67,11 @@ func (r *Run) table(w io.Writer) {
 	if r.Rate > 0 {
 		fmt.Fprintf(w, "enqueued at %.0f/s\n", r.Rate)
 	}
-	fmt.Fprintf(w, "makespan %.2f s (enqueue %.2f s)  %.1f results/s  outcomes %v", r.MakespanS, r.EnqueueS, r.ResultsPerS, r.Outcomes)
+	fmt.Fprintf(w, "makespan %.2f s (enqueue %.2f s)  %.1f results/s", r.MakespanS, r.EnqueueS, r.ResultsPerS)
+	if r.JobBoundResultsPerS > 0 {
+		fmt.Fprintf(w, " (at most %.0f at this n: n over the longest job, %.2f s)", r.JobBoundResultsPerS, r.LongestJobS)
+	}
+	fmt.Fprintf(w, "  outcomes %v", r.Outcomes)
 	if len(r.ErrorCodes) > 0 {
 		fmt.Fprintf(w, "  error codes %v", r.ErrorCodes)
 	}
