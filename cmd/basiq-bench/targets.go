@@ -131,7 +131,7 @@ func resultsRate(o, b *Run) Target {
 		t.Ratio = o.ResultsPerS / b.ResultsPerS
 	}
 	if o.JobBoundResultsPerS > 0 && o.JobBoundResultsPerS < float64(goal) {
-		t.Note = fmt.Sprintf("results/s is n/makespan: at n=%d no run can pass %.0f/s (n over the longest job, %.2f s), below the goal; "+
+		t.Note = fmt.Sprintf("it is n/makespan, and at n=%d no run can pass %.0f/s (n over the longest job, %.2f s), below the goal; "+
 			"judge the goal by the ceiling below or by a run whose n over the job length is well above it (bench/run.sh inflight)",
 			o.N, o.JobBoundResultsPerS, o.LongestJobS)
 	}
