@@ -52,11 +52,14 @@ var claimScript, writeScript = redis.NewScript(claimLua), redis.NewScript(writeL
 // Follower settings that are not in Config: claimBatch bounds one claim
 // (and the arguments of one script call), writeBatch one write-back, and
 // claimGap is the least time between two claims that found less than a
-// batch, so that looks due within a few milliseconds share one claim.
+// batch, so that looks due within a few milliseconds share one claim, and
+// writeLinger the longest a write-back waits for more looks to end (see
+// writeLoop).
 const (
-	claimBatch = 256
-	writeBatch = 512
-	claimGap   = 5 * time.Millisecond
+	claimBatch  = 256
+	writeBatch  = 512
+	claimGap    = 5 * time.Millisecond
+	writeLinger = 10 * time.Millisecond
 )
 
 // member is the follower's name for the chain of p: its job id.
@@ -233,8 +236,10 @@ func (f *follower) claimDue(ctx context.Context) time.Duration {
 			f.slots <- struct{}{}
 			f.running.Add(1)
 			go func() {
-				defer func() { <-f.slots; f.running.Done() }()
-				f.writes <- f.look(ctx, c)
+				defer f.running.Done()
+				u := f.look(ctx, c)
+				<-f.slots // before the send: writeLoop reads the slots as the looks still running
+				f.writes <- u
 			}()
 		}
 		if backlog = len(got) == n; backlog {
@@ -346,24 +351,52 @@ func mustJSON(p pollPayload) []byte {
 	return b
 }
 
-// writeLoop writes back the looks' updates, as many as are ready in one call.
+// writeLoop writes back the looks' updates, many in one call: a batch is
+// written once writeBatch updates are in, or no look is running that could
+// add one, or writeLinger after its first update (group commit: the looks
+// that end within a few milliseconds share one script call, whose cost is
+// the same for one update as for hundreds). Lingering delays nothing a
+// reader sees: a look publishes its result and progress itself; only the
+// next due time of the job, at least a poll delay away, waits.
 func (f *follower) writeLoop() {
 	batch := make([]update, 0, writeBatch)
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
 	for u := range f.writes {
 		batch = append(batch[:0], u)
-	drain:
-		for len(batch) < writeBatch {
+		linger.Reset(writeLinger)
+		open := true
+	fill:
+		for open && len(batch) < writeBatch {
 			select {
 			case u, ok := <-f.writes:
 				if !ok {
-					break drain
+					open = false
+					break fill
 				}
 				batch = append(batch, u)
+				continue
 			default:
-				break drain
+			}
+			if len(f.slots) == 0 { // no look running: nothing more to wait for
+				break
+			}
+			select {
+			case u, ok := <-f.writes:
+				if !ok {
+					open = false
+					break fill
+				}
+				batch = append(batch, u)
+			case <-linger.C:
+				break fill
 			}
 		}
+		linger.Stop()
 		f.write(batch)
+		if !open {
+			return
+		}
 	}
 }
 
