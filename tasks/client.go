@@ -96,6 +96,12 @@ func NewClient(rdb redis.UniversalClient, keyring *Keyring, opts ...ClientOption
 	return c
 }
 
+// TaskID is the id of the task of type taskType enqueued with idempotency
+// key key ([Enqueue.IdempotencyKey]): taskType+":"+key, such as
+// "connection:create:signup-42". An app that knows the key can Wait on the
+// task without the id its enqueue returned.
+func TaskID(taskType, key string) string { return wire.TaskID(taskType, key) }
+
 // Enqueue holds the options of one enqueue, all optional: pass one to a
 // Client method, as in c.CreateConnection(ctx, req, tasks.Enqueue{
 // IdempotencyKey: "signup-42"}). When several are passed, the later set

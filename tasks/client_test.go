@@ -30,8 +30,8 @@ func TestClient_CreateConnection_idempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := wire.TaskID(TypeCreateConnection, "abc"); id1 != want || id2 != want {
-		t.Fatalf("got ids %q, %q, want %q twice", id1, id2, want)
+	if want := TaskID(TypeCreateConnection, "abc"); id1 != want || id2 != want || want != "connection:create:abc" {
+		t.Fatalf("got ids %q, %q, want %q twice (TaskID: %q)", id1, id2, "connection:create:abc", want)
 	}
 	insp := asynq.NewInspector(testredis.ConnOpt())
 	defer insp.Close()

@@ -130,3 +130,39 @@ func TestClient_Wait(t *testing.T) {
 		}
 	})
 }
+
+func TestClient_LastResults(t *testing.T) {
+	ctx := context.Background()
+	pub, sub, _ := setupResults(t)
+	if got, err := sub.LastResults(ctx, 3); err != nil || len(got) != 0 {
+		t.Fatalf("empty stream: got %+v, %v, want none", got, err)
+	}
+	for _, job := range []string{"j1", "j2", "j3"} {
+		if _, err := pub.Publish(ctx, results.NewResultEvent(result("t-"+job, job))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		n    int
+		want []string
+	}{
+		{0, nil},
+		{1, []string{"result:j3"}},
+		{2, []string{"result:j2", "result:j3"}},
+		{5, []string{"result:j1", "result:j2", "result:j3"}},
+	} {
+		got, err := sub.LastResults(ctx, tc.n)
+		var ids []string
+		for _, e := range got {
+			ids = append(ids, e.ID)
+		}
+		if err != nil || strings.Join(ids, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("LastResults(%d): got %v, %v, want %v", tc.n, ids, err, tc.want)
+		}
+	}
+	// The last one's StreamID resumes after it: nothing more until a new event.
+	last, _ := sub.LastResults(ctx, 1)
+	if rest, err := sub.ReadResults(ctx, last[0].StreamID, 10, 0); err != nil || len(rest) != 0 {
+		t.Fatalf("read after the last: got %+v, %v, want none", rest, err)
+	}
+}

@@ -93,14 +93,27 @@ func (s *subscriber) Events(ctx context.Context, after string) iter.Seq2[Event, 
 
 // lastID resolves "$" once so that following reads miss nothing between calls.
 func (s *subscriber) lastID(ctx context.Context) (string, error) {
-	msgs, err := s.rdb.XRevRangeN(ctx, wire.ResultsStreamKey(s.ns), "+", "-", 1).Result()
+	last, err := s.Last(ctx, 1)
+	if err != nil || len(last) == 0 {
+		return "0-0", err
+	}
+	return last[0].StreamID, nil
+}
+
+// Last returns the last n events of the stream, oldest first.
+func (s *subscriber) Last(ctx context.Context, n int) ([]Event, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	msgs, err := s.rdb.XRevRangeN(ctx, wire.ResultsStreamKey(s.ns), "+", "-", int64(n)).Result()
 	if err != nil {
-		return "", fmt.Errorf("read results: %w", err)
+		return nil, fmt.Errorf("read results: %w", err)
 	}
-	if len(msgs) == 0 {
-		return "0-0", nil
+	events := make([]Event, len(msgs))
+	for i, m := range msgs {
+		events[len(msgs)-1-i] = decodeEvent(m)
 	}
-	return msgs[0].ID, nil
+	return events, nil
 }
 
 // Wait returns the result of task taskID: at once if it was already

@@ -54,3 +54,12 @@ func (c *Client) Results(ctx context.Context, after string) iter.Seq2[Event, err
 func (c *Client) ReadResults(ctx context.Context, after string, count int, block time.Duration) ([]Event, error) {
 	return c.sub.Read(ctx, after, count, block)
 }
+
+// LastResults returns the last n events of the results stream, oldest
+// first (fewer when the stream holds fewer). The StreamID of the last one
+// is where to resume with Results or ReadResults to see only what comes
+// after: such as the stream's position before enqueuing work, or the tail
+// of the stream to print.
+func (c *Client) LastResults(ctx context.Context, n int) ([]Event, error) {
+	return c.sub.Last(ctx, n)
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/basiq-worker/basiq-worker/internal/wire"
+	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/basiq-worker/basiq-worker/worker/basiqhooks"
 
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
@@ -18,6 +20,20 @@ const (
 	// it is out of bounds (a *wire.PayloadError).
 	RejectInvalidPayload = "invalid-payload"
 )
+
+// NoResult reports whether tasks of type taskType never publish a result
+// of their own, so that waiting on one is pointless: MFA answers
+// (tasks.TypeAnswerMFA: the result is the job's, on the task that started
+// it) and the worker's own tasks (job polls, webhook deliveries, Basiq
+// events). It is false for the other task types of package tasks, and for
+// types it does not know.
+func NoResult(taskType string) bool {
+	switch taskType {
+	case tasks.TypeAnswerMFA, wire.TypePollJob, wire.TypeDeliverWebhook, basiqhooks.TypeEvent:
+		return true
+	}
+	return false
+}
 
 // rejectUnknown logs and counts a task of a type the worker does not serve,
 // which taskmux.Exact archives at once rather than asynq retrying "handler

@@ -76,3 +76,25 @@ func TestWorker_unknownTypeArchivedAtOnce(t *testing.T) {
 		t.Errorf("worker log has no line for the unknown type:\n%s", h.logs.String())
 	}
 }
+
+func TestNoResult(t *testing.T) {
+	for _, tt := range []struct {
+		typ  string
+		want bool
+	}{
+		{tasks.TypeCreateConnection, false},
+		{tasks.TypeUpdateConnection, false},
+		{tasks.TypeRefreshConnection, false},
+		{tasks.TypeRefreshAll, false},
+		{tasks.TypeFollowJobs, false},
+		{tasks.TypeAnswerMFA, true},
+		{"job:poll", true},
+		{"webhook:deliver", true},
+		{"basiq:event", true},
+		{"connection:frobnicate", false}, // unknown: archived with its reason
+	} {
+		if got := NoResult(tt.typ); got != tt.want {
+			t.Errorf("NoResult(%q) = %v, want %v", tt.typ, got, tt.want)
+		}
+	}
+}

@@ -86,7 +86,7 @@ func (c *callback) page(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	after, err := lastStreamID(ctx, c.rdb, c.ns)
+	after, err := lastStreamID(ctx, c.tasks)
 	if err != nil {
 		c.unavailable(w, err)
 		return

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker/basiqhooks"
@@ -31,12 +30,12 @@ const followKeyPrefix = "consent:"
 
 // followTaskID is the id of the follow task the callback enqueues for jobID.
 func followTaskID(jobID string) string {
-	return wire.TaskID(tasks.TypeFollowJobs, followKeyPrefix+jobID)
+	return tasks.TaskID(tasks.TypeFollowJobs, followKeyPrefix+jobID)
 }
 
 // isCallbackTask reports whether taskID is a follow the callback enqueued.
 func isCallbackTask(taskID string) bool {
-	return strings.HasPrefix(taskID, wire.TaskID(tasks.TypeFollowJobs, followKeyPrefix))
+	return strings.HasPrefix(taskID, tasks.TaskID(tasks.TypeFollowJobs, followKeyPrefix))
 }
 
 // hookEvents are the Basiq events basiq-dev subscribes its worker to:

@@ -7,10 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
-	"github.com/redis/go-redis/v9"
 )
 
 // demoCase is one demo connection and the outcome it should have.
@@ -52,7 +50,7 @@ func demoCases(n int) []demoCase {
 // connection has its result.
 func runDemo(ctx context.Context, st *stack, n int, stdout io.Writer, done chan<- struct{}) error {
 	sub := tasks.NewClient(st.rdb, nil, tasks.WithNamespace(st.ns))
-	after, err := lastStreamID(ctx, st.rdb, st.ns)
+	after, err := lastStreamID(ctx, sub)
 	if err != nil {
 		return err
 	}
@@ -116,15 +114,12 @@ func sendDemo(ctx context.Context, api *sdk.Client, client *tasks.Client, i int,
 }
 
 // lastStreamID is the id of the results stream's last entry ("0-0" when empty).
-func lastStreamID(ctx context.Context, rdb redis.UniversalClient, ns string) (string, error) {
-	msgs, err := rdb.XRevRangeN(ctx, wire.ResultsStreamKey(ns), "+", "-", 1).Result()
-	if err != nil {
-		return "", fmt.Errorf("read results stream: %w", err)
+func lastStreamID(ctx context.Context, sub *tasks.Client) (string, error) {
+	last, err := sub.LastResults(ctx, 1)
+	if err != nil || len(last) == 0 {
+		return "0-0", err
 	}
-	if len(msgs) == 0 {
-		return "0-0", nil
-	}
-	return msgs[0].ID, nil
+	return last[0].StreamID, nil
 }
 
 // formatResult is one readable line: outcome, user, connection, job, steps, polls, duration.

@@ -66,7 +66,7 @@ type mockConsent struct {
 // each demo job has its result.
 func runConsentDemo(ctx context.Context, st *stack, n int, stdout io.Writer, done chan<- struct{}) error {
 	sub := tasks.NewClient(st.rdb, nil, tasks.WithNamespace(st.ns))
-	after, err := lastStreamID(ctx, st.rdb, st.ns)
+	after, err := lastStreamID(ctx, sub)
 	if err != nil {
 		return err
 	}

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
+	"github.com/basiq-worker/basiq-worker/worker"
 	"github.com/hibiken/asynq"
 )
 
@@ -123,12 +122,9 @@ func sortedKeys(m map[string]bool) []string {
 	return keys
 }
 
-// withoutResult are the task types that publish no result of their own.
-var withoutResult = []string{wire.TypePollJob, tasks.TypeAnswerMFA, wire.TypeDeliverWebhook}
-
 // noResultOf reports an error when info's type never publishes a result.
 func noResultOf(info *asynq.TaskInfo) error {
-	if !slices.Contains(withoutResult, info.Type) {
+	if !worker.NoResult(info.Type) {
 		return nil
 	}
 	return fmt.Errorf("task %s is a %s task, which publishes no result; wait on the id that create, update, refresh or refresh-all printed",

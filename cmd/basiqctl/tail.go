@@ -6,9 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/tasks"
-	"github.com/redis/go-redis/v9"
 )
 
 const tailUsage = "[--from $|0|STREAM_ID] | --count N [--from 0|STREAM_ID | --follow]"
@@ -45,8 +43,7 @@ func runTail(ctx context.Context, e env, args []string) error {
 	}
 	rdb := c.RedisClient()
 	defer rdb.Close()
-	t := tailer{e: e, rdb: rdb, sub: tasks.NewClient(rdb, nil, tasks.WithNamespace(c.RedisNamespace)),
-		key: wire.ResultsStreamKey(c.RedisNamespace), json: *asJSON}
+	t := tailer{e: e, sub: tasks.NewClient(rdb, nil, tasks.WithNamespace(c.RedisNamespace)), json: *asJSON}
 	if *count == 0 {
 		return t.follow(ctx, *from)
 	}
@@ -60,9 +57,7 @@ func runTail(ctx context.Context, e env, args []string) error {
 // tailer prints events of one namespace's results stream.
 type tailer struct {
 	e    env
-	rdb  redis.UniversalClient
 	sub  *tasks.Client
-	key  string
 	json bool
 }
 
@@ -82,18 +77,18 @@ func (t tailer) follow(ctx context.Context, after string) error {
 // when from is "$", else the first n after from. It returns the stream
 // position to follow on from.
 func (t tailer) existing(ctx context.Context, from string, n int) (string, error) {
-	newest, err := t.rdb.XRevRangeN(ctx, t.key, "+", "-", int64(n+1)).Result()
+	newest, err := t.sub.LastResults(ctx, n+1) // oldest first
 	if err != nil {
-		return "", fmt.Errorf("tail: read results: %w", err)
+		return "", fmt.Errorf("tail: %w", err)
 	}
 	if len(newest) == 0 {
 		return "0-0", nil
 	}
-	end := newest[0].ID
+	end := newest[len(newest)-1].StreamID
 	if from == "$" {
 		from = "0-0"
 		if len(newest) > n {
-			from = newest[n].ID
+			from = newest[0].StreamID
 		}
 	}
 	for printed := 0; printed < n; {
