@@ -102,6 +102,8 @@ func (w *Worker) variables() []variable {
 		{"POLL_FACTOR", &c.Policy.Factor, "growth factor of the poll delay (>= 1)", 0},
 		{"POLL_MAX_DELAY", &c.Policy.Max, "largest delay between polls", 0},
 		{"POLL_JITTER", &c.Policy.Jitter, "random fraction added to or removed from poll delays (>= 0, < 1)", 0},
+		{"POLL_NEAR_INTERVAL", &c.Policy.Near, "interval of the polls around a step's expected end, from the institution's average step times (0 = one poll at it, then back-off)", 0},
+		{"POLL_STEP_SPREAD", &c.Policy.Spread, "how far a step's duration may fall from the institution's average, as a fraction of it (>= 0, < 1): the polls every POLL_NEAR_INTERVAL span it", 0},
 		{"JOB_DEADLINE", &c.JobDeadline, "a Basiq job still running after this is reported timed_out", 0},
 		{"POLL_MAX_RETRY", &c.PollMaxRetry, "retries of a poll whose Basiq call fails (5xx, network) before a failed result", 0},
 		{"STEP_RETRIES", (*stepRetries)(&c.StepRetries), "refreshes of a connection after an institution-side failure (maintenance, ...); 0 for none", 0},

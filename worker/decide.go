@@ -65,7 +65,7 @@ type rules struct {
 // is known. s.Deadline is the chain's (the handler reads the latest one
 // before calling decide).
 func decide(s pollPayload, job *sdk.Job, now time.Time, r rules) (pollPayload, action) {
-	s = observe(s, job, now)
+	s = observe(s, job, now, r)
 	switch {
 	case job.Done():
 		return ended(s, job, now, r)
@@ -138,9 +138,12 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 // nextLook is when to look at c's job next: the policy's delay for its
 // current step, never past the deadline (so a job that does not end times
-// out on time). enqueueFollowUp rounds it up to asynq's second.
+// out on time).
 func (r rules) nextLook(c chain, now time.Time) time.Time {
 	st := stepState{Elapsed: now.Sub(c.StepSince), Expected: r.expected[c.Step], Looks: c.Looks}
+	if c.StepBy.After(c.StepSince) {
+		st.Window = c.StepBy.Sub(c.StepSince)
+	}
 	d := r.policy.delay(st, r.rnd)
 	if left := c.Deadline.Sub(now); d > left {
 		d = max(left, 0)
@@ -150,7 +153,7 @@ func (r rules) nextLook(c chain, now time.Time) time.Time {
 
 // observe records in s the job's step status changes, the current step
 // and the look, and learns the connection id.
-func observe(s pollPayload, job *sdk.Job, now time.Time) pollPayload {
+func observe(s pollPayload, job *sdk.Job, now time.Time, r rules) pollPayload {
 	if s.ConnectionID == "" {
 		s.ConnectionID = job.ConnectionID()
 	}
@@ -164,7 +167,8 @@ func observe(s pollPayload, job *sdk.Job, now time.Time) pollPayload {
 	switch {
 	case cur == nil:
 	case cur.Title != s.Step:
-		s.Step, s.Looks, s.StepSince = cur.Title, 0, stepStart(job, s.LastLook, now)
+		s.StepSince, s.StepBy = r.stepStart(s.chain, job, cur.Title, now)
+		s.Step, s.Looks = cur.Title, 0
 	default:
 		s.Looks++
 	}
@@ -172,17 +176,43 @@ func observe(s pollPayload, job *sdk.Job, now time.Time) pollPayload {
 	return s
 }
 
-// stepStart estimates when the current step began: Basiq's updated time
-// when it falls between the previous look and now, else now.
-func stepStart(job *sdk.Job, prevLook, now time.Time) time.Time {
-	if u := job.Updated; !u.IsZero() && u.After(prevLook) && u.Before(now) {
-		return u
+// stepStart bounds when the step title, seen current for the first time
+// by the look at now, began: not before the previous look (which saw c.Step
+// current), Basiq's updated, nor, when title follows c.Step, the earliest
+// end the policy expects of c.Step; not after now, nor after the second of
+// Basiq's updated.
+//
+// Basiq's updated has whole seconds (and Basiq's clock), so it is used
+// only when it falls between the previous look and now. The lower bound is
+// what the looks aim from: aiming from it looks a little early (one more
+// look), never a whole step late.
+func (r rules) stepStart(c chain, job *sdk.Job, title string, now time.Time) (since, by time.Time) {
+	since, by = c.LastLook, now
+	if u := job.Updated; !u.IsZero() && u.After(c.LastLook) && u.Before(now) {
+		since = u
+		if end := u.Add(time.Second); end.Before(now) {
+			by = end
+		}
 	}
-	// The step began after the previous look, which saw the step before it
-	// current. Basiq's updated has whole seconds (and Basiq's clock), so it
-	// often falls before that look: then the look is the estimate. Aiming
-	// from it looks a little early (one more look), never a whole step late.
-	return prevLook
+	if prev, ok := r.expected[c.Step]; ok && r.policy.Near > 0 && follows(job, c.Step, title) {
+		if t := c.StepSince.Add(time.Duration(float64(prev) * (1 - r.policy.Spread))); t.After(since) {
+			since = t
+		}
+	}
+	if since.After(by) {
+		since = by
+	}
+	return since, by
+}
+
+// follows reports whether step next comes right after step prev in job.
+func follows(job *sdk.Job, prev, next string) bool {
+	for i := 1; i < len(job.Steps); i++ {
+		if job.Steps[i].Title == next {
+			return job.Steps[i-1].Title == prev
+		}
+	}
+	return false
 }
 
 func lastStatus(obs []tasks.StepObservation, title string) string {

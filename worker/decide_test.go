@@ -25,6 +25,24 @@ func TestDecide(t *testing.T) {
 	noConn := failedJob("j-1", "maintenance")
 	noConn.Links = sdk.JobLinks{}
 	unavail := failedJob("j-1", "service-unavailable")
+	// Near set: the looks cover each step's expected end (policy.go).
+	near := func(r *rules) {
+		r.policy.Near, r.policy.Spread = 800*time.Millisecond, 0.25
+		r.expected = map[string]time.Duration{sdk.StepVerifyCredentials: 4 * time.Second, sdk.StepRetrieveAccounts: 4 * time.Second}
+	}
+	second := job("j-1", sdk.StatusSuccess, sdk.StatusInProgress, sdk.StatusPending)
+	secondAt := func(updated time.Duration) *sdk.Job {
+		j := job("j-1", sdk.StatusSuccess, sdk.StatusInProgress, sdk.StatusPending)
+		j.Updated = now.Add(updated)
+		return j
+	}
+	bounds := func(since, by time.Duration) func(t *testing.T, s pollPayload, _ action) {
+		return func(t *testing.T, s pollPayload, _ action) {
+			if !s.StepSince.Equal(now.Add(since)) || !s.StepBy.Equal(now.Add(by)) || s.Looks != 0 {
+				t.Errorf("step began between %v and %v, looks %d; want %v, %v, 0", s.StepSince.Sub(now), s.StepBy.Sub(now), s.Looks, since, by)
+			}
+		}
+	}
 	tests := []struct {
 		name  string
 		rules func(*rules)
@@ -52,6 +70,33 @@ func TestDecide(t *testing.T) {
 					t.Errorf("step %s looks %d steps %v conn %q", s.Step, s.Looks, s.Steps, s.ConnectionID)
 				}
 			}},
+		{name: "near: running: looks Near after the step's earliest end", job: running, want: actPoll, due: 1800 * time.Millisecond, rules: near},
+		{name: "near: new step began after the earliest end of the step before", job: second, want: actPoll, due: 2800 * time.Millisecond,
+			rules: near, state: func(s *pollPayload) {
+				s.StepSince, s.LastLook = now.Add(-4*time.Second), now.Add(-1500*time.Millisecond)
+			},
+			check: bounds(-time.Second, 0)},
+		{name: "near: new step began after the previous look", job: second, want: actPoll, due: 3300 * time.Millisecond,
+			rules: near, state: func(s *pollPayload) {
+				s.StepSince, s.LastLook = now.Add(-10*time.Second), now.Add(-500*time.Millisecond)
+			},
+			check: bounds(-500*time.Millisecond, 0)},
+		{name: "near: new step began within the second of Basiq's updated", job: secondAt(-1400 * time.Millisecond), want: actPoll,
+			due: 2400 * time.Millisecond, rules: near,
+			state: func(s *pollPayload) {
+				s.StepSince, s.LastLook = now.Add(-10*time.Second), now.Add(-1500*time.Millisecond)
+			},
+			check: bounds(-1400*time.Millisecond, -400*time.Millisecond)},
+		{name: "near: an updated before the previous look says nothing", job: secondAt(-3 * time.Second), want: actPoll,
+			due: 3300 * time.Millisecond, rules: near,
+			state: func(s *pollPayload) {
+				s.StepSince, s.LastLook = now.Add(-10*time.Second), now.Add(-500*time.Millisecond)
+			},
+			check: bounds(-500*time.Millisecond, 0)},
+		{name: "near: two steps ended between looks: from the previous look only", want: actPoll, due: time.Second, rules: near,
+			job:   job("j-1", sdk.StatusSuccess, sdk.StatusSuccess, sdk.StatusInProgress),
+			state: func(s *pollPayload) { s.StepSince, s.LastLook = now.Add(-10*time.Second), now.Add(-2*time.Second) },
+			check: bounds(-2*time.Second, 0)},
 		{name: "mfa challenge: published once, looks every Initial", job: mfa, want: actWaitMFA, due: time.Second,
 			state: func(s *pollPayload) { s.Step, s.Looks = sdk.StepMFAChallenge, 3 },
 			check: func(t *testing.T, s pollPayload, a action) {

@@ -34,9 +34,10 @@ func DefaultConfig() Config {
 		FollowConcurrency: 128,
 		FollowLease:       30 * time.Second,
 		FollowPeek:        250 * time.Millisecond,
-		// The knee of the benchmark's sweep: p99 detection under 1 s with
-		// under 5 polls per job (README, "Poll policy").
-		Policy:                   PollPolicy{Initial: 500 * time.Millisecond, Factor: 1.5, Max: 5 * time.Second, Jitter: 0.2},
+		// Looks every 900 ms around each step's expected end (doc.go,
+		// "Waiting": the sweeps behind it).
+		Policy: PollPolicy{Initial: 500 * time.Millisecond, Factor: 1.5, Max: 5 * time.Second, Jitter: 0.2,
+			Near: 900 * time.Millisecond, Spread: 0.2},
 		JobDeadline:              10 * time.Minute,
 		StepRetries:              3,
 		StepRetryDelay:           time.Minute,

@@ -55,7 +55,7 @@ func TestDefaultConfig_documentedValues(t *testing.T) {
 		{"ShutdownTimeout", d.ShutdownTimeout, 25 * time.Second},
 		{"DelayedTaskCheckInterval", d.DelayedTaskCheckInterval, 250 * time.Millisecond},
 		{"TaskCheckInterval", d.TaskCheckInterval, 200 * time.Millisecond},
-		{"Policy", d.Policy, PollPolicy{Initial: 500 * time.Millisecond, Factor: 1.5, Max: 5 * time.Second, Jitter: 0.2}},
+		{"Policy", d.Policy, PollPolicy{Initial: 500 * time.Millisecond, Factor: 1.5, Max: 5 * time.Second, Jitter: 0.2, Near: 900 * time.Millisecond, Spread: 0.2}},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: got %v, want %v", tc.name, tc.got, tc.want)

@@ -2,17 +2,29 @@ package worker
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 )
 
 // PollPolicy decides when the next look at a running Basiq job happens.
 //
 // When the current step's expected duration is known (an institution's
-// published averages), the next look aims at the expected end of that step;
-// once a step runs past its expected end, or when nothing is known, looks back
-// off exponentially from Initial by Factor up to Max. Jitter spreads the
-// backed-off looks of many jobs apart.
+// published averages) and Near is set, the looks cover the step's expected
+// end: the first one Near after the earliest end the Spread allows (or at
+// the latest end, when the whole spread is shorter than Near), then one
+// every Near until the latest end, so a step's end waits at most about Near
+// to be seen and a step costs one or two looks. A step that runs past its
+// latest end is looked at again after Factor-1 times its overrun (at least
+// Near, at most Max): the continuous form of the exponential back-off. When
+// nothing is known, looks back off exponentially from Initial by Factor up
+// to Max, with Jitter spreading the looks of many jobs apart.
+//
+// With Near zero (the policy before it existed) the next look aims at the
+// expected end itself, and a step still running then backs off from
+// Initial.
 type PollPolicy struct {
 	// Initial is the first back-off delay (and the delay before the first look
 	// when the first step's duration is unknown).
@@ -24,6 +36,14 @@ type PollPolicy struct {
 	Max time.Duration
 	// Jitter varies a backed-off delay by up to ±Jitter of itself (0 to <1).
 	Jitter float64
+	// Near is the interval of the looks around a step's expected end: the
+	// longest its end waits to be seen there. 0 aims one look at the
+	// expected end instead.
+	Near time.Duration
+	// Spread is how far a step's duration may fall from its expected one,
+	// as a fraction of it (0.2: ±20%), unless the hint brings its own
+	// (0 to <1).
+	Spread float64
 }
 
 // Validate reports a policy that cannot work.
@@ -37,17 +57,62 @@ func (p PollPolicy) Validate() error {
 		return errors.New("poll policy: Max must be >= Initial")
 	case p.Jitter < 0 || p.Jitter >= 1:
 		return errors.New("poll policy: Jitter must be in [0, 1)")
+	case p.Near < 0 || p.Near > p.Max:
+		return errors.New("poll policy: Near must be in [0, Max]")
+	case p.Spread < 0 || p.Spread >= 1:
+		return errors.New("poll policy: Spread must be in [0, 1)")
 	}
 	return nil
 }
 
+// String formats p as ParsePollPolicy reads it:
+// initial/factor/max/jitter, then /near/spread when Near is set.
+func (p PollPolicy) String() string {
+	s := fmt.Sprintf("%s/%g/%s/%g", p.Initial, p.Factor, p.Max, p.Jitter)
+	if p.Near > 0 {
+		s += fmt.Sprintf("/%s/%g", p.Near, p.Spread)
+	}
+	return s
+}
+
+// ParsePollPolicy reads "initial/factor/max/jitter[/near/spread]" (as
+// String writes it), e.g. "500ms/1.5/5s/0.2/900ms/0.2", and validates it.
+func ParsePollPolicy(s string) (PollPolicy, error) {
+	var p PollPolicy
+	f := strings.Split(strings.TrimSpace(s), "/")
+	if len(f) != 4 && len(f) != 6 {
+		return p, fmt.Errorf("poll policy %q: want initial/factor/max/jitter[/near/spread]", s)
+	}
+	errs := make([]error, 6)
+	p.Initial, errs[0] = time.ParseDuration(f[0])
+	p.Factor, errs[1] = strconv.ParseFloat(f[1], 64)
+	p.Max, errs[2] = time.ParseDuration(f[2])
+	p.Jitter, errs[3] = strconv.ParseFloat(f[3], 64)
+	if len(f) == 6 {
+		p.Near, errs[4] = time.ParseDuration(f[4])
+		p.Spread, errs[5] = strconv.ParseFloat(f[5], 64)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return p, fmt.Errorf("poll policy %q: %v", s, err)
+	}
+	if err := p.Validate(); err != nil {
+		return p, fmt.Errorf("poll policy %q: %v", s, err)
+	}
+	return p, nil
+}
+
 // stepState is what the poller knows about the step a job is at.
 type stepState struct {
-	// Elapsed is how long the step has been current (since the previous step
-	// was seen to succeed, or since the job started).
+	// Elapsed is how long ago the step began at the earliest (the chain's
+	// StepSince).
 	Elapsed time.Duration
+	// Window is how much later it may have begun (StepBy - StepSince).
+	Window time.Duration
 	// Expected is the step's expected duration; zero when unknown.
 	Expected time.Duration
+	// Spread is the hint's own relative spread of the step's duration;
+	// zero takes the policy's.
+	Spread float64
 	// Looks is how many looks already found this step running.
 	Looks int
 }
@@ -55,9 +120,11 @@ type stepState struct {
 // delay returns the wait before the next look. rnd is a uniform number in
 // [0, 1) that drives the jitter (pass rand.Float64()).
 func (p PollPolicy) delay(s stepState, rnd float64) time.Duration {
-	if s.Expected > 0 && s.Elapsed < s.Expected {
-		// Aim at the expected end: no jitter, the whole-second rounding of
-		// the schedule (dueAt) already spreads jobs apart.
+	switch {
+	case s.Expected > 0 && p.Near > 0:
+		return p.nearDelay(s, rnd)
+	case s.Expected > 0 && s.Elapsed < s.Expected:
+		// Aim at the expected end: no jitter.
 		return min(s.Expected-s.Elapsed, p.Max)
 	}
 	n := s.Looks
@@ -65,7 +132,31 @@ func (p PollPolicy) delay(s stepState, rnd float64) time.Duration {
 		n-- // the look that aimed at the expected end does not count as a back-off
 	}
 	d := float64(p.Initial) * math.Pow(p.Factor, float64(n))
-	d = min(d, float64(p.Max))
+	return p.jittered(min(d, float64(p.Max)), rnd)
+}
+
+// nearDelay is delay for a step whose expected duration is known, with
+// Near set: see PollPolicy. Times are from the step's earliest start.
+func (p PollPolicy) nearDelay(s stepState, rnd float64) time.Duration {
+	spread := p.Spread
+	if s.Spread > 0 {
+		spread = s.Spread
+	}
+	early := time.Duration(float64(s.Expected) * (1 - spread))
+	late := time.Duration(float64(s.Expected)*(1+spread)) + s.Window
+	first := min(early+p.Near, late)
+	switch {
+	case s.Elapsed < first:
+		return min(first-s.Elapsed, p.Max)
+	case s.Elapsed < late:
+		return p.Near
+	}
+	over := float64(s.Elapsed-late) * (p.Factor - 1)
+	return max(p.jittered(min(over, float64(p.Max)), rnd), p.Near)
+}
+
+// jittered varies d by ±Jitter (rnd in [0, 1)), never above Max.
+func (p PollPolicy) jittered(d float64, rnd float64) time.Duration {
 	d *= 1 + p.Jitter*(2*rnd-1)
 	return time.Duration(min(d, float64(p.Max)))
 }

@@ -154,7 +154,7 @@ func (h *handlers) firstPoll(ctx context.Context, p pollPayload, job *sdk.Job) (
 		return p, now, att, err
 	}
 	p.Deadline = later(p.Deadline, att.deadline)
-	p.Steps, p.Step, p.StepSince, p.Looks, p.LastLook, p.MFASent = nil, "", now, 0, now, false
+	p.Steps, p.Step, p.StepSince, p.StepBy, p.Looks, p.LastLook, p.MFASent = nil, "", now, now, 0, now, false
 	p.Step = sdk.StepVerifyCredentials
 	if cur := job.CurrentStep(); cur != nil {
 		p.Step = cur.Title

@@ -47,10 +47,12 @@ type chain struct {
 	Retries int `json:"retries,omitempty"`
 	// Steps are the step status changes observed, in order.
 	Steps []tasks.StepObservation `json:"steps"`
-	// Step is the current step; StepSince when it became current; Looks
-	// how many looks found it running.
+	// Step is the current step; it became current between StepSince and
+	// StepBy (the looks' estimate, StepBy zero when not known); Looks how
+	// many looks found it running.
 	Step      string    `json:"step,omitempty"`
 	StepSince time.Time `json:"stepSince"`
+	StepBy    time.Time `json:"stepBy,omitzero"`
 	Looks     int       `json:"looks"`
 	LastLook  time.Time `json:"lastLook,omitzero"`
 	// Prev are the jobs this chain followed before JobID (institution-side

@@ -108,6 +108,7 @@ func (e *env) childArgs(k int) []string {
 		"-concurrency", strconv.Itoa(o.concurrency), "-worker-log=" + strconv.FormatBool(o.workerLog), "-idle-conns-per-host", strconv.Itoa(o.idlePerHost), "-blocking-interval", o.blockInterval.String(),
 		"-poll-initial", o.policy.Initial.String(), "-poll-factor", fmt.Sprint(o.policy.Factor),
 		"-poll-max", o.policy.Max.String(), "-poll-jitter", fmt.Sprint(o.policy.Jitter),
+		"-poll-near", o.policy.Near.String(), "-poll-spread", fmt.Sprint(o.policy.Spread),
 		"-delayed-check", o.delayedCheck.String(), "-task-check", o.taskCheck.String()}
 	args = append(args, o.faults.childArgs()...)
 	if o.cpuProfile != "" {

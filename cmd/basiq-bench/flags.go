@@ -91,6 +91,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.Float64Var(&o.policy.Factor, "poll-factor", o.policy.Factor, "poll policy: back-off factor")
 	fs.DurationVar(&o.policy.Max, "poll-max", o.policy.Max, "poll policy: longest delay")
 	fs.Float64Var(&o.policy.Jitter, "poll-jitter", o.policy.Jitter, "poll policy: ± jitter fraction of a back-off delay")
+	fs.DurationVar(&o.policy.Near, "poll-near", o.policy.Near, "poll policy: interval of the looks around a step's expected end (0: one look at it)")
+	fs.Float64Var(&o.policy.Spread, "poll-spread", o.policy.Spread, "poll policy: assumed ± fraction of a step's duration around its expected one")
 	fs.DurationVar(&o.blockInterval, "blocking-interval", time.Second, "poll interval of the blocking baseline")
 	fs.DurationVar(&o.steps.Credentials, "step-credentials", time.Second, "fake Basiq: duration of verify-credentials")
 	fs.DurationVar(&o.steps.Accounts, "step-accounts", 2*time.Second, "fake Basiq: duration of retrieve-accounts")
@@ -108,7 +110,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.dumpFile, "dump-file", "", "write one JSON line per job (server times, worker observations) to this file")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write each worker child's CPU profile to this file (suffix .K with several workers)")
 	fs.BoolVar(&o.sweep, "sweep", false, "run the scheduled mode once per poll policy of -sweep-policies and print polls/job against latency")
-	fs.StringVar(&o.sweepPolicies, "sweep-policies", defaultSweep, "policies of -sweep: initial/factor/max/jitter, comma-separated")
+	fs.StringVar(&o.sweepPolicies, "sweep-policies", defaultSweep, "policies of -sweep: initial/factor/max/jitter[/near/spread], comma-separated")
 	fs.BoolVar(&o.progress, "progress", true, "show progress on stderr")
 	fs.StringVar(&o.apiLoad, "api-load", "", "instead of the worker run: POST /v1/connections through the HTTP API at this rate (e.g. 1000/s) and report latency and losses")
 	fs.DurationVar(&o.apiDuration, "api-duration", 30*time.Second, "how long -api-load sends")
@@ -193,27 +195,13 @@ func envOr(getenv func(string) string, key, def string) string {
 // defaultSweep are the policies -sweep compares.
 const defaultSweep = "300ms/1/300ms/0,300ms/1.25/2s/0,300ms/1.5/2s/0,500ms/1.5/5s/0.2,1s/1.6/15s/0.2,2s/1.5/15s/0.2"
 
-// parsePolicies parses "initial/factor/max/jitter,...".
+// parsePolicies parses "initial/factor/max/jitter[/near/spread],...".
 func parsePolicies(s string) ([]worker.PollPolicy, error) {
 	var ps []worker.PollPolicy
 	for _, item := range strings.Split(s, ",") {
-		f := strings.Split(strings.TrimSpace(item), "/")
-		if len(f) != 4 {
-			return nil, fmt.Errorf("sweep policy %q: want initial/factor/max/jitter", item)
-		}
-		var p worker.PollPolicy
-		var err1, err2, err3, err4 error
-		p.Initial, err1 = time.ParseDuration(f[0])
-		p.Factor, err2 = strconv.ParseFloat(f[1], 64)
-		p.Max, err3 = time.ParseDuration(f[2])
-		p.Jitter, err4 = strconv.ParseFloat(f[3], 64)
-		for _, err := range []error{err1, err2, err3, err4} {
-			if err != nil {
-				return nil, fmt.Errorf("sweep policy %q: %v", item, err)
-			}
-		}
-		if err := p.Validate(); err != nil {
-			return nil, fmt.Errorf("sweep policy %q: %v", item, err)
+		p, err := worker.ParsePollPolicy(item)
+		if err != nil {
+			return nil, fmt.Errorf("sweep %v", err)
 		}
 		ps = append(ps, p)
 	}
@@ -221,9 +209,7 @@ func parsePolicies(s string) ([]worker.PollPolicy, error) {
 }
 
 // policyString formats p as -sweep-policies does.
-func policyString(p worker.PollPolicy) string {
-	return fmt.Sprintf("%s/%g/%s/%g", p.Initial, p.Factor, p.Max, p.Jitter)
-}
+func policyString(p worker.PollPolicy) string { return p.String() }
 
 // stderrIsTerminal reports whether progress can redraw one line.
 func stderrIsTerminal(w io.Writer) bool {
