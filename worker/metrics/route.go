@@ -1,9 +1,6 @@
 package metrics
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // OtherRoute is the route label of a call whose path has no known Basiq shape.
 const OtherRoute = "other"
@@ -22,9 +19,23 @@ var words = map[string]bool{
 	"reports": true, "payments": true, "webhooks": true, "notifications": true,
 }
 
-// idPattern is what an id in a Basiq path looks like: a UUID, an institution id
-// (AU00000) or a short opaque token. Anything else makes the route "other".
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,128}$`)
+// isID reports whether s looks like an id in a Basiq path, ^[A-Za-z0-9_.:-]{1,128}$:
+// a UUID, an institution id (AU00000) or a short opaque token. Anything else makes
+// the route "other". A loop, not a regexp: it runs for every Basiq call (the regexp
+// was 2 % of the worker's CPU in basiq-bench's profile).
+func isID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '.', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 var methods = map[string]bool{
 	"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "HEAD": true, "OPTIONS": true,
@@ -48,7 +59,7 @@ func Route(method, path string) string {
 			idAllowed = takesID
 			continue
 		}
-		if !idAllowed || !idPattern.MatchString(s) {
+		if !idAllowed || !isID(s) {
 			return OtherRoute
 		}
 		segs[i] = "{id}"

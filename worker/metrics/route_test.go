@@ -1,6 +1,9 @@
 package metrics
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestRoute(t *testing.T) {
 	tests := []struct {
@@ -30,6 +33,11 @@ func TestRoute(t *testing.T) {
 		{"GET", "/users/a/accounts/b/transactions/c/jobs", OtherRoute},
 		{"GET", "/users/has space", OtherRoute},
 		{"GET", "/users/%2e%2e", OtherRoute},
+		{"GET", "/users/a_b.c:d-E9", "GET /users/{id}"},
+		{"GET", "/users/" + strings.Repeat("a", 128), "GET /users/{id}"},
+		{"GET", "/users/" + strings.Repeat("a", 129), OtherRoute},
+		{"GET", "/users/a+b", OtherRoute},
+		{"GET", "/users/\u00e9", OtherRoute},
 	}
 	for _, tt := range tests {
 		if got := Route(tt.method, tt.path); got != tt.want {
