@@ -38,7 +38,7 @@ func TestLoadWorker_defaults(t *testing.T) {
 		{"REDIS_NAMESPACE", w.Namespace, "basiq"},
 		{"BASIQ_API_VERSION", w.BasiqAPIVersion, "3.0"},
 		{"BASIQ_BASE_URL", w.BasiqBaseURL, "https://au-api.basiq.io"},
-		{"WORKER_CONCURRENCY", w.Concurrency, 20},
+		{"WORKER_CONCURRENCY", w.Concurrency, 128},
 		{"WORKER_QUEUES", Queues(w.Queues).String(), "default:1"},
 		{"WORKER_SHUTDOWN_TIMEOUT", w.ShutdownTimeout, 25 * time.Second},
 		{"POLL_INITIAL_DELAY", w.Policy.Initial, 500 * time.Millisecond},

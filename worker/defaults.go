@@ -18,8 +18,8 @@ import (
 // it. Set Redis, APIKey and Keyring before passing it to New.
 //
 // Where earlier sources disagreed, the values basiq-worker documented
-// (its -h listing and docker-compose) won: 20 slots, 25 s to shut down
-// (under compose's 30 s stop_grace_period), a 250 ms delayed-task check.
+// (its -h listing and docker-compose) won: 25 s to shut down (under
+// compose's 30 s stop_grace_period), a 250 ms delayed-task check.
 func DefaultConfig() Config {
 	return Config{
 		Namespace:      tasks.DefaultNamespace,
@@ -27,8 +27,14 @@ func DefaultConfig() Config {
 		APIVersion:     apiConsent,
 		BasiqTimeout:   basiqclient.DefaultTimeout,
 		TokenRateLimit: RateLimit(ratelimit.DefaultTokenLimit),
-		Concurrency:    20,
-		Queues:         map[string]int{tasks.DefaultQueue: 1},
+		// A slot holds a task for one short Basiq call (a create, a
+		// refresh) and a few Redis writes: the follower does the waiting.
+		// 20 made creates the makespan's limit (10,000 at once: the last
+		// sent 9.7 s after the enqueue); with Basiq's own latency (bench
+		// -create-latency 200ms, n=2,000) 20/64/128/256 slots sent the
+		// last create after 22/13/8.8/5.6 s (README, "Create slots").
+		Concurrency: 128,
+		Queues:      map[string]int{tasks.DefaultQueue: 1},
 		// Looks are one GET each: 128 at once keep up with ~10,000 jobs
 		// in flight on a local Basiq (doc.go, "Waiting").
 		FollowConcurrency: 128,

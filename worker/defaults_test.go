@@ -50,7 +50,7 @@ func TestDefaultConfig_documentedValues(t *testing.T) {
 		name      string
 		got, want any
 	}{
-		{"Concurrency", d.Concurrency, 20},
+		{"Concurrency", d.Concurrency, 128},
 		{"APIVersion", d.APIVersion, "3.0"},
 		{"ShutdownTimeout", d.ShutdownTimeout, 25 * time.Second},
 		{"DelayedTaskCheckInterval", d.DelayedTaskCheckInterval, 250 * time.Millisecond},

@@ -63,7 +63,7 @@ type Config struct {
 	// 1}. APIKey, BaseURL, BasiqTimeout, IdleConnsPerHost and the rate
 	// limits are then unused; APIVersion must match the client's.
 	Basiq Basiq
-	// Concurrency is the number of tasks processed at once (default 20).
+	// Concurrency is the number of tasks processed at once (default 128).
 	Concurrency int
 	// Queues maps queue names to priorities (default {"default": 1}).
 	// The looks at followed jobs do not go through a queue: the follower

@@ -216,8 +216,8 @@ func runOnce(ctx context.Context, o options, mode string, n int, stderr io.Write
 		return nil, err
 	}
 	e.fake.ResetStats()
-	if f, ok := e.o.faults.fault(); ok {
-		e.fake.SetFaults(f)
+	if fs := e.o.faults.faults(); len(fs) > 0 {
+		e.fake.SetFaults(fs...)
 	}
 	e.throttle.start()
 	return e.measure(ctx, stderr)

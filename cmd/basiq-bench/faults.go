@@ -21,6 +21,9 @@ type faultOptions struct {
 	retryAfter   time.Duration
 	limit        float64 // workers' BASIQ_RATE_LIMIT
 	burst        int     // workers' BASIQ_RATE_BURST
+	// createLatency is added to every connection create: Basiq's own take
+	// far longer than the fake's (a remote API, and a job to start).
+	createLatency time.Duration
 }
 
 func (f *faultOptions) register(fs *flag.FlagSet) {
@@ -30,6 +33,7 @@ func (f *faultOptions) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.retryAfter, "retry-after", 0, "fake Basiq: Retry-After of its 429s (0: when its next token is due, or 1s)")
 	fs.Float64Var(&f.limit, "basiq-rate-limit", 0, "workers' shared rate limit in requests per second (BASIQ_RATE_LIMIT; 0 = none)")
 	fs.IntVar(&f.burst, "basiq-rate-burst", 5, "workers' shared rate limit burst (BASIQ_RATE_BURST)")
+	fs.DurationVar(&f.createLatency, "create-latency", 0, "fake Basiq: latency added to every POST /users/{id}/connections (a remote Basiq's creates are far slower than the local fake's)")
 }
 
 func (f faultOptions) childArgs() []string {
@@ -40,6 +44,18 @@ func (f faultOptions) childArgs() []string {
 func (f faultOptions) fault() (basiqtest.Fault, bool) {
 	ft := basiqtest.Fault{RateLimit: f.rateLimit, ThrottleRate: f.throttleRate, ErrorRate: f.errorRate, RetryAfter: f.retryAfter}
 	return ft, f.rateLimit > 0 || f.throttleRate > 0 || f.errorRate > 0
+}
+
+// faults are the fake's Faults for the flags: fault's, and the creates' latency.
+func (f faultOptions) faults() []basiqtest.Fault {
+	var fs []basiqtest.Fault
+	if ft, ok := f.fault(); ok {
+		fs = append(fs, ft)
+	}
+	if f.createLatency > 0 {
+		fs = append(fs, basiqtest.Fault{Path: "POST /users/*/connections", Latency: f.createLatency})
+	}
+	return fs
 }
 
 // Throttle are the figures of a run against Basiq's limits, from every

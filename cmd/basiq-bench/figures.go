@@ -58,6 +58,9 @@ func (r *Run) describe(o options) {
 	}
 	r.StepsConfig = fmt.Sprintf("%s/%s/%s", o.steps.Credentials, o.steps.Accounts, o.steps.Transactions)
 	r.Jitter, r.Rate, r.Spread = o.jitter, o.rate, o.spread
+	if o.faults.createLatency > 0 {
+		r.CreateLatency = o.faults.createLatency.String()
+	}
 }
 
 // latencies computes outcomes, step detection latencies and enqueue-to-first-call times:

@@ -45,6 +45,8 @@ type Run struct {
 	StepsConfig string  `json:"fakeSteps"`
 	Jitter      float64 `json:"fakeJitter"`
 	Spread      string  `json:"fakeSpread"`
+	// CreateLatency is -create-latency: added to each connection create.
+	CreateLatency string `json:"fakeCreateLatency,omitempty"`
 	// MakespanS runs from the first enqueue to the last result received.
 	MakespanS   float64 `json:"makespanSeconds"`
 	EnqueueS    float64 `json:"enqueueSeconds"`

@@ -67,6 +67,9 @@ func (r *Run) table(w io.Writer) {
 	if r.Rate > 0 {
 		fmt.Fprintf(w, "enqueued at %.0f/s\n", r.Rate)
 	}
+	if r.CreateLatency != "" {
+		fmt.Fprintf(w, "fake Basiq's creates slowed by %s each (-create-latency)\n", r.CreateLatency)
+	}
 	fmt.Fprintf(w, "makespan %.2f s (enqueue %.2f s)  %.1f results/s", r.MakespanS, r.EnqueueS, r.ResultsPerS)
 	if r.JobBoundResultsPerS > 0 {
 		fmt.Fprintf(w, " (at most %.0f at this n: n over the longest job, %.2f s)", r.JobBoundResultsPerS, r.LongestJobS)
