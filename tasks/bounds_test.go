@@ -64,11 +64,11 @@ func TestClient_refusesOutOfBounds(t *testing.T) {
 // bounded when opened, without quoting them.
 func TestOpenCredentials_bounds(t *testing.T) {
 	k := testKeyring(t)
-	s, err := k.Seal([]byte(`{"loginId":"`+huge+`","password":"p"}`), []byte("u"))
+	s, err := k.ring().Seal([]byte(`{"loginId":"`+huge+`","password":"p"}`), []byte("u"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = k.OpenCredentials(s, "u")
+	_, err = k.ring().OpenCredentials(s, "u")
 	if err == nil || !strings.Contains(err.Error(), "LoginID: 5242880 bytes") || strings.Contains(err.Error(), "uuuu") {
 		t.Errorf("got %.200v, want the login id refused by its size only", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/durable"
+	"github.com/basiq-worker/basiq-worker/internal/sealing"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -23,7 +24,7 @@ const (
 	// MinRefreshInterval is the shortest interval of a RefreshSchedule.
 	MinRefreshInterval = time.Minute
 	// KeySize is the size of a Keyring key in bytes (AES-256).
-	KeySize = 32
+	KeySize = sealing.KeySize
 )
 
 // Errors of the package; check them with errors.Is.
@@ -33,9 +34,9 @@ var (
 	ErrNoKeyring = errors.New("tasks: a keyring is required to enqueue credentials")
 	// ErrNoSchedule is returned by UnscheduleRefresh for an unknown id.
 	ErrNoSchedule = errors.New("tasks: no such refresh schedule")
-	// ErrUnknownKey is wrapped by Open when the sealing key is not in the
-	// keyring.
-	ErrUnknownKey = errors.New("unknown key id")
+	// ErrUnknownKey is wrapped by the worker's error when a task's secrets
+	// were sealed with a key that is not in its keyring.
+	ErrUnknownKey = sealing.ErrUnknownKey
 	// ErrCredentialsNotSerializable is returned by [Credentials.MarshalJSON].
 	ErrCredentialsNotSerializable = errors.New("tasks: plaintext credentials must not be serialized; seal them with a Keyring")
 )
@@ -215,7 +216,7 @@ func (c *Client) seal(taskType string, cr Credentials, userID string) (wire.Seal
 	if c.keyring == nil {
 		return wire.Sealed{}, fmt.Errorf("enqueue %s: %w", taskType, ErrNoKeyring)
 	}
-	s, err := c.keyring.SealCredentials(cr, userID)
+	s, err := c.keyring.ring().SealCredentials(sealing.Credentials(cr), userID)
 	if err != nil {
 		return wire.Sealed{}, fmt.Errorf("enqueue %s: %w", taskType, err)
 	}
@@ -274,7 +275,7 @@ func (c *Client) RefreshAll(ctx context.Context, r RefreshAll, opts ...Enqueue) 
 }
 
 // AnswerMFA enqueues TypeAnswerMFA with the answers sealed for r.UserID and
-// r.JobID (Keyring.SealMFAAnswers), and returns the task id.
+// r.JobID, and returns the task id.
 func (c *Client) AnswerMFA(ctx context.Context, r AnswerMFA, opts ...Enqueue) (string, error) {
 	if err := r.Validate(); err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", TypeAnswerMFA, err)
@@ -282,7 +283,7 @@ func (c *Client) AnswerMFA(ctx context.Context, r AnswerMFA, opts ...Enqueue) (s
 	if c.keyring == nil {
 		return "", fmt.Errorf("enqueue %s: %w", TypeAnswerMFA, ErrNoKeyring)
 	}
-	sealed, err := c.keyring.SealMFAAnswers(r.Answers, r.UserID, r.JobID)
+	sealed, err := c.keyring.ring().SealMFAAnswers(r.Answers, r.UserID, r.JobID)
 	if err != nil {
 		return "", fmt.Errorf("enqueue %s: %w", TypeAnswerMFA, err)
 	}

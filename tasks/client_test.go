@@ -52,8 +52,8 @@ func TestClient_CreateConnection_idempotent(t *testing.T) {
 	if p.IdempotencyKey != "abc" || p.Deadline.IsZero() || p.EnqueuedAt.IsZero() {
 		t.Errorf("payload %+v: want key, deadline and enqueuedAt", p)
 	}
-	creds, err := k.OpenCredentials(p.Credentials, "user-1")
-	if err != nil || creds != req.Credentials {
+	creds, err := k.ring().OpenCredentials(p.Credentials, "user-1")
+	if err != nil || Credentials(creds) != req.Credentials {
 		t.Errorf("open: got %v, %v", creds, err)
 	}
 }

@@ -9,31 +9,32 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/basiq-worker/basiq-worker/internal/sealing"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 )
 
 func TestKeyring_roundTrip(t *testing.T) {
 	k := testKeyring(t)
 	creds := Credentials{LoginID: "gavinBelson", Password: "hooli2016", SecurityCode: "42", SecondaryLoginID: "x"}
-	s, err := k.SealCredentials(creds, "user-1")
+	s, err := k.ring().SealCredentials(sealing.Credentials(creds), "user-1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.KeyID != "k1" || bytes.Contains(s.Data, []byte("hooli2016")) {
 		t.Fatalf("sealed %+v: want kid k1 and no plaintext", s)
 	}
-	got, err := k.OpenCredentials(s, "user-1")
+	got, err := k.ring().OpenCredentials(s, "user-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != creds {
+	if Credentials(got) != creds {
 		t.Fatalf("got %#v, want %#v", got, creds)
 	}
 }
 
 func TestKeyring_rotation(t *testing.T) {
 	old := testKeyring(t)
-	s, err := old.Seal([]byte("secret"), []byte("u"))
+	s, err := old.ring().Seal([]byte("secret"), []byte("u"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,21 +43,21 @@ func TestKeyring_rotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := rotated.Open(s, []byte("u")); err != nil || string(got) != "secret" {
+	if got, err := rotated.ring().Open(s, []byte("u")); err != nil || string(got) != "secret" {
 		t.Fatalf("open old: got %q, %v", got, err)
 	}
-	s2, _ := rotated.Seal([]byte("new"), []byte("u"))
+	s2, _ := rotated.ring().Seal([]byte("new"), []byte("u"))
 	if s2.KeyID != "k2" {
 		t.Fatalf("got kid %q, want k2", s2.KeyID)
 	}
-	if _, err := old.Open(s2, []byte("u")); !errors.Is(err, ErrUnknownKey) || !strings.Contains(err.Error(), `"k2"`) {
+	if _, err := old.ring().Open(s2, []byte("u")); !errors.Is(err, ErrUnknownKey) || !strings.Contains(err.Error(), `"k2"`) {
 		t.Fatalf("got %v, want unknown key naming k2", err)
 	}
 }
 
 func TestKeyring_Open_fails(t *testing.T) {
 	k := testKeyring(t)
-	s, _ := k.Seal([]byte("secret"), []byte("user-1"))
+	s, _ := k.ring().Seal([]byte("secret"), []byte("user-1"))
 	tampered := s
 	tampered.Data = append([]byte(nil), s.Data...)
 	tampered.Data[0] ^= 1
@@ -72,7 +73,7 @@ func TestKeyring_Open_fails(t *testing.T) {
 		"short nonce":  {wire.Sealed{KeyID: "k1", Nonce: []byte{1}, Data: s.Data}, "user-1"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := k.Open(tc.s, []byte(tc.aad)); err == nil {
+			if _, err := k.ring().Open(tc.s, []byte(tc.aad)); err == nil {
 				t.Fatal("got nil error, want failure")
 			}
 		})
@@ -124,11 +125,11 @@ func TestCredentials_redacted(t *testing.T) {
 // sealed values.
 func TestKeyring_MFAAnswers(t *testing.T) {
 	k := testKeyring(t)
-	s, err := k.SealMFAAnswers([]string{"1234"}, "user-1", "job-A")
+	s, err := k.ring().SealMFAAnswers([]string{"1234"}, "user-1", "job-A")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := k.OpenMFAAnswers(s, "user-1", "job-A"); err != nil || len(got) != 1 || got[0] != "1234" {
+	if got, err := k.ring().OpenMFAAnswers(s, "user-1", "job-A"); err != nil || len(got) != 1 || got[0] != "1234" {
 		t.Fatalf("open for job-A: got %q, %v; want [1234]", got, err)
 	}
 	for _, tt := range []struct{ user, job string }{
@@ -137,15 +138,15 @@ func TestKeyring_MFAAnswers(t *testing.T) {
 		{"user-1", ""},
 		{"user-1\x00job-A", ""},
 	} {
-		if got, err := k.OpenMFAAnswers(s, tt.user, tt.job); err == nil {
+		if got, err := k.ring().OpenMFAAnswers(s, tt.user, tt.job); err == nil {
 			t.Errorf("open for user %q job %q: got %q, want an error", tt.user, tt.job, got)
 		}
 	}
-	if got, err := k.OpenStrings(s, "user-1"); err == nil {
+	if got, err := k.ring().OpenStrings(s, "user-1"); err == nil {
 		t.Errorf("open with the user id alone: got %q, want an error", got)
 	}
-	user, _ := k.SealStrings([]string{"1234"}, "user-1")
-	if got, err := k.OpenMFAAnswers(user, "user-1", "job-A"); err == nil {
+	user, _ := k.ring().SealStrings([]string{"1234"}, "user-1")
+	if got, err := k.ring().OpenMFAAnswers(user, "user-1", "job-A"); err == nil {
 		t.Errorf("strings sealed for the user alone open as job-A's answers: %q", got)
 	}
 }

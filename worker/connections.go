@@ -2,11 +2,11 @@ package worker
 
 import (
 	"context"
+	"github.com/basiq-worker/basiq-worker/internal/sealing"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
-	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
 )
 
@@ -94,7 +94,7 @@ func (h *handlers) base(ctx context.Context, t *asynq.Task, w work, deadline, en
 	return pollPayload{V: wire.PayloadVersion, work: w, chain: chain{Deadline: h.jobDeadline(deadline, enqueuedAt)}}
 }
 
-func sdkCredentials(institution string, c tasks.Credentials) sdk.Credentials {
+func sdkCredentials(institution string, c sealing.Credentials) sdk.Credentials {
 	return sdk.Credentials{Institution: institution, LoginID: c.LoginID, Password: c.Password,
 		SecurityCode: c.SecurityCode, SecondaryLoginID: c.SecondaryLoginID}
 }

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"github.com/basiq-worker/basiq-worker/internal/sealing"
 	"math/rand/v2"
 	"time"
 
@@ -40,7 +41,7 @@ type publisher interface {
 type handlers struct {
 	sched   scheduler
 	basiq   Basiq
-	keyring *tasks.Keyring
+	keyring *sealing.Keyring
 	rdb     redis.UniversalClient
 	enq     enqueuer
 	pub     publisher
@@ -79,7 +80,7 @@ type handlers struct {
 func newHandlers(cfg Config, enq enqueuer) *handlers {
 	return &handlers{
 		basiq:          cfg.Basiq,
-		keyring:        cfg.Keyring,
+		keyring:        (*sealing.Keyring)(cfg.Keyring),
 		rdb:            cfg.Redis,
 		enq:            enq,
 		pub:            results.NewPublisher(cfg.Redis, results.WithNamespace(cfg.Namespace), results.WithMaxLen(cfg.ResultsMaxLen)),

@@ -3,6 +3,7 @@ package worker
 import (
 	"encoding/json"
 	"errors"
+	"github.com/basiq-worker/basiq-worker/internal/sealing"
 	"net"
 	"net/url"
 	"strings"
@@ -18,7 +19,7 @@ import (
 
 func createTask(t *testing.T, kr *tasks.Keyring, user string) *asynq.Task {
 	t.Helper()
-	sealed, err := kr.SealCredentials(tasks.Credentials{LoginID: "gavinBelson", Password: "hooli2016"}, user)
+	sealed, err := (*sealing.Keyring)(kr).SealCredentials(sealing.Credentials{LoginID: "gavinBelson", Password: "hooli2016"}, user)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +307,7 @@ func TestPollJob_mfa(t *testing.T) {
 
 func TestAnswerMFA(t *testing.T) {
 	e := newTestEnv(t)
-	sealed, _ := e.kr.SealMFAAnswers([]string{"1234"}, "u-1", "j-1")
+	sealed, _ := (*sealing.Keyring)(e.kr).SealMFAAnswers([]string{"1234"}, "u-1", "j-1")
 	b, _ := json.Marshal(wire.AnswerMFAPayload{V: 1, UserID: "u-1", JobID: "j-1", Answers: sealed})
 	task := asynq.NewTask(tasks.TypeAnswerMFA, b)
 	for range 2 {
@@ -323,7 +324,7 @@ func TestAnswerMFA(t *testing.T) {
 // in a task for another job of the same user, are not opened nor sent.
 func TestAnswerMFA_otherJob(t *testing.T) {
 	e := newTestEnv(t)
-	sealed, _ := e.kr.SealMFAAnswers([]string{"1234"}, "u-1", "j-1")
+	sealed, _ := (*sealing.Keyring)(e.kr).SealMFAAnswers([]string{"1234"}, "u-1", "j-1")
 	b, _ := json.Marshal(wire.AnswerMFAPayload{V: 1, UserID: "u-1", JobID: "j-2", Answers: sealed})
 	err := e.h.AnswerMFA(e.ctx("mfa-2", 0, false), asynq.NewTask(tasks.TypeAnswerMFA, b))
 	if !errors.Is(err, asynq.SkipRetry) || strings.Contains(err.Error(), "1234") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/basiq-worker/basiq-worker/internal/sealing"
 	"sync"
 	"testing"
 	"time"
@@ -49,7 +50,7 @@ func TestDecideStart(t *testing.T) {
 func TestCreateConnection_deadlinePassedInQueue(t *testing.T) {
 	e := newTestEnv(t)
 	e.basiq.create = func(string, sdk.Credentials) (*sdk.Job, error) { return job("j-1", sdk.StatusInProgress), nil }
-	sealed, err := e.kr.SealCredentials(tasks.Credentials{LoginID: "gavinBelson", Password: "hooli2016"}, "u-1")
+	sealed, err := (*sealing.Keyring)(e.kr).SealCredentials(sealing.Credentials{LoginID: "gavinBelson", Password: "hooli2016"}, "u-1")
 	if err != nil {
 		t.Fatal(err)
 	}

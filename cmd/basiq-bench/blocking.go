@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/basiq-worker/basiq-worker/internal/sealing"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/results"
@@ -30,7 +31,7 @@ func (h *blockingHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 	if err != nil {
 		return err
 	}
-	creds, err := h.keyring.OpenCredentials(p.Credentials, p.UserID)
+	creds, err := (*sealing.Keyring)(h.keyring).OpenCredentials(p.Credentials, p.UserID)
 	if err != nil {
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}

@@ -21,11 +21,12 @@
 //
 // The blocking baseline stands in for the worker's own handlers, so it is
 // the one part of the repository outside worker that uses the worker's
-// internals: it decodes the create payload (internal/wire), builds the
-// Basiq client and the shared rate limit the way the worker does
-// (internal/basiqclient, internal/ratelimit) and publishes its results
-// through the worker's publisher (internal/results), so that the two modes
-// differ only in how they wait. The worker runs through internal/app, the
+// internals: it decodes the create payload (internal/wire), opens its
+// credentials (internal/sealing), builds the Basiq client and the shared
+// rate limit the way the worker does (internal/basiqclient,
+// internal/ratelimit) and publishes its results through the worker's
+// publisher (internal/results), so that the two modes differ only in how
+// they wait. The worker runs through internal/app, the
 // wiring basiq-worker uses, and the jobs are enqueued and read through
 // package tasks, as an app would.
 package main

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/basiq-worker/basiq-worker/internal/sealing"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/keys"
@@ -82,7 +83,7 @@ func (s *TokenStore) open(t storedToken) string {
 	if t.Sealed == nil {
 		return ""
 	}
-	b, err := s.keyring.Open(*t.Sealed, []byte(s.key))
+	b, err := (*sealing.Keyring)(s.keyring).Open(*t.Sealed, []byte(s.key))
 	if err != nil {
 		return ""
 	}
@@ -94,7 +95,7 @@ func (s *TokenStore) seal(t sdk.Token) (storedToken, error) {
 	if s.keyring == nil {
 		return storedToken{AccessToken: t.AccessToken, ExpiresAt: t.ExpiresAt}, nil
 	}
-	sealed, err := s.keyring.Seal([]byte(t.AccessToken), []byte(s.key))
+	sealed, err := (*sealing.Keyring)(s.keyring).Seal([]byte(t.AccessToken), []byte(s.key))
 	if err != nil {
 		return storedToken{}, err
 	}

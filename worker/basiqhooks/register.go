@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/basiq-worker/basiq-worker/internal/sealing"
 	"net/url"
 	"time"
 
@@ -101,7 +102,7 @@ func Register(ctx context.Context, r Registration) (Subscription, error) {
 		if rec == nil || rec.ID != s.ID {
 			return Subscription{ID: s.ID}, nil // made elsewhere: its secret is the operator's
 		}
-		secret, err := r.Keyring.Open(rec.Secret, []byte(rec.ID))
+		secret, err := (*sealing.Keyring)(r.Keyring).Open(rec.Secret, []byte(rec.ID))
 		if err != nil {
 			return Subscription{}, fmt.Errorf("open the stored secret of webhook subscription %s: %w", s.ID, err)
 		}
@@ -156,7 +157,7 @@ func (r Registration) store(ctx context.Context, w *sdk.Webhook) error {
 	if w.Secret == "" {
 		return fmt.Errorf("Basiq gave no secret for subscription %s", w.ID)
 	}
-	sealed, err := r.Keyring.Seal([]byte(w.Secret), []byte(w.ID))
+	sealed, err := (*sealing.Keyring)(r.Keyring).Seal([]byte(w.Secret), []byte(w.ID))
 	if err != nil {
 		return err
 	}
