@@ -1,10 +1,14 @@
 package basiqtest
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -68,4 +72,118 @@ func BenchmarkGetJob(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 	b.ReportMetric(heapPerJob, "heapB/job")
+}
+
+// BenchmarkServer_manyJobs measures the cost of a request with many jobs in flight: N users
+// each create a connection, poll its job over real HTTP until it ends, list their accounts and
+// start again, from 64 keep-alive clients. Steps take 100, 200 and 300 ms (±20%), so about N
+// jobs run at any time; an op is one request, its allocations those of client and server.
+func BenchmarkServer_manyJobs(b *testing.B) {
+	for _, n := range []int{1_000, 10_000} {
+		b.Run("jobs="+strconv.Itoa(n), func(b *testing.B) { benchManyJobs(b, n) })
+	}
+}
+
+func benchManyJobs(b *testing.B, n int) {
+	srv := NewServer(WithJitter(0.2), WithStepDurations(StepDurations{Credentials: 100 * time.Millisecond,
+		Accounts: 200 * time.Millisecond, Transactions: 300 * time.Millisecond}))
+	defer srv.Close()
+	users := make([]benchUser, n)
+	srv.store.mu.Lock()
+	for i := range users {
+		u := &user{id: srv.store.newID(), email: "u" + strconv.Itoa(i) + "@example.com"}
+		srv.store.users[u.id] = u
+		users[i].id = u.id
+	}
+	srv.store.mu.Unlock()
+	tok := (&client{t: &testing.T{}, srv: srv}).newToken()
+	tr := &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}
+	defer tr.CloseIdleConnections()
+	bc := benchClient{hc: &http.Client{Transport: tr}, base: srv.URL, auth: "Bearer " + tok}
+	var next atomic.Int64
+	par := 32
+	goroutines := par * runtime.GOMAXPROCS(0)
+	b.SetParallelism(par)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		g := int(next.Add(1) - 1)
+		for i := g; pb.Next(); {
+			if err := bc.step(&users[i]); err != nil {
+				b.Error(err)
+				return
+			}
+			if i += goroutines; i >= n {
+				i = g % n
+			}
+		}
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	jobs := srv.Jobs()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+	b.ReportMetric(float64(jobs), "jobs")
+	b.ReportMetric(float64(srv.track.evals.Load())/float64(max(jobs, 1)), "evals/job")
+}
+
+// benchUser is one user of BenchmarkServer_manyJobs: its running job ("" before it makes one)
+// and whether the job ended (then it lists its accounts next).
+type benchUser struct {
+	id, job string
+	ended   bool
+}
+
+type benchClient struct {
+	hc         *http.Client
+	base, auth string
+}
+
+// step makes u's next request.
+func (c benchClient) step(u *benchUser) error {
+	switch {
+	case u.job == "":
+		body, err := c.do("POST", "/users/"+u.id+"/connections", `{"loginId":"gavinBelson","password":"hooli2016","institution":{"id":"AU00000"}}`, 202)
+		if err != nil {
+			return err
+		}
+		var stub struct{ ID string }
+		if err := json.Unmarshal(body, &stub); err != nil || stub.ID == "" {
+			return fmt.Errorf("create connection: %s: no job id (%v)", body, err)
+		}
+		u.job = stub.ID
+	case u.ended:
+		if _, err := c.do("GET", "/users/"+u.id+"/accounts", "", 200); err != nil {
+			return err
+		}
+		u.job, u.ended = "", false
+	default:
+		body, err := c.do("GET", "/jobs/"+u.job, "", 200)
+		if err != nil {
+			return err
+		}
+		u.ended = !bytes.Contains(body, []byte(`"in-progress"`))
+	}
+	return nil
+}
+
+func (c benchClient) do(method, path, body string, want int) ([]byte, error) {
+	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", c.auth)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err == nil && res.StatusCode != want {
+		err = fmt.Errorf("%s %s: got %d %s, want %d", method, path, res.StatusCode, b, want)
+	}
+	return b, err
 }
