@@ -49,17 +49,17 @@ func (s *Server) stepDone(c *connection, title string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// visibleAccounts are c's accounts once a job has retrieved them.
-func (s *Server) visibleAccounts(c *connection) []*account {
-	if _, ok := s.stepDone(c, stepAccounts); ok {
-		return c.accounts
+// visibleAccounts are c's accounts once a job has retrieved them, and when the first did.
+func (s *Server) visibleAccounts(c *connection) ([]*account, time.Time) {
+	if upd, ok := s.stepDone(c, stepAccounts); ok {
+		return c.accounts, upd
 	}
-	return nil
+	return nil, time.Time{}
 }
 
-func (s *Server) accountJSON(r *http.Request, c *connection, a *account) accountOut {
+// accountJSON renders account a of c, retrieved at upd.
+func (s *Server) accountJSON(r *http.Request, c *connection, a *account, upd time.Time) accountOut {
 	base := s.baseURL(r)
-	upd, _ := s.stepDone(c, stepAccounts)
 	o := accountOut{Type: "account", ID: a.id, AccountNo: a.accountNo, Name: a.name, Currency: "AUD",
 		Balance: money(a.balance), AvailableFunds: money(a.balance), LastUpdated: rfc3339(upd), Status: "available",
 		Institution: a.institution, Connection: a.connID,
@@ -92,9 +92,10 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) *apiError 
 		var data []any
 		for _, cid := range u.conns {
 			c := s.store.conns[cid]
-			for _, a := range s.visibleAccounts(c) {
+			accts, upd := s.visibleAccounts(c)
+			for _, a := range accts {
 				if f.match(a.field) {
-					data = append(data, s.accountJSON(r, c, a))
+					data = append(data, s.accountJSON(r, c, a, upd))
 				}
 			}
 		}
@@ -111,9 +112,10 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) *apiError {
 	}
 	for _, cid := range u.conns {
 		c := s.store.conns[cid]
-		for _, a := range s.visibleAccounts(c) {
+		accts, upd := s.visibleAccounts(c)
+		for _, a := range accts {
 			if a.id == r.PathValue("aid") {
-				writeJSON(w, 200, s.accountJSON(r, c, a))
+				writeJSON(w, 200, s.accountJSON(r, c, a, upd))
 				return nil
 			}
 		}

@@ -77,7 +77,10 @@ func BenchmarkGetJob(b *testing.B) {
 // BenchmarkServer_manyJobs measures the cost of a request with many jobs in flight: N users
 // each create a connection, poll its job over real HTTP until it ends, list their accounts and
 // start again, from 64 keep-alive clients. Steps take 100, 200 and 300 ms (±20%), so about N
-// jobs run at any time; an op is one request, its allocations those of client and server.
+// jobs run at any time. An op is one request; its allocations and cpu-ns/op (the process's CPU
+// time, which a machine shared with other work disturbs less than ns/op) are those of client and
+// server together. Give it -benchtime of at least 10 requests per user (100000x), or the larger
+// N measures mostly creates.
 func BenchmarkServer_manyJobs(b *testing.B) {
 	for _, n := range []int{1_000, 10_000} {
 		b.Run("jobs="+strconv.Itoa(n), func(b *testing.B) { benchManyJobs(b, n) })
@@ -106,7 +109,7 @@ func benchManyJobs(b *testing.B, n int) {
 	b.SetParallelism(par)
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		g := int(next.Add(1) - 1)
 		for i := g; pb.Next(); {
@@ -119,10 +122,11 @@ func benchManyJobs(b *testing.B, n int) {
 			}
 		}
 	})
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), processCPU()-cpu0
 	b.StopTimer()
 	jobs := srv.Jobs()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(jobs), "jobs")
 	b.ReportMetric(float64(srv.track.evals.Load())/float64(max(jobs, 1)), "evals/job")
 }

@@ -48,8 +48,9 @@ func (s *Server) connectionJSON(r *http.Request, c *connection) connectionOut {
 			o.LastUsed = rfc3339(j.created)
 		}
 	}
-	for _, a := range s.visibleAccounts(c) {
-		o.Accounts.Data = append(o.Accounts.Data, s.accountJSON(r, c, a))
+	accts, upd := s.visibleAccounts(c)
+	for _, a := range accts {
+		o.Accounts.Data = append(o.Accounts.Data, s.accountJSON(r, c, a, upd))
 	}
 	o.Accounts.Count = len(o.Accounts.Data)
 	return o

@@ -2,6 +2,7 @@ package basiqtest
 
 import (
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,8 +15,9 @@ type job struct {
 	mfaMethod          string    // "" when the institution has no MFA
 	mfaAt              time.Time // when an MFA answer arrived; zero = none yet
 	mfaOK              bool
-	seen               uint8 // steps whose end settle has handled (under store.mu)
-	due                int64 // Unix ns of its live tracker entry, 0 = none (under tracker.mu)
+	seen               uint8                       // steps whose end settle has handled (under store.mu)
+	due                int64                       // Unix ns of its live tracker entry, 0 = none (under tracker.mu)
+	final              atomic.Pointer[[]stepState] // its states once it has ended: they never change
 }
 
 // stepState is a step's status at one instant.
@@ -27,7 +29,19 @@ type stepState struct {
 }
 
 // states computes the status of every step at now. Call with the job's shard lock held (read).
+// Once the job has ended they are kept, and shared: callers must not change them.
 func (j *job) states(now time.Time, mfaExpiry time.Duration) []stepState {
+	if p := j.final.Load(); p != nil {
+		return *p
+	}
+	out := j.compute(now, mfaExpiry)
+	if overall(out) != "in-progress" {
+		j.final.Store(&out)
+	}
+	return out
+}
+
+func (j *job) compute(now time.Time, mfaExpiry time.Duration) []stepState {
 	out := make([]stepState, len(j.steps))
 	t, open := j.created, true
 	for i, p := range j.steps {

@@ -222,7 +222,8 @@ func (s *Server) userJSON(r *http.Request, u *user, full bool) userOut {
 		if !c.deleted {
 			conns.Data = append(conns.Data, ref{Type: "connection", ID: c.id, Links: selfLink{Self: self + "/connections/" + c.id}})
 		}
-		for _, a := range s.visibleAccounts(c) {
+		visible, _ := s.visibleAccounts(c)
+		for _, a := range visible {
 			accts.Data = append(accts.Data, ref{Type: "account", ID: a.id, Links: selfLink{Self: self + "/accounts/" + a.id}})
 		}
 	}
