@@ -74,13 +74,13 @@ func BenchmarkGetJob(b *testing.B) {
 	b.ReportMetric(heapPerJob, "heapB/job")
 }
 
-// BenchmarkServer_manyJobs measures the cost of a request with many jobs in flight: N users
-// each create a connection, poll its job over real HTTP until it ends, list their accounts and
-// start again, from 64 keep-alive clients. Steps take 100, 200 and 300 ms (±20%), so about N
-// jobs run at any time. An op is one request; its allocations and cpu-ns/op (the process's CPU
-// time, which a machine shared with other work disturbs less than ns/op) are those of client and
-// server together. Give it -benchtime of at least 10 requests per user (100000x), or the larger
-// N measures mostly creates.
+// BenchmarkServer_manyJobs measures the cost of a request with many jobs in flight: N slots,
+// each of which creates a user and a connection, polls its job over real HTTP until it ends,
+// lists the user's accounts and starts again with a new user, from 64 keep-alive clients.
+// Steps take 100, 200 and 300 ms (±20%), so about N jobs run at any time. An op is one
+// request; its allocations and cpu-ns/op (the process's CPU time, which a machine shared with
+// other work disturbs less than ns/op) are those of client and server together. Give it a
+// -benchtime of at least 10 requests per slot (100000x), or the larger N measures mostly creates.
 func BenchmarkServer_manyJobs(b *testing.B) {
 	for _, n := range []int{1_000, 10_000} {
 		b.Run("jobs="+strconv.Itoa(n), func(b *testing.B) { benchManyJobs(b, n) })
@@ -91,14 +91,7 @@ func benchManyJobs(b *testing.B, n int) {
 	srv := NewServer(WithJitter(0.2), WithStepDurations(StepDurations{Credentials: 100 * time.Millisecond,
 		Accounts: 200 * time.Millisecond, Transactions: 300 * time.Millisecond}))
 	defer srv.Close()
-	users := make([]benchUser, n)
-	srv.store.mu.Lock()
-	for i := range users {
-		u := &user{id: srv.store.newID(), email: "u" + strconv.Itoa(i) + "@example.com"}
-		srv.store.users[u.id] = u
-		users[i].id = u.id
-	}
-	srv.store.mu.Unlock()
+	slots := make([]benchUser, n)
 	tok := (&client{t: &testing.T{}, srv: srv}).newToken()
 	tr := &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}
 	defer tr.CloseIdleConnections()
@@ -112,8 +105,8 @@ func benchManyJobs(b *testing.B, n int) {
 	start, cpu0 := time.Now(), processCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		g := int(next.Add(1) - 1)
-		for i := g; pb.Next(); {
-			if err := bc.step(&users[i]); err != nil {
+		for i := g % n; pb.Next(); {
+			if err := bc.step(&slots[i]); err != nil {
 				b.Error(err)
 				return
 			}
@@ -131,8 +124,8 @@ func benchManyJobs(b *testing.B, n int) {
 	b.ReportMetric(float64(srv.track.evals.Load())/float64(max(jobs, 1)), "evals/job")
 }
 
-// benchUser is one user of BenchmarkServer_manyJobs: its running job ("" before it makes one)
-// and whether the job ended (then it lists its accounts next).
+// benchUser is one slot of BenchmarkServer_manyJobs: its user ("" before it makes one), the
+// user's job ("" before it makes one) and whether the job ended (then it lists the accounts).
 type benchUser struct {
 	id, job string
 	ended   bool
@@ -146,29 +139,35 @@ type benchClient struct {
 // step makes u's next request.
 func (c benchClient) step(u *benchUser) error {
 	switch {
+	case u.id == "":
+		id, err := c.create("/users", `{"email":"gavin@hooli.com"}`, 201)
+		u.id = id
+		return err
 	case u.job == "":
-		body, err := c.do("POST", "/users/"+u.id+"/connections", `{"loginId":"gavinBelson","password":"hooli2016","institution":{"id":"AU00000"}}`, 202)
-		if err != nil {
-			return err
-		}
-		var stub struct{ ID string }
-		if err := json.Unmarshal(body, &stub); err != nil || stub.ID == "" {
-			return fmt.Errorf("create connection: %s: no job id (%v)", body, err)
-		}
-		u.job = stub.ID
+		id, err := c.create("/users/"+u.id+"/connections", `{"loginId":"gavinBelson","password":"hooli2016","institution":{"id":"AU00000"}}`, 202)
+		u.job = id
+		return err
 	case u.ended:
-		if _, err := c.do("GET", "/users/"+u.id+"/accounts", "", 200); err != nil {
-			return err
-		}
-		u.job, u.ended = "", false
-	default:
-		body, err := c.do("GET", "/jobs/"+u.job, "", 200)
-		if err != nil {
-			return err
-		}
-		u.ended = !bytes.Contains(body, []byte(`"in-progress"`))
+		_, err := c.do("GET", "/users/"+u.id+"/accounts", "", 200)
+		*u = benchUser{}
+		return err
 	}
-	return nil
+	body, err := c.do("GET", "/jobs/"+u.job, "", 200)
+	u.ended = !bytes.Contains(body, []byte(`"in-progress"`))
+	return err
+}
+
+// create posts body to path and returns the id answered.
+func (c benchClient) create(path, body string, want int) (string, error) {
+	b, err := c.do("POST", path, body, want)
+	if err != nil {
+		return "", err
+	}
+	var v struct{ ID string }
+	if err := json.Unmarshal(b, &v); err != nil || v.ID == "" {
+		return "", fmt.Errorf("POST %s: %s: no id (%v)", path, b, err)
+	}
+	return v.ID, nil
 }
 
 func (c benchClient) do(method, path, body string, want int) ([]byte, error) {
