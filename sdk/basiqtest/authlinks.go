@@ -62,6 +62,7 @@ func (s *Server) createAuthLink(w http.ResponseWriter, r *http.Request) *apiErro
 	}
 	now := s.now()
 	s.store.uext(u).authLink = &authLink{id: s.store.newID()[:8], userID: u.id, mobile: mobile, created: now, expires: now.Add(authLinkTTL)}
+	s.store.linkUser[s.store.uget(u).authLink.id] = u.id
 	writeJSON(w, 201, s.authLinkJSON(r, s.store.uext(u).authLink))
 	return nil
 }
@@ -110,11 +111,9 @@ func (s *Server) deleteAuthLink(w http.ResponseWriter, r *http.Request) *apiErro
 
 // authLinkUser finds the live user of a usable auth link id. Call with store.mu held.
 func (s *Server) authLinkUser(id string) (*user, *apiError) {
-	for _, u := range s.store.users {
-		if l := s.store.uget(u).authLink; l != nil && l.id == id && !u.deleted {
-			_, err := s.liveAuthLink(u)
-			return u, err
-		}
+	if u := s.store.linkOwner(id); u != nil {
+		_, err := s.liveAuthLink(u)
+		return u, err
 	}
 	return nil, errNotFound("auth link")
 }

@@ -178,10 +178,8 @@ func (s *Server) visitUserAfterUse(v consentVisit) (*user, *uiError) {
 	if v.AuthLink == "" {
 		return s.visitUser(v)
 	}
-	for _, u := range s.store.users {
-		if l := s.store.uget(u).authLink; l != nil && l.id == v.AuthLink && !u.deleted {
-			return u, nil
-		}
+	if u := s.store.linkOwner(v.AuthLink); u != nil {
+		return u, nil
 	}
 	return nil, &uiError{404, "This link does not exist."}
 }

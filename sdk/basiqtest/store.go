@@ -17,6 +17,9 @@ type store struct {
 	// The 3.0 state of users and connections lives beside them, so that 2.x ones stay small.
 	userX map[string]*userExtra
 	connX map[string]*connExtra
+	// linkUser maps an auth link id to the user it was made for, so that a Consent UI visit
+	// finds its user without a look at every user.
+	linkUser map[string]string
 }
 
 type user struct {
@@ -106,12 +109,13 @@ type jobShard struct {
 
 func newStore(cfg config) *store {
 	st := &store{
-		rng:    rand.New(rand.NewPCG(uint64(cfg.seed), 0x62617369)),
-		users:  make(map[string]*user),
-		conns:  make(map[string]*connection),
-		userX:  make(map[string]*userExtra),
-		connX:  make(map[string]*connExtra),
-		shards: make([]jobShard, cfg.jobShards),
+		rng:      rand.New(rand.NewPCG(uint64(cfg.seed), 0x62617369)),
+		users:    make(map[string]*user),
+		conns:    make(map[string]*connection),
+		userX:    make(map[string]*userExtra),
+		connX:    make(map[string]*connExtra),
+		linkUser: make(map[string]string),
+		shards:   make([]jobShard, cfg.jobShards),
 	}
 	for i := range st.shards {
 		st.shards[i].jobs = make(map[string]*job)
@@ -142,6 +146,18 @@ func (st *store) putJob(j *job) {
 	sh.mu.Lock()
 	sh.jobs[j.id] = j
 	sh.mu.Unlock()
+}
+
+// linkOwner returns the live user whose newest auth link has this id, or nil. Call with mu held.
+func (st *store) linkOwner(id string) *user {
+	u := st.users[st.linkUser[id]]
+	if u == nil || u.deleted {
+		return nil
+	}
+	if l := st.uget(u).authLink; l == nil || l.id != id {
+		return nil
+	}
+	return u
 }
 
 // liveUser returns a user that exists and is not deleted. Call with mu held.
