@@ -25,6 +25,9 @@ const (
 	MinRefreshInterval = time.Minute
 	// KeySize is the size of a Keyring key in bytes (AES-256).
 	KeySize = sealing.KeySize
+	// NoRetry, as Enqueue.MaxRetry, enqueues a task that asynq never
+	// retries. (MaxRetry 0 is asynq's default of 25 retries.)
+	NoRetry = -1
 )
 
 // Errors of the package; check them with errors.Is.
@@ -122,8 +125,12 @@ type Enqueue struct {
 	// ProcessAt delays the task until then; ProcessIn by that long.
 	ProcessAt time.Time
 	ProcessIn time.Duration
-	// MaxRetry is how many times asynq retries the task: 0 is asynq's
-	// default (25), negative none.
+	// MaxRetry is how many times asynq retries the task after a failed
+	// attempt. Zero, the value when it is not set, does not mean "no
+	// retries": it leaves asynq's default, 25 retries. For none, set
+	// NoRetry (any negative value means none). The option of the same name
+	// of earlier versions, tasks.MaxRetry(0), meant none: such a caller
+	// now passes NoRetry.
 	MaxRetry int
 	// Retention overrides the Client's retention (WithRetention) for
 	// this task.

@@ -140,3 +140,39 @@ func TestClient_validation(t *testing.T) {
 		})
 	}
 }
+
+// TestClient_MaxRetry: MaxRetry left at zero is asynq's default, NoRetry
+// (any negative value) none, a positive value that many.
+func TestClient_MaxRetry(t *testing.T) {
+	ctx := context.Background()
+	c, q := newTestClient(t, nil)
+	insp := asynq.NewInspector(testredis.ConnOpt())
+	t.Cleanup(func() { insp.Close() })
+	for _, tt := range []struct {
+		name string
+		opts []Enqueue
+		want int
+	}{
+		{"not set", nil, 25},
+		{"zero", []Enqueue{{MaxRetry: 0}}, 25},
+		{"NoRetry", []Enqueue{{MaxRetry: NoRetry}}, 0},
+		{"other negative", []Enqueue{{MaxRetry: -7}}, 0},
+		{"three", []Enqueue{{MaxRetry: 3}}, 3},
+		{"later set field wins", []Enqueue{{MaxRetry: 3}, {MaxRetry: NoRetry}}, 0},
+		{"later zero keeps the earlier", []Enqueue{{MaxRetry: NoRetry}, {Queue: q}}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			id, err := c.RefreshAll(ctx, RefreshAll{UserID: "u"}, tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, err := insp.GetTaskInfo(q, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.MaxRetry != tt.want {
+				t.Fatalf("MaxRetry: got %d, want %d", info.MaxRetry, tt.want)
+			}
+		})
+	}
+}
