@@ -15,6 +15,7 @@ import (
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/worker/basiqhooks"
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
 
@@ -101,5 +102,75 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestNew_noSecret(t *testing.T) {
 	if _, err := basiqhooks.New(basiqhooks.Options{}); err == nil {
 		t.Error("New without secrets: nil error")
+	}
+}
+
+// TestReceiver_enqueueFails: when the event cannot be enqueued (its Redis
+// is closed here, as when Redis is down) the delivery is answered 503, not
+// 2xx, and its id is forgotten: Basiq's retry of it is taken once the
+// enqueue works again.
+func TestReceiver_enqueueFails(t *testing.T) {
+	rdb := testredis.Client(t)
+	ns, q := testredis.Namespace(t, "hooks"), testredis.Queue(t, "hooks")
+	secret := newSecret(t)
+	down := redis.NewClient(&redis.Options{Addr: testredis.Addr()})
+	down.Close()
+	var outcomes []string
+	newReceiver := func(enq basiqhooks.Enqueuer) *httptest.Server {
+		rc, err := basiqhooks.New(basiqhooks.Options{Secrets: []string{secret}, Redis: rdb, Namespace: ns,
+			Enqueuer: enq, Queue: q, Logger: zerolog.Nop(), Received: func(o string) { outcomes = append(outcomes, o) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(rc)
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	send := func(url string) int {
+		now := time.Now()
+		sig, err := sdk.SignWebhook(secret, "msg-down", now, []byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("POST", url, bytes.NewReader([]byte(body)))
+		req.Header.Set("webhook-id", "msg-down")
+		req.Header.Set("webhook-timestamp", itoa(now.Unix()))
+		req.Header.Set("webhook-signature", sig)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := send(newReceiver(asynq.NewClientFromRedisClient(down)).URL); code != http.StatusServiceUnavailable {
+		t.Fatalf("enqueue on a closed Redis: status %d, want 503", code)
+	}
+	// Redis down for the claim of the id too.
+	rc, err := basiqhooks.New(basiqhooks.Options{Secrets: []string{secret}, Redis: down, Namespace: ns,
+		Enqueuer: asynq.NewClientFromRedisClient(down), Queue: q, Logger: zerolog.Nop(), Received: func(o string) { outcomes = append(outcomes, o) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allDown := httptest.NewServer(rc)
+	t.Cleanup(allDown.Close)
+	if code := send(allDown.URL); code != http.StatusServiceUnavailable {
+		t.Fatalf("claim on a closed Redis: status %d, want 503", code)
+	}
+	if n, _ := rdb.Exists(context.Background(), basiqhooks.SeenKey(ns, "msg-down")).Result(); n != 0 {
+		t.Errorf("the id of the delivery answered 503 is remembered: Basiq's retry would be refused")
+	}
+	insp := asynq.NewInspectorFromRedisClient(rdb)
+	if pending, _ := insp.ListPendingTasks(q); len(pending) != 0 {
+		t.Errorf("pending tasks = %d after the failed enqueue, want 0", len(pending))
+	}
+	if code := send(newReceiver(asynq.NewClientFromRedisClient(rdb)).URL); code != http.StatusAccepted {
+		t.Fatalf("Basiq's retry once Redis is back: status %d, want 202", code)
+	}
+	if pending, err := insp.ListPendingTasks(q); err != nil || len(pending) != 1 {
+		t.Errorf("pending tasks = %d, %v after the retry, want 1", len(pending), err)
+	}
+	if want := []string{"error", "error", "enqueued"}; len(outcomes) != 3 || outcomes[0] != want[0] || outcomes[1] != want[1] || outcomes[2] != want[2] {
+		t.Errorf("outcomes = %v, want %v", outcomes, want)
 	}
 }
