@@ -89,8 +89,19 @@ func answered(err error) bool {
 }
 
 // final reports whether a failed call ends the task rather than being
-// retried: a permanent error, or any error on the task's last attempt.
-func final(err error, a attempt) bool { return classify(err) == classPermanent || a.last }
+// retried: a permanent error, or a transient one on the task's last
+// attempt. A throttled call is never final: it does not count against the
+// retries (isFailure), so the last attempt is still to come; the task's
+// deadline ends a throttling that never stops.
+func final(err error, a attempt) bool {
+	switch classify(err) {
+	case classPermanent:
+		return true
+	case classThrottled:
+		return false
+	}
+	return a.last
+}
 
 // retryableStep reports whether a job that failed with this step code is
 // worth refreshing later (sdk.ErrorCode.InstitutionSide).

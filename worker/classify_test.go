@@ -105,3 +105,31 @@ func TestRetryLater_rateLimiterDelay(t *testing.T) {
 		t.Error("isFailure: true, want a sent-back call not to count against retries")
 	}
 }
+
+// TestFinal: a throttled call is retried even on the task's last attempt
+// (it does not count against the retries); a transient one ends the task
+// there; a permanent one ends it on any attempt.
+func TestFinal(t *testing.T) {
+	limited := &url.Error{Op: "Get", URL: "http://x", Err: &ratelimit.DelayError{Limit: "api", Delay: time.Second}}
+	tests := []struct {
+		name string
+		err  error
+		last bool
+		want bool
+	}{
+		{"429 on the last attempt", apiErr(429, "too-many-requests"), true, false},
+		{"403 too-many-requests on the last attempt", apiErr(403, "too-many-requests"), true, false},
+		{"sent back by the rate limiter on the last attempt", limited, true, false},
+		{"429 before the last attempt", apiErr(429, "too-many-requests"), false, false},
+		{"500 on the last attempt", apiErr(500, "internal-server-error"), true, true},
+		{"500 before the last attempt", apiErr(500, "internal-server-error"), false, false},
+		{"404 before the last attempt", apiErr(404, "resource-not-found"), false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := final(tt.err, attempt{last: tt.last}); got != tt.want {
+				t.Errorf("final(%v, last=%v) = %v, want %v", tt.err, tt.last, got, tt.want)
+			}
+		})
+	}
+}

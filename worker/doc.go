@@ -164,9 +164,11 @@
 //	500ms/1.5/5s/0.2/900ms/0.2    3.77        904 ms (the default)
 //	500ms/1.5/5s/0.2/950ms/0.25   3.86        945 ms
 //
-// A look that fails (5xx, 429, Redis away) is retried by the follower after
-// the policy's back-off (no sooner than Retry-After), Config.PollMaxRetry
-// times (chain.Errs).
+// A look that fails (5xx, Redis away) is retried by the follower after the
+// policy's back-off (no sooner than a 503's Retry-After), Config.PollMaxRetry
+// times (chain.Errs). A throttled look (429, or the shared rate limiter's
+// sending back) is retried no sooner than its Retry-After and not counted:
+// only the task's deadline ends a throttling that does not stop.
 //
 // # Failure classes (classify.go)
 //
@@ -186,7 +188,8 @@
 //     publishes a failed result.
 //   - Throttled: 429, or 403 too-many-requests, or a call the shared rate
 //     limiter sent back: retried no sooner than Retry-After or the
-//     limiter's delay (not counted as a failure).
+//     limiter's delay (not counted as a failure, so never final, even on
+//     the last attempt).
 //   - Outcome unknown: a create that failed without proof that it had no
 //     effect (sdk.IsNotApplied) is reconciled, never blindly sent twice.
 //   - Institution-side step failures (maintenance, system-unavailable,

@@ -317,7 +317,9 @@ func (f *follower) look(ctx context.Context, c claimed) update {
 		_ = errors.As(f.h.retry(lctx, a, err), &re) // not one the handlers classified: retried
 	}
 	if re != nil {
-		p.Errs++
+		if re.class != classThrottled { // as asynq's isFailure: a 429 is not a failed attempt
+			p.Errs++
+		}
 		u.due, u.state = f.now().Add(re.delay), mustJSON(p)
 		return u
 	}

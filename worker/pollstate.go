@@ -67,8 +67,9 @@ type chain struct {
 	MFASent bool `json:"mfaSent,omitempty"`
 	// Deadline is the chain's: the latest of the tasks attached to the job.
 	Deadline time.Time `json:"deadline"`
-	// Errs counts the looks in a row that failed (a 5xx, a 429, Redis
-	// away): the retries of the look, as asynq counted them for a poll task.
+	// Errs counts the looks in a row that failed (a 5xx, Redis away; not a
+	// throttled one): the retries of the look, as asynq counted them for a
+	// poll task.
 	Errs int `json:"errs,omitempty"`
 }
 

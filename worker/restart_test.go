@@ -120,7 +120,7 @@ func TestWorker_restart(t *testing.T) {
 }
 
 // TestWorker_notBlocking follows 200 Basiq jobs of 3 s each with 2 worker
-// slots: all results arrive within a small multiple of 3 s, which is only
+// slots: all results arrive within a small multiple of 3 s (under 60 s, not 300 s), which is only
 // possible if no slot is held while a job runs.
 func TestWorker_notBlocking(t *testing.T) {
 	if testing.Short() {
@@ -142,7 +142,7 @@ func TestWorker_notBlocking(t *testing.T) {
 	start := time.Now()
 	h.start()
 	for _, id := range ids {
-		remaining := 20*time.Second - time.Since(start)
+		remaining := 60*time.Second - time.Since(start)
 		if r := h.wait(id, max(remaining, time.Millisecond)); r.Outcome != tasks.OutcomeCompleted {
 			t.Fatalf("%s: %+v", id, r)
 		}
@@ -150,7 +150,9 @@ func TestWorker_notBlocking(t *testing.T) {
 	wall := time.Since(start)
 	polls := h.calls("GET /jobs/{id}")
 	t.Logf("%d jobs of 3s with 2 slots: all results in %v; %d polls (%.1f per job)", n, wall.Round(10*time.Millisecond), polls, float64(polls)/n)
-	if wall > 20*time.Second {
-		t.Errorf("took %v, want < 20s", wall)
+	// Blocking, 2 slots would take 200 × 3 s / 2 = 300 s; 60 s leaves a
+	// loaded machine room and still proves that no slot waits on a job.
+	if wall > 60*time.Second {
+		t.Errorf("took %v, want < 60s", wall)
 	}
 }
