@@ -45,27 +45,42 @@ func demoCases(n int) []demoCase {
 	return out
 }
 
-// runDemo sends n demo connections and prints every result published (its
-// own and anyone else's) until ctx is done. It closes done once each demo
-// connection has its result.
-func runDemo(ctx context.Context, st *stack, n int, stdout io.Writer, done chan<- struct{}) error {
+// demoLoop is what the API 2.0 and 3.0 demos do their own way; run does
+// the rest, the same for both.
+type demoLoop struct {
+	n int
+	// send starts demo i and returns the key its result is known by (a
+	// task id or a job id) and a line saying what was sent.
+	send func(ctx context.Context, i int) (key, what string, err error)
+	// key is a result's key.
+	key func(*tasks.Result) string
+	// event handles an event other than a result; sent maps the keys of
+	// the demos still without a result to their index.
+	event func(ctx context.Context, e tasks.Event, sent map[string]int) error
+	// about describes demo i in its result line; want is its outcome.
+	about func(i int, r *tasks.Result) string
+	want  func(i int) tasks.Outcome
+}
+
+// run sends the n demos and prints every result published (its own and
+// anyone else's) until ctx is done. It closes done once each demo has its
+// result.
+func (d demoLoop) run(ctx context.Context, st *stack, stdout io.Writer, done chan<- struct{}) error {
 	sub := tasks.NewClient(st.rdb, nil, tasks.WithNamespace(st.ns))
 	after, err := lastStreamID(ctx, sub)
 	if err != nil {
 		return err
 	}
-	client := tasks.NewClient(st.rdb, st.keyring, tasks.WithNamespace(st.ns))
-	cases := demoCases(n)
-	sent := map[string]int{} // task id -> index in cases
-	for i, c := range cases {
-		id, err := sendDemo(ctx, st.api, client, i, c)
+	sent := map[string]int{} // key -> demo index
+	for i := range d.n {
+		key, what, err := d.send(ctx, i)
 		if err != nil {
 			return fmt.Errorf("demo %d: %w", i+1, err)
 		}
-		sent[id] = i
-		fmt.Fprintf(stdout, "sent   [demo %d/%d] %s/%s on %s: %s (task %s)\n", i+1, n, c.login, c.password, c.institution, c.label, id)
+		sent[key] = i
+		fmt.Fprintf(stdout, "sent   [demo %d/%d] %s\n", i+1, d.n, what)
 	}
-	left := len(cases)
+	left := d.n
 	if left == 0 {
 		close(done)
 	}
@@ -73,34 +88,64 @@ func runDemo(ctx context.Context, st *stack, n int, stdout io.Writer, done chan<
 		if err != nil {
 			return err
 		}
-		switch {
-		case e.Type == tasks.EventMFARequired && e.MFA != nil:
-			if i, ok := sent[e.MFA.TaskID]; ok && len(cases[i].mfa) > 0 {
-				if _, err := client.AnswerMFA(ctx, tasks.AnswerMFA{UserID: e.MFA.UserID, JobID: e.MFA.JobID, Answers: cases[i].mfa}); err != nil {
-					return fmt.Errorf("answer mfa: %w", err)
-				}
-				fmt.Fprintf(stdout, "mfa    [demo %d/%d] %s challenge (%s) answered %q\n", i+1, n, e.MFA.Method, e.MFA.Description, cases[i].mfa)
+		if e.Type != tasks.EventResult || e.Result == nil {
+			if err := d.event(ctx, e, sent); err != nil {
+				return err
 			}
-		case e.Type == tasks.EventResult && e.Result != nil:
-			i, ok := sent[e.Result.TaskID]
-			if !ok {
-				fmt.Fprintln(stdout, "result "+formatResult(e.Result))
-				continue
-			}
-			delete(sent, e.Result.TaskID)
-			c := cases[i]
-			note := ""
-			if e.Result.Outcome != c.want {
-				note = fmt.Sprintf(" UNEXPECTED (want %s)", c.want)
-			}
-			fmt.Fprintf(stdout, "result [demo %d/%d] %s (%s/%s on %s)%s\n", i+1, n, formatResult(e.Result), c.login, c.password, c.institution, note)
-			if left--; left == 0 {
-				fmt.Fprintf(stdout, "all %d demo results are in\n", n)
-				close(done)
-			}
+			continue
+		}
+		i, ok := sent[d.key(e.Result)]
+		if !ok {
+			fmt.Fprintln(stdout, "result "+formatResult(e.Result))
+			continue
+		}
+		delete(sent, d.key(e.Result))
+		note := ""
+		if want := d.want(i); e.Result.Outcome != want {
+			note = fmt.Sprintf(" UNEXPECTED (want %s)", want)
+		}
+		fmt.Fprintf(stdout, "result [demo %d/%d] %s (%s)%s\n", i+1, d.n, formatResult(e.Result), d.about(i, e.Result), note)
+		if left--; left == 0 {
+			fmt.Fprintf(stdout, "all %d demo results are in\n", d.n)
+			close(done)
 		}
 	}
 	return nil
+}
+
+// runDemo sends n demo connections (API 2.0: the worker gets the
+// credentials) and answers their MFA challenges; see demoLoop.run.
+func runDemo(ctx context.Context, st *stack, n int, stdout io.Writer, done chan<- struct{}) error {
+	client := tasks.NewClient(st.rdb, st.keyring, tasks.WithNamespace(st.ns))
+	cases := demoCases(n)
+	return demoLoop{
+		n: n,
+		send: func(ctx context.Context, i int) (string, string, error) {
+			c := cases[i]
+			id, err := sendDemo(ctx, st.api, client, i, c)
+			return id, fmt.Sprintf("%s/%s on %s: %s (task %s)", c.login, c.password, c.institution, c.label, id), err
+		},
+		key: func(r *tasks.Result) string { return r.TaskID },
+		event: func(ctx context.Context, e tasks.Event, sent map[string]int) error {
+			if e.Type != tasks.EventMFARequired || e.MFA == nil {
+				return nil
+			}
+			i, ok := sent[e.MFA.TaskID]
+			if !ok || len(cases[i].mfa) == 0 {
+				return nil
+			}
+			if _, err := client.AnswerMFA(ctx, tasks.AnswerMFA{UserID: e.MFA.UserID, JobID: e.MFA.JobID, Answers: cases[i].mfa}); err != nil {
+				return fmt.Errorf("answer mfa: %w", err)
+			}
+			fmt.Fprintf(stdout, "mfa    [demo %d/%d] %s challenge (%s) answered %q\n", i+1, n, e.MFA.Method, e.MFA.Description, cases[i].mfa)
+			return nil
+		},
+		about: func(i int, _ *tasks.Result) string {
+			c := cases[i]
+			return fmt.Sprintf("%s/%s on %s", c.login, c.password, c.institution)
+		},
+		want: func(i int) tasks.Outcome { return cases[i].want },
+	}.run(ctx, st, stdout, done)
 }
 
 // sendDemo creates a Basiq user on the fake server and enqueues its connection.

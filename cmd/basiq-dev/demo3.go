@@ -61,66 +61,41 @@ type mockConsent struct {
 // runConsentDemo runs n journeys through the fake's JSON Consent UI, as
 // a person in a browser would: each user consents and logs in, then
 // (except the webhook's journey) comes back to the callback page, which
-// enqueues the follow. It prints every result and Basiq event published
-// (its own and anyone else's) until ctx is done, and closes done once
-// each demo job has its result.
+// enqueues the follow. It prints the Basiq events published too; see
+// demoLoop.run.
 func runConsentDemo(ctx context.Context, st *stack, n int, stdout io.Writer, done chan<- struct{}) error {
-	sub := tasks.NewClient(st.rdb, nil, tasks.WithNamespace(st.ns))
-	after, err := lastStreamID(ctx, sub)
-	if err != nil {
-		return err
-	}
 	cases := consentCases(n)
-	sent := map[string]int{} // job id -> index in cases
-	for i, c := range cases {
-		jobID, err := sendConsent(ctx, st, i, c)
-		if err != nil {
-			return fmt.Errorf("demo %d: %w", i+1, err)
-		}
-		sent[jobID] = i
-		how := "followed from the callback page by task " + followTaskID(jobID)
-		if !c.callback {
-			how = "no callback: the connection.created webhook starts the follow"
-		}
-		fmt.Fprintf(stdout, "sent   [demo %d/%d] consent %s/%s on %s: %s (job %s; %s)\n", i+1, n, c.login, c.password, c.institution, c.label, jobID, how)
-	}
-	left := len(cases)
-	if left == 0 {
-		close(done)
-	}
-	for e, err := range sub.Results(ctx, after) {
-		if err != nil {
-			return err
-		}
-		switch {
-		case (e.Type == tasks.EventBasiq || e.Type == tasks.EventConsentRevoked) && e.Basiq != nil:
-			fmt.Fprintf(stdout, "basiq  %s %s user=%s connection=%s\n", e.Type, e.Basiq.Type, e.Basiq.UserID, dash(e.Basiq.ConnectionID))
-		case e.Type == tasks.EventMFARequired && e.MFA != nil:
-			fmt.Fprintf(stdout, "mfa    job=%s asks %s (%s): answer it with basiqctl or POST /v1/jobs/%s/mfa\n", e.MFA.JobID, e.MFA.Method, e.MFA.Description, e.MFA.JobID)
-		case e.Type == tasks.EventResult && e.Result != nil:
-			i, ok := sent[e.Result.JobID]
-			if !ok {
-				fmt.Fprintln(stdout, "result "+formatResult(e.Result))
-				continue
-			}
-			delete(sent, e.Result.JobID)
+	return demoLoop{
+		n: n,
+		send: func(ctx context.Context, i int) (string, string, error) {
 			c := cases[i]
-			note := ""
-			if e.Result.Outcome != c.want {
-				note = fmt.Sprintf(" UNEXPECTED (want %s)", c.want)
+			jobID, err := sendConsent(ctx, st, i, c)
+			how := "followed from the callback page by task " + followTaskID(jobID)
+			if !c.callback {
+				how = "no callback: the connection.created webhook starts the follow"
 			}
+			return jobID, fmt.Sprintf("consent %s/%s on %s: %s (job %s; %s)", c.login, c.password, c.institution, c.label, jobID, how), err
+		},
+		key: func(r *tasks.Result) string { return r.JobID },
+		event: func(_ context.Context, e tasks.Event, _ map[string]int) error {
+			switch {
+			case (e.Type == tasks.EventBasiq || e.Type == tasks.EventConsentRevoked) && e.Basiq != nil:
+				fmt.Fprintf(stdout, "basiq  %s %s user=%s connection=%s\n", e.Type, e.Basiq.Type, e.Basiq.UserID, dash(e.Basiq.ConnectionID))
+			case e.Type == tasks.EventMFARequired && e.MFA != nil:
+				fmt.Fprintf(stdout, "mfa    job=%s asks %s (%s): answer it with basiqctl or POST /v1/jobs/%s/mfa\n", e.MFA.JobID, e.MFA.Method, e.MFA.Description, e.MFA.JobID)
+			}
+			return nil
+		},
+		about: func(i int, r *tasks.Result) string {
+			c := cases[i]
 			by := "the callback's follow"
-			if !isCallbackTask(e.Result.TaskID) {
-				by = "the webhook's follow " + e.Result.TaskID
+			if !isCallbackTask(r.TaskID) {
+				by = "the webhook's follow " + r.TaskID
 			}
-			fmt.Fprintf(stdout, "result [demo %d/%d] %s (%s/%s on %s; by %s)%s\n", i+1, n, formatResult(e.Result), c.login, c.password, c.institution, by, note)
-			if left--; left == 0 {
-				fmt.Fprintf(stdout, "all %d demo results are in\n", n)
-				close(done)
-			}
-		}
-	}
-	return nil
+			return fmt.Sprintf("%s/%s on %s; by %s", c.login, c.password, c.institution, by)
+		},
+		want: func(i int) tasks.Outcome { return cases[i].want },
+	}.run(ctx, st, stdout, done)
 }
 
 // sendConsent makes a user, submits the Consent UI for it through the
