@@ -30,6 +30,18 @@ type connLinks struct {
 
 // connectionJSON renders a connection. Call with store.mu held.
 func (s *Server) connectionJSON(r *http.Request, c *connection) connectionOut {
+	o := s.connectionHead(r, c)
+	accts, upd := s.visibleAccounts(c)
+	for _, a := range accts {
+		o.Accounts.Data = append(o.Accounts.Data, s.accountJSON(r, c, a, upd))
+	}
+	o.Accounts.Count = len(o.Accounts.Data)
+	return o
+}
+
+// connectionHead renders a connection with an empty accounts list, as its events carry it.
+// Call with store.mu held.
+func (s *Server) connectionHead(r *http.Request, c *connection) connectionOut {
 	base := s.baseURL(r)
 	user := base + "/users/" + c.userID
 	flt := "?filter=connection.id.eq('" + c.id + "')"
@@ -48,11 +60,6 @@ func (s *Server) connectionJSON(r *http.Request, c *connection) connectionOut {
 			o.LastUsed = rfc3339(j.created)
 		}
 	}
-	accts, upd := s.visibleAccounts(c)
-	for _, a := range accts {
-		o.Accounts.Data = append(o.Accounts.Data, s.accountJSON(r, c, a, upd))
-	}
-	o.Accounts.Count = len(o.Accounts.Data)
 	return o
 }
 

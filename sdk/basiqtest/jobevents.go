@@ -63,7 +63,7 @@ type connEvent struct {
 
 // connEventData is the data of c's events. Call with store.mu held.
 func (s *Server) connEventData(r *http.Request, c *connection) connEvent {
-	o := s.connectionJSON(r, c)
+	o := s.connectionHead(r, c)
 	inst := s.institution(c.institution)
 	return connEvent{Type: o.Type, ID: o.ID, Status: o.Status, Method: o.Method, CreatedDate: o.CreatedDate,
 		LastUsed: o.LastUsed, MFAEnabled: inst != nil && inst.mfa != "", Institution: o.Institution, Links: o.Links}

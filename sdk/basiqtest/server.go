@@ -28,6 +28,7 @@ type Server struct {
 	events       *eventLog
 	hooks        *webhooks
 	lastBase     atomic.Pointer[string]
+	baseReq      atomic.Pointer[linkRequest]
 	insts        []institution
 }
 
