@@ -282,3 +282,29 @@ func TestCompose_api(t *testing.T) {
 		t.Errorf("namespace %q, queue %q: want the worker's defaults", a.RedisNamespace, a.Queue)
 	}
 }
+
+// TestCompose_workerOnly: Compose interpolates the whole file whatever
+// services a command names, so a variable required (${VAR:?...}) anywhere
+// is required for `docker compose up -d worker` too. Every required one
+// must be a variable the worker itself takes: a worker-only user sets the
+// worker's variables and no other service's (API_TOKENS is basiq-api's).
+func TestCompose_workerOnly(t *testing.T) {
+	b, err := os.ReadFile("../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker := loadCompose(t).Services["worker"].Environment
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		for _, m := range reference.FindAllStringSubmatch(line, -1) {
+			if m[2] != ":?" && m[2] != "?" {
+				continue
+			}
+			if _, ok := worker[m[1]]; !ok {
+				t.Errorf("${%s} is required (%s) but the worker does not take it: `docker compose up worker` fails without it", m[1], strings.TrimSpace(line))
+			}
+		}
+	}
+}

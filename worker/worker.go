@@ -53,8 +53,8 @@ type Config struct {
 	IdleConnsPerHost int
 	// RateLimit limits the calls to Basiq of every process of the API key
 	// together, shared through Redis: a call waits for its turn when it is
-	// at most 1s away, else it is retried later without a request (default
-	// a zero Rate: no limit). TokenRateLimit limits their POST /token
+	// at most 10 s away (ratelimit.DefaultMaxWait), else it is retried
+	// later without a request (default a zero Rate: no limit). TokenRateLimit limits their POST /token
 	// (default 4 per second, burst 10: Basiq allows 1,500 per 5 minutes).
 	// A 429 lowers the shared rate for a while.
 	RateLimit, TokenRateLimit RateLimit
