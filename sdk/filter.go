@@ -3,7 +3,6 @@ package sdk
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
@@ -60,13 +59,33 @@ func (f *FilterBuilder) Bt(field, from, to string) *FilterBuilder {
 	return f.add(field, "bt", from, to)
 }
 
-var fieldRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$`)
+// isDottedName reports whether field is a filter field, dotted names
+// ^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$ such as connection.id. A
+// loop, not a regexp: the worker filters on every job it finishes.
+func isDottedName(field string) bool {
+	start := true // at the start of a name: a letter must come
+	for i := 0; i < len(field); i++ {
+		c := field[i]
+		letter := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		switch {
+		case start && !letter:
+			return false
+		case start:
+			start = false
+		case c == '.':
+			start = true
+		case !letter && !('0' <= c && c <= '9') && c != '_':
+			return false
+		}
+	}
+	return !start
+}
 
 func (f *FilterBuilder) add(field, op string, values ...string) *FilterBuilder {
 	if f == nil {
 		f = Filter()
 	}
-	if !fieldRE.MatchString(field) {
+	if !isDottedName(field) {
 		if f.err == nil {
 			f.err = fmt.Errorf("sdk: filter field %q is not a dotted name", field)
 		}

@@ -3,6 +3,7 @@ package sdk
 import (
 	"errors"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -158,4 +159,15 @@ func FuzzFilter(f *testing.F) {
 			t.Fatalf("wire round trip: got %q, %v, want %q", back.Get("filter"), err, fb.String())
 		}
 	})
+}
+
+// TestIsDottedName checks the loop against the field syntax written as a regexp.
+func TestIsDottedName(t *testing.T) {
+	re := regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$`)
+	for _, s := range []string{"", "a", "A", "_", "1", "a1", "a_", "a.b", "connection.id", "transaction.postDate",
+		"a.", ".a", "a..b", "a.1", "a.b_2.C", "a b", "a-b", "a').b.eq('", "é", "aé", "a.b.", "ab.cd.ef"} {
+		if got, want := isDottedName(s), re.MatchString(s); got != want {
+			t.Errorf("isDottedName(%q) = %v, want %v", s, got, want)
+		}
+	}
 }
