@@ -38,6 +38,9 @@ type action struct {
 	due   time.Time        // actPoll, actWaitMFA, actRefresh, actWaitBasiq: when the next task runs
 	delay time.Duration    // actRefresh: the back-off before the refresh
 	err   *tasks.ErrorInfo // actFail, actTimeOut; actRefresh: the step's failure
+	// finished bounds the duration of the step the look saw end, when it
+	// can (for expectations.learn).
+	finished []stepSpan
 	// challenge is the open MFA challenge (actWaitMFA), to publish to the
 	// tasks waiting on the job, and to the chain's own task when owner (it
 	// has not been published to it yet).
@@ -48,9 +51,9 @@ type action struct {
 // rules are what decide needs besides the state and the job.
 type rules struct {
 	policy PollPolicy
-	// expected are the institution's average step durations by step title;
-	// nil when unknown (the policy backs off).
-	expected    map[string]time.Duration
+	// expected are the institution's average step durations by step title,
+	// with their learned spread; nil when unknown (the policy backs off).
+	expected    map[string]stepHint
 	stepRetries int           // Config.StepRetries
 	stepDelay   time.Duration // Config.StepRetryDelay
 	// unavailable is Config.UnavailablePoll: the interval of the looks at
@@ -65,13 +68,26 @@ type rules struct {
 // is known. s.Deadline is the chain's (the handler reads the latest one
 // before calling decide).
 func decide(s pollPayload, job *sdk.Job, now time.Time, r rules) (pollPayload, action) {
+	var fin []stepSpan
+	if sp, ok := finished(s.chain, job, now); ok {
+		fin = []stepSpan{sp}
+	}
 	s = observe(s, job, now, r)
+	var act action
 	switch {
 	case job.Done():
-		return ended(s, job, now, r)
+		s, act = ended(s, job, now, r)
 	case !now.Before(s.Deadline):
-		return s, action{kind: actTimeOut, err: timedOut(s)}
+		act = action{kind: actTimeOut, err: timedOut(s)}
+	default:
+		s, act = running(s, job, now, r)
 	}
+	act.finished = fin
+	return s, act
+}
+
+// running decides for a job still running before its deadline: look again.
+func running(s pollPayload, job *sdk.Job, now time.Time, r rules) (pollPayload, action) {
 	act := action{kind: actPoll}
 	if c := mfaPending(job); c != nil {
 		// A person is answering: look every Initial rather than backing off,
@@ -140,7 +156,8 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 // current step, never past the deadline (so a job that does not end times
 // out on time).
 func (r rules) nextLook(c chain, now time.Time) time.Time {
-	st := stepState{Elapsed: now.Sub(c.StepSince), Expected: r.expected[c.Step], Looks: c.Looks}
+	h := r.expected[c.Step]
+	st := stepState{Elapsed: now.Sub(c.StepSince), Expected: h.Expected, Early: h.Early, Late: h.Late, Looks: c.Looks}
 	if c.StepBy.After(c.StepSince) {
 		st.Window = c.StepBy.Sub(c.StepSince)
 	}
@@ -187,15 +204,10 @@ func observe(s pollPayload, job *sdk.Job, now time.Time, r rules) pollPayload {
 // what the looks aim from: aiming from it looks a little early (one more
 // look), never a whole step late.
 func (r rules) stepStart(c chain, job *sdk.Job, title string, now time.Time) (since, by time.Time) {
-	since, by = c.LastLook, now
-	if u := job.Updated; !u.IsZero() && u.After(c.LastLook) && u.Before(now) {
-		since = u
-		if end := u.Add(time.Second); end.Before(now) {
-			by = end
-		}
-	}
-	if prev, ok := r.expected[c.Step]; ok && r.policy.Near > 0 && follows(job, c.Step, title) {
-		if t := c.StepSince.Add(time.Duration(float64(prev) * (1 - r.policy.Spread))); t.After(since) {
+	since, by = changed(c, job, now)
+	if prev := r.expected[c.Step]; prev.Expected > 0 && r.policy.Near > 0 && follows(job, c.Step, title) {
+		earliest := float64(prev.Expected) * (1 - max(prev.Early, r.policy.Spread))
+		if t := c.StepSince.Add(time.Duration(earliest)); t.After(since) {
 			since = t
 		}
 	}
@@ -203,6 +215,43 @@ func (r rules) stepStart(c chain, job *sdk.Job, title string, now time.Time) (si
 		since = by
 	}
 	return since, by
+}
+
+// changed bounds when the job's last step status change happened, seen by
+// the look at now and not by the one before: after that look and Basiq's
+// updated, before now and the second after updated (when updated falls
+// between the two looks).
+func changed(c chain, job *sdk.Job, now time.Time) (after, before time.Time) {
+	after, before = c.LastLook, now
+	if u := job.Updated; !u.IsZero() && u.After(c.LastLook) && u.Before(now) {
+		after = u
+		if end := u.Add(time.Second); end.Before(now) {
+			before = end
+		}
+	}
+	return after, before
+}
+
+// finished bounds the duration of c.Step when the look at now sees it
+// succeed and nothing else change (the next step running, or c.Step the
+// last): it began between c.StepSince and c.StepBy and ended as changed
+// says. ok is false when the look cannot say.
+func finished(c chain, job *sdk.Job, now time.Time) (stepSpan, bool) {
+	if c.Step == "" || c.StepBy.IsZero() || c.LastLook.IsZero() {
+		return stepSpan{}, false
+	}
+	for i, st := range job.Steps {
+		if st.Title != c.Step {
+			continue
+		}
+		last := i == len(job.Steps)-1
+		if st.Status != sdk.StatusSuccess || (!last && job.Steps[i+1].Status != sdk.StatusInProgress) {
+			return stepSpan{}, false
+		}
+		end, by := changed(c, job, now)
+		return stepSpan{Title: c.Step, Min: end.Sub(c.StepBy), Max: by.Sub(c.StepSince)}, true
+	}
+	return stepSpan{}, false
 }
 
 // follows reports whether step next comes right after step prev in job.

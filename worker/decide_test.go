@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ func TestDecide(t *testing.T) {
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	pol := PollPolicy{Initial: time.Second, Factor: 2, Max: 8 * time.Second}
 	r := rules{policy: pol, stepRetries: 3, stepDelay: time.Minute, unavailable: 5 * time.Minute, rnd: 0.5,
-		expected: map[string]time.Duration{sdk.StepVerifyCredentials: 5 * time.Second}}
+		expected: map[string]stepHint{sdk.StepVerifyCredentials: {Expected: 5 * time.Second}}}
 	mfa := &sdk.Job{ID: "j-1", Steps: []sdk.Step{
 		{Title: sdk.StepVerifyCredentials, Status: sdk.StatusSuccess},
 		{Title: sdk.StepMFAChallenge, Status: sdk.StatusInProgress, Result: &sdk.StepResult{Type: "mfa", Method: "token"}},
@@ -28,7 +29,7 @@ func TestDecide(t *testing.T) {
 	// Near set: the looks cover each step's expected end (policy.go).
 	near := func(r *rules) {
 		r.policy.Near, r.policy.Spread = 800*time.Millisecond, 0.25
-		r.expected = map[string]time.Duration{sdk.StepVerifyCredentials: 4 * time.Second, sdk.StepRetrieveAccounts: 4 * time.Second}
+		r.expected = map[string]stepHint{sdk.StepVerifyCredentials: {Expected: 4 * time.Second}, sdk.StepRetrieveAccounts: {Expected: 4 * time.Second}}
 	}
 	second := job("j-1", sdk.StatusSuccess, sdk.StatusInProgress, sdk.StatusPending)
 	secondAt := func(updated time.Duration) *sdk.Job {
@@ -97,6 +98,38 @@ func TestDecide(t *testing.T) {
 			job:   job("j-1", sdk.StatusSuccess, sdk.StatusSuccess, sdk.StatusInProgress),
 			state: func(s *pollPayload) { s.StepSince, s.LastLook = now.Add(-10*time.Second), now.Add(-2*time.Second) },
 			check: bounds(-2*time.Second, 0)},
+		{name: "near: a step seen to end: its duration bounded, for learning", job: secondAt(-1400 * time.Millisecond), want: actPoll,
+			due: 2400 * time.Millisecond, rules: near,
+			state: func(s *pollPayload) {
+				s.StepSince, s.StepBy, s.LastLook = now.Add(-5*time.Second), now.Add(-4500*time.Millisecond), now.Add(-1500*time.Millisecond)
+			},
+			check: func(t *testing.T, _ pollPayload, a action) {
+				want := []stepSpan{{Title: sdk.StepVerifyCredentials, Min: 3100 * time.Millisecond, Max: 4600 * time.Millisecond}}
+				if !slices.Equal(a.finished, want) {
+					t.Errorf("finished %+v, want %+v", a.finished, want)
+				}
+			}},
+		{name: "near: two steps ended between looks: no duration to learn", want: actPoll, due: time.Second, rules: near,
+			job: job("j-1", sdk.StatusSuccess, sdk.StatusSuccess, sdk.StatusInProgress),
+			state: func(s *pollPayload) {
+				s.StepSince, s.StepBy, s.LastLook = now.Add(-5*time.Second), now.Add(-4*time.Second), now.Add(-2*time.Second)
+			},
+			check: func(t *testing.T, _ pollPayload, a action) {
+				if len(a.finished) != 0 {
+					t.Errorf("finished %+v, want none", a.finished)
+				}
+			}},
+		{name: "completed: the last step's duration bounded", want: actComplete,
+			job: job("j-1", sdk.StatusSuccess, sdk.StatusSuccess, sdk.StatusSuccess),
+			state: func(s *pollPayload) {
+				s.Step, s.StepSince, s.StepBy, s.LastLook = sdk.StepRetrieveTransactions, now.Add(-5*time.Second), now.Add(-4*time.Second), now.Add(-time.Second)
+			},
+			check: func(t *testing.T, _ pollPayload, a action) {
+				want := []stepSpan{{Title: sdk.StepRetrieveTransactions, Min: 3 * time.Second, Max: 5 * time.Second}}
+				if !slices.Equal(a.finished, want) {
+					t.Errorf("finished %+v, want %+v", a.finished, want)
+				}
+			}},
 		{name: "mfa challenge: published once, looks every Initial", job: mfa, want: actWaitMFA, due: time.Second,
 			state: func(s *pollPayload) { s.Step, s.Looks = sdk.StepMFAChallenge, 3 },
 			check: func(t *testing.T, s pollPayload, a action) {

@@ -154,6 +154,13 @@
 // Near to be seen. With no average known the looks back off exponentially
 // from Initial with jitter.
 //
+// Spread is only where the window starts: each process learns, per
+// institution and step, how far below and above the average the durations
+// it sees fall (expect.go, learn), from the bounds a look puts on a step's
+// duration, and widens the window on that side when steps surely end
+// outside it (about 1% do at equilibrium). Jobs of ±20% keep the 20%
+// window; ±40% or log-normal steps widen it, trading looks for latency.
+//
 // Measured with basiq-bench -sweep -n 1000 -rate 200 (fake steps 1s/2s/3s
 // ±20%, load 12-14, one run):
 //

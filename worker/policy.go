@@ -110,9 +110,10 @@ type stepState struct {
 	Window time.Duration
 	// Expected is the step's expected duration; zero when unknown.
 	Expected time.Duration
-	// Spread is the hint's own relative spread of the step's duration;
-	// zero takes the policy's.
-	Spread float64
+	// Early and Late are how far below and above Expected, as fractions of
+	// it, the step's durations were seen to fall (learned: expect.go); the
+	// policy's Spread when larger.
+	Early, Late float64
 	// Looks is how many looks already found this step running.
 	Looks int
 }
@@ -138,12 +139,8 @@ func (p PollPolicy) delay(s stepState, rnd float64) time.Duration {
 // nearDelay is delay for a step whose expected duration is known, with
 // Near set: see PollPolicy. Times are from the step's earliest start.
 func (p PollPolicy) nearDelay(s stepState, rnd float64) time.Duration {
-	spread := p.Spread
-	if s.Spread > 0 {
-		spread = s.Spread
-	}
-	early := time.Duration(float64(s.Expected) * (1 - spread))
-	late := time.Duration(float64(s.Expected)*(1+spread)) + s.Window
+	early := time.Duration(float64(s.Expected) * (1 - max(s.Early, p.Spread)))
+	late := time.Duration(float64(s.Expected)*(1+max(s.Late, p.Spread))) + s.Window
 	first := min(early+p.Near, late)
 	switch {
 	case s.Elapsed < first:

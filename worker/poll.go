@@ -36,6 +36,7 @@ func (h *handlers) lookAt(ctx context.Context, p pollPayload, a attempt) error {
 		r.expected = h.expect.steps(ctx, p.InstitutionID)
 	}
 	next, act := decide(p, job, now, r)
+	h.expect.learn(p.InstitutionID, act.finished, h.policy.Spread)
 	h.report(ctx, p, next, act.kind)
 	return h.perform(ctx, t, next, a, act)
 }
