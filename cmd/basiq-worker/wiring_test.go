@@ -20,6 +20,7 @@ func TestAppOptions_everyVariableReachesTheProcess(t *testing.T) {
 		"BASIQ_BASE_URL": "http://basiq.test", "BASIQ_API_VERSION": "3.0",
 		"WORKER_CONCURRENCY": "7", "WORKER_QUEUES": "q1:3,q2", "WORKER_SHUTDOWN_TIMEOUT": "3s",
 		"POLL_INITIAL_DELAY": "300ms", "POLL_FACTOR": "2.5", "POLL_MAX_DELAY": "9s", "POLL_JITTER": "0.3",
+		"POLL_NEAR_INTERVAL": "700ms", "POLL_STEP_SPREAD": "0.1",
 		"JOB_DEADLINE": "4m", "POLL_MAX_RETRY": "4", "STEP_RETRIES": "5", "STEP_RETRY_DELAY": "7s",
 		"DELAYED_TASK_CHECK_INTERVAL": "150ms", "TASK_CHECK_INTERVAL": "350ms",
 		"RESULTS_MAX_LEN": "1234", "RESULT_RETENTION": "2h",
@@ -50,7 +51,8 @@ func TestAppOptions_everyVariableReachesTheProcess(t *testing.T) {
 		{"WORKER_CONCURRENCY", wc.Concurrency, 7},
 		{"WORKER_QUEUES", len(wc.Queues) == 2 && wc.Queues["q1"] == 3 && wc.Queues["q2"] == 1, true},
 		{"WORKER_SHUTDOWN_TIMEOUT", wc.ShutdownTimeout, 3 * time.Second},
-		{"POLL_*", wc.Policy, worker.PollPolicy{Initial: 300 * time.Millisecond, Factor: 2.5, Max: 9 * time.Second, Jitter: 0.3}},
+		{"POLL_*", wc.Policy, worker.PollPolicy{Initial: 300 * time.Millisecond, Factor: 2.5, Max: 9 * time.Second, Jitter: 0.3,
+			Near: 700 * time.Millisecond, Spread: 0.1}},
 		{"JOB_DEADLINE", wc.JobDeadline, 4 * time.Minute},
 		{"POLL_MAX_RETRY", wc.PollMaxRetry, 4},
 		{"STEP_RETRIES", wc.StepRetries, 5},
@@ -95,7 +97,7 @@ func TestAppOptions_stepRetriesZeroMeansNone(t *testing.T) {
 func TestAppOptions_acceptedByApp(t *testing.T) {
 	for _, over := range []map[string]string{
 		nil,
-		{"POLL_JITTER": "0.99", "POLL_FACTOR": "1", "POLL_MAX_DELAY": "500ms"},
+		{"POLL_JITTER": "0.99", "POLL_FACTOR": "1", "POLL_MAX_DELAY": "500ms", "POLL_NEAR_INTERVAL": "500ms"},
 		{"POLL_JITTER": "0", "STEP_RETRIES": "0", "POLL_MAX_RETRY": "1"},
 	} {
 		e := map[string]string{"BASIQ_API_KEY": "key", "BASIQ_SECRET_KEY": secretKey()}
