@@ -36,8 +36,8 @@ func TestLoadWorker_defaults(t *testing.T) {
 	}{
 		{"REDIS_URL", w.RedisURL, "redis://127.0.0.1:6379/0"},
 		{"REDIS_NAMESPACE", w.Namespace, "basiq"},
-		{"BASIQ_API_VERSION", w.BasiqAPIVersion, "3.0"},
-		{"BASIQ_BASE_URL", w.BasiqBaseURL, "https://au-api.basiq.io"},
+		{"BASIQ_API_VERSION", w.APIVersion, "3.0"},
+		{"BASIQ_BASE_URL", w.BaseURL, "https://au-api.basiq.io"},
 		{"WORKER_CONCURRENCY", w.Concurrency, 128},
 		{"WORKER_QUEUES", Queues(w.Queues).String(), "default:1"},
 		{"WORKER_SHUTDOWN_TIMEOUT", w.ShutdownTimeout, 25 * time.Second},
@@ -205,7 +205,7 @@ func TestWorker_redacted(t *testing.T) {
 			t.Errorf("output lost the redis host: %s", out)
 		}
 	}
-	if w.BasiqAPIKey != "api-key-secret-1" {
+	if w.APIKey != "api-key-secret-1" {
 		t.Error("Redacted modified the original")
 	}
 }

@@ -15,7 +15,6 @@ import (
 // password inside REDIS_URL), safe to print or log.
 func (w Worker) Redacted() Worker {
 	w.RedisURL = redactURL(w.RedisURL)
-	w.BasiqAPIKey = mask(w.BasiqAPIKey)
 	w.APIKey = mask(w.APIKey)
 	w.BasiqSecretKey = mask(w.BasiqSecretKey)
 	w.UIPassword = mask(w.UIPassword)

@@ -93,7 +93,7 @@ func (w *Worker) problems() []error {
 }
 
 func (w *Worker) checkBasiq() []error {
-	errs := checkBasiqAPI(w.BasiqAPIKey, w.BasiqAPIVersion, w.BasiqBaseURL)
+	errs := checkBasiqAPI(w.APIKey, w.APIVersion, w.BaseURL)
 	if w.BasiqSecretKey == "" {
 		errs = append(errs, errors.New("BASIQ_SECRET_KEY: required"))
 	} else if _, err := parseKeyring(w.BasiqSecretKey); err != nil {
@@ -104,14 +104,14 @@ func (w *Worker) checkBasiq() []error {
 
 func (w *Worker) checkRateLimits() []error {
 	var errs []error
-	if w.BasiqRateLimit < 0 {
-		errs = append(errs, fmt.Errorf("BASIQ_RATE_LIMIT: must be >= 0 (0 = no limit), got \"%g\"", w.BasiqRateLimit))
+	if w.RateLimit.Rate < 0 {
+		errs = append(errs, fmt.Errorf("BASIQ_RATE_LIMIT: must be >= 0 (0 = no limit), got \"%g\"", w.RateLimit.Rate))
 	}
-	if w.BasiqRateBurst < 1 {
-		errs = append(errs, fmt.Errorf("BASIQ_RATE_BURST: must be >= 1, got \"%d\"", w.BasiqRateBurst))
+	if w.RateLimit.Burst < 1 {
+		errs = append(errs, fmt.Errorf("BASIQ_RATE_BURST: must be >= 1, got \"%d\"", w.RateLimit.Burst))
 	}
-	if w.BasiqTokenRateLimit <= 0 {
-		errs = append(errs, fmt.Errorf("BASIQ_TOKEN_RATE_LIMIT: must be > 0, got \"%g\"", w.BasiqTokenRateLimit))
+	if w.TokenRateLimit.Rate <= 0 {
+		errs = append(errs, fmt.Errorf("BASIQ_TOKEN_RATE_LIMIT: must be > 0, got \"%g\"", w.TokenRateLimit.Rate))
 	}
 	return errs
 }

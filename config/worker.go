@@ -18,26 +18,17 @@ const DefaultRedisURL = "redis://127.0.0.1:6379/0"
 // Worker is the configuration of the basiq-worker binary: worker.Config,
 // starting from worker.DefaultConfig with the worker's variables parsed
 // onto it (and Keyring from BASIQ_SECRET_KEY), plus the process's own
-// settings. LoadWorker copies the Basiq settings (BASIQ_API_KEY,
-// BASIQ_BASE_URL, BASIQ_API_VERSION and the rate limits) onto Config, from
-// which worker.New builds its Basiq client. The caller sets Config.Redis,
-// Logger and Observer.
+// settings. The Basiq settings (BASIQ_API_KEY, BASIQ_BASE_URL,
+// BASIQ_API_VERSION and the rate limits) are parsed straight onto Config,
+// from which worker.New builds its Basiq client. The caller sets
+// Config.Redis, Logger and Observer.
 type Worker struct {
 	worker.Config
 
 	RedisURL string
 	// RedisWait sets Config.WaitReplicas and WaitTimeout (LoadWorker).
-	RedisWait       ReplicaWait
-	BasiqAPIKey     string
-	BasiqAPIVersion string
-	BasiqBaseURL    string
-	BasiqSecretKey  string
-
-	// BasiqRateLimit, BasiqRateBurst and BasiqTokenRateLimit are the shared
-	// rate limiter's (worker.Config RateLimit and TokenRateLimit).
-	BasiqRateLimit      float64
-	BasiqRateBurst      int
-	BasiqTokenRateLimit float64
+	RedisWait      ReplicaWait
+	BasiqSecretKey string
 
 	LogFormat string
 	LogLevel  string
@@ -64,11 +55,14 @@ type Worker struct {
 // DefaultWorker returns the configuration of basiq-worker when no variable
 // is set: worker.DefaultConfig and the process's defaults.
 func DefaultWorker() *Worker {
+	c := worker.DefaultConfig()
 	b := DefaultBasiqAPI()
+	c.APIVersion, c.BaseURL = b.APIVersion, b.BaseURL
+	c.RateLimit.Burst = 5
+	c.TokenRateLimit = worker.RateLimit(ratelimit.DefaultTokenLimit)
 	return &Worker{
-		Config:   worker.DefaultConfig(),
-		RedisURL: DefaultRedisURL, RedisWait: DefaultReplicaWait(), BasiqAPIVersion: b.APIVersion, BasiqBaseURL: b.BaseURL,
-		BasiqRateBurst: 5, BasiqTokenRateLimit: ratelimit.DefaultTokenLimit.Rate,
+		Config:   c,
+		RedisURL: DefaultRedisURL, RedisWait: DefaultReplicaWait(),
 		LogFormat: "json", LogLevel: "info",
 		HTTPAddr: "127.0.0.1:8080", UIPath: admin.DefaultUIPath, UIEnabled: true,
 		BasiqWebhookPath: basiqhooks.DefaultPath,
@@ -82,16 +76,16 @@ func (w *Worker) variables() []variable {
 		{"REDIS_URL", &w.RedisURL, "Redis: redis://[user:pass@]host:port/db, rediss:// (TLS) redis-sentinel://[:pass@]host1:port,host2:port?master=NAME or redis-cluster://[user:pass@]host1:port,host2:port", 0},
 		{"REDIS_NAMESPACE", &c.Namespace, "prefix of the results keys in Redis", 0},
 	}, w.RedisWait.variables()...), []variable{
-		{"BASIQ_API_KEY", &w.BasiqAPIKey, "Basiq API key", required | secret},
-		{"BASIQ_API_VERSION", &w.BasiqAPIVersion, "Basiq API version: 1.0, 2.0, 2.1 or 3.0", 0},
-		{"BASIQ_BASE_URL", &w.BasiqBaseURL, "Basiq API base URL (absolute http or https)", 0},
+		{"BASIQ_API_KEY", &c.APIKey, "Basiq API key", required | secret},
+		{"BASIQ_API_VERSION", &c.APIVersion, "Basiq API version: 1.0, 2.0, 2.1 or 3.0", 0},
+		{"BASIQ_BASE_URL", &c.BaseURL, "Basiq API base URL (absolute http or https)", 0},
 		{"BASIQ_WEBHOOK_SECRET", &w.BasiqWebhookSecret, "Basiq's webhook signing secrets whsec_<base64>[,whsec_...] (several during rotation); receives Basiq's webhooks at BASIQ_WEBHOOK_PATH when set", secret},
 		{"BASIQ_WEBHOOK_PATH", &w.BasiqWebhookPath, "path of the HTTP server receiving Basiq's webhooks", 0},
 		{"BASIQ_WEBHOOK_URL", &w.BasiqWebhookURL, "public URL at which Basiq reaches BASIQ_WEBHOOK_PATH: registered with Basiq at start (an existing subscription of that URL is kept; one is created otherwise, its secret kept sealed in Redis for every worker), receiving Basiq's webhooks even without BASIQ_WEBHOOK_SECRET", 0},
 		{"BASIQ_SECRET_KEY", &w.BasiqSecretKey, "keyring sealing credentials: kid1:BASE64KEY32[,kid2:BASE64KEY32]; the first key seals, all open", required | secret},
-		{"BASIQ_RATE_LIMIT", &w.BasiqRateLimit, "Basiq calls per second of all workers of the API key together, shared through Redis; lowered for a while after each 429 (0 = no limit)", 0},
-		{"BASIQ_RATE_BURST", &w.BasiqRateBurst, "Basiq calls that may go at once above BASIQ_RATE_LIMIT (>= 1)", 0},
-		{"BASIQ_TOKEN_RATE_LIMIT", &w.BasiqTokenRateLimit, "POST /token per second of all workers together, burst 10 (Basiq allows 1,500 per 5 minutes)", 0},
+		{"BASIQ_RATE_LIMIT", &c.RateLimit.Rate, "Basiq calls per second of all workers of the API key together, shared through Redis; lowered for a while after each 429 (0 = no limit)", 0},
+		{"BASIQ_RATE_BURST", &c.RateLimit.Burst, "Basiq calls that may go at once above BASIQ_RATE_LIMIT (>= 1)", 0},
+		{"BASIQ_TOKEN_RATE_LIMIT", &c.TokenRateLimit.Rate, "POST /token per second of all workers together, burst 10 (Basiq allows 1,500 per 5 minutes)", 0},
 		{"WORKER_CONCURRENCY", &c.Concurrency, "tasks processed at once", 0},
 		{"WORKER_QUEUES", (*Queues)(&c.Queues), "queues to serve with their priority: name:priority,...", 0},
 		{"FOLLOW_CONCURRENCY", &c.FollowConcurrency, "looks at followed Basiq jobs run at once, beside WORKER_CONCURRENCY", 0},
@@ -147,9 +141,6 @@ func LoadWorker(lookupEnv func(string) (string, bool)) (*Worker, error) {
 		return nil, newError(errs, w.variables())
 	}
 	w.Keyring, _ = parseKeyring(w.BasiqSecretKey)
-	w.APIKey, w.BaseURL, w.APIVersion = w.BasiqAPIKey, w.BasiqBaseURL, w.BasiqAPIVersion
-	api, token := w.RateLimits()
-	w.RateLimit, w.TokenRateLimit = worker.RateLimit(api), worker.RateLimit(token)
 	w.WaitReplicas, w.WaitTimeout = w.RedisWait.Count(w.RedisURL), w.RedisWait.Timeout
 	if w.RefreshMinInterval == 0 {
 		w.RefreshMinInterval = -1 // REFRESH_MIN_INTERVAL=0: none (worker.Config's zero is the default)
@@ -167,8 +158,7 @@ func (w *Worker) RedisClient() redis.UniversalClient {
 // RateLimits returns the shared rate limiter's limits (worker.Config's
 // RateLimit and TokenRateLimit): every call, and POST /token.
 func (w *Worker) RateLimits() (api, token ratelimit.Limit) {
-	return ratelimit.Limit{Rate: w.BasiqRateLimit, Burst: w.BasiqRateBurst},
-		ratelimit.Limit{Rate: w.BasiqTokenRateLimit, Burst: ratelimit.DefaultTokenLimit.Burst}
+	return ratelimit.Limit(w.RateLimit), ratelimit.Limit(w.TokenRateLimit)
 }
 
 // IsLoopback reports whether HTTP_ADDR listens on loopback only.
