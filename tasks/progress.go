@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"strings"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/wire"
@@ -74,15 +75,34 @@ func (s *subscriber) followLive(ctx context.Context, taskID string, ch <-chan *r
 				yield(Event{}, fmt.Errorf("follow %s: subscription closed", taskID))
 				return false
 			}
-			var e Event
-			if json.Unmarshal([]byte(m.Payload), &e) != nil || e.taskID() != taskID {
-				continue
-			}
-			if !yield(e, nil) || e.Type == EventResult {
-				return false
+			for _, e := range liveEvents(m.Payload) {
+				if e.taskID() != taskID {
+					continue
+				}
+				if !yield(e, nil) || e.Type == EventResult {
+					return false
+				}
 			}
 		}
 	}
+}
+
+// liveEvents decodes a message of the live channel: one Event, or an array
+// of them (the follower sends the progress of a whole write-back in one
+// message). A message that decodes as neither yields none.
+func liveEvents(payload string) []Event {
+	if strings.HasPrefix(payload, "[") {
+		var es []Event
+		if json.Unmarshal([]byte(payload), &es) != nil {
+			return nil
+		}
+		return es
+	}
+	var e Event
+	if json.Unmarshal([]byte(payload), &e) != nil {
+		return nil
+	}
+	return []Event{e}
 }
 
 // resultEvent is r as the stream holds it: the Event with r's dedupe id.

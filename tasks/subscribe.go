@@ -163,14 +163,44 @@ func (s *subscriber) Result(ctx context.Context, taskID string) (*Result, error)
 	return s.get(ctx, taskID)
 }
 
-// Progress returns the latest progress stored of task taskID, or nil.
+// Progress returns the latest progress of task taskID, or nil: the latest
+// progress event stored while its job runs (wire.ProgressHash), else once
+// the job ended (the worker removes the field) the steps of its result,
+// else the progress key an earlier worker version kept. One round trip.
 func (s *subscriber) Progress(ctx context.Context, taskID string) (*Progress, error) {
-	b, err := s.rdb.Get(ctx, wire.ProgressKey(s.ns, taskID)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
+	pipe := s.rdb.Pipeline()
+	live := pipe.HGet(ctx, wire.ProgressHash(s.ns), taskID)
+	res := pipe.Get(ctx, wire.ResultKey(s.ns, taskID))
+	old := pipe.Get(ctx, wire.ProgressKey(s.ns, taskID))
+	_, _ = pipe.Exec(ctx) // each command's error is read below
+	for _, c := range []*redis.StringCmd{live, res, old} {
+		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, fmt.Errorf("progress %s: %w", taskID, err)
+		}
 	}
+	if b, err := live.Bytes(); err == nil {
+		var e Event
+		if err := json.Unmarshal(b, &e); err != nil {
+			return nil, fmt.Errorf("progress %s: decode: %w", taskID, err)
+		}
+		if e.Progress == nil {
+			return nil, fmt.Errorf("progress %s: decode: not a progress event", taskID)
+		}
+		return e.Progress, nil
+	}
+	if b, err := res.Bytes(); err == nil {
+		var r Result
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, fmt.Errorf("progress %s: decode result: %w", taskID, err)
+		}
+		if r.JobID != "" && len(r.Steps) > 0 {
+			return &Progress{V: r.V, TaskID: r.TaskID, JobID: r.JobID, UserID: r.UserID, ConnectionID: r.ConnectionID,
+				Steps: r.Steps, Polls: r.Polls}, nil
+		}
+	}
+	b, err := old.Bytes()
 	if err != nil {
-		return nil, fmt.Errorf("progress %s: %w", taskID, err)
+		return nil, nil // none
 	}
 	var p Progress
 	if err := json.Unmarshal(b, &p); err != nil {

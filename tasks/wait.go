@@ -21,8 +21,9 @@ func (c *Client) Result(ctx context.Context, taskID string) (*Result, error) {
 
 // Progress returns the latest progress of task taskID (the steps of its
 // Basiq job as last seen, when a step changed), or nil when there is none:
-// not started yet, no step change seen yet, or expired (progress is kept as
-// long as a result). It is the last EventProgress Follow would have yielded.
+// not started yet, no step change seen yet, or expired. While the job runs
+// it is the last EventProgress Follow would have yielded; once it ended,
+// the steps and polls of its result (kept as long as the result).
 func (c *Client) Progress(ctx context.Context, taskID string) (*Progress, error) {
 	return c.sub.Progress(ctx, taskID)
 }

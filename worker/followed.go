@@ -74,6 +74,7 @@ func (p pollPayload) member() string {
 // written back by the follower with the claimed job's update.
 type lookOps struct {
 	scheduled []scheduled
+	progress  []byte // the progress event of the look's step change, if any
 }
 
 type scheduled struct {
@@ -90,14 +91,15 @@ func lookOpsOf(ctx context.Context) *lookOps {
 
 // follower runs the looks of one namespace's followed jobs in this process.
 type follower struct {
-	h     *handlers
-	rdb   redis.UniversalClient
-	keys  []string // followed, state
-	log   zerolog.Logger
-	lease time.Duration
-	peek  time.Duration
-	slots chan struct{} // one token per look running
-	now   func() time.Time
+	h       *handlers
+	rdb     redis.UniversalClient
+	keys    []string // followed, state, progress
+	channel string   // the live channel of the namespace
+	log     zerolog.Logger
+	lease   time.Duration
+	peek    time.Duration
+	slots   chan struct{} // one token per look running
+	now     func() time.Time
 
 	mu      sync.Mutex
 	next    time.Time // earliest due time known to this process (zero: none)
@@ -113,12 +115,17 @@ type update struct {
 	due    time.Time // zero: stop following
 	state  []byte    // nil: keep the stored state
 	adds   []scheduled
+	// task is the chain's task: its progress field is removed when the job
+	// is no longer followed. progress is the look's progress event, if any.
+	task     string
+	progress []byte
 }
 
 func newFollower(h *handlers, cfg Config) *follower {
 	return &follower{
-		h: h, rdb: cfg.Redis, keys: []string{keys.Followed(cfg.Namespace), keys.FollowedState(cfg.Namespace)},
-		log: cfg.Logger, lease: cfg.FollowLease, peek: cfg.FollowPeek,
+		h: h, rdb: cfg.Redis, channel: wire.ResultsChannel(cfg.Namespace),
+		keys: []string{keys.Followed(cfg.Namespace), keys.FollowedState(cfg.Namespace), wire.ProgressHash(cfg.Namespace)},
+		log:  cfg.Logger, lease: cfg.FollowLease, peek: cfg.FollowPeek,
 		slots: make(chan struct{}, cfg.FollowConcurrency), now: time.Now,
 		wake: make(chan struct{}, 1), writes: make(chan update, writeBatch),
 	}
@@ -278,7 +285,7 @@ type claimed struct {
 // claim claims at most n due jobs and returns them with the set's earliest
 // score after the claim.
 func (f *follower) claim(ctx context.Context, now time.Time, n int) ([]claimed, time.Time, error) {
-	res, err := claimScript.Run(ctx, f.rdb, f.keys, now.UnixMilli(), f.lease.Milliseconds(), n).StringSlice()
+	res, err := claimScript.Run(ctx, f.rdb, f.keys[:2], now.UnixMilli(), f.lease.Milliseconds(), n).StringSlice()
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("claim due jobs: %w", err)
 	}
@@ -312,6 +319,7 @@ func (f *follower) look(ctx context.Context, c claimed) update {
 	lctx = context.WithoutCancel(lctx)
 	a := attempt{taskID: p.pollID(), retry: p.Errs, last: p.Errs >= f.h.pollRetry}
 	err = f.h.lookAt(lctx, p, a)
+	u.task, u.progress = p.TaskID, ops.progress
 	var re *retryError
 	if err != nil && !errors.As(err, &re) && !errors.Is(err, asynq.SkipRetry) {
 		_ = errors.As(f.h.retry(lctx, a, err), &re) // not one the handlers classified: retried
@@ -405,8 +413,8 @@ func (f *follower) writeLoop() {
 // write applies batch, retrying for as long as persist does: an update
 // lost here only costs a look again once the lease ends.
 func (f *follower) write(batch []update) {
-	args := make([]any, 1, 1+4*len(batch))
-	args[0] = len(batch)
+	args := make([]any, 2, 2+6*len(batch))
+	args[0], args[1] = len(batch), f.channel
 	var adds []scheduled
 	for _, u := range batch {
 		due := ""
@@ -414,7 +422,7 @@ func (f *follower) write(batch []update) {
 			due = strconv.FormatInt(u.due.UnixMilli(), 10)
 			f.dueAt(u.due)
 		}
-		args = append(args, u.member, u.token, due, string(u.state))
+		args = append(args, u.member, u.token, due, string(u.state), u.task, string(u.progress))
 		adds = append(adds, u.adds...)
 	}
 	ctx := f.log.WithContext(context.Background())

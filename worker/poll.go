@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/results"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -117,10 +118,18 @@ func (h *handlers) report(ctx context.Context, old, p pollPayload, act pollActio
 }
 
 // progress sends the live-only progress event of a step change. It may be
-// lost: the result is what is durable.
+// lost: the result is what is durable. Inside a look of the follower it is
+// written back with the look (the progress of a whole write-back is one
+// HSET and one PUBLISH: followed_write.lua).
 func (h *handlers) progress(ctx context.Context, p pollPayload) {
-	err := h.pub.Progress(ctx, tasks.Progress{TaskID: p.TaskID, JobID: p.JobID, UserID: p.UserID,
-		ConnectionID: p.ConnectionID, Steps: p.Steps, Polls: p.Polls})
+	pr := tasks.Progress{TaskID: p.TaskID, JobID: p.JobID, UserID: p.UserID,
+		ConnectionID: p.ConnectionID, Steps: p.Steps, Polls: p.Polls}
+	var err error
+	if ops := lookOpsOf(ctx); ops != nil {
+		ops.progress, err = results.EncodeProgress(pr)
+	} else {
+		err = h.pub.Progress(ctx, pr)
+	}
 	if err != nil {
 		zerolog.Ctx(ctx).Debug().Err(err).Msg("progress not sent")
 	}

@@ -36,27 +36,34 @@ func NewProgressEvent(p tasks.Progress) tasks.Event {
 	return tasks.Event{Type: tasks.EventProgress, ID: wire.ProgressEventID(p.JobID, p.Polls), Progress: &p}
 }
 
-// Progress sends p on the live channel (ResultsChannel) of the namespace
-// and stores it as the task's latest progress (ProgressKey, kept as long as
-// a result), in one round trip: a SET and the PUBLISH, pipelined. A
-// subscriber that is not listening misses the event, but the task's status
-// (tasks.Client.Progress) shows it.
-func (p *Publisher) Progress(ctx context.Context, pr tasks.Progress) error {
+// EncodeProgress returns the progress event of pr as it is stored in
+// wire.ProgressHash and sent on the live channel.
+func EncodeProgress(pr tasks.Progress) ([]byte, error) {
 	if pr.TaskID == "" {
-		return fmt.Errorf("progress: taskId required")
+		return nil, fmt.Errorf("progress: taskId required")
 	}
-	ev := NewProgressEvent(pr)
-	b, err := json.Marshal(ev)
+	b, err := json.Marshal(NewProgressEvent(pr))
 	if err != nil {
-		return fmt.Errorf("progress %s: %w", pr.TaskID, err)
+		return nil, fmt.Errorf("progress %s: %w", pr.TaskID, err)
 	}
-	last, err := json.Marshal(ev.Progress)
+	return b, nil
+}
+
+// Progress sends p on the live channel (ResultsChannel) of the namespace
+// and stores it as the task's latest progress (its field of ProgressHash),
+// in one round trip: an HSET and the PUBLISH, pipelined. A subscriber that
+// is not listening misses the event, but the task's status
+// (tasks.Client.Progress) shows it. The field stays until the caller
+// removes it: the worker's follower writes its looks' progress itself, a
+// whole write-back in one HSET, and removes the field when the job ends.
+func (p *Publisher) Progress(ctx context.Context, pr tasks.Progress) error {
+	b, err := EncodeProgress(pr)
 	if err != nil {
-		return fmt.Errorf("progress %s: %w", pr.TaskID, err)
+		return err
 	}
-	// The key and the channel share the hash tag {ns}: one slot on Cluster.
+	// The hash and the channel share the hash tag {ns}: one slot on Cluster.
 	pipe := p.rdb.Pipeline()
-	pipe.Set(ctx, wire.ProgressKey(p.cfg.ns, pr.TaskID), last, max(p.cfg.resultTTL, 0))
+	pipe.HSet(ctx, wire.ProgressHash(p.cfg.ns), pr.TaskID, b)
 	pipe.Publish(ctx, wire.ResultsChannel(p.cfg.ns), b)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("progress %s: %w", pr.TaskID, err)

@@ -17,9 +17,19 @@ func PublishedKey(ns, eventID string) string { return "{" + ns + "}:published:" 
 // ResultKey holds the Result JSON of a task: "{ns}:result:{taskID}".
 func ResultKey(ns, taskID string) string { return "{" + ns + "}:result:" + taskID }
 
-// ProgressKey holds the Progress JSON of a task's latest step change:
-// "{ns}:progress:{taskID}".
+// ProgressKey held the Progress JSON of a task's latest step change,
+// "{ns}:progress:{taskID}", for the result's retention. Workers of this
+// version write ProgressHash instead; readers still read it, for the tasks
+// an earlier version followed, until it expires.
 func ProgressKey(ns, taskID string) string { return "{" + ns + "}:progress:" + taskID }
+
+// ProgressHash is the hash of the latest progress event (Event JSON) of
+// each task whose Basiq job is being followed, by task id:
+// "{ns}:progress". The worker removes a task's field when its job ends
+// (the result then holds the steps): it costs memory only while the job
+// runs, and one HSET for a whole write-back of the follower, where a key
+// per task cost a SET each and stayed for the result's retention.
+func ProgressHash(ns string) string { return "{" + ns + "}:progress" }
 
 // SchedulesKey is the hash of refresh schedules by id: "{ns}:schedules".
 func SchedulesKey(ns string) string { return "{" + ns + "}:schedules" }
