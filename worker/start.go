@@ -79,9 +79,12 @@ func decideStart(rec startRecord, resend bool, now, deadline time.Time) startAct
 func (h *handlers) run(ctx context.Context, t *asynq.Task, s start) error {
 	a := attemptOf(ctx)
 	key := h.startKey(a.taskID)
-	rec, err := h.loadStart(ctx, key)
+	rec, fresh, err := h.openStart(ctx, key, s.base.Deadline)
 	if err != nil {
 		return h.retry(ctx, a, err)
+	}
+	if fresh { // no record: this run wrote "sending", the call goes now
+		return h.call(ctx, t, s, a, key, rec)
 	}
 	switch decideStart(rec, s.resend, h.now(), s.base.Deadline) {
 	case startResume:
@@ -107,6 +110,11 @@ func (h *handlers) send(ctx context.Context, t *asynq.Task, s start, a attempt, 
 	if err := h.saveStart(ctx, key, sending); err != nil {
 		return h.retry(ctx, a, err)
 	}
+	return h.call(ctx, t, s, a, key, sending)
+}
+
+// call makes the call once the "sending" record is saved.
+func (h *handlers) call(ctx context.Context, t *asynq.Task, s start, a attempt, key string, sending startRecord) error {
 	if err := h.sendDurable(ctx, key); err != nil {
 		return err
 	}
@@ -185,6 +193,35 @@ func (h *handlers) follow(ctx context.Context, t *asynq.Task, base pollPayload, 
 		}
 	}
 	return writeResult(t, view)
+}
+
+// openStart reads the task's start record and, when there is none, writes
+// the "sending" record in the same command (SET NX GET: one command where
+// a GET and a SET were two): fresh reports that it did, and rec is it. A
+// task past its deadline only reads: it sends nothing, so it must not leave
+// a "sending" record behind.
+func (h *handlers) openStart(ctx context.Context, key string, deadline time.Time) (rec startRecord, fresh bool, err error) {
+	now := h.now()
+	if !deadline.IsZero() && !now.Before(deadline) {
+		rec, err = h.loadStart(ctx, key)
+		return rec, false, err
+	}
+	sending := startRecord{State: stateSending, At: now}
+	b, err := json.Marshal(sending)
+	if err != nil {
+		return rec, false, fmt.Errorf("encode start record: %w", err)
+	}
+	old, err := h.rdb.SetArgs(ctx, key, b, redis.SetArgs{Mode: "NX", Get: true, TTL: startTTL}).Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return sending, true, nil
+	case err != nil:
+		return rec, false, fmt.Errorf("read start record: %w", err)
+	}
+	if err := json.Unmarshal(old, &rec); err != nil {
+		return rec, false, fmt.Errorf("decode start record: %w", err)
+	}
+	return rec, false, nil
 }
 
 func (h *handlers) loadStart(ctx context.Context, key string) (startRecord, error) {

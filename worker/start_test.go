@@ -71,6 +71,36 @@ func TestCreateConnection_deadlinePassedInQueue(t *testing.T) {
 	if n := len(e.sched.order); n != 0 {
 		t.Errorf("scheduled %v, want nothing", e.sched.order)
 	}
+	// Nothing was sent, so no "sending" record may say otherwise to a re-run.
+	if rec, err := e.h.loadStart(t.Context(), e.h.startKey("tid")); err != nil || rec.State != "" {
+		t.Errorf("start record = %+v, %v; want none", rec, err)
+	}
+}
+
+// TestCreateConnection_startRecordSecondRun: a first run reads the start
+// record and writes "sending" in one command; a second run of the same
+// task finds "started" and sends nothing again.
+func TestCreateConnection_startRecordSecondRun(t *testing.T) {
+	e := newTestEnv(t)
+	e.basiq.create = func(string, sdk.Credentials) (*sdk.Job, error) { return job("j-1", sdk.StatusInProgress), nil }
+	sealed, err := (*sealing.Keyring)(e.kr).SealCredentials(sealing.Credentials{LoginID: "gavinBelson", Password: "hooli2016"}, "u-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(wire.CreateConnectionPayload{V: 1, UserID: "u-1", InstitutionID: "AU00000", Credentials: sealed,
+		Deadline: time.Now().Add(time.Hour), EnqueuedAt: time.Now()})
+	for run := range 2 {
+		if err := e.h.CreateConnection(e.ctx("tid", run, false), asynq.NewTask(tasks.TypeCreateConnection, b)); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		rec, err := e.h.loadStart(t.Context(), e.h.startKey("tid"))
+		if err != nil || rec.State != stateStarted || len(rec.Jobs) != 1 || rec.Jobs[0] != "j-1" {
+			t.Fatalf("run %d: start record = %+v, %v; want started with j-1", run, rec, err)
+		}
+	}
+	if n := e.basiq.count("create"); n != 1 {
+		t.Errorf("creates = %d, want 1", n)
+	}
 }
 
 // outageTokens is a token store whose first refresh lock takes Redis
