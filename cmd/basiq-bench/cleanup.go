@@ -29,10 +29,26 @@ func (e *env) runQueues(insp *asynq.Inspector) []string {
 
 // tasksProcessed is the number of asynq tasks the run's queues processed
 // today (asynq counts per day; a run across midnight UTC undercounts).
+//
+// A handler publishes its result before asynq marks its task done, so the
+// last tasks may still be active when the last result is in: it waits up
+// to 10 s for no task to be active in the run's queues, then counts.
 func (e *env) tasksProcessed() int {
 	insp := asynq.NewInspectorFromRedisClient(e.rdb)
+	qs := e.runQueues(insp)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		active := 0
+		for _, q := range qs {
+			if info, err := insp.GetQueueInfo(q); err == nil {
+				active += info.Active
+			}
+		}
+		if active == 0 {
+			break
+		}
+	}
 	n := 0
-	for _, q := range e.runQueues(insp) {
+	for _, q := range qs {
 		if info, err := insp.GetQueueInfo(q); err == nil {
 			n += info.Processed
 		}
