@@ -232,6 +232,7 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 	waitLazyFree(ctx, e.rdb) // the keys of an earlier run are freed in the background
 	conns0 := e.fakeConns.Load()
 	redisCPU0, benchCPU0, mem0 := redisCPU(ctx, e.rdb), selfCPU(), redisMemory(ctx, e.rdb)
+	machineCPU0 := machineCPU()
 	ctx, cancelCause := context.WithCancelCause(ctx)
 	defer cancelCause(nil)
 	ctx, cancel := context.WithTimeout(ctx, e.o.timeout)
@@ -291,6 +292,7 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 	r.Workers = e.childFigures()
 	r.RedisCPUSeconds = redisCPU(ctx, e.rdb) - redisCPU0
 	r.BenchCPUSeconds = selfCPU() - benchCPU0
+	r.MachineCPUSeconds = machineCPU() - machineCPU0
 	r.RedisMemoryDeltaMB = float64(redisMemory(ctx, e.rdb)-mem0) / (1 << 20)
 	r.RedisMemoryKBPerJob = r.RedisMemoryDeltaMB * 1024 / float64(e.n)
 	r.RedisPeakMemoryDeltaMB = peaks.redisMB

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -87,6 +88,32 @@ func infoField(ctx context.Context, rdb *redis.Client, section, field string) fl
 // redisCPU returns used_cpu_sys+used_cpu_user of the Redis server, in seconds.
 func redisCPU(ctx context.Context, rdb *redis.Client) float64 {
 	return infoField(ctx, rdb, "cpu", "used_cpu_sys") + infoField(ctx, rdb, "cpu", "used_cpu_user")
+}
+
+// machineCPU returns the CPU time, in seconds, every process of the machine
+// has used since boot (/proc/stat: all but idle and iowait); 0 where there
+// is no /proc/stat.
+func machineCPU() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return 0
+	}
+	var busy int64
+	for i, v := range f[1:] {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0
+		}
+		if i != 3 && i != 4 && i < 8 { // idle, iowait; guest time is in user already
+			busy += n
+		}
+	}
+	return float64(busy) / 100 // USER_HZ
 }
 
 // selfCPU returns this process's user+system CPU time in seconds.

@@ -103,7 +103,10 @@ type Run struct {
 	RedisMemoryKBPerJob float64 `json:"redisMemoryKBPerJob"`
 	RedisMemoryDeltaMB  float64 `json:"redisMemoryDeltaMB"`
 	BenchCPUSeconds     float64 `json:"benchCpuSeconds"`
-	Rate                float64 `json:"enqueueRate,omitempty"`
+	// MachineCPUSeconds is the CPU every process of the machine used during
+	// the run (/proc/stat): beyond the three above, other work slowed it.
+	MachineCPUSeconds float64 `json:"machineCpuSeconds,omitempty"`
+	Rate              float64 `json:"enqueueRate,omitempty"`
 	// Extrapolated is set on a blocking run smaller than -n: ExtrapolatedMakespanS is its
 	// makespan scaled linearly to ExtrapolatedN.
 	ExtrapolatedN         int     `json:"extrapolatedN,omitempty"`

@@ -129,8 +129,13 @@ func (r *Run) table(w io.Writer) {
 		fmt.Fprintf(w, " (sum of %d processes; peak RSS of the largest)", len(r.Workers))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "other CPU during the run: redis-server %.2f s (%.2f cores), basiq-bench (fake Basiq, enqueuer, results reader) %.2f s (%.2f cores)\n",
+	fmt.Fprintf(w, "other CPU during the run: redis-server %.2f s (%.2f cores), basiq-bench (fake Basiq, enqueuer, results reader) %.2f s (%.2f cores)",
 		r.RedisCPUSeconds, r.RedisCPUSeconds/r.MakespanS, r.BenchCPUSeconds, r.BenchCPUSeconds/r.MakespanS)
+	if r.MachineCPUSeconds > 0 {
+		other := max(0, r.MachineCPUSeconds-r.CPUSeconds-r.RedisCPUSeconds-r.BenchCPUSeconds)
+		fmt.Fprintf(w, ", the machine's other processes %.2f s (%.2f cores)", other, other/r.MakespanS)
+	}
+	fmt.Fprintln(w)
 }
 
 // topCounts formats the k largest counts as per-job figures.

@@ -31,9 +31,12 @@ type Ceiling struct {
 	AsynqBoundResultsPerS float64 `json:"asynqBoundResultsPerSecond"`
 	// Cores used during ours: CPU seconds over the makespan, per process.
 	WorkerCores float64 `json:"workerCores"`
-	RedisCores  float64 `json:"redisCores"`
-	BenchCores  float64 `json:"benchCores"`
-	NProc       int     `json:"nproc"`
+	// OtherCores are the cores the machine's other processes kept busy
+	// during ours (/proc/stat less the three).
+	OtherCores float64 `json:"otherCores"`
+	RedisCores float64 `json:"redisCores"`
+	BenchCores float64 `json:"benchCores"`
+	NProc      int     `json:"nproc"`
 	// CPUBoundResultsPerS is NProc over the CPU all three spend per job
 	// (WorkerMsPerJob + RedisMsPerJob + BenchMsPerJob).
 	CPUBoundResultsPerS float64 `json:"cpuBoundResultsPerSecond"`
@@ -142,6 +145,9 @@ func ceiling(o, noop *Run, nproc int) *Ceiling {
 	c := &Ceiling{NProc: nproc}
 	if o.MakespanS > 0 {
 		c.WorkerCores, c.RedisCores, c.BenchCores = o.CPUSeconds/o.MakespanS, o.RedisCPUSeconds/o.MakespanS, o.BenchCPUSeconds/o.MakespanS
+		if o.MachineCPUSeconds > 0 {
+			c.OtherCores = max(0, (o.MachineCPUSeconds-o.CPUSeconds-o.RedisCPUSeconds-o.BenchCPUSeconds)/o.MakespanS)
+		}
 	}
 	if perJob := (o.CPUSeconds + o.RedisCPUSeconds + o.BenchCPUSeconds) / float64(o.N); perJob > 0 {
 		c.CPUBoundResultsPerS = float64(nproc) / perJob
@@ -160,6 +166,10 @@ func ceiling(o, noop *Run, nproc int) *Ceiling {
 	}
 	used := c.WorkerCores + c.RedisCores + c.BenchCores
 	switch {
+	case c.OtherCores >= 0.25*float64(nproc) && used+c.OtherCores >= 0.85*float64(nproc):
+		c.SetBy = fmt.Sprintf("the machine's other load: other processes kept %.2f of its %d cores busy while ours used %.2f "+
+			"(worker %.2f, Redis %.2f, fake Basiq and bench %.2f); rerun on a quiet machine",
+			c.OtherCores, nproc, used, c.WorkerCores, c.RedisCores, c.BenchCores)
 	case c.JobBoundResultsPerS > 0 && c.ResultsPerS >= 0.6*c.JobBoundResultsPerS:
 		c.SetBy = fmt.Sprintf("the jobs' own length: %.0f results/s is %.0f%% of n over the longest job (%.0f/s), %.2f of %d cores busy; "+
 			"this n cannot show the capacity, which the CPU per job bounds at %.0f/s",
