@@ -2,8 +2,8 @@ package worker
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
+	"github.com/basiq-worker/basiq-worker/internal/testkeyring"
 	"sync"
 	"testing"
 	"time"
@@ -222,12 +222,7 @@ func newTestEnv(t *testing.T) *testEnv {
 // newTestEnvOn is a testEnv on rdb, with its keys under namespace ns.
 func newTestEnvOn(t *testing.T, rdb *redis.Client, ns string) *testEnv {
 	t.Helper()
-	key := make([]byte, tasks.KeySize)
-	rand.Read(key)
-	kr, err := tasks.NewKeyring("k1", map[string][]byte{"k1": key})
-	if err != nil {
-		t.Fatal(err)
-	}
+	kr := testkeyring.New(t)
 	fb := newFakeBasiq()
 	cfg, err := Config{Redis: rdb, Basiq: fb, Keyring: kr, Namespace: ns, APIVersion: "2.0", StepRetryDelay: 2 * time.Second,
 		Policy: PollPolicy{Initial: time.Second, Factor: 2, Max: 8 * time.Second}, Logger: zerolog.New(zerolog.NewTestWriter(t))}.withDefaults()

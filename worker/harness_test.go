@@ -13,6 +13,7 @@ import (
 
 	"github.com/basiq-worker/basiq-worker/internal/basiqclient"
 	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
+	"github.com/basiq-worker/basiq-worker/internal/testkeyring"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
@@ -61,9 +62,7 @@ func newHarness(t *testing.T, opts ...basiqtest.Option) *harness {
 	id := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-" + randHex(4)
 	h := &harness{t: t, rdb: rdb, ns: "wt-" + id, queue: "wt-" + id, rec: &recorder{}, logs: &syncbuf.Buffer{}}
 	h.srv = basiqtest.NewServer(append([]basiqtest.Option{fastSteps}, opts...)...)
-	key := make([]byte, tasks.KeySize)
-	rand.Read(key)
-	h.kr, _ = tasks.NewKeyring("k1", map[string][]byte{"k1": key})
+	h.kr = testkeyring.New(t)
 	h.client = tasks.NewClient(rdb, h.kr, tasks.WithDefaultQueue(h.queue), tasks.WithNamespace(h.ns))
 	h.sub = tasks.NewClient(rdb, nil, tasks.WithNamespace(h.ns))
 	var err error

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/testkeyring"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/basiq-worker/basiq-worker/sdk"
@@ -59,9 +60,7 @@ func newFixture(t *testing.T) *fixture {
 		f.hooks <- r.Header.Get(wire.HeaderWebhookID)
 	}))
 	t.Cleanup(hookSrv.Close)
-	key := make([]byte, tasks.KeySize)
-	rand.Read(key)
-	f.kr, _ = tasks.NewKeyring("k1", map[string][]byte{"k1": key})
+	f.kr = testkeyring.New(t)
 	wc := worker.DefaultConfig()
 	wc.Keyring, wc.Concurrency = f.kr, 4
 	wc.APIKey, wc.BaseURL, wc.APIVersion = "key", f.fake.URL, "2.0"

@@ -2,7 +2,6 @@ package basiqclient
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"net/http"
 	"sync/atomic"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/basiq-worker/basiq-worker/internal/testkeyring"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
 	"github.com/basiq-worker/basiq-worker/tasks"
@@ -31,15 +31,7 @@ func (c *countingRT) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestNew(t *testing.T) {
 	srv := basiqtest.NewServer()
 	t.Cleanup(srv.Close)
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
-	key := make([]byte, tasks.KeySize)
-	rand.Read(key)
-	kr, err := tasks.NewKeyring("k1", map[string][]byte{"k1": key})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rdb, kr := newDeps(t)
 	rt := &countingRT{}
 	opts := Options{APIKey: "key", BaseURL: srv.URL, APIVersion: "2.0", Redis: rdb, Namespace: "t", Keyring: kr,
 		Concurrency: 4, WrapTransport: func(next http.RoundTripper) http.RoundTripper { rt.next = next; return rt }}
@@ -73,15 +65,7 @@ func TestNew(t *testing.T) {
 func TestNew_timeout(t *testing.T) {
 	srv := basiqtest.NewServer()
 	t.Cleanup(srv.Close)
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
-	key := make([]byte, tasks.KeySize)
-	rand.Read(key)
-	kr, err := tasks.NewKeyring("k1", map[string][]byte{"k1": key})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rdb, kr := newDeps(t)
 	c, err := New(Options{APIKey: "key", BaseURL: srv.URL, APIVersion: "2.0", Redis: rdb, Namespace: "t", Keyring: kr,
 		Concurrency: 2, Timeout: 100 * time.Millisecond})
 	if err != nil {
@@ -103,4 +87,14 @@ func TestNew_timeout(t *testing.T) {
 	if _, err := c.Institutions.Get(ctx, "AU00000"); err != nil {
 		t.Errorf("a call after the timed-out one: %v", err)
 	}
+}
+
+// newDeps returns what New needs besides Basiq: a Redis client (of a
+// miniredis of the test's own) and a keyring.
+func newDeps(t *testing.T) (*redis.Client, *tasks.Keyring) {
+	t.Helper()
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	return rdb, testkeyring.New(t)
 }

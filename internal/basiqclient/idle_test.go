@@ -1,7 +1,6 @@
 package basiqclient
 
 import (
-	"crypto/rand"
 	"io"
 	"net"
 	"net/http"
@@ -9,10 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"github.com/alicebob/miniredis/v2"
-	"github.com/basiq-worker/basiq-worker/tasks"
-	"github.com/redis/go-redis/v9"
 )
 
 // A worker with more than 100 slots keeps an idle connection per slot: the
@@ -32,17 +27,9 @@ func TestNew_idleConnsPerSlot(t *testing.T) {
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
-	key := make([]byte, tasks.KeySize)
-	rand.Read(key)
-	kr, err := tasks.NewKeyring("k1", map[string][]byte{"k1": key})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rdb, kr := newDeps(t)
 	var tr http.RoundTripper
-	_, err = New(Options{APIKey: "key", BaseURL: srv.URL, APIVersion: "2.0", Redis: rdb, Namespace: "t", Keyring: kr,
+	_, err := New(Options{APIKey: "key", BaseURL: srv.URL, APIVersion: "2.0", Redis: rdb, Namespace: "t", Keyring: kr,
 		Concurrency: 500, WrapTransport: func(next http.RoundTripper) http.RoundTripper { tr = next; return next }})
 	if err != nil {
 		t.Fatal(err)

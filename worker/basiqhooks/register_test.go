@@ -2,7 +2,6 @@ package basiqhooks_test
 
 import (
 	"context"
-	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,25 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/testkeyring"
 	"github.com/basiq-worker/basiq-worker/internal/testredis"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/sdk/basiqtest"
-	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/basiq-worker/basiq-worker/worker/basiqhooks"
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 )
-
-func newKeyring(t *testing.T) *tasks.Keyring {
-	t.Helper()
-	key := make([]byte, tasks.KeySize)
-	rand.Read(key)
-	kr, err := tasks.NewKeyring("k1", map[string][]byte{"k1": key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kr
-}
 
 func basiqClient(t *testing.T, srv *basiqtest.Server, key string) *sdk.Client {
 	t.Helper()
@@ -55,7 +43,7 @@ func TestRegister_onceAcrossWorkers(t *testing.T) {
 	}
 	hooks := httptest.NewServer(rc)
 	defer hooks.Close()
-	kr := newKeyring(t)
+	kr := testkeyring.New(t)
 	reg := basiqhooks.Registration{URL: hooks.URL + "/basiq/webhooks", Events: basiqhooks.Events, Redis: rdb, Namespace: ns, Keyring: kr}
 	subs := make([]basiqhooks.Subscription, 4)
 	var wg sync.WaitGroup
@@ -134,7 +122,7 @@ func TestRegister_errors(t *testing.T) {
 	ns := testredis.Namespace(t, "register")
 	srv := basiqtest.NewServer(basiqtest.WithAPIKey("the-key"))
 	defer srv.Close()
-	kr := newKeyring(t)
+	kr := testkeyring.New(t)
 	good := basiqClient(t, srv, "the-key").Webhooks
 	reg := basiqhooks.Registration{URL: "https://worker.example/basiq/webhooks", Basiq: good, Redis: rdb, Namespace: ns, Keyring: kr}
 	for _, tc := range []struct {
