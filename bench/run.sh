@@ -50,6 +50,6 @@ case $what in inflight | all) run n$inflight-inflight -n "$inflight" -mode sched
 case $what in sweep | all)
 	run sweep -sweep -n 1000 -rate 200
 	run sweep-long -sweep -n 1000 -rate 200 -sweep-steps 3s/8s/15s:u0.4,8.2s/3.8s/7.1s:ln0.6 \
-		-sweep-policies 300ms/1.5/2s/0,500ms/1.5/5s/0.2
+		-sweep-policies 300ms/1.5/2s/0,500ms/1.5/5s/0.2,500ms/1.5/5s/0.2/900ms/0.2,500ms/1.5/5s/0.2/900ms/0.3
 	;;
 esac

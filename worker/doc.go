@@ -162,15 +162,32 @@
 // outside it (about 1% do at equilibrium). Jobs of ±20% keep the 20%
 // window; ±40% or log-normal steps widen it, trading looks for latency.
 //
-// Measured with basiq-bench -sweep -n 1000 -rate 200 (fake steps 1s/2s/3s
-// ±20%, load 12-14, one run):
+// Why the default (Near 900 ms, Spread 20%), measured with basiq-bench
+// -sweep -n 1000 -rate 200 at f605c8e, a fresh worker process per row, the
+// machine shared (load 13-23), two runs; polls/job and detection p99 of all
+// steps (bench/results/sweep-policy-f605c8e.txt):
 //
-//	policy                        polls/job  p99 detection
-//	500ms/1.5/5s/0.2 (one aimed look, then back-off; the default before)
-//	                              5.23       1144 ms
-//	500ms/1.5/5s/0.2/800ms/0.2    3.86        813 ms
-//	500ms/1.5/5s/0.2/900ms/0.2    3.77        904 ms (the default)
-//	500ms/1.5/5s/0.2/950ms/0.25   3.86        945 ms
+//	fake steps               500ms/1.5/5s/0.2   .../900ms/0.2 (default)   .../900ms/0.3
+//	                         (one aimed look)
+//	1s/2s/3s ±20% (6 s)      5.59   830 ms      3.74-3.72   899-951 ms    4.15  947 ms
+//	3s/8s/15s ±40% (26 s)    9.10  3949 ms     15.83-16.55 1948-1899 ms  15.75 1630 ms
+//	8.2s/3.8s/7.1s ln σ 0.6  8.10  4180 ms     13.34-13.48 3313-3171 ms  13.89 3136 ms
+//
+// In the burst (-n 2000 -mode both, load 24-27): 3.71 polls/job, p99 929
+// ms (5.56 and 813 ms at 7d1cc0b); blocking at 1 s takes 7.46 polls/job on
+// a quieter machine (6.41 in that run, starved, p99 2.2 s). On 6 s jobs the
+// window halves the polls of a blocking worker at p99 under 1 s, where the
+// single aimed look then a back-off took three quarters; 800 ms gave 3.86
+// polls and p99 813 ms, 950 ms is too close to 1 s under load. A 30% start
+// costs those jobs 0.4 polls (over half of blocking's) and buys the wider
+// jobs little: the learning widens a window anyway. On wide jobs p99 stays
+// 1.6-3.3 s in these runs: a fresh process has learned nothing when a
+// burst of jobs schedules its first looks, and looks already scheduled do
+// not move; a long-lived process has learned. Against the single aimed look
+// their p99 is halved (26 s) or cut by a quarter (log-normal) for 1.7x its
+// polls: a step whose duration varies by ±40% or more cannot be seen within
+// a second without looking about every second across its spread (blocking
+// at 1 s: about one poll per second of job, 26 and 19 per job there).
 //
 // A look that fails (5xx, Redis away) is retried by the follower after the
 // policy's back-off (no sooner than a 503's Retry-After), Config.PollMaxRetry

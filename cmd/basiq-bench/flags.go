@@ -193,7 +193,7 @@ func envOr(getenv func(string) string, key, def string) string {
 }
 
 // defaultSweep are the policies -sweep compares.
-const defaultSweep = "300ms/1/300ms/0,300ms/1.25/2s/0,300ms/1.5/2s/0,500ms/1.5/5s/0.2,1s/1.6/15s/0.2,2s/1.5/15s/0.2"
+const defaultSweep = "300ms/1/300ms/0,300ms/1.25/2s/0,300ms/1.5/2s/0,500ms/1.5/5s/0.2,1s/1.6/15s/0.2,2s/1.5/15s/0.2,500ms/1.5/5s/0.2/900ms/0.2,500ms/1.5/5s/0.2/900ms/0.3"
 
 // parsePolicies parses "initial/factor/max/jitter[/near/spread],...".
 func parsePolicies(s string) ([]worker.PollPolicy, error) {
