@@ -20,6 +20,7 @@ type delivery struct {
 	status                         string // pending, delivered, failed or dropped
 	attempts                       []DeliveryAttempt
 	next                           time.Time // when the next attempt is due (pending only)
+	seq                            uint64    // creation order, among deliveries due at once
 	inflight                       bool
 }
 
@@ -64,6 +65,7 @@ func (s *Server) stopDispatcher() {
 	close(h.quit)
 	<-h.done
 	h.wg.Wait()
+	h.client.CloseIdleConnections()
 }
 
 // dispatch settles job events and starts due attempts, sleeping until the next is due.
@@ -106,25 +108,23 @@ func (s *Server) nextWake(now time.Time) time.Duration {
 // maxInFlight bounds the delivery attempts running at once; the rest wait for a free slot.
 const maxInFlight = 16
 
-// due marks and returns the pending deliveries whose attempt is due, as many as free slots.
+// due marks and returns the pending deliveries whose attempt is due, as many as free slots,
+// earliest first. It looks only at those it takes (the ready heap is ordered), so a long queue
+// costs nothing per wake.
 func (h *webhooks) due(now time.Time) []*delivery {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var out []*delivery
-	live := h.queue[:0]
-	for _, d := range h.queue {
-		if d.status != "pending" {
-			continue
+	for h.busy < maxInFlight {
+		d := h.ready.peek()
+		if d == nil || d.next.After(now) {
+			break
 		}
-		live = append(live, d)
-		if !d.inflight && !d.next.After(now) && h.busy < maxInFlight {
-			d.inflight = true
-			h.busy++
-			out = append(out, d)
-		}
+		h.ready.pop()
+		d.inflight = true
+		h.busy++
+		out = append(out, d)
 	}
-	clear(h.queue[len(live):])
-	h.queue = live
 	return out
 }
 
@@ -132,13 +132,10 @@ func (h *webhooks) due(now time.Time) []*delivery {
 func (h *webhooks) nextDue() time.Time {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var at time.Time
-	for _, d := range h.queue {
-		if d.status == "pending" && !d.inflight && (at.IsZero() || d.next.Before(at)) {
-			at = d.next
-		}
+	if d := h.ready.peek(); d != nil {
+		return d.next
 	}
-	return at
+	return time.Time{}
 }
 
 // attempt posts one delivery and records the outcome.
@@ -171,7 +168,7 @@ func (s *Server) post(ctx context.Context, url, secret, id string, at time.Time,
 	req.Header.Set("webhook-id", id)
 	req.Header.Set("webhook-timestamp", ts)
 	req.Header.Set("webhook-signature", "v1,"+Sign(secret, id, ts, body))
-	res, err := http.DefaultClient.Do(req)
+	res, err := s.hooks.client.Do(req)
 	if err != nil {
 		return 0, err.Error()
 	}
@@ -204,6 +201,7 @@ func (s *Server) finish(d *delivery, a DeliveryAttempt, dropped bool) {
 		d.status = "failed"
 	default:
 		d.next = a.At.Add(s.cfg.hookRetries[n-1])
+		h.ready.push(d)
 	}
 }
 

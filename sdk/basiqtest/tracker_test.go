@@ -50,3 +50,21 @@ func TestTracker_evaluationsPerJob(t *testing.T) {
 		})
 	}
 }
+
+// TestDeliveryHeap: deliveries come out by next attempt, then creation order; drop removes
+// some and keeps the order of the rest.
+func TestDeliveryHeap(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var h deliveryHeap
+	for i, off := range []int{5, 1, 3, 1, 0, 5, 2, 1} {
+		h.push(&delivery{id: string(rune('a' + i)), next: t0.Add(time.Duration(off) * time.Second), seq: uint64(i + 1)})
+	}
+	h.drop(func(d *delivery) bool { return d.id == "g" || d.id == "a" })
+	var got string
+	for h.peek() != nil {
+		got += h.pop().id
+	}
+	if want := "ebdhcf"; got != want {
+		t.Errorf("order: got %s, want %s", got, want)
+	}
+}

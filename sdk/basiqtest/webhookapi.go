@@ -162,11 +162,12 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) *apiError
 		return err
 	}
 	sub.deleted = true
-	for _, d := range s.hooks.queue {
+	for _, d := range s.hooks.msgs { // those in flight too: their outcome is not recorded
 		if d.hookID == sub.id && d.status == "pending" {
 			d.status = "dropped"
 		}
 	}
+	s.hooks.ready.drop(func(d *delivery) bool { return d.status != "pending" })
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -2,6 +2,7 @@ package basiqtest
 
 import (
 	"encoding/json"
+	"net/http"
 	"sync"
 )
 
@@ -9,12 +10,14 @@ import (
 type webhooks struct {
 	mu    sync.Mutex
 	subs  map[string]*subscription
-	order []string    // subscription ids, creation order
-	msgs  []*delivery // every delivery, for the stats
-	queue []*delivery // the pending ones (compacted as they end)
-	busy  int         // attempts in flight (at most maxInFlight)
+	order []string     // subscription ids, creation order
+	msgs  []*delivery  // every delivery, for the stats
+	ready deliveryHeap // the pending ones not in flight, by next attempt (and creation)
+	seq   uint64       // deliveries made
+	busy  int          // attempts in flight (at most maxInFlight)
 	byID  map[string]*delivery
 
+	client  *http.Client  // posts deliveries, keeping a connection per slot
 	kick    chan struct{} // wakes the dispatcher
 	started bool
 	quit    chan struct{}
@@ -29,8 +32,10 @@ type subscription struct {
 }
 
 func newWebhooks(config) *webhooks {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = maxInFlight // the default 2 made most of 16 attempts at once dial anew
 	return &webhooks{subs: map[string]*subscription{}, byID: map[string]*delivery{}, kick: make(chan struct{}, 1),
-		quit: make(chan struct{}), done: make(chan struct{})}
+		quit: make(chan struct{}), done: make(chan struct{}), client: &http.Client{Transport: tr}}
 }
 
 func (sub *subscription) wants(typ string) bool {
@@ -72,10 +77,11 @@ func (h *webhooks) enqueue(s *Server, e *event) {
 		b.EventID, b.EventTypeID = e.id, e.typ
 		b.Links.Event, b.Links.EventEntity = s.baseURL(s.baseRequest())+"/events/"+e.id, e.dataRef
 		body, _ := json.Marshal(b)
+		h.seq++
 		d := &delivery{id: "msg_" + s.store.newID(), hookID: sub.id, eventID: e.id, eventType: e.typ, body: body,
-			status: "pending", next: s.now()}
+			status: "pending", next: s.now(), seq: h.seq}
 		h.msgs = append(h.msgs, d)
-		h.queue = append(h.queue, d)
+		h.ready.push(d)
 		h.byID[d.id] = d
 		n++
 	}
