@@ -177,8 +177,10 @@ func TestWorker_neverEnds(t *testing.T) {
 	if r.Outcome != tasks.OutcomeTimedOut || r.Error == nil || r.Error.Code != tasks.CodeTimedOut || r.Error.Step != sdk.StepRetrieveAccounts {
 		t.Fatalf("result = %+v (error %+v), want timed_out at retrieve-accounts", r, r.Error)
 	}
-	if late := r.FinishedAt.Sub(deadline); late < 0 || late > 2*time.Second {
-		t.Errorf("finished %v after the deadline, want within [0, 2s]", late)
+	// The first look past the deadline ends it: within the policy's Max
+	// (1 s), plus room for a loaded machine's late look and write-back.
+	if late := r.FinishedAt.Sub(deadline); late < 0 || late > 5*time.Second {
+		t.Errorf("finished %v after the deadline, want within [0, 5s]", late)
 	}
 }
 
