@@ -43,6 +43,39 @@ func (h *UserHandle) Accounts(ctx context.Context, f *FilterBuilder) ([]*Account
 	return getList[*Account](ctx, h.c, p, f)
 }
 
+// AccountIDs lists the ids of the user's accounts, filtered as Accounts
+// is, and decodes nothing else of them: for a caller that keeps only the
+// ids (the worker, for every job it finishes). Each item must still be an
+// account with an id, as in Accounts.
+func (h *UserHandle) AccountIDs(ctx context.Context, f *FilterBuilder) ([]string, error) {
+	p, err := pathf("/users/%s/accounts", h.id)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := getList[*accountRef](ctx, h.c, p, f)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(refs))
+	for i, r := range refs {
+		ids[i] = r.ID
+	}
+	return ids, nil
+}
+
+// accountRef is the part of an account AccountIDs decodes.
+type accountRef struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+}
+
+func (a *accountRef) kind() (string, string, string) {
+	if a == nil {
+		return "", "", "account"
+	}
+	return a.Type, a.ID, "account"
+}
+
 // Account reads one of the user's accounts.
 func (h *UserHandle) Account(ctx context.Context, id string) (*Account, error) {
 	p, err := pathf("/users/%s/accounts/%s", h.id, id)

@@ -118,6 +118,9 @@ func TestBody_lists(t *testing.T) {
 			_, err := c.Connections.RefreshAll(bg, "u-1")
 			return err
 		}},
+		{"account ids: item without id", `{"type":"list","data":[{"type":"account","name":"Everyday"}]}`, "item 0", accountIDs},
+		{"account ids: a job item", `{"type":"list","data":[{"type":"account","id":"a-1"},{"type":"job","id":"j-1"}]}`, "item 1", accountIDs},
+		{"account ids: an account", `{"type":"account","id":"a-1"}`, `type "account", want "list"`, accountIDs},
 		{"transactions: null", `null`, "null", func(c *sdk.Client) error {
 			_, err := c.Users.For("u-1").ListTransactions(bg, nil)
 			return err
@@ -135,6 +138,8 @@ func TestBody_lists(t *testing.T) {
 }
 
 func listJobs(c *sdk.Client) error { _, err := c.Jobs.List(bg, "u-1", nil); return err }
+
+func accountIDs(c *sdk.Client) error { _, err := c.Users.For("u-1").AccountIDs(bg, nil); return err }
 
 // An empty 2xx body is fine where no resource is expected.
 func TestBody_deleteNeedsNoBody(t *testing.T) {

@@ -67,6 +67,15 @@ func TestTransactions_filter(t *testing.T) {
 	if err != nil || len(accts) < 2 {
 		t.Fatalf("got %d accounts, %v; want at least 2", len(accts), err)
 	}
+	ids, err := u.AccountIDs(ctx, sdk.Filter().Eq("connection.id", conn.ID))
+	if err != nil || len(ids) != len(accts) {
+		t.Fatalf("AccountIDs: got %v, %v; want the ids of %d accounts", ids, err, len(accts))
+	}
+	for i, a := range accts {
+		if ids[i] != a.ID {
+			t.Errorf("AccountIDs[%d] = %q, want %q (Accounts' order)", i, ids[i], a.ID)
+		}
+	}
 	acct, err := u.Account(ctx, accts[0].ID)
 	if err != nil || acct.ID != accts[0].ID || acct.Balance == "" {
 		t.Fatalf("got %+v, %v; want account %s with a balance", acct, err, accts[0].ID)
