@@ -21,15 +21,11 @@ import (
 func TestRun_api(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	var stdout, stderr syncbuf.Buffer
-	errc := make(chan error, 1)
-	go func() {
-		errc <- run(ctx, []string{"basiq-dev", "-api-version", "2.0", "-http", "127.0.0.1:0", "-api", "127.0.0.1:0", "-demo", "0",
-			"-step-credentials", "200ms", "-step-accounts", "200ms", "-step-transactions", "200ms"}, noenv, &stdout, &stderr)
-	}()
-	m := waitForAll(t, &stdout, regexp.MustCompile(`HTTP API:\s+(\S+)/v1/ \(Authorization: Bearer (\S+);`))
+	d := startInProcess(ctx, "-api-version", "2.0", "-http", "127.0.0.1:0", "-api", "127.0.0.1:0", "-demo", "0",
+		"-step-credentials", "200ms", "-step-accounts", "200ms", "-step-transactions", "200ms")
+	m := waitForAll(t, &d.stdout, regexp.MustCompile(`HTTP API:\s+(\S+)/v1/ \(Authorization: Bearer (\S+);`))
 	base, token := m[1], m[2]
-	fake := waitFor(t, &stdout, regexp.MustCompile(`fake Basiq: (\S+)`))
+	fake := waitFor(t, &d.stdout, regexp.MustCompile(`fake Basiq: (\S+)`))
 	bc, err := sdk.New(devAPIKey, sdk.WithBaseURL(fake), sdk.WithAPIVersion("2.0"))
 	if err != nil {
 		t.Fatal(err)
@@ -51,9 +47,7 @@ func TestRun_api(t *testing.T) {
 		t.Errorf("without the token: %d, want 401", code)
 	}
 	cancel()
-	if err := <-errc; err != nil {
-		t.Fatalf("run: %v\n%s", err, stderr.String())
-	}
+	d.wait(t)
 }
 
 func call(t *testing.T, method, url, token, body string, into any) int {

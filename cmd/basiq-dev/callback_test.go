@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/basiq-worker/basiq-worker/internal/syncbuf"
 	"github.com/basiq-worker/basiq-worker/sdk"
 	"github.com/basiq-worker/basiq-worker/tasks"
 	"github.com/hibiken/asynq"
@@ -23,12 +22,8 @@ import (
 func TestCallback_refused(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var stdout, stderr syncbuf.Buffer
-	errc := make(chan error, 1)
-	go func() {
-		errc <- run(ctx, []string{"basiq-dev", "-http", "127.0.0.1:0", "-api", "", "-demo", "0"}, noenv, &stdout, &stderr)
-	}()
-	cb := waitFor(t, &stdout, regexp.MustCompile(`callback:\s+(\S+) `))
+	d := startInProcess(ctx, "-http", "127.0.0.1:0", "-api", "", "-demo", "0")
+	cb := waitFor(t, &d.stdout, regexp.MustCompile(`callback:\s+(\S+) `))
 	state := url.Values{"state": {"not-a-state-of-basiq-dev"}, "jobIds": {"j1"}}.Encode()
 	tests := []struct {
 		name, url  string
@@ -55,7 +50,7 @@ func TestCallback_refused(t *testing.T) {
 			}
 		})
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: waitFor(t, &stdout, regexp.MustCompile(`at redis://(\S+) `))})
+	rdb := redis.NewClient(&redis.Options{Addr: waitFor(t, &d.stdout, regexp.MustCompile(`at redis://(\S+) `))})
 	defer rdb.Close()
 	ins := asynq.NewInspectorFromRedisClient(rdb)
 	queues, err := ins.Queues()
@@ -68,9 +63,7 @@ func TestCallback_refused(t *testing.T) {
 		}
 	}
 	cancel()
-	if err := <-errc; err != nil {
-		t.Fatalf("run: %v\n%s", err, stderr.String())
-	}
+	d.wait(t)
 }
 
 func TestLastStatuses(t *testing.T) {
@@ -102,14 +95,10 @@ func TestLastStatuses(t *testing.T) {
 func TestCallback_apiLink(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var stdout, stderr syncbuf.Buffer
-	errc := make(chan error, 1)
-	go func() {
-		errc <- run(ctx, []string{"basiq-dev", "-http", "127.0.0.1:0", "-api", "127.0.0.1:0", "-demo", "0"}, noenv, &stdout, &stderr)
-	}()
-	m := waitForAll(t, &stdout, regexp.MustCompile(`HTTP API:\s+(\S+)/v1/ \(Authorization: Bearer (\S+);`))
+	d := startInProcess(ctx, "-http", "127.0.0.1:0", "-api", "127.0.0.1:0", "-demo", "0")
+	m := waitForAll(t, &d.stdout, regexp.MustCompile(`HTTP API:\s+(\S+)/v1/ \(Authorization: Bearer (\S+);`))
 	base, token := m[1], m[2]
-	fake := waitFor(t, &stdout, regexp.MustCompile(`fake Basiq: (\S+)`))
+	fake := waitFor(t, &d.stdout, regexp.MustCompile(`fake Basiq: (\S+)`))
 	bc, err := sdk.New(devAPIKey, sdk.WithBaseURL(fake))
 	if err != nil {
 		t.Fatal(err)
@@ -140,9 +129,7 @@ func TestCallback_apiLink(t *testing.T) {
 		t.Fatalf("callback page: %d\n%s\nwant 200 following job %v of user %s", resp.StatusCode, b, res.JobIDs, user.ID)
 	}
 	cancel()
-	if err := <-errc; err != nil {
-		t.Fatalf("run: %v\n%s", err, stderr.String())
-	}
+	d.wait(t)
 }
 
 // TestCallback_twoJobs: a visit that connected two banks comes back with
@@ -151,17 +138,13 @@ func TestCallback_apiLink(t *testing.T) {
 func TestCallback_twoJobs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	var stdout, stderr syncbuf.Buffer
-	errc := make(chan error, 1)
-	go func() {
-		errc <- run(ctx, []string{"basiq-dev", "-http", "127.0.0.1:0", "-api", "127.0.0.1:0", "-demo", "0",
-			"-step-credentials", "100ms", "-step-accounts", "100ms", "-step-transactions", "100ms"}, noenv, &stdout, &stderr)
-	}()
-	m := waitForAll(t, &stdout, regexp.MustCompile(`HTTP API:\s+(\S+)/v1/ \(Authorization: Bearer (\S+);`))
+	d := startInProcess(ctx, "-http", "127.0.0.1:0", "-api", "127.0.0.1:0", "-demo", "0",
+		"-step-credentials", "100ms", "-step-accounts", "100ms", "-step-transactions", "100ms")
+	m := waitForAll(t, &d.stdout, regexp.MustCompile(`HTTP API:\s+(\S+)/v1/ \(Authorization: Bearer (\S+);`))
 	base, token := m[1], m[2]
-	fake := waitFor(t, &stdout, regexp.MustCompile(`fake Basiq: (\S+)`))
-	cb := waitFor(t, &stdout, regexp.MustCompile(`callback:\s+(\S+) `))
-	rdb := redis.NewClient(&redis.Options{Addr: waitFor(t, &stdout, regexp.MustCompile(`at redis://(\S+) `))})
+	fake := waitFor(t, &d.stdout, regexp.MustCompile(`fake Basiq: (\S+)`))
+	cb := waitFor(t, &d.stdout, regexp.MustCompile(`callback:\s+(\S+) `))
+	rdb := redis.NewClient(&redis.Options{Addr: waitFor(t, &d.stdout, regexp.MustCompile(`at redis://(\S+) `))})
 	defer rdb.Close()
 	bc, err := sdk.New(devAPIKey, sdk.WithBaseURL(fake))
 	if err != nil {
@@ -204,7 +187,5 @@ func TestCallback_twoJobs(t *testing.T) {
 		}
 	}
 	cancel()
-	if err := <-errc; err != nil {
-		t.Fatalf("run: %v\n%s", err, stderr.String())
-	}
+	d.wait(t)
 }
