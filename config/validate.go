@@ -131,8 +131,8 @@ func (w *Worker) checkPoll() []error {
 	if p.Jitter < 0 || p.Jitter >= 1 {
 		errs = append(errs, fmt.Errorf("POLL_JITTER: must be >= 0 and < 1, got \"%g\"", p.Jitter))
 	}
-	if p.Near < 0 || p.Near > p.Max {
-		errs = append(errs, fmt.Errorf("POLL_NEAR_INTERVAL: must be >= 0 and <= POLL_MAX_DELAY (%s), got %q", formatDuration(p.Max), formatDuration(p.Near)))
+	if p.Near < 0 {
+		errs = append(errs, fmt.Errorf("POLL_NEAR_INTERVAL: must be >= 0, got %q", formatDuration(p.Near)))
 	}
 	if p.Spread < 0 || p.Spread >= 1 {
 		errs = append(errs, fmt.Errorf("POLL_STEP_SPREAD: must be >= 0 and < 1, got \"%g\"", p.Spread))

@@ -38,7 +38,8 @@ type PollPolicy struct {
 	Jitter float64
 	// Near is the interval of the looks around a step's expected end: the
 	// longest its end waits to be seen there. 0 aims one look at the
-	// expected end instead.
+	// expected end instead. Like every delay it is capped at Max, so a
+	// policy that lowers Max below the default Near needs no Near of its own.
 	Near time.Duration
 	// Spread is how far a step's duration may fall from its expected one,
 	// as a fraction of it (0.2: ±20%), unless the hint brings its own
@@ -57,8 +58,8 @@ func (p PollPolicy) Validate() error {
 		return errors.New("poll policy: Max must be >= Initial")
 	case p.Jitter < 0 || p.Jitter >= 1:
 		return errors.New("poll policy: Jitter must be in [0, 1)")
-	case p.Near < 0 || p.Near > p.Max:
-		return errors.New("poll policy: Near must be in [0, Max]")
+	case p.Near < 0:
+		return errors.New("poll policy: Near must be >= 0")
 	case p.Spread < 0 || p.Spread >= 1:
 		return errors.New("poll policy: Spread must be in [0, 1)")
 	}
@@ -139,17 +140,18 @@ func (p PollPolicy) delay(s stepState, rnd float64) time.Duration {
 // nearDelay is delay for a step whose expected duration is known, with
 // Near set: see PollPolicy. Times are from the step's earliest start.
 func (p PollPolicy) nearDelay(s stepState, rnd float64) time.Duration {
+	near := min(p.Near, p.Max)
 	early := time.Duration(float64(s.Expected) * (1 - max(s.Early, p.Spread)))
 	late := time.Duration(float64(s.Expected)*(1+max(s.Late, p.Spread))) + s.Window
-	first := min(early+p.Near, late)
+	first := min(early+near, late)
 	switch {
 	case s.Elapsed < first:
 		return min(first-s.Elapsed, p.Max)
 	case s.Elapsed < late:
-		return p.Near
+		return near
 	}
 	over := float64(s.Elapsed-late) * (p.Factor - 1)
-	return max(p.jittered(min(over, float64(p.Max)), rnd), p.Near)
+	return max(p.jittered(min(over, float64(p.Max)), rnd), near)
 }
 
 // jittered varies d by ±Jitter (rnd in [0, 1)), never above Max.

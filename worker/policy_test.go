@@ -48,6 +48,22 @@ func TestPollPolicy_Delay(t *testing.T) {
 		{"near: aim capped at max", stepState{Expected: 30 * time.Second}, 0.5, 10 * time.Second},
 		{"near: unknown step backs off", stepState{Looks: 2}, 0.5, 4 * time.Second},
 	}
+	// A Max below Near (POLL_MAX_DELAY lowered, POLL_NEAR_INTERVAL left at
+	// its default) caps Near: inside the spread and just past it, looks
+	// come every Max.
+	pm := pn
+	pm.Max = 500 * time.Millisecond
+	for _, tt := range []struct {
+		name string
+		s    stepState
+	}{
+		{"inside the spread", stepState{Elapsed: 4 * time.Second, Expected: 4 * time.Second, Looks: 1}},
+		{"just past the latest end", stepState{Elapsed: 5200 * time.Millisecond, Expected: 4 * time.Second, Looks: 2}},
+	} {
+		if got := pm.delay(tt.s, 0.5); got != pm.Max {
+			t.Errorf("Max below Near, %s: Delay(%+v) = %v, want Max %v", tt.name, tt.s, got, pm.Max)
+		}
+	}
 	for _, tt := range near {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := pn.delay(tt.s, tt.rnd); got != tt.want {
@@ -76,7 +92,7 @@ func TestPollPolicy_Validate(t *testing.T) {
 		{"factor below 1", PollPolicy{Initial: time.Second, Factor: 0.5, Max: time.Second}, false},
 		{"max below initial", PollPolicy{Initial: time.Second, Factor: 1, Max: time.Millisecond}, false},
 		{"jitter 1", PollPolicy{Initial: time.Second, Factor: 1, Max: time.Second, Jitter: 1}, false},
-		{"near above max", PollPolicy{Initial: time.Second, Factor: 1, Max: time.Second, Near: 2 * time.Second}, false},
+		{"near above max: capped, not refused", PollPolicy{Initial: time.Second, Factor: 1, Max: time.Second, Near: 2 * time.Second}, true},
 		{"negative near", PollPolicy{Initial: time.Second, Factor: 1, Max: time.Second, Near: -time.Second}, false},
 		{"spread 1", PollPolicy{Initial: time.Second, Factor: 1, Max: time.Second, Near: time.Second, Spread: 1}, false},
 		{"near and spread", PollPolicy{Initial: time.Second, Factor: 1, Max: time.Second, Near: time.Second, Spread: 0.5}, true},
