@@ -206,8 +206,7 @@ func observe(s pollPayload, job *sdk.Job, now time.Time, r rules) pollPayload {
 func (r rules) stepStart(c chain, job *sdk.Job, title string, now time.Time) (since, by time.Time) {
 	since, by = changed(c, job, now)
 	if prev := r.expected[c.Step]; prev.Expected > 0 && r.policy.Near > 0 && follows(job, c.Step, title) {
-		earliest := float64(prev.Expected) * (1 - max(prev.Early, r.policy.Spread))
-		if t := c.StepSince.Add(time.Duration(earliest)); t.After(since) {
+		if t := c.StepSince.Add(r.policy.earliestEnd(prev.Expected, prev.Early)); t.After(since) {
 			since = t
 		}
 	}

@@ -141,7 +141,7 @@ func (p PollPolicy) delay(s stepState, rnd float64) time.Duration {
 // Near set: see PollPolicy. Times are from the step's earliest start.
 func (p PollPolicy) nearDelay(s stepState, rnd float64) time.Duration {
 	near := min(p.Near, p.Max)
-	early := time.Duration(float64(s.Expected) * (1 - max(s.Early, p.Spread)))
+	early := p.earliestEnd(s.Expected, s.Early)
 	late := time.Duration(float64(s.Expected)*(1+max(s.Late, p.Spread))) + s.Window
 	first := min(early+near, late)
 	switch {
@@ -152,6 +152,14 @@ func (p PollPolicy) nearDelay(s stepState, rnd float64) time.Duration {
 	}
 	over := float64(s.Elapsed-late) * (p.Factor - 1)
 	return max(p.jittered(min(over, float64(p.Max)), rnd), near)
+}
+
+// earliestEnd is how soon after it began a step of the expected duration
+// may end: less the larger of the learned early spread and the policy's
+// Spread. nearDelay aims the first look from it, and decide bounds the
+// next step's start by it.
+func (p PollPolicy) earliestEnd(expected time.Duration, early float64) time.Duration {
+	return time.Duration(float64(expected) * (1 - max(early, p.Spread)))
 }
 
 // jittered varies d by ±Jitter (rnd in [0, 1)), never above Max.
