@@ -24,10 +24,16 @@ func DefaultBasiqAPI() *BasiqAPI {
 }
 
 func (b *BasiqAPI) variables() []variable {
+	return basiqVariables(&b.APIKey, &b.APIVersion, &b.BaseURL)
+}
+
+// basiqVariables binds BASIQ_API_KEY, BASIQ_API_VERSION and BASIQ_BASE_URL
+// to key, version and baseURL: BasiqAPI's fields, or worker.Config's.
+func basiqVariables(key, version, baseURL *string) []variable {
 	return []variable{
-		{"BASIQ_API_KEY", &b.APIKey, "Basiq API key", required | secret},
-		{"BASIQ_API_VERSION", &b.APIVersion, "Basiq API version: 1.0, 2.0, 2.1 or 3.0", 0},
-		{"BASIQ_BASE_URL", &b.BaseURL, "Basiq API base URL (absolute http or https)", 0},
+		{"BASIQ_API_KEY", key, "Basiq API key", required | secret},
+		{"BASIQ_API_VERSION", version, "Basiq API version: 1.0, 2.0, 2.1 or 3.0", 0},
+		{"BASIQ_BASE_URL", baseURL, "Basiq API base URL (absolute http or https)", 0},
 	}
 }
 

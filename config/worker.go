@@ -2,6 +2,7 @@ package config
 
 import (
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
@@ -55,13 +56,8 @@ type Worker struct {
 // DefaultWorker returns the configuration of basiq-worker when no variable
 // is set: worker.DefaultConfig and the process's defaults.
 func DefaultWorker() *Worker {
-	c := worker.DefaultConfig()
-	b := DefaultBasiqAPI()
-	c.APIVersion, c.BaseURL = b.APIVersion, b.BaseURL
-	c.RateLimit.Burst = 5
-	c.TokenRateLimit = worker.RateLimit(ratelimit.DefaultTokenLimit)
 	return &Worker{
-		Config:   c,
+		Config:   worker.DefaultConfig(),
 		RedisURL: DefaultRedisURL, RedisWait: DefaultReplicaWait(),
 		LogFormat: "json", LogLevel: "info",
 		HTTPAddr: "127.0.0.1:8080", UIPath: admin.DefaultUIPath, UIEnabled: true,
@@ -72,13 +68,10 @@ func DefaultWorker() *Worker {
 // variables names every variable of the worker and the field it sets.
 func (w *Worker) variables() []variable {
 	c := &w.Config
-	return append(append([]variable{
+	return slices.Concat([]variable{
 		{"REDIS_URL", &w.RedisURL, "Redis: redis://[user:pass@]host:port/db, rediss:// (TLS) redis-sentinel://[:pass@]host1:port,host2:port?master=NAME or redis-cluster://[user:pass@]host1:port,host2:port", 0},
 		{"REDIS_NAMESPACE", &c.Namespace, "prefix of the results keys in Redis", 0},
-	}, w.RedisWait.variables()...), []variable{
-		{"BASIQ_API_KEY", &c.APIKey, "Basiq API key", required | secret},
-		{"BASIQ_API_VERSION", &c.APIVersion, "Basiq API version: 1.0, 2.0, 2.1 or 3.0", 0},
-		{"BASIQ_BASE_URL", &c.BaseURL, "Basiq API base URL (absolute http or https)", 0},
+	}, w.RedisWait.variables(), basiqVariables(&c.APIKey, &c.APIVersion, &c.BaseURL), []variable{
 		{"BASIQ_WEBHOOK_SECRET", &w.BasiqWebhookSecret, "Basiq's webhook signing secrets whsec_<base64>[,whsec_...] (several during rotation); receives Basiq's webhooks at BASIQ_WEBHOOK_PATH when set", secret},
 		{"BASIQ_WEBHOOK_PATH", &w.BasiqWebhookPath, "path of the HTTP server receiving Basiq's webhooks", 0},
 		{"BASIQ_WEBHOOK_URL", &w.BasiqWebhookURL, "public URL at which Basiq reaches BASIQ_WEBHOOK_PATH: registered with Basiq at start (an existing subscription of that URL is kept; one is created otherwise, its secret kept sealed in Redis for every worker), receiving Basiq's webhooks even without BASIQ_WEBHOOK_SECRET", 0},
@@ -122,7 +115,7 @@ func (w *Worker) variables() []variable {
 		{"UI_PASSWORD", &w.UIPassword, "UI basic-auth password; required when HTTP_ADDR is not loopback", secret},
 		{"WEBHOOK_URL", &w.WebhookURL, "optional URL receiving a signed webhook per result", 0},
 		{"WEBHOOK_SECRET", &w.WebhookSecret, "webhook signing secret whsec_<base64>; required with WEBHOOK_URL", secret},
-	}...)
+	})
 }
 
 // LoadWorker parses the variables lookupEnv finds (os.LookupEnv in main)

@@ -26,6 +26,9 @@ func DefaultConfig() Config {
 		BaseURL:        sdk.DefaultBaseURL,
 		APIVersion:     apiConsent,
 		BasiqTimeout:   basiqclient.DefaultTimeout,
+		// No limit of the calls until BASIQ_RATE_LIMIT sets a rate; then 5
+		// may go at once above it.
+		RateLimit:      RateLimit{Burst: 5},
 		TokenRateLimit: RateLimit(ratelimit.DefaultTokenLimit),
 		// A slot holds a task for one short Basiq call (a create, a
 		// refresh) and a few Redis writes: the follower does the waiting.
@@ -94,6 +97,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.BaseURL == "" {
 		c.BaseURL = d.BaseURL
 	}
+	orDefault(&c.RateLimit.Burst, d.RateLimit.Burst)
 	if c.TokenRateLimit == (RateLimit{}) {
 		c.TokenRateLimit = d.TokenRateLimit
 	}
