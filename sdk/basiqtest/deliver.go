@@ -105,6 +105,11 @@ func (s *Server) nextWake(now time.Time) time.Duration {
 	return wait
 }
 
+// entry is d in the ready heap: by its next attempt, then creation.
+func (d *delivery) entry() at[*delivery] {
+	return at[*delivery]{nanos: d.next.UnixNano(), seq: d.seq, v: d}
+}
+
 // maxInFlight bounds the delivery attempts running at once; the rest wait for a free slot.
 const maxInFlight = 16
 
@@ -116,8 +121,8 @@ func (h *webhooks) due(now time.Time) []*delivery {
 	defer h.mu.Unlock()
 	var out []*delivery
 	for h.busy < maxInFlight {
-		d := h.ready.peek()
-		if d == nil || d.next.After(now) {
+		d, ok := h.ready.peek()
+		if !ok || d.next.After(now) {
 			break
 		}
 		h.ready.pop()
@@ -132,7 +137,7 @@ func (h *webhooks) due(now time.Time) []*delivery {
 func (h *webhooks) nextDue() time.Time {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if d := h.ready.peek(); d != nil {
+	if d, ok := h.ready.peek(); ok {
 		return d.next
 	}
 	return time.Time{}
@@ -201,7 +206,7 @@ func (s *Server) finish(d *delivery, a DeliveryAttempt, dropped bool) {
 		d.status = "failed"
 	default:
 		d.next = a.At.Add(s.cfg.hookRetries[n-1])
-		h.ready.push(d)
+		h.ready.push(d.entry())
 	}
 }
 

@@ -1,13 +1,19 @@
 package basiqtest
 
-// at is a heap entry: a job or a consent to look at again at a Unix-nanosecond instant (16
-// bytes, since every job has one while it runs).
+// at is a heap entry: a job, a consent or a webhook delivery to look at again at a
+// Unix-nanosecond instant; seq orders the entries due at the same instant (the deliveries'
+// creation order; 0 for the others).
 type at[T any] struct {
 	nanos int64
+	seq   uint64
 	v     T
 }
 
-// minHeap is a binary heap of entries by instant.
+func (e at[T]) before(o at[T]) bool {
+	return e.nanos < o.nanos || e.nanos == o.nanos && e.seq < o.seq
+}
+
+// minHeap is a binary heap of entries by instant, then seq.
 type minHeap[T any] []at[T]
 
 func (h *minHeap[T]) push(e at[T]) {
@@ -15,12 +21,21 @@ func (h *minHeap[T]) push(e at[T]) {
 	a := *h
 	for i := len(a) - 1; i > 0; {
 		p := (i - 1) / 2
-		if a[p].nanos <= a[i].nanos {
+		if !a[i].before(a[p]) {
 			break
 		}
 		a[p], a[i] = a[i], a[p]
 		i = p
 	}
+}
+
+// peek returns the first entry's value, and false when the heap is empty.
+func (h minHeap[T]) peek() (T, bool) {
+	if len(h) == 0 {
+		var zero T
+		return zero, false
+	}
+	return h[0].v, true
 }
 
 func (h *minHeap[T]) pop() at[T] {
@@ -29,61 +44,18 @@ func (h *minHeap[T]) pop() at[T] {
 	a[0] = a[n]
 	var zero at[T]
 	a[n] = zero
-	a = a[:n]
-	for i := 0; ; {
-		l, m := 2*i+1, i
-		if l < n && a[l].nanos < a[m].nanos {
-			m = l
-		}
-		if l+1 < n && a[l+1].nanos < a[m].nanos {
-			m = l + 1
-		}
-		if m == i {
-			break
-		}
-		a[m], a[i] = a[i], a[m]
-		i = m
-	}
-	*h = a
-	return top
-}
-
-// deliveryHeap holds webhook deliveries by next attempt, then creation order.
-type deliveryHeap []*delivery
-
-func (h deliveryHeap) less(i, j int) bool {
-	a, b := h[i], h[j]
-	return a.next.Before(b.next) || a.next.Equal(b.next) && a.seq < b.seq
-}
-
-func (h *deliveryHeap) push(d *delivery) {
-	*h = append(*h, d)
-	h.up(len(*h) - 1)
-}
-
-func (h deliveryHeap) peek() *delivery {
-	if len(h) == 0 {
-		return nil
-	}
-	return h[0]
-}
-
-func (h *deliveryHeap) pop() *delivery {
-	a := *h
-	top, n := a[0], len(a)-1
-	a[0], a[n] = a[n], nil
 	*h = a[:n]
 	h.down(0)
 	return top
 }
 
-// drop removes the deliveries for which gone is true.
-func (h *deliveryHeap) drop(gone func(*delivery) bool) {
+// drop removes the entries whose value gone is true of, and keeps the order of the rest.
+func (h *minHeap[T]) drop(gone func(T) bool) {
 	a := *h
 	keep := a[:0]
-	for _, d := range a {
-		if !gone(d) {
-			keep = append(keep, d)
+	for _, e := range a {
+		if !gone(e.v) {
+			keep = append(keep, e)
 		}
 	}
 	clear(a[len(keep):])
@@ -93,24 +65,13 @@ func (h *deliveryHeap) drop(gone func(*delivery) bool) {
 	}
 }
 
-func (h deliveryHeap) up(i int) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if !h.less(i, p) {
-			return
-		}
-		h[p], h[i] = h[i], h[p]
-		i = p
-	}
-}
-
-func (h deliveryHeap) down(i int) {
+func (h minHeap[T]) down(i int) {
 	for n := len(h); ; {
 		l, m := 2*i+1, i
-		if l < n && h.less(l, m) {
+		if l < n && h[l].before(h[m]) {
 			m = l
 		}
-		if l+1 < n && h.less(l+1, m) {
+		if l+1 < n && h[l+1].before(h[m]) {
 			m = l + 1
 		}
 		if m == i {

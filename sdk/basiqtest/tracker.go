@@ -35,14 +35,14 @@ func (t *tracker) pushJob(when time.Time, j *job) {
 		return
 	}
 	j.due = n
-	t.jobs.push(at[*job]{n, j})
+	t.jobs.push(at[*job]{nanos: n, v: j})
 	t.mu.Unlock()
 	t.signal()
 }
 
 func (t *tracker) pushConsent(when time.Time, cs *consent) {
 	t.mu.Lock()
-	t.consents.push(at[*consent]{when.UnixNano(), cs})
+	t.consents.push(at[*consent]{nanos: when.UnixNano(), v: cs})
 	t.mu.Unlock()
 	t.signal()
 }
@@ -107,7 +107,7 @@ func (s *Server) settle() {
 			continue
 		}
 		if when, more := s.advanceJob(j, now); more {
-			later = append(later, at[*job]{when.UnixNano(), j})
+			later = append(later, at[*job]{nanos: when.UnixNano(), v: j})
 		}
 	}
 	for _, e := range later {

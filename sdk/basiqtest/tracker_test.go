@@ -55,14 +55,15 @@ func TestTracker_evaluationsPerJob(t *testing.T) {
 // some and keeps the order of the rest.
 func TestDeliveryHeap(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	var h deliveryHeap
+	var h minHeap[*delivery]
 	for i, off := range []int{5, 1, 3, 1, 0, 5, 2, 1} {
-		h.push(&delivery{id: string(rune('a' + i)), next: t0.Add(time.Duration(off) * time.Second), seq: uint64(i + 1)})
+		d := &delivery{id: string(rune('a' + i)), next: t0.Add(time.Duration(off) * time.Second), seq: uint64(i + 1)}
+		h.push(d.entry())
 	}
 	h.drop(func(d *delivery) bool { return d.id == "g" || d.id == "a" })
 	var got string
-	for h.peek() != nil {
-		got += h.pop().id
+	for _, ok := h.peek(); ok; _, ok = h.peek() {
+		got += h.pop().v.id
 	}
 	if want := "ebdhcf"; got != want {
 		t.Errorf("order: got %s, want %s", got, want)

@@ -10,11 +10,11 @@ import (
 type webhooks struct {
 	mu    sync.Mutex
 	subs  map[string]*subscription
-	order []string     // subscription ids, creation order
-	msgs  []*delivery  // every delivery, for the stats
-	ready deliveryHeap // the pending ones not in flight, by next attempt (and creation)
-	seq   uint64       // deliveries made
-	busy  int          // attempts in flight (at most maxInFlight)
+	order []string           // subscription ids, creation order
+	msgs  []*delivery        // every delivery, for the stats
+	ready minHeap[*delivery] // the pending ones not in flight, by next attempt (and creation)
+	seq   uint64             // deliveries made
+	busy  int                // attempts in flight (at most maxInFlight)
 	byID  map[string]*delivery
 
 	client  *http.Client  // posts deliveries, keeping a connection per slot
@@ -81,7 +81,7 @@ func (h *webhooks) enqueue(s *Server, e *event) {
 		d := &delivery{id: "msg_" + s.store.newID(), hookID: sub.id, eventID: e.id, eventType: e.typ, body: body,
 			status: "pending", next: s.now(), seq: h.seq}
 		h.msgs = append(h.msgs, d)
-		h.ready.push(d)
+		h.ready.push(d.entry())
 		h.byID[d.id] = d
 		n++
 	}
