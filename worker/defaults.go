@@ -22,10 +22,10 @@ import (
 // compose's 30 s stop_grace_period), a 250 ms delayed-task check.
 func DefaultConfig() Config {
 	return Config{
-		Namespace:      tasks.DefaultNamespace,
-		BaseURL:        sdk.DefaultBaseURL,
-		APIVersion:     apiConsent,
-		BasiqTimeout:   basiqclient.DefaultTimeout,
+		Namespace:    tasks.DefaultNamespace,
+		BaseURL:      sdk.DefaultBaseURL,
+		APIVersion:   apiConsent,
+		BasiqTimeout: basiqclient.DefaultTimeout,
 		// No limit of the calls until BASIQ_RATE_LIMIT sets a rate; then 5
 		// may go at once above it.
 		RateLimit:      RateLimit{Burst: 5},
