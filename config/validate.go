@@ -75,7 +75,7 @@ func (w *Worker) problems() []error {
 	add(w.RedisWait.problems()...)
 	add(w.checkBasiq()...)
 	add(w.checkRateLimits()...)
-	add(positive("WORKER_CONCURRENCY", w.Concurrency), nonEmptyQueues(w.Queues),
+	add(positive("WORKER_CONCURRENCY", w.Concurrency), positive("WORKER_DEQUEUERS", w.Dequeuers), nonEmptyQueues(w.Queues),
 		positiveDuration("WORKER_SHUTDOWN_TIMEOUT", w.ShutdownTimeout))
 	add(w.checkPoll()...)
 	add(positiveDuration("JOB_DEADLINE", w.JobDeadline), positive("POLL_MAX_RETRY", w.PollMaxRetry),

@@ -80,6 +80,7 @@ func (w *Worker) variables() []variable {
 		{"BASIQ_RATE_BURST", &c.RateLimit.Burst, "Basiq calls that may go at once above BASIQ_RATE_LIMIT (>= 1)", 0},
 		{"BASIQ_TOKEN_RATE_LIMIT", &c.TokenRateLimit.Rate, "POST /token per second of all workers together, burst 10 (Basiq allows 1,500 per 5 minutes)", 0},
 		{"WORKER_CONCURRENCY", &c.Concurrency, "tasks processed at once", 0},
+		{"WORKER_DEQUEUERS", &c.Dequeuers, "asynq servers sharing WORKER_CONCURRENCY in the process, each taking tasks from Redis one at a time (capped at WORKER_CONCURRENCY)", 0},
 		{"WORKER_QUEUES", (*Queues)(&c.Queues), "queues to serve with their priority: name:priority,...", 0},
 		{"FOLLOW_CONCURRENCY", &c.FollowConcurrency, "looks at followed Basiq jobs run at once, beside WORKER_CONCURRENCY", 0},
 		{"FOLLOW_LEASE", &c.FollowLease, "how long a process holds the followed jobs it claimed: the longest a look may take, and how long a dead process's jobs wait", 0},

@@ -37,7 +37,10 @@ func DefaultConfig() Config {
 		// -create-latency 200ms, n=2,000) 20/64/128/256 slots sent the
 		// last create after 22/13/8.8/5.6 s (README, "Create slots").
 		Concurrency: 128,
-		Queues:      map[string]int{tasks.DefaultQueue: 1},
+		// Creates start in parallel from 4 dequeue loops (doc.go,
+		// "Dequeuers").
+		Dequeuers: 4,
+		Queues:    map[string]int{tasks.DefaultQueue: 1},
 		// Looks are one GET each: 128 at once keep up with ~10,000 jobs
 		// in flight on a local Basiq (doc.go, "Waiting").
 		FollowConcurrency: 128,
@@ -83,6 +86,8 @@ func (c Config) withDefaults() (Config, error) {
 	orDefault(&c.ShutdownTimeout, d.ShutdownTimeout)
 	orDefault(&c.ResultRetention, d.ResultRetention)
 	orDefault(&c.Concurrency, d.Concurrency)
+	orDefault(&c.Dequeuers, d.Dequeuers)
+	c.Dequeuers = min(c.Dequeuers, c.Concurrency) // each needs a slot
 	orDefault(&c.FollowConcurrency, d.FollowConcurrency)
 	orDefault(&c.FollowLease, d.FollowLease)
 	orDefault(&c.FollowPeek, d.FollowPeek)

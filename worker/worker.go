@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/basiqclient"
@@ -65,6 +66,12 @@ type Config struct {
 	Basiq Basiq
 	// Concurrency is the number of tasks processed at once (default 128).
 	Concurrency int
+	// Dequeuers is the number of asynq servers that share Concurrency
+	// in this process (default 4, capped at Concurrency). asynq's processor
+	// takes tasks from Redis one at a time, so one server starts at most
+	// one task per Redis round trip however many slots are free: doc.go,
+	// "Dequeuers".
+	Dequeuers int
 	// Queues maps queue names to priorities (default {"default": 1}).
 	// The looks at followed jobs do not go through a queue: the follower
 	// runs them (FollowConcurrency), so a burst of new work does not delay them.
@@ -177,7 +184,7 @@ func (c Config) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 // Worker processes basiq-worker tasks from Redis.
 type Worker struct {
 	cfg      Config
-	srv      *asynq.Server
+	srvs     []*asynq.Server
 	client   *asynq.Client
 	handlers *handlers
 	follower *follower
@@ -209,8 +216,11 @@ func New(cfg Config) (*Worker, error) {
 		cfg.Basiq = NewBasiq(api)
 	}
 	w := &Worker{cfg: cfg}
-	// On the shared client, none of the three is closed (asynq refuses to).
-	w.srv, w.client = asynq.NewServerFromRedisClient(cfg.Redis, acfg), asynq.NewClientFromRedisClient(cfg.Redis)
+	// On the shared client, none of these is closed (asynq refuses to).
+	for _, c := range dequeuerConfigs(acfg, cfg.Dequeuers) {
+		w.srvs = append(w.srvs, asynq.NewServerFromRedisClient(cfg.Redis, c))
+	}
+	w.client = asynq.NewClientFromRedisClient(cfg.Redis)
 	w.handlers = newHandlers(cfg, w.client)
 	w.follower = newFollower(w.handlers, cfg)
 	w.handlers.sched = w.follower
@@ -223,19 +233,60 @@ func New(cfg Config) (*Worker, error) {
 // their queue; the looks under way finish and are written back. It returns
 // when shut down.
 func (w *Worker) Run(ctx context.Context) error {
-	if err := w.srv.Start(w.handlers.Mux(w.cfg.Logger)); err != nil {
-		return fmt.Errorf("worker: start: %w", err)
+	mux := w.handlers.Mux(w.cfg.Logger)
+	for i, srv := range w.srvs {
+		if err := srv.Start(mux); err != nil {
+			shutdown(w.srvs[:i])
+			return fmt.Errorf("worker: start: %w", err)
+		}
 	}
 	followed := make(chan struct{})
 	go func() { defer close(followed); w.follower.run(ctx) }()
-	w.cfg.Logger.Info().Int("concurrency", w.cfg.Concurrency).Int("follow_concurrency", w.cfg.FollowConcurrency).
+	w.cfg.Logger.Info().Int("concurrency", w.cfg.Concurrency).Int("dequeuers", len(w.srvs)).
+		Int("follow_concurrency", w.cfg.FollowConcurrency).
 		Interface("queues", w.cfg.Queues).Msg("worker started")
 	<-ctx.Done()
 	w.cfg.Logger.Info().Dur("timeout", w.cfg.ShutdownTimeout).Msg("worker stopping")
-	w.srv.Shutdown()
+	shutdown(w.srvs)
 	<-followed
 	w.cfg.Logger.Info().Msg("worker stopped")
 	return nil
+}
+
+// dequeuerConfigs splits c's Concurrency between n asynq servers, the
+// first ones taking the remainder. Only the first forwards scheduled and
+// retried tasks to their queues every DelayedTaskCheckInterval and deletes
+// expired ones: the others do it rarely, a backstop that costs Redis
+// almost nothing while idle.
+func dequeuerConfigs(c asynq.Config, n int) []asynq.Config {
+	n = max(1, min(n, c.Concurrency))
+	out := make([]asynq.Config, n)
+	for i := range out {
+		out[i] = c
+		out[i].Concurrency = c.Concurrency / n
+		if i < c.Concurrency%n {
+			out[i].Concurrency++
+		}
+		if i > 0 {
+			out[i].DelayedTaskCheckInterval = max(c.DelayedTaskCheckInterval, backstopInterval)
+			out[i].JanitorInterval = backstopInterval
+		}
+	}
+	return out
+}
+
+// backstopInterval is how often the second and later dequeuers forward
+// and clean: the first does it every DelayedTaskCheckInterval.
+const backstopInterval = time.Minute
+
+// shutdown shuts srvs down at once: each gives its running handlers
+// ShutdownTimeout, so one after another would take n times as long.
+func shutdown(srvs []*asynq.Server) {
+	var wg sync.WaitGroup
+	for _, srv := range srvs {
+		wg.Go(srv.Shutdown)
+	}
+	wg.Wait()
 }
 
 // transportWrapper is an Observer that measures HTTP calls

@@ -67,7 +67,7 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 	if o.childMode == modeBlocking {
 		return runBlockingChild(ctx, o, rdb, cfg, queues, stdout)
 	}
-	cfg.Concurrency, cfg.Queues, cfg.Policy = conc, queues, o.policy
+	cfg.Concurrency, cfg.Dequeuers, cfg.Queues, cfg.Policy = conc, o.dequeuers, queues, o.policy
 	cfg.DelayedTaskCheckInterval, cfg.TaskCheckInterval = o.delayedCheck, o.taskCheck
 	p, err := app.New(app.Options{Redis: rdb, Worker: cfg, Logger: childLogger(o)}) // wired as cmd/basiq-worker
 	if err != nil {

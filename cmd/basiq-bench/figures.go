@@ -49,7 +49,7 @@ func (r *Run) fill(e *env, start time.Time, enq map[string]time.Time, col *colle
 func (r *Run) describe(o options) {
 	r.WorkerProcs, r.Concurrency = o.workers, o.concurrency
 	if r.Mode == modeScheduled {
-		r.Policy = policyString(o.policy)
+		r.Policy, r.Dequeuers = policyString(o.policy), min(o.dequeuers, o.concurrency)
 	} else {
 		r.BlockEvery = o.blockInterval.String()
 	}

@@ -30,6 +30,7 @@ type options struct {
 	mode           string
 	workers        int
 	concurrency    int
+	dequeuers      int // ours: asynq servers sharing -concurrency
 	idlePerHost    int
 	workerLog      bool
 	policy         worker.PollPolicy
@@ -85,6 +86,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.IntVar(&o.blockingN, "blocking-n", 0, "connections of the blocking run (default: n, capped at 10 rounds of -concurrency per worker; the makespan is then extrapolated linearly to n)")
 	fs.IntVar(&o.workers, "workers", 1, "worker processes")
 	fs.IntVar(&o.concurrency, "concurrency", def.Concurrency, "tasks at once per worker process (the worker's default)")
+	fs.IntVar(&o.dequeuers, "dequeuers", def.Dequeuers, "ours: asynq servers sharing -concurrency in each worker process (WORKER_DEQUEUERS; the worker's default); the blocking baseline runs one, as a plain asynq worker does")
 	fs.BoolVar(&o.workerLog, "worker-log", false, "worker logs JSON at info level, as basiq-worker does (to io.Discard: the cost without the terminal)")
 	fs.IntVar(&o.idlePerHost, "idle-conns-per-host", 0, "worker's idle HTTP connections to Basiq (default 0: one per slot, as cmd/basiq-worker)")
 	fs.DurationVar(&o.policy.Initial, "poll-initial", o.policy.Initial, "poll policy: first back-off delay")
@@ -159,6 +161,8 @@ func (o options) validate() error {
 		return fmt.Errorf("-workers must be > 0")
 	case o.concurrency <= 0:
 		return fmt.Errorf("-concurrency must be > 0")
+	case o.dequeuers <= 0:
+		return fmt.Errorf("-dequeuers must be > 0")
 	case o.delayedCheck <= 0 || o.taskCheck <= 0:
 		return fmt.Errorf("-delayed-check and -task-check must be > 0")
 	case o.mode != modeScheduled && o.mode != modeBlocking && o.mode != modeBoth && o.mode != modeNoop:

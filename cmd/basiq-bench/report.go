@@ -40,6 +40,7 @@ type Run struct {
 	N           int     `json:"n"`
 	WorkerProcs int     `json:"workerProcesses"`
 	Concurrency int     `json:"concurrency"`
+	Dequeuers   int     `json:"dequeuers,omitempty"` // ours: asynq servers sharing Concurrency
 	Policy      string  `json:"pollPolicy,omitempty"`
 	BlockEvery  string  `json:"blockingInterval,omitempty"`
 	StepsConfig string  `json:"fakeSteps"`

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -62,8 +63,12 @@ func (r *Run) table(w io.Writer) {
 	if label == "" {
 		label = r.Mode
 	}
-	fmt.Fprintf(w, "== %s: n=%d, %d process(es) x concurrency %d, %s; fake steps %s %s\n",
-		label, r.N, r.WorkerProcs, r.Concurrency, how, r.StepsConfig, r.spreadString())
+	conc := strconv.Itoa(r.Concurrency)
+	if r.Dequeuers > 1 {
+		conc += fmt.Sprintf(" (%d dequeuers)", r.Dequeuers)
+	}
+	fmt.Fprintf(w, "== %s: n=%d, %d process(es) x concurrency %s, %s; fake steps %s %s\n",
+		label, r.N, r.WorkerProcs, conc, how, r.StepsConfig, r.spreadString())
 	if r.Rate > 0 {
 		fmt.Fprintf(w, "enqueued at %.0f/s\n", r.Rate)
 	}
