@@ -108,8 +108,8 @@ func parseAttachment(jobID string, res []string) (attachment, error) {
 		a.deadline = time.UnixMilli(ms)
 		return a, nil
 	}
-	var o jobOutcome
-	if err := json.Unmarshal([]byte(res[1]), &o); err != nil {
+	o, err := decodeOutcome([]byte(res[1]))
+	if err != nil {
 		return a, fmt.Errorf("attach to job %s: outcome: %w", jobID, err)
 	}
 	a.done, a.owner = &o, res[2]
@@ -134,7 +134,7 @@ func parseWaiters(kv []string) ([]waiter, error) {
 // followed before), unless one is stored already, and returns the stored
 // outcome with the tasks waiting on those jobs.
 func (h *handlers) settle(ctx context.Context, p pollPayload, o jobOutcome) (jobOutcome, []waiter, error) {
-	b, err := json.Marshal(o)
+	b, err := encodeOutcome(o)
 	if err != nil {
 		return o, nil, fmt.Errorf("settle job: %w", err)
 	}
@@ -143,8 +143,8 @@ func (h *handlers) settle(ctx context.Context, p pollPayload, o jobOutcome) (job
 	if err != nil {
 		return o, nil, fmt.Errorf("settle job %s: %w", p.JobID, err)
 	}
-	var stored jobOutcome
-	if err := json.Unmarshal([]byte(res[0]), &stored); err != nil {
+	stored, err := decodeOutcome([]byte(res[0]))
+	if err != nil {
 		return o, nil, fmt.Errorf("settle job %s: stored outcome: %w", p.JobID, err)
 	}
 	ws, err := parseWaiters(res[1:])
