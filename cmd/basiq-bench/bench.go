@@ -302,6 +302,7 @@ func (e *env) measure(ctx context.Context, stderr io.Writer) (*Run, error) {
 		return nil, err
 	}
 	r.TasksProcessed = e.tasksProcessed()
+	r.RedisKeptKBByKind = keptByKind(ctx, e.rdb, e.id, e.n) // after the command counts: its SCAN and MEMORY USAGE are not the run's
 	r.BullMQ = e.nodeTrouble
 	r.FakeConnections = int(e.fakeConns.Load() - conns0)
 	st := e.fake.Stats()

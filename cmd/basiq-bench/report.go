@@ -103,7 +103,11 @@ type Run struct {
 	// in: what retained tasks, results and records keep until they expire.
 	RedisMemoryKBPerJob float64 `json:"redisMemoryKBPerJob"`
 	RedisMemoryDeltaMB  float64 `json:"redisMemoryDeltaMB"`
-	BenchCPUSeconds     float64 `json:"benchCpuSeconds"`
+	// RedisKeptKBByKind is what the run's keys of each kind keep after it, in
+	// KB per job (MEMORY USAGE of samples, see keptByKind): where
+	// RedisMemoryKBPerJob goes.
+	RedisKeptKBByKind map[string]float64 `json:"redisKeptKBByKind,omitempty"`
+	BenchCPUSeconds   float64            `json:"benchCpuSeconds"`
 	// MachineCPUSeconds is the CPU every process of the machine used during
 	// the run (/proc/stat): beyond the three above, other work slowed it.
 	MachineCPUSeconds float64 `json:"machineCpuSeconds,omitempty"`

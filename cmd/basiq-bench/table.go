@@ -127,6 +127,9 @@ func (r *Run) table(w io.Writer) {
 	default:
 		fmt.Fprintf(w, "redis memory kept after the run: %+.2f MB in all, too little to give per job\n", r.RedisMemoryDeltaMB)
 	}
+	if len(r.RedisKeptKBByKind) > 0 {
+		fmt.Fprintf(w, "  by key, KB/job (MEMORY USAGE of up to %d keys of each kind): %s\n", keptSamples, keptString(r.RedisKeptKBByKind))
+	}
 	fmt.Fprintf(w, "redis memory at its peak during the run: +%.1f MB (%.1f KB per connection); open files at most: worker(s) %d, basiq-bench %d\n",
 		r.RedisPeakMemoryDeltaMB, r.RedisPeakMemoryDeltaMB*1024/float64(r.N), r.PeakWorkerFDs, r.PeakBenchFDs)
 	fmt.Fprintf(w, "worker: peak RSS %.1f MB, CPU %.2f s (%.2f ms/job, %.2f cores)", r.PeakRSSMB, r.CPUSeconds, 1000*r.CPUSeconds/float64(r.N), r.CPUSeconds/r.MakespanS)
