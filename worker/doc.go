@@ -244,20 +244,22 @@
 // job); the hash field is removed when the job ends, and
 // tasks.Client.Progress then reads the result's steps.
 //
-// What is kept per job after a run (MEMORY USAGE, the mean of 300 keys of
-// each kind; basiq-bench -n 2000 -mode scheduled, before and after back to
-// back on a private redis-server 7.0.15, load 7.3-7.5 on the 2 cores):
+// What is kept per job after a run (basiq-bench's kept memory by kind of
+// key: MEMORY USAGE of 200 keys of each kind, scaled to their count, KB per
+// job; -n 2000 -mode scheduled, before and after twice each, back to back,
+// on a private redis-server 7.0.15, load 3.0-3.6 on the 2 cores; the two
+// runs of each agree to 0.01 KB, used_memory's growth to 0.5):
 //
-//	                                          before (8c4fedd)  after
+//	                                          before (64caf42)  after
 //	result key {ns}:result:<task>             1.33 KB           1.12
-//	results stream entry                      1.30              1.31
-//	follower record {ns}:worker:follow:<job>  1.17              0.84
-//	create task retained by asynq (+ its
-//	  entry in the completed set)             0.86 + 0.14       0.86 + 0.13
+//	results stream entry                      1.32              1.32
+//	follower record {ns}:worker:follow:<job>  1.18              0.83
+//	create task retained by asynq             0.86              0.86
+//	its entry in asynq's completed set        0.13              0.13
 //	start record                              0.23              0.23
 //	dedupe key                                0.12              0.12
-//	sum of the keys                           5.15              4.60
-//	used_memory growth per job (the bench)    6.4               5.8
+//	sum of the keys                           5.16              4.61
+//	used_memory growth per job                6.1, 6.6          5.7, 5.6
 //
 // The result key (Wait reads it, 7 days) and the stream entry (Results;
 // capped at 100,000 entries) hold the same result: the Publisher stores
@@ -272,7 +274,7 @@
 // fourth would fit below about 1,000 bytes).
 // The follower record keeps the job's outcome for a task that attaches
 // after the end and for a re-run (the first outcome wins): it is stored as
-// a JSON array, the steps as [title, status, unix ms] (outcome.go: 430
+// a JSON array, the steps as [title, status, unix ms] (outcome.go: 468
 // bytes where jobOutcome's JSON object took 765); decodeOutcome reads the
 // object older workers stored, and an older worker fails on the array (its
 // task retries) instead of reading an empty outcome. The record stays a
