@@ -203,8 +203,8 @@
 // 9.7 ms on average (start record, the POST, the attach, the follower
 // add), so 128 slots could start 13,000 a second, but the one loop
 // started about 1,300 (enqueue -> first Basiq call p99 5.5-7.6 s): each
-// dequeue waited about 0.75 ms for Redis and for a core. Dequeuers (4 by
-// default, WORKER_DEQUEUERS) runs that many asynq servers in the process,
+// dequeue waited about 0.75 ms for Redis and for a core. Dequeuers
+// (WORKER_DEQUEUERS, default 1) runs that many asynq servers in the process,
 // sharing Concurrency's slots, so as many dequeues are under way at once;
 // they serve the same queues with the same handlers. Only the first
 // forwards scheduled and retried tasks every DelayedTaskCheckInterval and
