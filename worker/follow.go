@@ -143,9 +143,11 @@ func (h *handlers) settle(ctx context.Context, p pollPayload, o jobOutcome) (job
 	if err != nil {
 		return o, nil, fmt.Errorf("settle job %s: %w", p.JobID, err)
 	}
-	stored, err := decodeOutcome([]byte(res[0]))
-	if err != nil {
-		return o, nil, fmt.Errorf("settle job %s: stored outcome: %w", p.JobID, err)
+	stored := o // o was stored (the first outcome): its bytes need no decoding
+	if res[0] != string(b) {
+		if stored, err = decodeOutcome([]byte(res[0])); err != nil {
+			return o, nil, fmt.Errorf("settle job %s: stored outcome: %w", p.JobID, err)
+		}
 	}
 	ws, err := parseWaiters(res[1:])
 	return stored, ws, err
