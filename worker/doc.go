@@ -277,9 +277,11 @@
 // a JSON array, the steps as [title, status, unix ms] (outcome.go: 468
 // bytes where jobOutcome's JSON object took 765); decodeOutcome reads the
 // object older workers stored, and an older worker fails on the array (its
-// task retries) instead of reading an empty outcome. The record stays a
-// hashtable (its done field is above hash-max-listpack-value, 64 bytes):
-// as a listpack it would take 0.1 KB less, the server's setting to raise.
+// task retries) instead of reading an empty outcome; the finish does not
+// decode the outcome it has just stored (the array's decode takes 25 us,
+// the object's took 15.5). The record stays a hashtable (its done field
+// is above hash-max-listpack-value, 64 bytes): as a listpack it would take
+// 0.1 KB less, the server's setting to raise.
 // The create task retained by asynq is 1.0 KB (tasks.Client's Retention,
 // 24 h by default: the UI's completed list, and the task id stays taken);
 // it is a user-visible setting and stays.
