@@ -355,11 +355,11 @@ func (f *follower) look(ctx context.Context, c claimed) update {
 }
 
 func decodeState(b []byte) (pollPayload, error) {
-	var p pollPayload
 	if len(b) == 0 {
-		return p, errors.New("no state stored")
+		return pollPayload{}, errors.New("no state stored")
 	}
-	if err := json.Unmarshal(b, &p); err != nil {
+	p, err := unmarshalState(b)
+	if err != nil {
 		return p, fmt.Errorf("decode poll state: %w", err)
 	}
 	return p, p.Validate()
