@@ -135,7 +135,7 @@ func newFollower(h *handlers, cfg Config) *follower {
 // add starts following p's job at due, unless it is followed already (a
 // re-run of the task that started it): one round trip, two commands.
 func (f *follower) add(ctx context.Context, p pollPayload, due time.Time) error {
-	b, err := json.Marshal(p)
+	b, err := marshalState(p)
 	if err != nil {
 		return fmt.Errorf("encode poll state: %w", err)
 	}
@@ -366,7 +366,7 @@ func decodeState(b []byte) (pollPayload, error) {
 }
 
 func mustJSON(p pollPayload) []byte {
-	b, err := json.Marshal(p)
+	b, err := marshalState(p)
 	if err != nil {
 		panic(err) // a pollPayload always encodes
 	}

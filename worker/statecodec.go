@@ -1,13 +1,15 @@
 package worker
 
-// The poll state's decoding on the follower's hot path: every look
-// decodes the state its claim returned (followed.go). encoding/json
-// spent 9-12 % of the worker's CPU on it (a validity scan of the whole
-// state, then reflection per field). decodeStateJSON reads the JSON that
-// json.Marshal writes for a pollPayload (the only writer) in one pass
-// without reflection, and hands anything else to encoding/json: the
-// stored format does not change, so states any version wrote decode as
-// before, and so does what a newer one writes for an older one.
+// The poll state's JSON on the follower's hot path: every look decodes
+// the state its claim returned and encodes the next one (followed.go).
+// encoding/json spent 9-12 % of the worker's CPU on it (a validity scan
+// of the whole state, then reflection per field; on encode, a compaction
+// of each time's output). unmarshalState reads the JSON that json.Marshal
+// writes for a pollPayload in one pass without reflection, marshalState
+// appends the same bytes as json.Marshal, and each hands what it does not
+// cover to encoding/json: the stored format does not change, so a state
+// any version wrote decodes as before, and an older worker reads what this
+// one writes (a rolling upgrade, a rollback).
 
 import (
 	"bytes"
@@ -300,4 +302,129 @@ func (s *stateScanner) field(p *pollPayload, key []byte) bool {
 		return s.intInto(&p.Errs)
 	}
 	return false
+}
+
+// marshalState encodes p as json.Marshal does, byte for byte
+// (TestMarshalState): appended by hand when its strings need no escape,
+// through encoding/json otherwise.
+func marshalState(p pollPayload) ([]byte, error) {
+	if b, ok := appendState(make([]byte, 0, 768), &p); ok {
+		return b, nil
+	}
+	return json.Marshal(p)
+}
+
+// appendState appends p's JSON to b, in the order and with the omissions
+// of pollPayload's tags; false when a string needs an escape or a time
+// does not encode.
+func appendState(b []byte, p *pollPayload) ([]byte, bool) {
+	w := stateWriter{b: b, ok: true}
+	w.b = append(w.b, `{"v":`...)
+	w.b = strconv.AppendInt(w.b, int64(p.V), 10)
+	w.str(`,"taskId":`, p.TaskID)
+	if p.IdempotencyKey != "" {
+		w.str(`,"idempotencyKey":`, p.IdempotencyKey)
+	}
+	w.str(`,"kind":`, p.Kind)
+	w.str(`,"userId":`, p.UserID)
+	if p.InstitutionID != "" {
+		w.str(`,"institutionId":`, p.InstitutionID)
+	}
+	if p.ConnectionID != "" {
+		w.str(`,"connectionId":`, p.ConnectionID)
+	}
+	w.time(`,"startedAt":`, p.StartedAt)
+	w.str(`,"jobId":`, p.JobID)
+	w.int(`,"n":`, p.N)
+	if p.Action != "" {
+		w.str(`,"action":`, p.Action)
+	}
+	w.int(`,"polls":`, p.Polls)
+	if p.Retries != 0 {
+		w.int(`,"retries":`, p.Retries)
+	}
+	if p.Steps == nil {
+		w.b = append(w.b, `,"steps":null`...)
+	} else {
+		w.b = append(w.b, `,"steps":[`...)
+		for i, o := range p.Steps {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.str(`{"title":`, o.Title)
+			w.str(`,"status":`, o.Status)
+			w.time(`,"observedAt":`, o.ObservedAt)
+			w.b = append(w.b, '}')
+		}
+		w.b = append(w.b, ']')
+	}
+	if p.Step != "" {
+		w.str(`,"step":`, p.Step)
+	}
+	w.time(`,"stepSince":`, p.StepSince)
+	if !p.StepBy.IsZero() {
+		w.time(`,"stepBy":`, p.StepBy)
+	}
+	w.int(`,"looks":`, p.Looks)
+	if !p.LastLook.IsZero() {
+		w.time(`,"lastLook":`, p.LastLook)
+	}
+	if len(p.Prev) > 0 {
+		w.b = append(w.b, `,"prev":[`...)
+		for i, id := range p.Prev {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.str("", id)
+		}
+		w.b = append(w.b, ']')
+	}
+	if p.Shared {
+		w.b = append(w.b, `,"shared":true`...)
+	}
+	if p.MFASent {
+		w.b = append(w.b, `,"mfaSent":true`...)
+	}
+	w.time(`,"deadline":`, p.Deadline)
+	if p.Errs != 0 {
+		w.int(`,"errs":`, p.Errs)
+	}
+	w.b = append(w.b, '}')
+	return w.b, w.ok
+}
+
+// stateWriter appends JSON to b; ok turns false at the first value it
+// cannot write as encoding/json would.
+type stateWriter struct {
+	b  []byte
+	ok bool
+}
+
+func (w *stateWriter) str(key, v string) {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&':
+			w.ok = false // escaped by encoding/json (HTML-safe, invalid UTF-8 replaced)
+			return
+		}
+	}
+	w.b = append(w.b, key...)
+	w.b = append(w.b, '"')
+	w.b = append(w.b, v...)
+	w.b = append(w.b, '"')
+}
+
+func (w *stateWriter) int(key string, v int) {
+	w.b = append(w.b, key...)
+	w.b = strconv.AppendInt(w.b, int64(v), 10)
+}
+
+func (w *stateWriter) time(key string, t time.Time) {
+	w.b = append(w.b, key...)
+	w.b = append(w.b, '"')
+	var err error
+	if w.b, err = t.AppendText(w.b); err != nil {
+		w.ok = false
+	}
+	w.b = append(w.b, '"')
 }

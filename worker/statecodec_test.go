@@ -158,3 +158,62 @@ func BenchmarkDecodeState(b *testing.B) {
 		}
 	})
 }
+
+// TestMarshalState checks marshalState's bytes against json.Marshal's.
+func TestMarshalState(t *testing.T) {
+	cases := statePayloads()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	escaped := cases["full"]
+	escaped.TaskID, escaped.Steps = `t"<&>\`+"\n\u2028é\xff", []tasks.StepObservation{{Title: "a<b", ObservedAt: at}}
+	cases["escaped strings"] = escaped
+	cases["odd zone"] = pollPayload{V: 1, chain: chain{Deadline: at.In(time.FixedZone("", -(9*3600 + 30*60 + 15)))}}
+	cases["year out of range"] = pollPayload{V: 1, chain: chain{Deadline: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	cases["zone out of range"] = pollPayload{V: 1, chain: chain{Deadline: at.In(time.FixedZone("", 24*3600))}}
+	cases["prev empty"] = pollPayload{V: 1, chain: chain{Prev: []string{}, Steps: []tasks.StepObservation{}}}
+	for name, p := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, gotErr := marshalState(p)
+			want, wantErr := json.Marshal(p)
+			if (gotErr == nil) != (wantErr == nil) || string(got) != string(want) {
+				t.Errorf("marshalState = %s, %v\njson.Marshal = %s, %v", got, gotErr, want, wantErr)
+			}
+		})
+	}
+}
+
+func FuzzMarshalState(f *testing.F) {
+	f.Add("t", "j", "s", "u", int64(0), 1)
+	f.Add(`a"<`, "\xff", "\u2028", "", int64(-1)<<62, -3)
+	f.Fuzz(func(t *testing.T, task, job, step, prev string, unixNano int64, n int) {
+		at := time.Unix(0, unixNano).In(time.FixedZone("", n%100*900))
+		p := pollPayload{V: n, work: work{TaskID: task, StartedAt: at}, chain: chain{JobID: job, N: n, Step: step, Prev: []string{prev},
+			Steps: []tasks.StepObservation{{Title: step, Status: task, ObservedAt: at}}, StepBy: at, Deadline: at, Errs: n}}
+		got, gotErr := marshalState(p)
+		want, wantErr := json.Marshal(p)
+		if (gotErr == nil) != (wantErr == nil) || string(got) != string(want) {
+			t.Fatalf("marshalState = %s, %v\njson.Marshal = %s, %v", got, gotErr, want, wantErr)
+		}
+		if gotErr == nil {
+			sameAsJSON(t, got) // and what it writes decodes as encoding/json decodes it
+		}
+	})
+}
+
+// BenchmarkEncodeState is the encode of one look's new state.
+func BenchmarkEncodeState(b *testing.B) {
+	p := statePayloads()["full"]
+	b.Run("append", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = mustJSON(p)
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
