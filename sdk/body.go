@@ -90,7 +90,7 @@ func unexpected(data []byte, out any) string {
 		}
 		return "not a JSON object"
 	}
-	if err := json.Unmarshal(trimmed, out); err != nil {
+	if err := decodeBody(trimmed, out); err != nil {
 		if !json.Valid(trimmed) {
 			return "not JSON"
 		}
@@ -106,6 +106,18 @@ func unexpected(data []byte, out any) string {
 		return "a Basiq error list"
 	}
 	return ""
+}
+
+// decodeBody decodes data into out as json.Unmarshal does: a job answer
+// into a zero Job without reflection when it can (fastJob).
+func decodeBody(data []byte, out any) error {
+	if j, ok := out.(*Job); ok && j.zero() {
+		if fastJob(data, j) {
+			return nil
+		}
+		*j = Job{}
+	}
+	return json.Unmarshal(data, out)
 }
 
 // errorList decodes a Basiq error list: every item of type "error".

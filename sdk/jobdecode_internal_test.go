@@ -1,0 +1,116 @@
+package sdk
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+// jobAnswers are job answers: fast says whether fastJob reads them (the
+// rest goes through encoding/json).
+var jobAnswers = map[string]struct {
+	in   string
+	fast bool
+}{
+	"running": {`{"type":"job","id":"j-1","created":"2026-01-02T03:04:05Z","updated":"2026-01-02T03:04:09Z",
+ "steps":[
+  {"title":"verify-credentials","status":"success","result":{"type":"link","url":"/users/u-1/connections/c-1"}},
+  {"title":"retrieve-accounts","status":"in-progress","result":null},
+  {"title":"retrieve-transactions","status":"pending","result":null}],
+ "links":{"self":"https://au-api.basiq.io/jobs/j-1","source":"https://au-api.basiq.io/users/u-1/connections/c-1"}}`, true},
+	"failed":              {`{"type":"job","id":"j","created":"2026-01-02T03:04:05+10:00","updated":"2026-01-02T03:04:05.123Z","steps":[{"title":"verify-credentials","status":"failed","result":{"type":"error","code":"invalid-credentials","title":"Cannot login","detail":"Wrong password"}}],"links":{"self":"/jobs/j"}}`, true},
+	"stub":                {`{"type":"job","id":"j-1","links":{"self":".../jobs/ID"}}`, true},
+	"no steps":            {`{"type":"job","id":"j","steps":[],"links":{}}`, true},
+	"null steps":          {`{"type":"job","id":"j","steps":null}`, true},
+	"mfa challenge":       {`{"type":"job","id":"j","steps":[{"title":"mfa-challenge","status":"in-progress","result":{"type":"mfa","method":"token","input":["x"],"expiryMs":120000,"links":{"response":"/jobs/j/mfa"}}}]}`, false},
+	"institution":         {`{"type":"job","id":"j","institution":{"type":"institution","id":"AU00000"}}`, false},
+	"unknown field":       {`{"type":"job","id":"j","partnerId":"p"}`, false},
+	"key of another case": {`{"Type":"job","ID":"j"}`, false},
+	"escaped":             {`{"type":"job","id":"j\u002d1"}`, false},
+	"non-ASCII":           {`{"type":"job","id":"é"}`, false},
+	"bad time":            {`{"type":"job","id":"j","created":"2026-01-02"}`, false},
+	"null time":           {`{"type":"job","id":"j","created":null}`, false},
+	"null links":          {`{"type":"job","id":"j","links":null}`, false},
+	"number id":           {`{"type":"job","id":1}`, false},
+	"duplicate result":    {`{"steps":[{"result":{"type":"a","url":"u"},"result":{"type":"b"}}]}`, false},
+	"duplicate steps":     {`{"steps":[{"title":"a","status":"s"}],"steps":[{"title":"b"}]}`, false},
+	"duplicate links":     {`{"links":{"self":"a"},"links":{"source":"b"}}`, true},
+	"trailing garbage":    {`{"type":"job"}]`, false},
+	"truncated":           {`{"type":"job","id":"j`, false},
+	"white space":         {" { \"type\" : \"job\" ,\n\"id\":\"j\" , \"steps\" : [ { \"title\" : \"t\" , \"result\" : null } ] } ", true},
+}
+
+// TestFastJob checks which answers fastJob reads, and that decodeBody
+// decodes each as json.Unmarshal does.
+func TestFastJob(t *testing.T) {
+	for name, c := range jobAnswers {
+		t.Run(name, func(t *testing.T) {
+			var j Job
+			if got := fastJob([]byte(c.in), &j); got != c.fast {
+				t.Errorf("fastJob = %v, want %v", got, c.fast)
+			}
+			sameJob(t, []byte(c.in))
+		})
+	}
+}
+
+// TestDecodeBodyMerges checks that a Job that is not zero (a retried
+// attempt decodes into the first one's) is decoded by encoding/json,
+// which merges.
+func TestDecodeBodyMerges(t *testing.T) {
+	j := Job{Type: "job", ID: "old", Steps: []Step{{Title: "a", Status: "s", Result: &StepResult{Type: "link", URL: "u"}}}}
+	want := Job{Type: "job", ID: "old", Steps: []Step{{Title: "a", Status: "s", Result: &StepResult{Type: "link", URL: "u"}}}}
+	in := []byte(`{"id":"new","steps":[{"status":"t"}]}`)
+	if err := decodeBody(in, &j); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(in, &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(j, want) {
+		t.Errorf("decodeBody = %+v, want %+v", j, want)
+	}
+}
+
+// sameJob fails t unless decodeBody(b) into a new Job is json.Unmarshal's result.
+func sameJob(t *testing.T, b []byte) {
+	t.Helper()
+	var got, want Job
+	gotErr, wantErr := decodeBody(b, &got), json.Unmarshal(b, &want)
+	if (gotErr == nil) != (wantErr == nil) {
+		t.Fatalf("decodeBody(%q): error %v, json.Unmarshal's %v", b, gotErr, wantErr)
+	}
+	if wantErr == nil && !reflect.DeepEqual(got, want) {
+		t.Fatalf("decodeBody(%q)\n= %+v\nwant %+v", b, got, want)
+	}
+}
+
+func FuzzJobDecode(f *testing.F) {
+	for _, c := range jobAnswers {
+		f.Add([]byte(c.in))
+	}
+	f.Fuzz(sameJob)
+}
+
+// BenchmarkJobDecode is one look's job answer: decodeBody against encoding/json.
+func BenchmarkJobDecode(b *testing.B) {
+	in := []byte(jobAnswers["running"].in)
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var j Job
+			if unexpected(in, &j) != "" {
+				b.Fatal("unexpected")
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var j Job
+			if json.Unmarshal(in, &j) != nil || checkResource(&j) != "" {
+				b.Fatal("unexpected")
+			}
+		}
+	})
+}
