@@ -259,7 +259,7 @@ func (f *follower) claimDue(ctx context.Context) time.Duration {
 		for _, c := range got {
 			f.slots <- struct{}{}
 			f.running.Add(1)
-			f.looks <- c // a looker is free: one per slot, and this look holds one
+			f.looks <- c // never blocks: it holds at most one look per slot
 		}
 		if backlog = len(got) == n; backlog {
 			continue
