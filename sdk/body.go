@@ -109,13 +109,24 @@ func unexpected(data []byte, out any) string {
 }
 
 // decodeBody decodes data into out as json.Unmarshal does: a job answer
-// into a zero Job without reflection when it can (fastJob).
+// into a zero Job (fastJob) or AccountIDs' list (fastAccountRefs) without
+// reflection when it can.
 func decodeBody(data []byte, out any) error {
-	if j, ok := out.(*Job); ok && j.zero() {
-		if fastJob(data, j) {
-			return nil
+	switch v := out.(type) {
+	case *Job:
+		if v.zero() {
+			if fastJob(data, v) {
+				return nil
+			}
+			*v = Job{}
 		}
-		*j = Job{}
+	case *list[*accountRef]:
+		if v.zero() {
+			if fastAccountRefs(data, v) {
+				return nil
+			}
+			*v = list[*accountRef]{}
+		}
 	}
 	return json.Unmarshal(data, out)
 }

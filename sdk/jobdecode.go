@@ -10,6 +10,7 @@ package sdk
 
 import (
 	"bytes"
+	"strconv"
 	"time"
 )
 
@@ -226,5 +227,181 @@ func (s *scanner) timeInto(dst *time.Time) bool {
 		return false
 	}
 	*dst = t
+	return true
+}
+
+// zero reports whether l is the zero list.
+func (l *list[T]) zero() bool { return l.Type == "" && l.Count == 0 && l.Data == nil }
+
+// fastAccountRefs decodes data into l, a zero list, when data is in the
+// subset fastJob reads, the accounts' other fields skipped as
+// json.Unmarshal skips them: AccountIDs reads one list per job.
+func fastAccountRefs(data []byte, l *list[*accountRef]) bool {
+	s := scanner{b: data}
+	ok := s.object(func(key []byte) bool {
+		switch string(key) {
+		case "type":
+			return s.stringInto(&l.Type)
+		case "count":
+			return s.intInto(&l.Count)
+		case "data":
+			if s.null() {
+				l.Data = nil
+				return true
+			}
+			if l.Data != nil {
+				return false
+			}
+			l.Data = make([]*accountRef, 0, 4)
+			return s.array(func() bool {
+				if s.null() {
+					l.Data = append(l.Data, nil)
+					return true
+				}
+				a := &accountRef{}
+				l.Data = append(l.Data, a)
+				return s.object(func(key []byte) bool {
+					switch string(key) {
+					case "type":
+						return s.stringInto(&a.Type)
+					case "id":
+						return s.stringInto(&a.ID)
+					}
+					return s.skipUnknown(key, "type", "id")
+				})
+			})
+		}
+		return s.skipUnknown(key, "type", "count", "data")
+	})
+	s.ws()
+	return ok && s.i == len(s.b)
+}
+
+// skipUnknown skips the value of key, one json.Unmarshal ignores: false
+// when key matches one of fields but for case (json.Unmarshal would take
+// it) or the value is not valid JSON.
+func (s *scanner) skipUnknown(key []byte, fields ...string) bool {
+	for _, f := range fields {
+		if bytes.EqualFold(key, []byte(f)) {
+			return false
+		}
+	}
+	return s.skip(0)
+}
+
+// skip skips a valid JSON value, at most 64 levels deep.
+func (s *scanner) skip(depth int) bool {
+	if depth > 64 {
+		return false
+	}
+	s.ws()
+	if s.i >= len(s.b) {
+		return false
+	}
+	switch c := s.b[s.i]; {
+	case c == '{':
+		return s.object(func([]byte) bool { return s.skip(depth + 1) })
+	case c == '[':
+		return s.array(func() bool { return s.skip(depth + 1) })
+	case c == '"':
+		return s.skipString()
+	case c == '-' || (c >= '0' && c <= '9'):
+		return s.skipNumber()
+	}
+	for _, lit := range []string{"true", "false", "null"} {
+		if bytes.HasPrefix(s.b[s.i:], []byte(lit)) {
+			s.i += len(lit)
+			return true
+		}
+	}
+	return false
+}
+
+// skipString skips a string, escapes and any bytes from 0x20 up allowed
+// (json.Unmarshal replaces invalid UTF-8 rather than fail).
+func (s *scanner) skipString() bool {
+	s.i++ // the quote
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			s.i++
+			return true
+		case c < 0x20:
+			return false
+		case c == '\\':
+			s.i++
+			if s.i >= len(s.b) {
+				return false
+			}
+			switch s.b[s.i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if s.i+4 >= len(s.b) {
+					return false
+				}
+				for _, h := range s.b[s.i+1 : s.i+5] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return false
+					}
+				}
+				s.i += 4
+			default:
+				return false
+			}
+		}
+		s.i++
+	}
+	return false
+}
+
+// skipNumber skips a number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func (s *scanner) skipNumber() bool {
+	if s.b[s.i] == '-' {
+		s.i++
+	}
+	digits := func() int {
+		n := 0
+		for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+			s.i++
+			n++
+		}
+		return n
+	}
+	start := s.i
+	n := digits()
+	if n == 0 || (n > 1 && s.b[start] == '0') {
+		return false
+	}
+	if s.i < len(s.b) && s.b[s.i] == '.' {
+		s.i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
+		s.i++
+		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
+			s.i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// intInto reads an integer as json.Unmarshal does into an int.
+func (s *scanner) intInto(dst *int) bool {
+	s.ws()
+	start := s.i
+	if s.i >= len(s.b) || !(s.b[s.i] == '-' || (s.b[s.i] >= '0' && s.b[s.i] <= '9')) || !s.skipNumber() {
+		return false
+	}
+	v, err := strconv.Atoi(string(s.b[start:s.i]))
+	if err != nil { // a fraction, an exponent, out of range
+		return false
+	}
+	*dst = v
 	return true
 }

@@ -3,6 +3,7 @@ package sdk
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -109,6 +110,90 @@ func BenchmarkJobDecode(b *testing.B) {
 		for b.Loop() {
 			var j Job
 			if json.Unmarshal(in, &j) != nil || checkResource(&j) != "" {
+				b.Fatal("unexpected")
+			}
+		}
+	})
+}
+
+// accountLists are accounts answers: fast says whether fastAccountRefs
+// reads them.
+var accountLists = map[string]struct {
+	in   string
+	fast bool
+}{
+	"accounts":              {`{"type":"list","count":2,"data":[{"type":"account","id":"a-1","accountNo":"123","name":"Savings \u00e9","balance":"10.50","availableFunds":1e2,"class":{"type":"savings","product":"Saver"},"transactionIntervals":[{"from":"2026-01-01","to":"2026-02-01"}],"lastUpdated":null,"open":true,"links":{"self":"/users/u/accounts/a-1"}},{"type":"account","id":"a-2","currency":"AUD","x":[-0.5,0,12.25E-3,false]}],"links":{"self":"/users/u/accounts"}}`, true},
+	"empty":                 {`{"type":"list","count":0,"data":[]}`, true},
+	"null item":             {`{"type":"list","data":[null,{"type":"account","id":"a"}]}`, true},
+	"null data":             {`{"type":"list","data":null}`, true},
+	"key of another case":   {`{"type":"list","data":[{"type":"account","ID":"a"}]}`, false},
+	"top key of other case": {`{"TYPE":"list","data":[]}`, false},
+	"escaped key":           {`{"type":"list","data":[{"i\u0064":"a"}]}`, false},
+	"count fraction":        {`{"type":"list","count":1.5,"data":[]}`, false},
+	"count overflow":        {`{"type":"list","count":99999999999999999999,"data":[]}`, false},
+	"bad skipped number":    {`{"type":"list","data":[{"id":"a","n":01}]}`, false},
+	"bad skipped number 2":  {`{"type":"list","data":[{"id":"a","n":1.}]}`, false},
+	"bad skipped escape":    {`{"type":"list","data":[{"id":"a","s":"\x"}]}`, false},
+	"short skipped unicode": {`{"type":"list","data":[{"id":"a","s":"\u12"}]}`, false},
+	"control in skipped":    {"{\"type\":\"list\",\"data\":[{\"id\":\"a\",\"s\":\"a\nb\"}]}", false},
+	"invalid UTF-8 skipped": {"{\"type\":\"list\",\"data\":[{\"id\":\"a\",\"s\":\"\xff\"}]}", true},
+	"deep skipped":          {`{"type":"list","x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, false},
+	"truncated":             {`{"type":"list","data":[{"id":"a"`, false},
+	"duplicate data":        {`{"data":[{"id":"a"}],"data":[{"type":"b"}]}`, false},
+	"item not an object":    {`{"type":"list","data":["a"]}`, false},
+}
+
+// TestFastAccountRefs checks which lists fastAccountRefs reads, and that
+// decodeBody decodes each as json.Unmarshal does.
+func TestFastAccountRefs(t *testing.T) {
+	for name, c := range accountLists {
+		t.Run(name, func(t *testing.T) {
+			var l list[*accountRef]
+			if got := fastAccountRefs([]byte(c.in), &l); got != c.fast {
+				t.Errorf("fastAccountRefs = %v, want %v", got, c.fast)
+			}
+			sameAccountRefs(t, []byte(c.in))
+		})
+	}
+}
+
+func sameAccountRefs(t *testing.T, b []byte) {
+	t.Helper()
+	var got, want list[*accountRef]
+	gotErr, wantErr := decodeBody(b, &got), json.Unmarshal(b, &want)
+	if (gotErr == nil) != (wantErr == nil) {
+		t.Fatalf("decodeBody(%q): error %v, json.Unmarshal's %v", b, gotErr, wantErr)
+	}
+	if wantErr == nil && !reflect.DeepEqual(got, want) {
+		t.Fatalf("decodeBody(%q)\n= %+v\nwant %+v", b, got, want)
+	}
+}
+
+func FuzzAccountRefsDecode(f *testing.F) {
+	for _, c := range accountLists {
+		f.Add([]byte(c.in))
+	}
+	f.Fuzz(sameAccountRefs)
+}
+
+// BenchmarkAccountRefsDecode is one job's accounts list: decodeBody
+// against encoding/json.
+func BenchmarkAccountRefsDecode(b *testing.B) {
+	in := []byte(accountLists["accounts"].in)
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var l list[*accountRef]
+			if unexpected(in, &l) != "" {
+				b.Fatal("unexpected")
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var l list[*accountRef]
+			if json.Unmarshal(in, &l) != nil || l.check() != "" {
 				b.Fatal("unexpected")
 			}
 		}
