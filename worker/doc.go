@@ -335,6 +335,11 @@
 // the create's answer. A body holding only Job's fields is read without
 // reflection (BenchmarkJobDecode 10.1 to 2.6 µs); any other (an MFA
 // challenge, a field Basiq adds) goes through encoding/json as before.
+// The accounts list of a completed job likewise: only type and id are
+// read, the accounts' other fields skipped and validated
+// (BenchmarkAccountRefsDecode 9.3 to 1.8 µs; its decode 1.9-4.8 % of the
+// profile to 0.2 %, under the noise of the ms/job: 1.15/1.09 before,
+// 1.14/1.13 after, n=5000).
 //
 // The looks run on a fixed set of goroutines, one per follower slot,
 // instead of one new goroutine per look, whose stack every look grew
