@@ -39,7 +39,7 @@ func TestLoadWorker_defaults(t *testing.T) {
 		{"BASIQ_API_VERSION", w.APIVersion, "3.0"},
 		{"BASIQ_BASE_URL", w.BaseURL, "https://au-api.basiq.io"},
 		{"WORKER_CONCURRENCY", w.Concurrency, 128},
-		{"WORKER_DEQUEUERS", w.Dequeuers, 1},
+		{"WORKER_DEQUEUERS", w.Dequeuers, 4},
 		{"WORKER_QUEUES", Queues(w.Queues).String(), "default:1"},
 		{"WORKER_SHUTDOWN_TIMEOUT", w.ShutdownTimeout, 25 * time.Second},
 		{"POLL_INITIAL_DELAY", w.Policy.Initial, 500 * time.Millisecond},

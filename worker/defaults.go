@@ -37,9 +37,8 @@ func DefaultConfig() Config {
 		// -create-latency 200ms, n=2,000) 20/64/128/256 slots sent the
 		// last create after 22/13/8.8/5.6 s (README, "Create slots").
 		Concurrency: 128,
-		// One dequeue loop until paired runs on a quiet machine show more
-		// to be faster (doc.go, "Dequeuers").
-		Dequeuers: 1,
+		// Creates start from 4 dequeue loops (doc.go, "Dequeuers").
+		Dequeuers: 4,
 		Queues:    map[string]int{tasks.DefaultQueue: 1},
 		// Looks are one GET each: 128 at once keep up with ~10,000 jobs
 		// in flight on a local Basiq (doc.go, "Waiting").

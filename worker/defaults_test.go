@@ -51,7 +51,7 @@ func TestDefaultConfig_documentedValues(t *testing.T) {
 		got, want any
 	}{
 		{"Concurrency", d.Concurrency, 128},
-		{"Dequeuers", d.Dequeuers, 1},
+		{"Dequeuers", d.Dequeuers, 4},
 		{"APIVersion", d.APIVersion, "3.0"},
 		{"ShutdownTimeout", d.ShutdownTimeout, 25 * time.Second},
 		{"DelayedTaskCheckInterval", d.DelayedTaskCheckInterval, 250 * time.Millisecond},

@@ -204,7 +204,7 @@
 // add), so 128 slots could start 13,000 a second, but the one loop
 // started about 1,300 (enqueue -> first Basiq call p99 5.5-7.6 s): each
 // dequeue waited about 0.75 ms for Redis and for a core. Dequeuers
-// (WORKER_DEQUEUERS, default 1) runs that many asynq servers in the process,
+// (WORKER_DEQUEUERS, default 4) runs that many asynq servers in the process,
 // sharing Concurrency's slots, so as many dequeues are under way at once;
 // they serve the same queues with the same handlers. Only the first
 // forwards scheduled and retried tasks every DelayedTaskCheckInterval and
@@ -212,6 +212,23 @@
 // backstop, so the extra cost while idle is their empty dequeues (one per
 // TaskCheckInterval each) and their heartbeats. The web UI lists each as a
 // server. Shutdown stops them together, so ShutdownTimeout still bounds it.
+//
+// Measured with basiq-bench -n 10000 -mode scheduled -dequeuers 1 and 4,
+// three pairs back to back on a quiet machine (the other processes 0.3 s
+// of CPU at most per run), 2026-12-02 13:19 UTC:
+//
+//	dequeuers                    1                   4
+//	makespan                     16.60/15.80/16.28 s 12.92/13.74/14.26 s
+//	enqueue -> first call p99    7.81/7.09/8.17 s    3.84/4.69/5.41 s
+//	detection p99, all steps     1052/1120/1094 ms   1044/957/1025 ms
+//	worker CPU                   1.06/1.05/1.04 ms   0.90/0.93/1.02 ms/job
+//	worker peak RSS              60.4/54.7/58.8 MB   54.4/55.5/58.4 MB
+//
+// 0.84x the makespan with detection no later. On the same machine while
+// two other benchmarks and test runs held 1-3 cores (load 2.7-4.7), 4 came
+// out slower three times in a row (21-24 s against 13-16 s): with the
+// cores taken, more creates at once crowd the looks. Set
+// WORKER_DEQUEUERS=1 where the worker shares its cores with heavy work.
 //
 // # Redis cost per job
 //

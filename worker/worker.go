@@ -67,7 +67,7 @@ type Config struct {
 	// Concurrency is the number of tasks processed at once (default 128).
 	Concurrency int
 	// Dequeuers is the number of asynq servers that share Concurrency
-	// in this process (default 1, capped at Concurrency). asynq's processor
+	// in this process (default 4, capped at Concurrency). asynq's processor
 	// takes tasks from Redis one at a time, so one server starts at most
 	// one task per Redis round trip however many slots are free: doc.go,
 	// "Dequeuers".
