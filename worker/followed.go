@@ -142,7 +142,7 @@ func (f *follower) add(ctx context.Context, p pollPayload, due time.Time) error 
 	m := p.member()
 	_, err = f.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		pipe.HSetNX(ctx, f.keys[1], m, b)
-		pipe.ZAddNX(ctx, f.keys[0], redis.Z{Score: float64(due.UnixMilli()), Member: m})
+		pipe.ZAddNX(ctx, f.keys[0], redis.Z{Score: float64(dueScore(due)), Member: m})
 		return nil
 	})
 	if err != nil {
@@ -269,6 +269,18 @@ func (f *follower) claimDue(ctx context.Context) time.Duration {
 		}
 		f.setNext(latest(nextScore, now.Add(claimGap)))
 	}
+}
+
+// dueScore is t's score in the set of due jobs: its Unix millisecond,
+// rounded up, so that a claim (due up to now's millisecond) never takes a
+// job before t: a look due 2 s after a 429 whose Retry-After is 2 s ran up
+// to 1 ms early when the score was truncated.
+func dueScore(t time.Time) int64 {
+	ms := t.UnixMilli()
+	if t.Sub(time.UnixMilli(ms)) > 0 {
+		ms++
+	}
+	return ms
 }
 
 // setNext sets when the loop next claims: t, or a due time registered by
@@ -431,7 +443,7 @@ func (f *follower) write(batch []update) {
 	for _, u := range batch {
 		due := ""
 		if !u.due.IsZero() {
-			due = strconv.FormatInt(u.due.UnixMilli(), 10)
+			due = strconv.FormatInt(dueScore(u.due), 10)
 			f.dueAt(u.due)
 		}
 		args = append(args, u.member, u.token, due, string(u.state), u.task, string(u.progress))

@@ -92,7 +92,7 @@ func TestFollower_claimAndLease(t *testing.T) {
 	p.Looks = 7
 	f.write([]update{{member: "j-due", token: taken[0].token, due: now.Add(time.Minute), state: mustJSON(p)}})
 	fl, _ = ListFollowed(ctx, e.rdb, e.h.ns, 10)
-	if len(fl.Jobs) != 2 || fl.Jobs[0].JobID != "j-due" || fl.Jobs[0].Looks != 7 || !fl.Jobs[0].Due.Equal(now.Add(time.Minute).Truncate(time.Millisecond)) {
+	if len(fl.Jobs) != 2 || fl.Jobs[0].JobID != "j-due" || fl.Jobs[0].Looks != 7 || !fl.Jobs[0].Due.Equal(time.UnixMilli(dueScore(now.Add(time.Minute)))) {
 		t.Errorf("followed %+v, want j-due rescheduled with its new state", fl.Jobs)
 	}
 	f.write([]update{{member: "j-due", token: taken[0].token}}) // its lease was replaced by the due time
@@ -233,6 +233,27 @@ func TestFollower_backlog(t *testing.T) {
 	for end := time.Now().Add(20 * time.Second); e.basiq.count("job") < 8; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(end) {
 			t.Fatalf("%d of 8 due jobs looked at in 20 s (the peek is a minute)", e.basiq.count("job"))
+		}
+	}
+}
+
+// TestDueScore: a due time's score rounds up to the millisecond, so that a
+// claim at now's millisecond never takes a job due later within it.
+func TestDueScore(t *testing.T) {
+	base := time.UnixMilli(1_764_000_000_123)
+	mono := time.Now().Truncate(time.Millisecond) // Truncate drops the monotonic reading; Round(0) too
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want int64
+	}{
+		{"on the millisecond", base, 1_764_000_000_123},
+		{"1 ns after", base.Add(time.Nanosecond), 1_764_000_000_124},
+		{"999,999 ns after", base.Add(999_999 * time.Nanosecond), 1_764_000_000_124},
+		{"a wall-clock instant on the millisecond", mono, mono.UnixMilli()},
+	} {
+		if got := dueScore(tc.at); got != tc.want {
+			t.Errorf("%s: dueScore = %d, want %d", tc.name, got, tc.want)
 		}
 	}
 }
