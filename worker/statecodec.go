@@ -12,11 +12,11 @@ package worker
 // one writes (a rolling upgrade, a rollback).
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/internal/jsonscan"
 	"github.com/basiq-worker/basiq-worker/tasks"
 )
 
@@ -38,212 +38,44 @@ func unmarshalState(b []byte) (pollPayload, error) {
 // the result is json.Unmarshal's (TestFastState, FuzzFastState); false
 // means b is outside it, p then holds a partial result.
 func fastState(b []byte, p *pollPayload) bool {
-	s := stateScanner{b: b}
-	if !s.object(func(key []byte) bool { return s.field(p, key) }) {
+	s := jsonscan.New(b)
+	if !s.Object(func(key []byte) bool { return stateField(s, p, key) }) {
 		return false
 	}
-	s.ws()
-	return s.i == len(s.b)
-}
-
-// stateScanner reads JSON from b at i.
-type stateScanner struct {
-	b []byte
-	i int
-}
-
-func (s *stateScanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-// next skips white space and consumes c.
-func (s *stateScanner) next(c byte) bool {
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == c {
-		s.i++
-		return true
-	}
-	return false
-}
-
-// object reads an object, calling member for each key with the scanner
-// at its value.
-func (s *stateScanner) object(member func(key []byte) bool) bool {
-	if !s.next('{') {
-		return false
-	}
-	if s.next('}') {
-		return true
-	}
-	for {
-		key, ok := s.str()
-		if !ok || !s.next(':') || !member(key) {
-			return false
-		}
-		if s.next('}') {
-			return true
-		}
-		if !s.next(',') {
-			return false
-		}
-	}
-}
-
-// array reads an array, calling item for each element.
-func (s *stateScanner) array(item func() bool) bool {
-	if !s.next('[') {
-		return false
-	}
-	if s.next(']') {
-		return true
-	}
-	for {
-		if !item() {
-			return false
-		}
-		if s.next(']') {
-			return true
-		}
-		if !s.next(',') {
-			return false
-		}
-	}
-}
-
-// str reads a string of the subset and returns its bytes (within b).
-func (s *stateScanner) str() ([]byte, bool) {
-	if !s.next('"') {
-		return nil, false
-	}
-	start := s.i
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return s.b[start : s.i-1], true
-		case c == '\\' || c < 0x20 || c >= 0x80:
-			return nil, false
-		}
-		s.i++
-	}
-	return nil, false
-}
-
-func (s *stateScanner) stringInto(dst *string) bool {
-	v, ok := s.str()
-	if ok {
-		*dst = string(v)
-	}
-	return ok
-}
-
-// intInto reads an integer as json.Unmarshal does into an int: digits
-// with an optional minus, no fraction or exponent.
-func (s *stateScanner) intInto(dst *int) bool {
-	s.ws()
-	start := s.i
-	if s.i < len(s.b) && s.b[s.i] == '-' {
-		s.i++
-	}
-	digits := s.i
-	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-		s.i++
-	}
-	n := s.i - digits
-	if n == 0 || (n > 1 && s.b[digits] == '0') {
-		return false
-	}
-	if s.i < len(s.b) {
-		switch s.b[s.i] {
-		case '.', 'e', 'E':
-			return false
-		}
-	}
-	v, err := strconv.Atoi(string(s.b[start:s.i]))
-	if err != nil {
-		return false
-	}
-	*dst = v
-	return true
-}
-
-// null consumes a null.
-func (s *stateScanner) null() bool {
-	s.ws()
-	if bytes.HasPrefix(s.b[s.i:], []byte("null")) {
-		s.i += 4
-		return true
-	}
-	return false
-}
-
-func (s *stateScanner) boolInto(dst *bool) bool {
-	s.ws()
-	switch {
-	case bytes.HasPrefix(s.b[s.i:], []byte("true")):
-		*dst, s.i = true, s.i+4
-	case bytes.HasPrefix(s.b[s.i:], []byte("false")):
-		*dst, s.i = false, s.i+5
-	default:
-		return false
-	}
-	return true
-}
-
-// timeInto reads a time as time.Time's UnmarshalJSON does.
-func (s *stateScanner) timeInto(dst *time.Time) bool {
-	s.ws()
-	start := s.i
-	if _, ok := s.str(); !ok {
-		return false
-	}
-	var t time.Time
-	if t.UnmarshalJSON(s.b[start:s.i]) != nil {
-		return false
-	}
-	*dst = t
-	return true
+	return s.End()
 }
 
 // field reads the value of key into p.
-func (s *stateScanner) field(p *pollPayload, key []byte) bool {
+func stateField(s *jsonscan.Scanner, p *pollPayload, key []byte) bool {
 	switch string(key) {
 	case "v":
-		return s.intInto(&p.V)
+		return s.Int(&p.V)
 	case "taskId":
-		return s.stringInto(&p.TaskID)
+		return s.String(&p.TaskID)
 	case "idempotencyKey":
-		return s.stringInto(&p.IdempotencyKey)
+		return s.String(&p.IdempotencyKey)
 	case "kind":
-		return s.stringInto(&p.Kind)
+		return s.String(&p.Kind)
 	case "userId":
-		return s.stringInto(&p.UserID)
+		return s.String(&p.UserID)
 	case "institutionId":
-		return s.stringInto(&p.InstitutionID)
+		return s.String(&p.InstitutionID)
 	case "connectionId":
-		return s.stringInto(&p.ConnectionID)
+		return s.String(&p.ConnectionID)
 	case "startedAt":
-		return s.timeInto(&p.StartedAt)
+		return s.Time(&p.StartedAt)
 	case "jobId":
-		return s.stringInto(&p.JobID)
+		return s.String(&p.JobID)
 	case "n":
-		return s.intInto(&p.N)
+		return s.Int(&p.N)
 	case "action":
-		return s.stringInto(&p.Action)
+		return s.String(&p.Action)
 	case "polls":
-		return s.intInto(&p.Polls)
+		return s.Int(&p.Polls)
 	case "retries":
-		return s.intInto(&p.Retries)
+		return s.Int(&p.Retries)
 	case "steps":
-		if s.null() { // as the worker writes a chain without steps yet
+		if s.Null() { // as the worker writes a chain without steps yet
 			p.Steps = nil
 			return true
 		}
@@ -251,16 +83,16 @@ func (s *stateScanner) field(p *pollPayload, key []byte) bool {
 			return false
 		}
 		p.Steps = make([]tasks.StepObservation, 0, 4)
-		return s.array(func() bool {
+		return s.Array(func() bool {
 			var o tasks.StepObservation
-			ok := s.object(func(key []byte) bool {
+			ok := s.Object(func(key []byte) bool {
 				switch string(key) {
 				case "title":
-					return s.stringInto(&o.Title)
+					return s.String(&o.Title)
 				case "status":
-					return s.stringInto(&o.Status)
+					return s.String(&o.Status)
 				case "observedAt":
-					return s.timeInto(&o.ObservedAt)
+					return s.Time(&o.ObservedAt)
 				}
 				return false
 			})
@@ -268,17 +100,17 @@ func (s *stateScanner) field(p *pollPayload, key []byte) bool {
 			return ok
 		})
 	case "step":
-		return s.stringInto(&p.Step)
+		return s.String(&p.Step)
 	case "stepSince":
-		return s.timeInto(&p.StepSince)
+		return s.Time(&p.StepSince)
 	case "stepBy":
-		return s.timeInto(&p.StepBy)
+		return s.Time(&p.StepBy)
 	case "looks":
-		return s.intInto(&p.Looks)
+		return s.Int(&p.Looks)
 	case "lastLook":
-		return s.timeInto(&p.LastLook)
+		return s.Time(&p.LastLook)
 	case "prev":
-		if s.null() {
+		if s.Null() {
 			p.Prev = nil
 			return true
 		}
@@ -286,20 +118,20 @@ func (s *stateScanner) field(p *pollPayload, key []byte) bool {
 			return false
 		}
 		p.Prev = make([]string, 0, 1)
-		return s.array(func() bool {
+		return s.Array(func() bool {
 			var id string
-			ok := s.stringInto(&id)
+			ok := s.String(&id)
 			p.Prev = append(p.Prev, id)
 			return ok
 		})
 	case "shared":
-		return s.boolInto(&p.Shared)
+		return s.Bool(&p.Shared)
 	case "mfaSent":
-		return s.boolInto(&p.MFASent)
+		return s.Bool(&p.MFASent)
 	case "deadline":
-		return s.timeInto(&p.Deadline)
+		return s.Time(&p.Deadline)
 	case "errs":
-		return s.intInto(&p.Errs)
+		return s.Int(&p.Errs)
 	}
 	return false
 }
