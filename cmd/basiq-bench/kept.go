@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/basiq-worker/basiq-worker/internal/keys"
+	"github.com/basiq-worker/basiq-worker/internal/wire"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -14,25 +16,27 @@ const keptSamples = 200
 
 // keptKind is the kind of a key of run id that keptByKind reports, or "".
 // The stream and asynq's completed set are one key each, counted whole;
-// the others are a key per job (or per task), sampled.
+// the others are a key per job (or per task), sampled. The worker's keys
+// are matched by the prefixes internal/keys and internal/wire build (an
+// empty id), so a change of layout there changes them here too.
 func keptKind(id, key string) string {
-	ns, q := "{"+id+"}:", "asynq:{"+id+"}:"
+	q := "asynq:{" + id + "}:" // asynq's own layout: its queue is the run's id
 	switch {
-	case key == ns+"results":
+	case key == wire.ResultsStreamKey(id):
 		return "stream"
 	case key == q+"completed":
 		return "asynq completed set"
 	case strings.HasPrefix(key, q+"t:"):
 		return "asynq task"
-	case strings.HasPrefix(key, ns+"result:"):
+	case strings.HasPrefix(key, wire.ResultKey(id, "")):
 		return "result key"
-	case strings.HasPrefix(key, ns+"published:"):
+	case strings.HasPrefix(key, wire.PublishedKey(id, "")):
 		return "dedupe key"
-	case strings.HasPrefix(key, ns+"worker:start:"):
+	case strings.HasPrefix(key, keys.Start(id, "")):
 		return "start record"
-	case strings.HasPrefix(key, ns+"worker:follow:") && strings.HasSuffix(key, ":waiters"):
+	case strings.HasPrefix(key, keys.Follow(id, "")) && strings.HasSuffix(key, strings.TrimPrefix(keys.Waiters(id, ""), keys.Follow(id, ""))):
 		return "follower waiters"
-	case strings.HasPrefix(key, ns+"worker:follow:"):
+	case strings.HasPrefix(key, keys.Follow(id, "")):
 		return "follower record"
 	}
 	return ""
