@@ -56,5 +56,6 @@ const clusterStateReload = time.Second
 // node (asynq's RedisClusterClientOpt has no pool size).
 func clusterClient(o asynq.RedisClusterClientOpt, poolSize int) redis.UniversalClient {
 	return redis.NewClusterClient(&redis.ClusterOptions{Addrs: o.Addrs, Username: o.Username, Password: o.Password,
-		MaxRedirects: o.MaxRedirects, PoolSize: poolSize, ClusterStateReloadInterval: clusterStateReload})
+		MaxRedirects: o.MaxRedirects, PoolSize: poolSize, ClusterStateReloadInterval: clusterStateReload,
+		ReadBufferSize: RedisBufferSize, WriteBufferSize: RedisBufferSize})
 }

@@ -8,6 +8,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/basiq-worker/basiq-worker/config"
 	"github.com/basiq-worker/basiq-worker/internal/app"
 	"github.com/basiq-worker/basiq-worker/internal/basiqclient"
 	"github.com/basiq-worker/basiq-worker/internal/ratelimit"
@@ -49,6 +50,9 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 	// Redis accepts 10,000 clients in all (maxclients).
 	ropt.PoolSize = min(2*conc+16, 256)
 	ropt.PoolTimeout = 30 * time.Second
+	// Buffers as cmd/basiq-worker's (config.RedisBufferSize), in both modes.
+	ropt.ReadBufferSize, ropt.WriteBufferSize = config.RedisBufferSize, config.RedisBufferSize
+	ropt.PipelineReadBufferSize, ropt.PipelineWriteBufferSize = config.RedisBufferSize, config.RedisBufferSize
 	rdb := redis.NewClient(ropt)
 	defer rdb.Close()
 	if o.childMode == modeNoop {
