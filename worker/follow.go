@@ -78,6 +78,9 @@ func (h *handlers) recordKeys(jobIDs ...string) []string {
 // attach attaches p's task to the record of job p.JobID (p.Prev are the
 // jobs its chain followed before).
 func (h *handlers) attach(ctx context.Context, p pollPayload) (attachment, error) {
+	if a, ok, err := h.attachFirst(ctx, p); ok || err != nil {
+		return a, err
+	}
 	w, err := json.Marshal(p.work)
 	if err != nil {
 		return attachment{}, fmt.Errorf("attach to job: %w", err)
@@ -96,6 +99,33 @@ func (h *handlers) attach(ctx context.Context, p pollPayload) (attachment, error
 		return parseAttachment(jobID, res)
 	}
 	return attachment{}, fmt.Errorf("attach to job %s: more than %d moves", p.JobID, maxMoves)
+}
+
+// attachFirst makes p's task the owner of job p.JobID's chain when no task
+// has attached to the job yet (ok), as the first attach is nearly always (a
+// create's new job, a refresh's): HSETNX of the owner and PEXPIRE in one
+// round trip, two commands where follow_attach.lua takes four (EVALSHA,
+// HMGET, HSET, PEXPIRE). A record without an owner is no record: attach
+// writes the owner first, and the done and moved fields only ever go into
+// a record that has one. The owner's deadline is not written: the record's
+// deadline is the latest of the waiters' (chainDeadline takes the later of
+// it and the chain's own). ok is false when the job has an owner already
+// (a re-run, or another task's chain): attach then runs the script.
+func (h *handlers) attachFirst(ctx context.Context, p pollPayload) (a attachment, ok bool, err error) {
+	key := h.followKey(p.JobID)
+	var first *redis.BoolCmd
+	_, err = h.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		first = pipe.HSetNX(ctx, key, "owner", p.TaskID)
+		pipe.PExpire(ctx, key, startTTL)
+		return nil
+	})
+	if err != nil {
+		return a, false, fmt.Errorf("attach to job %s: %w", p.JobID, err)
+	}
+	if !first.Val() {
+		return a, false, nil
+	}
+	return attachment{role: roleOwner, jobID: p.JobID, deadline: p.Deadline}, true, nil
 }
 
 func parseAttachment(jobID string, res []string) (attachment, error) {

@@ -5,7 +5,8 @@
 -- ARGV[4] ttl ms, ARGV[5] J.
 -- Returns {'done', outcome, owner, waiters of the earlier jobs...}, {'moved', job id},
 -- or {'owner'|'waiter', deadline ms}.
--- A first owner costs three commands: HMGET, HSET, PEXPIRE.
+-- A first owner costs three commands: HMGET, HSET, PEXPIRE (attachFirst in
+-- follow.go takes a first owner in two, without this script).
 local rec = redis.call('HMGET', KEYS[1], 'done', 'moved', 'deadline', 'owner')
 local done, moved, owner = rec[1], rec[2], rec[4]
 if done then

@@ -303,3 +303,76 @@ func TestSharedJob_mfa(t *testing.T) {
 		}
 	}
 }
+
+// TestAttach_roles checks each way a task attaches to a job's record on a
+// real Redis: the first task owns the chain through attachFirst (the owner
+// and the record's TTL, no deadline), another task waits (its later
+// deadline recorded), the owner's re-run owns again, and of many tasks
+// attaching to a new job at once exactly one owns it.
+func TestAttach_roles(t *testing.T) {
+	rdb := testredis.Client(t)
+	e := newTestEnvOn(t, rdb, testredis.Namespace(t, "wf"))
+	ctx := t.Context()
+	soon, later := time.Now().Add(time.Minute).Truncate(time.Millisecond), time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	payload := func(task, jobID string, deadline time.Time) pollPayload {
+		var p pollPayload
+		p.TaskID, p.UserID, p.JobID, p.Deadline = task, "u-1", jobID, deadline
+		return p
+	}
+	for _, tc := range []struct {
+		name, task string
+		deadline   time.Time
+		wantRole   string
+		wantRecord map[string]string
+	}{
+		{"first", "t-1", soon, roleOwner, map[string]string{"owner": "t-1"}},
+		{"another task", "t-2", later, roleWaiter, map[string]string{"owner": "t-1", "deadline": fmt.Sprint(later.UnixMilli())}},
+		{"the owner again", "t-1", soon, roleOwner, map[string]string{"owner": "t-1", "deadline": fmt.Sprint(later.UnixMilli())}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := e.h.attach(ctx, payload(tc.task, "j-1", tc.deadline))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.role != tc.wantRole || a.jobID != "j-1" {
+				t.Errorf("attach = %s on %s, want %s on j-1", a.role, a.jobID, tc.wantRole)
+			}
+			rec, err := rdb.HGetAll(ctx, e.h.followKey("j-1")).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(rec) != fmt.Sprint(tc.wantRecord) {
+				t.Errorf("record = %v, want %v", rec, tc.wantRecord)
+			}
+			if ttl := rdb.PTTL(ctx, e.h.followKey("j-1")).Val(); ttl <= startTTL-time.Minute || ttl > startTTL {
+				t.Errorf("record TTL = %v, want about %v", ttl, startTTL)
+			}
+		})
+	}
+	if got := e.h.chainDeadline(ctx, payload("t-1", "j-1", soon)); !got.Equal(later) {
+		t.Errorf("chainDeadline = %v, want the waiter's %v", got, later)
+	}
+	t.Run("at once", func(t *testing.T) {
+		const n = 16
+		roles := make(chan string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				a, err := e.h.attach(ctx, payload(fmt.Sprintf("r-%d", i), "j-2", soon))
+				if err != nil {
+					t.Error(err)
+				}
+				roles <- a.role
+			})
+		}
+		wg.Wait()
+		close(roles)
+		count := map[string]int{}
+		for r := range roles {
+			count[r]++
+		}
+		if count[roleOwner] != 1 || count[roleWaiter] != n-1 {
+			t.Errorf("roles = %v, want 1 owner and %d waiters", count, n-1)
+		}
+	})
+}
