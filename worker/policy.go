@@ -15,8 +15,8 @@ import (
 // published averages) and Near is set, the looks cover the step's expected
 // end: the first one Near after the earliest end the Spread allows (or at
 // the latest end, when the whole spread is shorter than Near), then one
-// every Near until the latest end, so a step's end waits at most about Near
-// to be seen and a step costs one or two looks. A step that runs past its
+// every Near, the last at the latest end, so a step's end waits at most
+// about Near to be seen and a step costs one or two looks. A step that runs past its
 // latest end is looked at again after Factor-1 times its overrun (at least
 // Near, at most Max): the continuous form of the exponential back-off. When
 // nothing is known, looks back off exponentially from Initial by Factor up
@@ -148,6 +148,12 @@ func (p PollPolicy) nearDelay(s stepState, rnd float64) time.Duration {
 	case s.Elapsed < first:
 		return min(first-s.Elapsed, p.Max)
 	case s.Elapsed < late:
+		// Every Near, the last look at the latest end: a step that ends
+		// after the look before waits for it, not for a look Near past
+		// it. A remainder under a quarter of Near is not worth a look.
+		if rest := late - s.Elapsed; rest < near && rest >= near/4 {
+			return rest
+		}
 		return near
 	}
 	over := float64(s.Elapsed-late) * (p.Factor - 1)

@@ -41,6 +41,8 @@ func TestPollPolicy_Delay(t *testing.T) {
 		{"near: a learned late spread", stepState{Expected: time.Second, Late: 0.75}, 0.5, 1550 * time.Millisecond},
 		{"near: the policy's spread when larger than the learned one", stepState{Expected: 4 * time.Second, Early: 0.1}, 0.5, 3800 * time.Millisecond},
 		{"near: inside the spread: every Near", stepState{Elapsed: 4 * time.Second, Expected: 4 * time.Second, Looks: 1}, 0.9, 800 * time.Millisecond},
+		{"near: the last look at the latest end", stepState{Elapsed: 4500 * time.Millisecond, Expected: 4 * time.Second, Looks: 2}, 0.9, 500 * time.Millisecond},
+		{"near: a remainder under a quarter of Near: Near", stepState{Elapsed: 4900 * time.Millisecond, Expected: 4 * time.Second, Looks: 2}, 0.9, 800 * time.Millisecond},
 		{"near: past the latest end: Factor-1 of the overrun", stepState{Elapsed: 9 * time.Second, Expected: 4 * time.Second, Looks: 3}, 0.5, 4 * time.Second},
 		{"near: past the latest end: jittered", stepState{Elapsed: 9 * time.Second, Expected: 4 * time.Second, Looks: 3}, 0, 2 * time.Second},
 		{"near: just past the latest end: at least Near", stepState{Elapsed: 5200 * time.Millisecond, Expected: 4 * time.Second, Looks: 2}, 0.5, 800 * time.Millisecond},
