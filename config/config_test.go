@@ -58,6 +58,7 @@ func TestLoadWorker_defaults(t *testing.T) {
 		{"CONSENT_LOOKUP_INTERVAL", w.ConsentLookup, time.Duration(0)},
 		{"CONSENT_PURGE", w.PurgeOnConsentEnd, false},
 		{"RECONCILE_AFTER", w.ReconcileAfter, time.Minute},
+		{"FOLLOW_BEHIND", w.FollowBehind, 100 * time.Millisecond},
 		{"DELAYED_TASK_CHECK_INTERVAL", w.DelayedTaskCheckInterval, 250 * time.Millisecond},
 		{"TASK_CHECK_INTERVAL", w.TaskCheckInterval, 200 * time.Millisecond},
 		{"RESULTS_MAX_LEN", w.ResultsMaxLen, int64(100000)},
@@ -128,6 +129,8 @@ func TestLoadWorker_invalid(t *testing.T) {
 		{"POLL_JITTER", "1.5", "POLL_JITTER: must be >= 0 and < 1", nil},
 		{"POLL_JITTER", "1", "POLL_JITTER: must be >= 0 and < 1", nil},
 		{"POLL_NEAR_INTERVAL", "-1s", "POLL_NEAR_INTERVAL: must be >= 0", nil},
+		{"FOLLOW_BEHIND", "-1s", "FOLLOW_BEHIND: must be >= 0 (0 = never wait)", nil},
+		{"FOLLOW_BEHIND", "soon", "FOLLOW_BEHIND: not a duration", nil},
 		{"POLL_STEP_SPREAD", "1", "POLL_STEP_SPREAD: must be >= 0 and < 1", nil},
 		{"JOB_DEADLINE", "0s", "JOB_DEADLINE: must be > 0", nil},
 		{"POLL_MAX_RETRY", "0", `POLL_MAX_RETRY: must be > 0, got "0"`, nil},
@@ -275,11 +278,14 @@ func TestUsage(t *testing.T) {
 // (worker.Config's negative), and the refresh variables reach worker.Config.
 func TestLoadWorker_refreshLimits(t *testing.T) {
 	w, err := LoadWorker(env(map[string]string{"REFRESH_MIN_INTERVAL": "0", "REFRESH_DAILY_BUDGET": "5",
-		"CONSENT_LOOKUP_INTERVAL": "30m", "CONSENT_PURGE": "true", "UNAVAILABLE_POLL_INTERVAL": "10m"}))
+		"CONSENT_LOOKUP_INTERVAL": "30m", "CONSENT_PURGE": "true", "UNAVAILABLE_POLL_INTERVAL": "10m", "FOLLOW_BEHIND": "0"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := w.Config
+	if c.FollowBehind >= 0 {
+		t.Errorf("FOLLOW_BEHIND=0: FollowBehind %v, want negative (never wait)", c.FollowBehind)
+	}
 	if c.RefreshMinInterval >= 0 || c.RefreshBudget != 5 || c.ConsentLookup != 30*time.Minute || !c.PurgeOnConsentEnd ||
 		c.UnavailablePoll != 10*time.Minute {
 		t.Errorf("got min interval %v, budget %d, lookup %v, purge %v, unavailable %v; want none, 5, 30m, true, 10m",

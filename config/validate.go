@@ -148,6 +148,9 @@ func (w *Worker) checkRefresh() []error {
 	if w.RefreshMinInterval < 0 {
 		errs = append(errs, fmt.Errorf("REFRESH_MIN_INTERVAL: must be >= 0 (0 = no minimum), got %q", formatDuration(w.RefreshMinInterval)))
 	}
+	if w.FollowBehind < 0 {
+		errs = append(errs, fmt.Errorf("FOLLOW_BEHIND: must be >= 0 (0 = never wait), got %q", formatDuration(w.FollowBehind)))
+	}
 	if w.ConsentLookup < 0 {
 		errs = append(errs, fmt.Errorf("CONSENT_LOOKUP_INTERVAL: must be >= 0 (0 = webhooks only), got %q", formatDuration(w.ConsentLookup)))
 	}

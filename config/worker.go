@@ -85,6 +85,7 @@ func (w *Worker) variables() []variable {
 		{"FOLLOW_CONCURRENCY", &c.FollowConcurrency, "looks at followed Basiq jobs run at once, beside WORKER_CONCURRENCY", 0},
 		{"FOLLOW_LEASE", &c.FollowLease, "how long a process holds the followed jobs it claimed: the longest a look may take, and how long a dead process's jobs wait", 0},
 		{"FOLLOW_PEEK", &c.FollowPeek, "how often the follower looks for jobs other processes added, when nothing of its own is due sooner", 0},
+		{"FOLLOW_BEHIND", &c.FollowBehind, "how late the follower's looks may run before tasks that start new Basiq jobs wait for it (each at most 2s), so that a saturated worker sees running jobs first (0 = never wait)", 0},
 		{"WORKER_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, "time given to running tasks on shutdown", 0},
 		{"POLL_INITIAL_DELAY", &c.Policy.Initial, "delay before the first poll of a Basiq job", 0},
 		{"POLL_FACTOR", &c.Policy.Factor, "growth factor of the poll delay (>= 1)", 0},
@@ -138,6 +139,9 @@ func LoadWorker(lookupEnv func(string) (string, bool)) (*Worker, error) {
 	w.WaitReplicas, w.WaitTimeout = w.RedisWait.Count(w.RedisURL), w.RedisWait.Timeout
 	if w.RefreshMinInterval == 0 {
 		w.RefreshMinInterval = -1 // REFRESH_MIN_INTERVAL=0: none (worker.Config's zero is the default)
+	}
+	if w.FollowBehind == 0 {
+		w.FollowBehind = -1 // FOLLOW_BEHIND=0: never wait
 	}
 	return w, nil
 }

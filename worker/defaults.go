@@ -45,6 +45,9 @@ func DefaultConfig() Config {
 		FollowConcurrency: 128,
 		FollowLease:       30 * time.Second,
 		FollowPeek:        250 * time.Millisecond,
+		// New work waits while the looks are claimed over 100 ms late
+		// (doc.go, "Polls ahead of new work").
+		FollowBehind: 100 * time.Millisecond,
 		// Looks every 900 ms around each step's expected end (doc.go,
 		// "Waiting": the sweeps behind it).
 		Policy: PollPolicy{Initial: 500 * time.Millisecond, Factor: 1.5, Max: 5 * time.Second, Jitter: 0.2,
@@ -124,6 +127,12 @@ func (c Config) withDefaults() (Config, error) {
 		c.UnavailablePoll = d.UnavailablePoll
 	case c.UnavailablePoll < 0:
 		c.UnavailablePoll = 0
+	}
+	switch {
+	case c.FollowBehind == 0:
+		c.FollowBehind = d.FollowBehind
+	case c.FollowBehind < 0:
+		c.FollowBehind = 0
 	}
 	switch {
 	case c.StepRetries == 0:

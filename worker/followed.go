@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/basiq-worker/basiq-worker/internal/keys"
@@ -102,6 +103,13 @@ type follower struct {
 	looks   chan claimed  // to the looking goroutines (run)
 	now     func() time.Time
 
+	// lag is how late after its due time the earliest job of the last
+	// claim was claimed (ns; 0 when that claim found nothing due), lagAt
+	// when (unix ns): admit holds new work while a recent lag is over behind.
+	lag, lagAt atomic.Int64
+	behind     time.Duration // Config.FollowBehind; 0: admit never holds
+	hold       time.Duration // admitHold
+
 	mu      sync.Mutex
 	next    time.Time // earliest due time known to this process (zero: none)
 	wake    chan struct{}
@@ -128,7 +136,7 @@ func newFollower(h *handlers, cfg Config) *follower {
 		keys: []string{keys.Followed(cfg.Namespace), keys.FollowedState(cfg.Namespace), wire.ProgressHash(cfg.Namespace)},
 		log:  cfg.Logger, lease: cfg.FollowLease, peek: cfg.FollowPeek,
 		slots: make(chan struct{}, cfg.FollowConcurrency), looks: make(chan claimed, cfg.FollowConcurrency), now: time.Now,
-		wake: make(chan struct{}, 1), writes: make(chan update, writeBatch),
+		wake: make(chan struct{}, 1), writes: make(chan update, writeBatch), behind: cfg.FollowBehind, hold: admitHold,
 	}
 }
 
@@ -150,6 +158,40 @@ func (f *follower) add(ctx context.Context, p pollPayload, due time.Time) error 
 	}
 	f.dueAt(due)
 	return nil
+}
+
+// admitHold bounds how long admit holds one task: a follower that stays
+// behind (more looks due than it can make) lets new work through slowly
+// rather than not at all.
+const admitHold = 2 * time.Second
+
+// admit holds a task that starts new work (a create, a refresh, a follow)
+// while the follower's looks run more than f.behind late, up to
+// admitHold: on a saturated machine the looks at running jobs go first and
+// new work starts a little later ("Polls ahead of new work", doc.go).
+func (f *follower) admit(ctx context.Context) {
+	if f == nil || f.behind <= 0 || !f.lagging() {
+		return
+	}
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	until := time.Now().Add(f.hold)
+	for f.lagging() && time.Now().Before(until) {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// lagFresh is how long a claim's lag stands for the follower's: a
+// follower that has caught up claims nothing until its next due time.
+const lagFresh = 100 * time.Millisecond
+
+// lagging reports whether the last claim, recent, was over f.behind late.
+func (f *follower) lagging() bool {
+	return time.Duration(f.lag.Load()) > f.behind && f.now().Sub(time.Unix(0, f.lagAt.Load())) < lagFresh
 }
 
 // dueAt makes the loop wake at t if that is earlier than it would.
@@ -319,8 +361,16 @@ func (f *follower) claim(ctx context.Context, now time.Time, n int) ([]claimed, 
 			next = time.UnixMilli(int64(ms))
 		}
 	}
-	got := make([]claimed, 0, (len(res)-2)/2)
-	for i := 2; i+1 < len(res); i += 2 {
+	lag := time.Duration(0)
+	if res[2] != "" {
+		if ms, err := strconv.ParseFloat(res[2], 64); err == nil {
+			lag = now.Sub(time.UnixMilli(int64(ms)))
+		}
+	}
+	f.lag.Store(int64(lag))
+	f.lagAt.Store(now.UnixNano())
+	got := make([]claimed, 0, (len(res)-3)/2)
+	for i := 3; i+1 < len(res); i += 2 {
 		got = append(got, claimed{member: res[i], token: res[0], state: []byte(res[i+1])})
 	}
 	return got, next, nil

@@ -3,10 +3,13 @@
 -- ARGV[1] now ms, ARGV[2] lease ms, ARGV[3] most jobs to claim.
 -- Each claimed job is re-scored to now+lease (its lease: a process that dies
 -- holding it lets it come due again then) and returned with its state.
--- Returns {lease end ms, next score ('' when the set is empty), member, state, ...}.
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+-- Returns {lease end ms, next score ('' when the set is empty), the earliest
+-- claimed job's due score ('' when none), member, state, ...}.
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[3])
+local ids = {}
+for i = 1, #due, 2 do ids[#ids + 1] = due[i] end
 local til = tonumber(ARGV[1]) + tonumber(ARGV[2])
-local out = {tostring(til), ''}
+local out = {tostring(til), '', due[2] or ''}
 if #ids > 0 then
   local z = {}
   for i = 1, #ids do

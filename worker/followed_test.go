@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -255,5 +256,83 @@ func TestDueScore(t *testing.T) {
 		if got := dueScore(tc.at); got != tc.want {
 			t.Errorf("%s: dueScore = %d, want %d", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestFollower_admit: a claim measures how late the follower is (its
+// earliest claimed job's due time); while that is over FollowBehind and
+// recent, a task that starts new work waits (a create does not call
+// Basiq), at most hold; a claim that finds nothing due, a stale
+// measurement or FollowBehind 0 let it through.
+func TestFollower_admit(t *testing.T) {
+	e, f := followerEnv(t, time.Minute)
+	f.behind, f.hold = 100*time.Millisecond, 5*time.Second
+	ctx := t.Context()
+	now := time.Now()
+	for i, late := range []time.Duration{500 * time.Millisecond, 200 * time.Millisecond} {
+		p, _ := followedPoll(fmt.Sprintf("j-late-%d", i), 0)
+		if err := f.add(ctx, p, now.Add(-late)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := f.claim(ctx, now, 10); err != nil {
+		t.Fatal(err)
+	}
+	if lag := time.Duration(f.lag.Load()); lag < 499*time.Millisecond || lag > 501*time.Millisecond {
+		t.Errorf("lag = %v, want the earliest claimed job's 500ms", lag)
+	}
+	if !f.lagging() {
+		t.Fatal("not lagging after a claim 500ms late")
+	}
+
+	e.basiq.create = func(string, sdk.Credentials) (*sdk.Job, error) { return job("j-new", sdk.StatusInProgress), nil }
+	done := make(chan error, 1)
+	go func() {
+		done <- e.h.CreateConnection(e.ctx("connection:create:held", 0, false), createTask(t, e.kr, "u-1"))
+	}()
+	keepLagging := time.NewTicker(20 * time.Millisecond) // the follower still behind: fresh claims, as late
+	for range 10 {
+		<-keepLagging.C
+		f.lagAt.Store(time.Now().UnixNano())
+	}
+	keepLagging.Stop()
+	if n := e.basiq.count("create"); n != 0 {
+		t.Fatalf("creates while the follower is behind = %d, want 0", n)
+	}
+	if _, _, err := f.claim(ctx, time.Now(), 10); err != nil { // nothing due now: caught up
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("create still held after the follower caught up")
+	}
+	if n := e.basiq.count("create"); n != 1 {
+		t.Errorf("creates = %d, want 1", n)
+	}
+
+	for _, tc := range []struct {
+		name                    string
+		behind, hold            time.Duration
+		lagAt                   time.Time
+		wantAtLeast, wantAtMost time.Duration
+	}{
+		{"held at most hold", 100 * time.Millisecond, 150 * time.Millisecond, time.Now().Add(time.Hour), 150 * time.Millisecond, 2 * time.Second},
+		{"a stale lag is ignored", 100 * time.Millisecond, 5 * time.Second, time.Now().Add(-time.Second), 0, time.Second},
+		{"FollowBehind 0: never held", 0, 5 * time.Second, time.Now().Add(time.Hour), 0, time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f.behind, f.hold = tc.behind, tc.hold
+			f.lag.Store(int64(time.Second))
+			f.lagAt.Store(tc.lagAt.UnixNano())
+			start := time.Now()
+			f.admit(ctx)
+			if took := time.Since(start); took < tc.wantAtLeast || took > tc.wantAtMost {
+				t.Errorf("admit took %v, want %v to %v", took, tc.wantAtLeast, tc.wantAtMost)
+			}
+		})
 	}
 }

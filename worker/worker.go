@@ -87,6 +87,12 @@ type Config struct {
 	// processes added or gave up, when nothing of its own is due sooner
 	// (default 250ms).
 	FollowPeek time.Duration
+	// FollowBehind is how late the follower's looks may be claimed before
+	// the tasks that start new Basiq jobs (creates, refreshes, follows)
+	// wait for it to catch up, each at most 2s: on a saturated machine the
+	// looks at running jobs go first and new work starts a little later
+	// (doc.go, "Polls ahead of new work"; default 100ms, negative: never wait).
+	FollowBehind time.Duration
 	// Policy is the poll back-off (default 500ms, ×1.5, at most 5s, ±20%).
 	Policy PollPolicy
 	// JobDeadline is how long a job may run, counted from the task's

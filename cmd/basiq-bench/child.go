@@ -72,6 +72,10 @@ func runChild(ctx context.Context, o options, getenv func(string) string, stdout
 		return runBlockingChild(ctx, o, rdb, cfg, queues, stdout)
 	}
 	cfg.Concurrency, cfg.Dequeuers, cfg.Queues, cfg.Policy = conc, o.dequeuers, queues, o.policy
+	cfg.FollowBehind = o.followBehind
+	if cfg.FollowBehind == 0 {
+		cfg.FollowBehind = -1 // -follow-behind 0: never wait (worker.Config's zero is the default)
+	}
 	cfg.DelayedTaskCheckInterval, cfg.TaskCheckInterval = o.delayedCheck, o.taskCheck
 	p, err := app.New(app.Options{Redis: rdb, Worker: cfg, Logger: childLogger(o)}) // wired as cmd/basiq-worker
 	if err != nil {

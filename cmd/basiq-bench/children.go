@@ -105,7 +105,7 @@ func (e *env) childArgs(k int) []string {
 	o := e.o
 	args := []string{"-worker-child", "-child-mode", e.mode, "-child-ns", e.id, "-child-queue", e.id,
 		"-child-basiq-url", e.fakeURL, "-redis-url", o.redisURL,
-		"-concurrency", strconv.Itoa(o.concurrency), "-dequeuers", strconv.Itoa(o.dequeuers), "-worker-log=" + strconv.FormatBool(o.workerLog), "-idle-conns-per-host", strconv.Itoa(o.idlePerHost), "-blocking-interval", o.blockInterval.String(),
+		"-concurrency", strconv.Itoa(o.concurrency), "-dequeuers", strconv.Itoa(o.dequeuers), "-follow-behind", o.followBehind.String(), "-worker-log=" + strconv.FormatBool(o.workerLog), "-idle-conns-per-host", strconv.Itoa(o.idlePerHost), "-blocking-interval", o.blockInterval.String(),
 		"-poll-initial", o.policy.Initial.String(), "-poll-factor", fmt.Sprint(o.policy.Factor),
 		"-poll-max", o.policy.Max.String(), "-poll-jitter", fmt.Sprint(o.policy.Jitter),
 		"-poll-near", o.policy.Near.String(), "-poll-spread", fmt.Sprint(o.policy.Spread),

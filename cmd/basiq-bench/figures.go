@@ -50,6 +50,7 @@ func (r *Run) describe(o options) {
 	r.WorkerProcs, r.Concurrency = o.workers, o.concurrency
 	if r.Mode == modeScheduled {
 		r.Policy, r.Dequeuers = policyString(o.policy), min(o.dequeuers, o.concurrency)
+		r.FollowBehind = max(o.followBehind, 0).String()
 	} else {
 		r.BlockEvery = o.blockInterval.String()
 	}

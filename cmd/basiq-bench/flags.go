@@ -30,7 +30,8 @@ type options struct {
 	mode           string
 	workers        int
 	concurrency    int
-	dequeuers      int // ours: asynq servers sharing -concurrency
+	dequeuers      int           // ours: asynq servers sharing -concurrency
+	followBehind   time.Duration // ours: FOLLOW_BEHIND (negative: never wait)
 	idlePerHost    int
 	workerLog      bool
 	policy         worker.PollPolicy
@@ -86,6 +87,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.IntVar(&o.blockingN, "blocking-n", 0, "connections of the blocking run (default: n, capped at 10 rounds of -concurrency per worker; the makespan is then extrapolated linearly to n)")
 	fs.IntVar(&o.workers, "workers", 1, "worker processes")
 	fs.IntVar(&o.concurrency, "concurrency", def.Concurrency, "tasks at once per worker process (the worker's default)")
+	fs.DurationVar(&o.followBehind, "follow-behind", def.FollowBehind, "ours: how late the follower's looks may run before new work waits (FOLLOW_BEHIND; the worker's default; 0: never wait)")
 	fs.IntVar(&o.dequeuers, "dequeuers", def.Dequeuers, "ours: asynq servers sharing -concurrency in each worker process (WORKER_DEQUEUERS; the worker's default); the blocking baseline runs one, as a plain asynq worker does")
 	fs.BoolVar(&o.workerLog, "worker-log", false, "worker logs JSON at info level, as basiq-worker does (to io.Discard: the cost without the terminal)")
 	fs.IntVar(&o.idlePerHost, "idle-conns-per-host", 0, "worker's idle HTTP connections to Basiq (default 0: one per slot, as cmd/basiq-worker)")

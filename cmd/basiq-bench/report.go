@@ -36,16 +36,18 @@ type Run struct {
 	Label string `json:"label,omitempty"`
 	Mode  string `json:"mode"`
 	// ID is the run's namespace and asynq queue (its keys in Redis).
-	ID          string  `json:"id"`
-	N           int     `json:"n"`
-	WorkerProcs int     `json:"workerProcesses"`
-	Concurrency int     `json:"concurrency"`
-	Dequeuers   int     `json:"dequeuers,omitempty"` // ours: asynq servers sharing Concurrency
-	Policy      string  `json:"pollPolicy,omitempty"`
-	BlockEvery  string  `json:"blockingInterval,omitempty"`
-	StepsConfig string  `json:"fakeSteps"`
-	Jitter      float64 `json:"fakeJitter"`
-	Spread      string  `json:"fakeSpread"`
+	ID          string `json:"id"`
+	N           int    `json:"n"`
+	WorkerProcs int    `json:"workerProcesses"`
+	Concurrency int    `json:"concurrency"`
+	Dequeuers   int    `json:"dequeuers,omitempty"` // ours: asynq servers sharing Concurrency
+	// FollowBehind is ours' FOLLOW_BEHIND ("0s": never waits).
+	FollowBehind string  `json:"followBehind,omitempty"`
+	Policy       string  `json:"pollPolicy,omitempty"`
+	BlockEvery   string  `json:"blockingInterval,omitempty"`
+	StepsConfig  string  `json:"fakeSteps"`
+	Jitter       float64 `json:"fakeJitter"`
+	Spread       string  `json:"fakeSpread"`
 	// CreateLatency is -create-latency: added to each connection create.
 	CreateLatency string `json:"fakeCreateLatency,omitempty"`
 	// MakespanS runs from the first enqueue to the last result received.

@@ -53,6 +53,12 @@ func (r *Run) table(w io.Writer) {
 		return
 	}
 	how := "policy " + r.Policy
+	if r.FollowBehind != "" {
+		how += ", new work waits while looks run " + r.FollowBehind + " late"
+		if r.FollowBehind == "0s" {
+			how = "policy " + r.Policy + ", new work never waits for the looks"
+		}
+	}
 	switch r.Mode {
 	case modeBlocking:
 		how = "sleeping in the handler, GET every " + r.BlockEvery
