@@ -219,8 +219,14 @@
 // quiet, twice each, back to back): the same polls (3.64/3.68 and
 // 3.63/3.64 per job), detection p50 368/373 to 322/319 ms and p99
 // 1074/1011 to 1032/980 ms: a step that ends after the window's last Near
-// look is seen at its latest end. Near against polls and p99 at n=10,000
-// with it (one run each, quiet):
+// look is seen at its latest end. It costs a look where a step runs past
+// its latest end, which the learning makes rare once a process has seen
+// the steps: paired -sweep runs (-n 1000 -rate 200, fresh processes,
+// quiet, default policy) gave 13.31 to 13.92 polls/job on log-normal
+// steps (p99 3171 to 3212 ms) and 16.59 to 16.56 on 26 s ±40% (p99 1876
+// to 1976 ms); bench/results/sweep-{,long-}a113ab3 has the whole sweep
+// with it (6 s jobs: 3.72 polls/job, p99 882 ms). Near against polls and
+// p99 at n=10,000 with it (one run each, quiet):
 //
 //	Near    700 ms   800 ms   900 ms (default)   1 s
 //	polls   4.03     3.81     3.63-3.64          3.48
