@@ -62,28 +62,36 @@ const RedisBufferSize = 4 << 10
 // default pool (10 connections per CPU). Its connections have
 // RedisBufferSize buffers.
 func redisClient(raw string, poolSize int) redis.UniversalClient {
-	switch o := redisConnOpt(raw).(type) {
-	case asynq.RedisClusterClientOpt:
+	opt := redisConnOpt(raw)
+	if o, ok := opt.(asynq.RedisClusterClientOpt); ok {
 		return clusterClient(o, poolSize)
+	}
+	u := universalOptions(raw, opt)
+	u.PoolSize = cmp.Or(poolSize, u.PoolSize)
+	u.ReadBufferSize, u.WriteBufferSize = RedisBufferSize, RedisBufferSize
+	u.PipelineReadBufferSize, u.PipelineWriteBufferSize = RedisBufferSize, RedisBufferSize
+	return redis.NewUniversalClient(u)
+}
+
+// universalOptions are asynq's options of a redis(s):// or
+// redis-sentinel:// URL as go-redis's: a single node, or a master found
+// through the sentinels (MasterName set).
+func universalOptions(raw string, opt asynq.RedisConnOpt) *redis.UniversalOptions {
+	switch o := opt.(type) {
 	case asynq.RedisFailoverClientOpt:
-		return redis.NewFailoverClient(&redis.FailoverOptions{MasterName: o.MasterName, SentinelAddrs: o.SentinelAddrs,
+		return &redis.UniversalOptions{MasterName: o.MasterName, Addrs: o.SentinelAddrs,
 			SentinelUsername: o.SentinelUsername, SentinelPassword: o.SentinelPassword, Username: o.Username,
 			Password: o.Password, DB: o.DB, DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout,
-			WriteTimeout: o.WriteTimeout, PoolSize: cmp.Or(poolSize, o.PoolSize), TLSConfig: o.TLSConfig,
-			ReadBufferSize: RedisBufferSize, WriteBufferSize: RedisBufferSize,
-			PipelineReadBufferSize: RedisBufferSize, PipelineWriteBufferSize: RedisBufferSize})
+			WriteTimeout: o.WriteTimeout, PoolSize: o.PoolSize, TLSConfig: o.TLSConfig}
 	case asynq.RedisClientOpt:
 		if u, err := url.Parse(raw); err == nil && u.User != nil && o.Username == "" {
 			o.Username = u.User.Username() // an ACL user: asynq's parser keeps only the password
 		}
-		return redis.NewClient(&redis.Options{Network: o.Network, Addr: o.Addr, Username: o.Username,
-			Password: o.Password, DB: o.DB, DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout,
-			WriteTimeout: o.WriteTimeout, PoolSize: cmp.Or(poolSize, o.PoolSize), TLSConfig: o.TLSConfig,
-			ReadBufferSize: RedisBufferSize, WriteBufferSize: RedisBufferSize,
-			PipelineReadBufferSize: RedisBufferSize, PipelineWriteBufferSize: RedisBufferSize})
-	default:
-		panic(fmt.Sprintf("config: REDIS_URL %s gives %T", redactURL(raw), o))
+		return &redis.UniversalOptions{Addrs: []string{o.Addr}, Username: o.Username, Password: o.Password,
+			DB: o.DB, DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
+			PoolSize: o.PoolSize, TLSConfig: o.TLSConfig}
 	}
+	panic(fmt.Sprintf("config: REDIS_URL %s gives %T", redactURL(raw), opt))
 }
 
 func checkNamespace(ns string) error {

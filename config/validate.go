@@ -80,7 +80,7 @@ func (w *Worker) problems() []error {
 	add(w.checkPoll()...)
 	add(positiveDuration("JOB_DEADLINE", w.JobDeadline), positive("POLL_MAX_RETRY", w.PollMaxRetry),
 		positiveDuration("STEP_RETRY_DELAY", w.StepRetryDelay), positiveDuration("UNAVAILABLE_POLL_INTERVAL", w.UnavailablePoll),
-		positiveDuration("RECONCILE_AFTER", w.ReconcileAfter),
+		positiveDuration("RECONCILE_AFTER", w.ReconcileAfter), nonNegativeDuration("FOLLOW_BEHIND", w.FollowBehind, "never wait"),
 		positiveDuration("DELAYED_TASK_CHECK_INTERVAL", w.DelayedTaskCheckInterval),
 		positiveDuration("TASK_CHECK_INTERVAL", w.TaskCheckInterval),
 		positive("RESULTS_MAX_LEN", int(w.ResultsMaxLen)), positiveDuration("RESULT_RETENTION", w.ResultRetention),
@@ -145,14 +145,11 @@ func (w *Worker) checkRefresh() []error {
 	if w.RefreshBudget < 1 {
 		errs = append(errs, fmt.Errorf("REFRESH_DAILY_BUDGET: must be >= 1, got \"%d\"", w.RefreshBudget))
 	}
-	if w.RefreshMinInterval < 0 {
-		errs = append(errs, fmt.Errorf("REFRESH_MIN_INTERVAL: must be >= 0 (0 = no minimum), got %q", formatDuration(w.RefreshMinInterval)))
-	}
-	if w.FollowBehind < 0 {
-		errs = append(errs, fmt.Errorf("FOLLOW_BEHIND: must be >= 0 (0 = never wait), got %q", formatDuration(w.FollowBehind)))
-	}
-	if w.ConsentLookup < 0 {
-		errs = append(errs, fmt.Errorf("CONSENT_LOOKUP_INTERVAL: must be >= 0 (0 = webhooks only), got %q", formatDuration(w.ConsentLookup)))
+	for _, err := range []error{nonNegativeDuration("REFRESH_MIN_INTERVAL", w.RefreshMinInterval, "no minimum"),
+		nonNegativeDuration("CONSENT_LOOKUP_INTERVAL", w.ConsentLookup, "webhooks only")} {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errs
 }
@@ -211,6 +208,14 @@ func positive(name string, n int) error {
 func positiveDuration(name string, d time.Duration) error {
 	if d <= 0 {
 		return fmt.Errorf("%s: must be > 0, got %q", name, formatDuration(d))
+	}
+	return nil
+}
+
+// nonNegativeDuration refuses a negative d; zero means what zero says.
+func nonNegativeDuration(name string, d time.Duration, zero string) error {
+	if d < 0 {
+		return fmt.Errorf("%s: must be >= 0 (0 = %s), got %q", name, zero, formatDuration(d))
 	}
 	return nil
 }
