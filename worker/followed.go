@@ -175,8 +175,8 @@ func (f *follower) admit(ctx context.Context) {
 	}
 	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
-	until := time.Now().Add(f.hold)
-	for f.lagging() && time.Now().Before(until) {
+	until := f.now().Add(f.hold)
+	for f.lagging() && f.now().Before(until) {
 		select {
 		case <-ctx.Done():
 			return
@@ -355,17 +355,10 @@ func (f *follower) claim(ctx context.Context, now time.Time, n int) ([]claimed, 
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("claim due jobs: %w", err)
 	}
-	var next time.Time
-	if res[1] != "" {
-		if ms, err := strconv.ParseFloat(res[1], 64); err == nil {
-			next = time.UnixMilli(int64(ms))
-		}
-	}
+	next := scoreTime(res[1])
 	lag := time.Duration(0)
-	if res[2] != "" {
-		if ms, err := strconv.ParseFloat(res[2], 64); err == nil {
-			lag = now.Sub(time.UnixMilli(int64(ms)))
-		}
+	if due := scoreTime(res[2]); !due.IsZero() {
+		lag = now.Sub(due)
 	}
 	f.lag.Store(int64(lag))
 	f.lagAt.Store(now.UnixNano())
@@ -374,6 +367,16 @@ func (f *follower) claim(ctx context.Context, now time.Time, n int) ([]claimed, 
 		got = append(got, claimed{member: res[i], token: res[0], state: []byte(res[i+1])})
 	}
 	return got, next, nil
+}
+
+// scoreTime is the time of a score the claim script returns (unix ms,
+// as Redis formats a ZSET score); zero for "" (none).
+func scoreTime(score string) time.Time {
+	ms, err := strconv.ParseFloat(score, 64)
+	if score == "" || err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(int64(ms))
 }
 
 // look runs one look at a claimed job and returns what to write back.

@@ -23,9 +23,11 @@ type enqueuer interface {
 }
 
 // scheduler follows a chain's job from due on, unless it is followed
-// already; *follower implements it.
+// already, and holds new work while its looks run late (admit);
+// *follower implements it.
 type scheduler interface {
 	add(ctx context.Context, p pollPayload, due time.Time) error
+	admit(ctx context.Context)
 }
 
 // publisher publishes result events exactly once per event id;

@@ -77,9 +77,7 @@ func decideStart(rec startRecord, resend bool, now, deadline time.Time) startAct
 
 // run starts the Basiq job(s) once per task and schedules their first polls.
 func (h *handlers) run(ctx context.Context, t *asynq.Task, s start) error {
-	if g, ok := h.sched.(interface{ admit(context.Context) }); ok {
-		g.admit(ctx) // the looks at running jobs first
-	}
+	h.sched.admit(ctx) // the looks at running jobs first
 	a := attemptOf(ctx)
 	key := h.startKey(a.taskID)
 	rec, fresh, err := h.openStart(ctx, key, s.base.Deadline)
