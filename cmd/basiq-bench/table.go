@@ -53,11 +53,12 @@ func (r *Run) table(w io.Writer) {
 		return
 	}
 	how := "policy " + r.Policy
-	if r.FollowBehind != "" {
+	switch r.FollowBehind {
+	case "": // not ours
+	case "0s":
+		how += ", new work never waits for the looks"
+	default:
 		how += ", new work waits while looks run " + r.FollowBehind + " late"
-		if r.FollowBehind == "0s" {
-			how = "policy " + r.Policy + ", new work never waits for the looks"
-		}
 	}
 	switch r.Mode {
 	case modeBlocking:
