@@ -103,7 +103,9 @@
 //
 //	                          n=100,000 (CPU-bound)   n=10,000 (twice each)
 //	                          never     100 ms        never       100 ms
-//	detection p50 / p99 (ms)  511/1453  375/1044      857/947-977 854/953-984 (p95/p99)
+//	detection p50 (ms)        511       375           -           -
+//	detection p95 (ms)        1163      912           844-857     854
+//	detection p99 (ms)        1453      1044          947-977     953-984
 //	makespan                  72.8 s    77.5 s        10.0-10.2 s 10.1 s
 //	results/s                 1373      1290          -           -
 //	polls/job                 3.44      3.57          3.63-3.66   3.63
@@ -220,8 +222,8 @@
 // 3.63/3.64 per job), detection p50 368/373 to 322/319 ms and p99
 // 1074/1011 to 1032/980 ms: a step that ends after the window's last Near
 // look is seen at its latest end. It costs a look where a step runs past
-// its latest end, which the learning makes rare once a process has seen
-// the steps: paired -sweep runs (-n 1000 -rate 200, fresh processes,
+// its latest end (the learning should make that rare in a process that
+// has seen many steps: not measured): paired -sweep runs (-n 1000 -rate 200, fresh processes,
 // quiet, default policy) gave 13.31 to 13.92 polls/job on log-normal
 // steps (p99 3171 to 3212 ms) and 16.59 to 16.56 on 26 s ±40% (p99 1876
 // to 1976 ms); bench/results/sweep-{,long-}a113ab3 has the whole sweep
